@@ -1,0 +1,90 @@
+/* The export boundary: an entry from the host through a function export
+ * becomes a span of its own (kind "server" for the host), enclosing the
+ * function's own span.
+ *
+ * The export is pointed at a span wrapper. Binaryen 108 cannot retarget an
+ * export, and hosts can see export order (JavaScript's `instance.exports`
+ * keys), so all exports are removed and added again in their original order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instrument.h"
+
+typedef struct {
+  char *name, *value;
+  BinaryenExternalKind kind;
+  char *wrapper; /* the new target, or NULL to keep value */
+} saved_export;
+
+static void free_saved(saved_export *saved, BinaryenIndex count) {
+  for (BinaryenIndex i = 0; i < count; i++) {
+    free(saved[i].name);
+    free(saved[i].value);
+    free(saved[i].wrapper);
+  }
+  free(saved);
+}
+
+static void add_export(BinaryenModuleRef m, const saved_export *e) {
+  const char *target = e->wrapper ? e->wrapper : e->value;
+  if (e->kind == BinaryenExternalFunction()) BinaryenAddFunctionExport(m, target, e->name);
+  else if (e->kind == BinaryenExternalTable()) BinaryenAddTableExport(m, target, e->name);
+  else if (e->kind == BinaryenExternalMemory()) BinaryenAddMemoryExport(m, target, e->name);
+  else if (e->kind == BinaryenExternalGlobal()) BinaryenAddGlobalExport(m, target, e->name);
+  else BinaryenAddTagExport(m, target, e->name);
+}
+
+/* The input index of a defined function exported by `e`, or -1. */
+static int64_t exported_defined_function(const wi_instrument *ctx, const saved_export *e) {
+  uint32_t index;
+  if (e->kind != BinaryenExternalFunction()) return -1;
+  if (!wi_name_map_get(&ctx->input_index, e->value, &index)) return -1;
+  if (ctx->funcs[index].import_module) return -1;
+  return index;
+}
+
+int wi_pass_export_wrappers(wi_instrument *ctx) {
+  BinaryenModuleRef m = ctx->module;
+  BinaryenIndex count = BinaryenGetNumExports(m);
+  if (count > ctx->export_count) count = ctx->export_count; /* only the input's exports */
+  saved_export *saved = calloc(count ? count : 1, sizeof *saved);
+  if (!saved) return -1;
+  bool any = false;
+  for (BinaryenIndex i = 0; i < count; i++) {
+    BinaryenExportRef e = BinaryenGetExportByIndex(m, i);
+    saved[i].name = strdup(BinaryenExportGetName(e));
+    saved[i].value = strdup(BinaryenExportGetValue(e));
+    saved[i].kind = BinaryenExportGetKind(e);
+    if (!saved[i].name || !saved[i].value) {
+      free_saved(saved, count);
+      return -1;
+    }
+    int64_t index = exported_defined_function(ctx, &saved[i]);
+    if (index < 0 || !ctx->exports[i].selected) continue;
+    uint32_t site = wi_add_site(ctx, WI_SITE_EXPORT, (uint32_t)index, saved[i].value,
+                                saved[i].name, saved[i].name);
+    size_t size = strlen(saved[i].name) + 16;
+    char *base = malloc(size);
+    if (site == UINT32_MAX || !base) {
+      free(base);
+      free_saved(saved, count);
+      return -1;
+    }
+    snprintf(base, size, "wi$export$%s", saved[i].name);
+    saved[i].wrapper = wi_add_span_wrapper(ctx, base, saved[i].value, site);
+    free(base);
+    if (!saved[i].wrapper) {
+      free_saved(saved, count);
+      return -1;
+    }
+    ctx->stats.exports_wrapped++;
+    any = true;
+  }
+  if (any) {
+    for (BinaryenIndex i = 0; i < count; i++) BinaryenRemoveExport(m, saved[i].name);
+    for (BinaryenIndex i = 0; i < count; i++) add_export(m, &saved[i]);
+  }
+  free_saved(saved, count);
+  return 0;
+}

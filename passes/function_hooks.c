@@ -1,0 +1,170 @@
+/* The function-body pass: enter at entry, exit on every way out.
+ *
+ * Ways out, and what each becomes:
+ *   fallthrough and `br` to the body's label   exit after the body's value
+ *   `return v`                                  return (exit after v)
+ *   `return_call f args` (and _indirect)        operands into locals, exit, tail call
+ *   an exception (modules that use EH)          try ... catch_all { exit; rethrow }
+ * A `br` to the body's outermost label lands at the end of the body, so
+ * wrapping the whole body covers it. Tail calls stay tail calls: the exit runs
+ * after the operands are evaluated, just before the jump. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "expr_children.h"
+#include "instrument.h"
+
+typedef struct {
+  BinaryenType *types;
+  uint32_t count, capacity;
+  BinaryenIndex first_index; /* index of the first added local */
+  bool out_of_memory;
+} added_locals;
+
+static BinaryenIndex add_local(added_locals *l, BinaryenType type) {
+  if (l->count == l->capacity) {
+    uint32_t capacity = l->capacity ? l->capacity * 2 : 4;
+    BinaryenType *grown = realloc(l->types, capacity * sizeof *grown);
+    if (!grown) {
+      l->out_of_memory = true;
+      return l->first_index;
+    }
+    l->types = grown;
+    l->capacity = capacity;
+  }
+  l->types[l->count] = type;
+  return l->first_index + l->count++;
+}
+
+/* Operands that are constants cannot observe or be observed by anything. */
+static bool is_constant(BinaryenExpressionRef e) {
+  BinaryenExpressionId id = BinaryenExpressionGetId(e);
+  return id == wi_ids.const_ || id == wi_ids.ref_null || id == wi_ids.ref_func;
+}
+
+/* Reads with no side effects: safe to leave in place if no operand has any. */
+static bool is_pure_read(BinaryenExpressionRef e) {
+  BinaryenExpressionId id = BinaryenExpressionGetId(e);
+  return is_constant(e) || id == wi_ids.local_get || id == wi_ids.global_get;
+}
+
+/* Types a local can have without a non-null initialisation. */
+static bool is_defaultable(BinaryenType t) {
+  return t == BinaryenTypeInt32() || t == BinaryenTypeInt64() || t == BinaryenTypeFloat32() ||
+         t == BinaryenTypeFloat64() || t == BinaryenTypeVec128() || t == BinaryenTypeFuncref() ||
+         t == BinaryenTypeExternref() || t == BinaryenTypeAnyref() || t == BinaryenTypeEqref();
+}
+
+/* `value` then exit(site), yielding the value; tuples go through a local. */
+static BinaryenExpressionRef exit_after_value(wi_instrument *ctx, uint32_t site,
+                                              BinaryenExpressionRef value, added_locals *locals,
+                                              BinaryenIndex *tuple_local) {
+  BinaryenModuleRef m = ctx->module;
+  BinaryenType type = BinaryenExpressionGetType(value);
+  if (type == BinaryenTypeUnreachable() || BinaryenTypeArity(type) <= 1)
+    return wi_hook_exit_after(&ctx->hooks, site, value);
+  if (*tuple_local == (BinaryenIndex)-1) *tuple_local = add_local(locals, type);
+  BinaryenExpressionRef seq[3] = {
+      BinaryenLocalSet(m, *tuple_local, value),
+      wi_hook_exit(&ctx->hooks, site),
+      BinaryenLocalGet(m, *tuple_local, type),
+  };
+  return BinaryenBlock(m, NULL, seq, 3, type);
+}
+
+static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunctionRef func,
+                           uint32_t site, added_locals *locals) {
+  BinaryenModuleRef m = ctx->module;
+  BinaryenExpressionRef call = node->expr;
+  int count = wi_child_count(call);
+  bool has_effects = false, spillable = true;
+  for (int i = 0; i < count; i++) {
+    BinaryenExpressionRef operand = wi_child_get(call, i);
+    BinaryenType type = BinaryenExpressionGetType(operand);
+    if (type == BinaryenTypeUnreachable()) return; /* the call is never reached */
+    if (!is_pure_read(operand)) has_effects = true;
+    if (!is_constant(operand) && !is_defaultable(type)) spillable = false;
+  }
+  ctx->stats.tail_calls++;
+  BinaryenExpressionRef *seq = malloc(((size_t)count + 2) * sizeof *seq);
+  if (!seq) {
+    locals->out_of_memory = true;
+    return;
+  }
+  int n = 0;
+  /* Evaluate the operands, in order, before the exit; if one cannot be held
+   * in a local, the exit goes first and their calls show as siblings. */
+  if (has_effects && spillable) {
+    for (int i = 0; i < count; i++) {
+      BinaryenExpressionRef operand = wi_child_get(call, i);
+      if (is_constant(operand)) continue;
+      BinaryenType type = BinaryenExpressionGetType(operand);
+      BinaryenIndex local = add_local(locals, type);
+      seq[n++] = BinaryenLocalSet(m, local, operand);
+      wi_child_set(call, i, BinaryenLocalGet(m, local, type));
+    }
+  }
+  seq[n++] = wi_hook_exit(&ctx->hooks, site);
+  seq[n++] = call;
+  wi_node_replace(node, func, BinaryenBlock(m, NULL, seq, (BinaryenIndex)n, BinaryenTypeUnreachable()));
+  free(seq);
+}
+
+static void hook_return(wi_instrument *ctx, const wi_node *node, BinaryenFunctionRef func,
+                        uint32_t site, added_locals *locals, BinaryenIndex *tuple_local) {
+  BinaryenExpressionRef ret = node->expr;
+  BinaryenExpressionRef value = BinaryenReturnGetValue(ret);
+  if (value) {
+    BinaryenReturnSetValue(ret, exit_after_value(ctx, site, value, locals, tuple_local));
+    return;
+  }
+  BinaryenExpressionRef seq[2] = {wi_hook_exit(&ctx->hooks, site), ret};
+  wi_node_replace(node, func, BinaryenBlock(ctx->module, NULL, seq, 2, BinaryenTypeUnreachable()));
+}
+
+static BinaryenExpressionRef hook_fallthrough(wi_instrument *ctx, BinaryenExpressionRef body,
+                                              BinaryenType results, uint32_t site,
+                                              added_locals *locals, BinaryenIndex *tuple_local) {
+  BinaryenType type = BinaryenExpressionGetType(body);
+  if (type == BinaryenTypeUnreachable()) return body;
+  if (results == BinaryenTypeNone()) {
+    BinaryenExpressionRef seq[2] = {body, wi_hook_exit(&ctx->hooks, site)};
+    return BinaryenBlock(ctx->module, NULL, seq, 2, BinaryenTypeNone());
+  }
+  return exit_after_value(ctx, site, body, locals, tuple_local);
+}
+
+int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
+                           uint32_t site) {
+  (void)input_index;
+  BinaryenModuleRef m = ctx->module;
+  const wi_function_facts *facts = &ctx->facts;
+  BinaryenType results = BinaryenFunctionGetResults(func);
+  added_locals locals = {0};
+  locals.first_index = BinaryenFunctionGetNumLocals(func);
+  BinaryenIndex tuple_local = (BinaryenIndex)-1;
+
+  for (size_t i = 0; i < facts->tail_calls.count; i++)
+    hook_tail_call(ctx, &facts->tail_calls.items[i], func, site, &locals);
+  for (size_t i = 0; i < facts->returns.count; i++)
+    hook_return(ctx, &facts->returns.items[i], func, site, &locals, &tuple_local);
+
+  BinaryenExpressionRef body = hook_fallthrough(ctx, BinaryenFunctionGetBody(func), results, site,
+                                                &locals, &tuple_local);
+  char label[48];
+  if (facts->has_wi_labels) snprintf(label, sizeof label, "wi$unwind$%u$", site);
+  else snprintf(label, sizeof label, "wi$unwind");
+  BinaryenExpressionRef entry[2] = {
+      wi_hook_enter(&ctx->hooks, site),
+      wi_hook_unwind_guard(&ctx->hooks, site, body, label),
+  };
+  BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
+
+  int rc = locals.out_of_memory ? -1 : 0;
+  if (rc == 0 && locals.count > 0) {
+    if (!wi_function_add_locals(m, func, locals.types, locals.count)) rc = -1;
+    ctx->stats.functions_rebuilt++;
+  }
+  free(locals.types);
+  return rc;
+}

@@ -1,0 +1,54 @@
+/* Adding locals to a function. Binaryen 108's C API has no call for it, so the
+ * function is removed and added again under the same name with the same body
+ * and the extra locals appended; local names are carried over. The function
+ * moves to the end of the module's function list, which is why output indices
+ * are only computed once every pass has run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instrument.h"
+
+static void free_names(char **names, BinaryenIndex count) {
+  if (!names) return;
+  for (BinaryenIndex i = 0; i < count; i++) free(names[i]);
+  free(names);
+}
+
+BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
+                                           const BinaryenType *types, uint32_t count) {
+  BinaryenIndex var_count = BinaryenFunctionGetNumVars(func);
+  BinaryenIndex local_count = BinaryenFunctionGetNumLocals(func);
+  BinaryenType params = BinaryenFunctionGetParams(func);
+  BinaryenType results = BinaryenFunctionGetResults(func);
+  BinaryenExpressionRef body = BinaryenFunctionGetBody(func);
+  char *name = strdup(BinaryenFunctionGetName(func));
+  BinaryenType *vars = malloc(((size_t)var_count + count) * sizeof *vars);
+  char **local_names = calloc(local_count ? local_count : 1, sizeof *local_names);
+  if (!name || !vars || !local_names) {
+    free(name);
+    free(vars);
+    free(local_names);
+    return NULL;
+  }
+  for (BinaryenIndex i = 0; i < var_count; i++) vars[i] = BinaryenFunctionGetVar(func, i);
+  memcpy(vars + var_count, types, count * sizeof *types);
+  for (BinaryenIndex i = 0; i < local_count; i++) {
+    if (!BinaryenFunctionHasLocalName(func, i)) continue;
+    local_names[i] = strdup(BinaryenFunctionGetLocalName(func, i));
+    if (!local_names[i]) {
+      free(name);
+      free(vars);
+      free_names(local_names, local_count);
+      return NULL;
+    }
+  }
+  BinaryenRemoveFunction(module, name);
+  BinaryenFunctionRef rebuilt =
+      BinaryenAddFunction(module, name, params, results, vars, var_count + count, body);
+  for (BinaryenIndex i = 0; i < local_count; i++)
+    if (local_names[i]) BinaryenFunctionSetLocalName(rebuilt, i, local_names[i]);
+  free(name);
+  free(vars);
+  free_names(local_names, local_count);
+  return rebuilt;
+}

@@ -1,0 +1,138 @@
+#include "hook_calls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *wi_unique_function_name(BinaryenModuleRef module, const char *base) {
+  size_t size = strlen(base) + 16;
+  char *name = malloc(size);
+  if (!name) return NULL;
+  snprintf(name, size, "%s", base);
+  for (unsigned n = 1; BinaryenGetFunction(module, name); n++) snprintf(name, size, "%s$%u", base, n);
+  return name;
+}
+
+static char *add_hook_import(wi_hooks *h, const char *module_name, const char *field) {
+  char base[64];
+  snprintf(base, sizeof base, "wi$hook$%s", field);
+  char *name = wi_unique_function_name(h->module, base);
+  if (!name) return NULL;
+  BinaryenAddFunctionImport(h->module, name, module_name, field, BinaryenTypeInt32(),
+                            BinaryenTypeNone());
+  return name;
+}
+
+bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_abi abi, bool exceptions) {
+  memset(h, 0, sizeof *h);
+  h->module = module;
+  h->abi = abi;
+  h->exceptions = exceptions;
+  const char *import_module = abi == WI_ABI_OBSERVE_SDK ? WI_OBSERVE_MODULE : WI_HOOK_MODULE;
+  h->enter_name = add_hook_import(h, import_module, "enter");
+  h->exit_name = add_hook_import(h, import_module, "exit");
+  if (abi == WI_ABI_OBSERVE_SDK) h->memory_grow_name = add_hook_import(h, import_module, "memory-grow");
+  return h->enter_name && h->exit_name && (abi != WI_ABI_OBSERVE_SDK || h->memory_grow_name);
+}
+
+void wi_hooks_free(wi_hooks *h) {
+  free(h->enter_name);
+  free(h->exit_name);
+  free(h->memory_grow_name);
+  free(h->memory_grow_helper);
+  for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);
+  free(h->helpers);
+  free(h->id_uses);
+  memset(h, 0, sizeof *h);
+}
+
+static BinaryenExpressionRef site_id(wi_hooks *h, uint32_t site) {
+  BinaryenExpressionRef c = BinaryenConst(h->module, BinaryenLiteralInt32((int32_t)site));
+  if (h->id_use_count == h->id_use_capacity) {
+    size_t capacity = h->id_use_capacity ? h->id_use_capacity * 2 : 1024;
+    wi_id_use *grown = realloc(h->id_uses, capacity * sizeof *grown);
+    if (!grown) {
+      h->out_of_memory = true;
+      return c;
+    }
+    h->id_uses = grown;
+    h->id_use_capacity = capacity;
+  }
+  h->id_uses[h->id_use_count].constant = c;
+  h->id_uses[h->id_use_count++].site = site;
+  return c;
+}
+
+static BinaryenExpressionRef call_hook(wi_hooks *h, const char *hook, uint32_t site) {
+  BinaryenExpressionRef id = site_id(h, site);
+  return BinaryenCall(h->module, hook, &id, 1, BinaryenTypeNone());
+}
+
+BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
+  return call_hook(h, h->enter_name, site);
+}
+
+BinaryenExpressionRef wi_hook_exit(wi_hooks *h, uint32_t site) {
+  return call_hook(h, h->exit_name, site);
+}
+
+/* (func $wi$exit$N (param $value T) (param $id i32) (result T)
+ *   (call $exit (local.get $id)) (local.get $value)) */
+static const char *exit_helper(wi_hooks *h, BinaryenType type) {
+  for (size_t i = 0; i < h->helper_count; i++)
+    if (h->helpers[i].type == type) return h->helpers[i].name;
+  wi_exit_helper *grown = realloc(h->helpers, (h->helper_count + 1) * sizeof *grown);
+  if (!grown) {
+    h->out_of_memory = true;
+    return NULL;
+  }
+  h->helpers = grown;
+  char base[32];
+  snprintf(base, sizeof base, "wi$exit$%zu", h->helper_count);
+  char *name = wi_unique_function_name(h->module, base);
+  if (!name) {
+    h->out_of_memory = true;
+    return NULL;
+  }
+  BinaryenType params[2] = {type, BinaryenTypeInt32()};
+  BinaryenExpressionRef id = BinaryenLocalGet(h->module, 1, BinaryenTypeInt32());
+  BinaryenExpressionRef body[2] = {
+      BinaryenCall(h->module, h->exit_name, &id, 1, BinaryenTypeNone()),
+      BinaryenLocalGet(h->module, 0, type),
+  };
+  BinaryenAddFunction(h->module, name, BinaryenTypeCreate(params, 2), type, NULL, 0,
+                      BinaryenBlock(h->module, NULL, body, 2, type));
+  h->helpers[h->helper_count].type = type;
+  h->helpers[h->helper_count++].name = name;
+  return name;
+}
+
+BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExpressionRef value) {
+  BinaryenType type = BinaryenExpressionGetType(value);
+  if (type == BinaryenTypeUnreachable()) return value;
+  if (type == BinaryenTypeNone()) {
+    BinaryenExpressionRef seq[2] = {value, wi_hook_exit(h, site)};
+    return BinaryenBlock(h->module, NULL, seq, 2, BinaryenTypeNone());
+  }
+  const char *helper = exit_helper(h, type);
+  if (!helper) return value;
+  BinaryenExpressionRef args[2] = {value, site_id(h, site)};
+  return BinaryenCall(h->module, helper, args, 2, type);
+}
+
+BinaryenExpressionRef wi_hook_unwind_guard(wi_hooks *h, uint32_t site, BinaryenExpressionRef body,
+                                           const char *label) {
+  if (!h->exceptions) return body;
+  BinaryenExpressionRef on_unwind[2] = {
+      wi_hook_exit(h, site),
+      BinaryenRethrow(h->module, label),
+  };
+  BinaryenExpressionRef catch_all = BinaryenBlock(h->module, NULL, on_unwind, 2,
+                                                  BinaryenTypeUnreachable());
+  return BinaryenTry(h->module, label, body, NULL, 0, &catch_all, 1, NULL);
+}
+
+void wi_hooks_renumber(wi_hooks *h, const uint32_t *new_ids) {
+  for (size_t i = 0; i < h->id_use_count; i++)
+    BinaryenConstSetValueI32(h->id_uses[i].constant, (int32_t)new_ids[h->id_uses[i].site]);
+}

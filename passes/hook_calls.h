@@ -1,0 +1,71 @@
+/* The hook imports of a module being instrumented and the expressions that
+ * call them.
+ *
+ * Every hook call passes a site id as an `i32.const`. Each such constant is
+ * recorded, so that the observe-sdk ABI (whose id is the function's index in
+ * the output) can patch them once the output's function order is final. */
+#ifndef WI_HOOK_CALLS_H
+#define WI_HOOK_CALLS_H
+
+#include <binaryen-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { WI_ABI_DEFAULT, WI_ABI_OBSERVE_SDK } wi_abi;
+
+#define WI_HOOK_MODULE "wasm-instrument:hooks/trace@0.1.0"
+#define WI_OBSERVE_MODULE "dylibso:observe/instrument"
+
+typedef struct {
+  BinaryenExpressionRef constant;
+  uint32_t site;
+} wi_id_use;
+
+typedef struct {
+  BinaryenType type;
+  char *name;
+} wi_exit_helper;
+
+typedef struct {
+  BinaryenModuleRef module;
+  wi_abi abi;
+  bool exceptions;        /* guard bodies with catch_all { exit; rethrow } */
+  char *enter_name;       /* internal names of the hook imports, owned */
+  char *exit_name;
+  char *memory_grow_name; /* observe-sdk only, else NULL */
+  char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
+  wi_exit_helper *helpers; /* owned, one per result type */
+  size_t helper_count;
+  wi_id_use *id_uses;     /* owned */
+  size_t id_use_count, id_use_capacity;
+  bool out_of_memory;
+} wi_hooks;
+
+/* Adds the hook imports to `module`. Returns false when out of memory. */
+bool wi_hooks_init(wi_hooks *hooks, BinaryenModuleRef module, wi_abi abi, bool exceptions);
+void wi_hooks_free(wi_hooks *hooks);
+
+/* A function name not yet used in the module, made from `base` (malloc'd). */
+char *wi_unique_function_name(BinaryenModuleRef module, const char *base);
+
+/* `call enter(id)` / `call exit(id)`. */
+BinaryenExpressionRef wi_hook_enter(wi_hooks *hooks, uint32_t site);
+BinaryenExpressionRef wi_hook_exit(wi_hooks *hooks, uint32_t site);
+
+/* Evaluates `value` (a single, non-tuple type), then calls exit(id), and yields
+ * the value: a call to a small per-type helper, so that a `return` keeps its
+ * shape. A `none` or unreachable value needs no helper. */
+BinaryenExpressionRef wi_hook_exit_after(wi_hooks *hooks, uint32_t site,
+                                         BinaryenExpressionRef value);
+
+/* When exceptions are on, wraps `body` (of type `type`) as
+ * `try $label (do body) (catch_all (exit id) (rethrow $label))`, so an exception
+ * that leaves the function closes its span; otherwise returns body. `label`
+ * must not be used by any other label of the function. */
+BinaryenExpressionRef wi_hook_unwind_guard(wi_hooks *hooks, uint32_t site,
+                                           BinaryenExpressionRef body, const char *label);
+
+/* Sets every recorded id constant of site s to new_ids[s]. */
+void wi_hooks_renumber(wi_hooks *hooks, const uint32_t *new_ids);
+
+#endif

@@ -1,0 +1,105 @@
+/* Runs the passes in order over one module (see instrument.h). */
+#include "instrument.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr_children.h"
+
+uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index,
+                     const char *func_name, const char *display, const char *field) {
+  const wi_function_info *f = &ctx->funcs[input_index];
+  wi_site site = {
+      .kind = kind,
+      .flags = f->flags,
+      .input_index = input_index,
+      .func_name = func_name,
+      .display = display,
+      .symbol = f->symbol ? f->symbol : "",
+      .module = kind == WI_SITE_IMPORT ? f->import_module : "",
+      .field = field ? field : "",
+      .body_size = f->body_size,
+  };
+  return wi_site_table_add(&ctx->sites, &site);
+}
+
+int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
+                   BinaryenExpressionId opaque_id) {
+  wi_skip *grown = realloc(ctx->skips, (ctx->skip_count + 1) * sizeof *grown);
+  if (!grown) return -1;
+  ctx->skips = grown;
+  ctx->skips[ctx->skip_count++] = (wi_skip){input_index, reason, opaque_id};
+  return 0;
+}
+
+static int fail(wi_instrument *ctx, const char *what) {
+  if (!ctx->error[0]) snprintf(ctx->error, sizeof ctx->error, "%s", what);
+  return -1;
+}
+
+static int instrument_function(wi_instrument *ctx, uint32_t index) {
+  const wi_function_info *info = &ctx->funcs[index];
+  BinaryenFunctionRef func = BinaryenGetFunction(ctx->module, info->name);
+  if (!func) return fail(ctx, "internal error: a function vanished from the module");
+  ctx->stats.functions_seen++;
+  if (wi_function_scan(&ctx->walker, func, &ctx->facts) != 0) return fail(ctx, "out of memory");
+  /* Redirection is safe on a partial scan: each reference found is rewritten
+   * on its own. The hooks are not: an unseen `return` would skip the exit. */
+  if (ctx->hook_imports) wi_pass_redirect_imports_in_function(ctx);
+  if (wi_pass_memory_grow_hooks(ctx) != 0) return fail(ctx, "out of memory");
+  if (!info->selected) {
+    ctx->stats.functions_not_selected++;
+    return 0;
+  }
+  if (ctx->facts.opaque) {
+    ctx->stats.functions_uninspectable++;
+    return wi_record_skip(ctx, index, "contains an expression Binaryen's C API cannot inspect",
+                          ctx->facts.opaque_id);
+  }
+  uint32_t site = wi_add_site(ctx, WI_SITE_FUNCTION, index, info->name, info->display, NULL);
+  if (site == UINT32_MAX) return fail(ctx, "out of memory");
+  if (wi_pass_function_hooks(ctx, func, index, site) != 0) return fail(ctx, "out of memory");
+  ctx->stats.functions_hooked++;
+  return 0;
+}
+
+int wi_instrument_run(wi_instrument *ctx) {
+  wi_expr_kinds_init();
+  ctx->import_wrappers = calloc(ctx->func_count ? ctx->func_count : 1, sizeof(char *));
+  if (!ctx->import_wrappers) return fail(ctx, "out of memory");
+  for (uint32_t i = 0; i < ctx->func_count; i++)
+    if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
+  if (!wi_hooks_init(&ctx->hooks, ctx->module, ctx->abi, ctx->exceptions))
+    return fail(ctx, "out of memory");
+  if (ctx->hook_imports && wi_pass_import_wrappers(ctx) != 0) return fail(ctx, "out of memory");
+  for (uint32_t i = 0; i < ctx->func_count; i++) {
+    if (ctx->funcs[i].import_module) continue;
+    if (instrument_function(ctx, i) != 0) return -1;
+  }
+  if (ctx->hook_imports && wi_pass_redirect_imports_in_module(ctx) != 0)
+    return fail(ctx, "out of memory");
+  if (ctx->hook_exports && ctx->abi == WI_ABI_DEFAULT && wi_pass_export_wrappers(ctx) != 0)
+    return fail(ctx, "out of memory");
+  if (wi_pass_observe_version_globals(ctx) != 0) return fail(ctx, "out of memory");
+  if (ctx->hooks.out_of_memory) return fail(ctx, "out of memory");
+  if (wi_pass_site_table(ctx) != 0) return fail(ctx, "out of memory");
+  return 0;
+}
+
+void wi_instrument_free(wi_instrument *ctx) {
+  wi_hooks_free(&ctx->hooks);
+  wi_site_table_free(&ctx->sites);
+  free(ctx->skips);
+  free(ctx->output_names);
+  ctx->output_names = NULL;
+  if (ctx->import_wrappers) {
+    for (uint32_t i = 0; i < ctx->func_count; i++) free(ctx->import_wrappers[i]);
+    free(ctx->import_wrappers);
+  }
+  wi_name_map_free(&ctx->input_index);
+  wi_walker_free(&ctx->walker);
+  wi_function_facts_free(&ctx->facts);
+  ctx->skips = NULL;
+  ctx->import_wrappers = NULL;
+}

@@ -1,0 +1,115 @@
+/* The rewriter's passes over a Binaryen module, and the state they share.
+ *
+ * The caller (src/) reads the module, decides which functions are selected and
+ * how each is named, and fills a wi_instrument; wi_instrument_run then applies,
+ * in order: the hook imports, the import boundary wrappers, the per-function
+ * enter/exit hooks (and observe-sdk memory.grow hooks), the redirection of
+ * every other reference to a wrapped import, the export boundary wrappers, and
+ * finally the site table section. */
+#ifndef WI_INSTRUMENT_H
+#define WI_INSTRUMENT_H
+
+#include <binaryen-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "expr_walk.h"
+#include "function_scan.h"
+#include "hook_calls.h"
+#include "name_map.h"
+#include "name_section.h"
+#include "site_table.h"
+
+/* What the caller knows about one function of the input, by input index. */
+typedef struct {
+  const char *name;          /* Binaryen's internal name, borrowed from the module */
+  const char *display;       /* best display name (docs/hook-contract.md), borrowed */
+  const char *symbol;        /* raw name-section name or "", borrowed */
+  const char *import_module; /* NULL for a defined function */
+  const char *import_field;
+  uint8_t flags;             /* WI_FLAG_* */
+  bool selected;             /* matched by --include/--exclude */
+  uint32_t body_size;        /* code bytes in the input; 0 for imports */
+} wi_function_info;
+
+/* What the caller knows about one export, by Binaryen export index. */
+typedef struct {
+  bool selected;
+} wi_export_info;
+
+typedef struct {
+  uint32_t input_index;
+  const char *reason; /* static text */
+  BinaryenExpressionId opaque_id;
+} wi_skip;
+
+typedef struct {
+  uint32_t functions_seen;   /* defined functions in the input */
+  uint32_t functions_hooked;
+  uint32_t functions_not_selected;
+  uint32_t functions_uninspectable;
+  uint32_t imports_wrapped;
+  uint32_t exports_wrapped;
+  uint32_t tail_calls;
+  uint32_t memory_grows_hooked;
+  uint32_t functions_rebuilt; /* given extra locals */
+} wi_stats;
+
+typedef struct {
+  /* Inputs, set by the caller. */
+  BinaryenModuleRef module;
+  const wi_function_info *funcs; /* [func_count], by input index */
+  uint32_t func_count;
+  const wi_export_info *exports; /* [export_count], by export index */
+  uint32_t export_count;
+  int32_t start_index;           /* input index of the start function, or -1 */
+  wi_abi abi;
+  bool exceptions;               /* add catch_all { exit; rethrow } guards */
+  bool hook_imports;             /* the import boundary */
+  bool hook_exports;             /* the export boundary */
+
+  /* Outputs and working state, owned here; see wi_instrument_free. */
+  wi_hooks hooks;
+  wi_site_table sites;
+  wi_stats stats;
+  wi_skip *skips;
+  size_t skip_count;
+  char **import_wrappers;        /* [func_count]: wrapper of an import, or NULL */
+  wi_name_map input_index;       /* function name -> input index */
+  wi_function_name *output_names; /* for the name section, by output index */
+  size_t output_name_count;
+  wi_walker walker;
+  wi_function_facts facts;
+  char error[256];
+} wi_instrument;
+
+/* Runs every pass. Returns 0, or -1 with a message in ctx->error (out of
+ * memory, or a module the passes cannot handle). */
+int wi_instrument_run(wi_instrument *ctx);
+void wi_instrument_free(wi_instrument *ctx);
+
+/* The passes, in the order wi_instrument_run applies them (one file each). */
+int wi_pass_import_wrappers(wi_instrument *ctx);
+int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
+                           uint32_t site);
+void wi_pass_redirect_imports_in_function(wi_instrument *ctx);
+int wi_pass_redirect_imports_in_module(wi_instrument *ctx);
+int wi_pass_memory_grow_hooks(wi_instrument *ctx);
+int wi_pass_observe_version_globals(wi_instrument *ctx);
+int wi_pass_export_wrappers(wi_instrument *ctx);
+int wi_pass_site_table(wi_instrument *ctx);
+
+/* Shared helpers of the passes. */
+uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index,
+                     const char *func_name, const char *display, const char *field);
+/* Adds (func $name (params) (results) enter; call target; exit) and returns
+ * its name (owned by the caller), or NULL when out of memory. */
+char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                          uint32_t site);
+/* Re-adds `func` with `count` extra locals of `types`; returns the new ref. */
+BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
+                                           const BinaryenType *types, uint32_t count);
+int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
+                   BinaryenExpressionId opaque_id);
+
+#endif

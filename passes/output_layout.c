@@ -1,0 +1,70 @@
+/* The last pass: the output's function indices, and the site table.
+ *
+ * Indices are only known now: the hook imports come after the input's imports,
+ * and rebuilt functions moved to the end. Binaryen writes imported functions
+ * first, then defined ones, each in module order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instrument.h"
+
+static bool is_imported(BinaryenFunctionRef f) {
+  const char *module = BinaryenFunctionImportGetModule(f);
+  return module && module[0];
+}
+
+/* The name the output's name section gives a function: a real name from the
+ * input, our own functions' names, and under the observe-sdk ABI (whose hosts
+ * name spans from the name section) the display name; otherwise none. */
+static const char *output_name(const wi_instrument *ctx, const char *name) {
+  uint32_t input;
+  if (!wi_name_map_get(&ctx->input_index, name, &input)) return name;
+  const wi_function_info *f = &ctx->funcs[input];
+  if (f->flags & WI_FLAG_NAMED) return f->symbol;
+  return ctx->abi == WI_ABI_OBSERVE_SDK ? f->display : NULL;
+}
+
+static int output_indices(wi_instrument *ctx, wi_name_map *out) {
+  BinaryenModuleRef m = ctx->module;
+  BinaryenIndex count = BinaryenGetNumFunctions(m);
+  ctx->output_names = calloc(count ? count : 1, sizeof *ctx->output_names);
+  if (!ctx->output_names) return -1;
+  uint32_t next = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (BinaryenIndex i = 0; i < count; i++) {
+      BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
+      if (is_imported(f) != (pass == 0)) continue;
+      const char *name = BinaryenFunctionGetName(f);
+      const char *shown = output_name(ctx, name);
+      if (shown) ctx->output_names[ctx->output_name_count++] = (wi_function_name){next, shown};
+      if (!wi_name_map_put(out, name, next++)) return -1;
+    }
+  }
+  return 0;
+}
+
+int wi_pass_site_table(wi_instrument *ctx) {
+  BinaryenModuleRef m = ctx->module;
+  wi_name_map indices = {0};
+  uint32_t *ids = calloc(ctx->sites.count ? ctx->sites.count : 1, sizeof *ids);
+  if (!ids || output_indices(ctx, &indices) != 0) {
+    free(ids);
+    wi_name_map_free(&indices);
+    return -1;
+  }
+  for (size_t i = 0; i < ctx->sites.count; i++) {
+    wi_site *site = &ctx->sites.items[i];
+    wi_name_map_get(&indices, site->func_name, &site->output_index);
+    ids[i] = site->output_index;
+  }
+  if (ctx->abi == WI_ABI_OBSERVE_SDK) wi_hooks_renumber(&ctx->hooks, ids);
+  free(ids);
+  wi_name_map_free(&indices);
+
+  size_t size;
+  uint8_t *payload = wi_site_table_encode(&ctx->sites, &size);
+  if (!payload) return -1;
+  BinaryenAddCustomSection(m, WI_SITE_TABLE_SECTION, (const char *)payload, (BinaryenIndex)size);
+  free(payload);
+  return 0;
+}

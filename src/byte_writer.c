@@ -1,0 +1,35 @@
+#include "byte_writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_reader.h"
+
+void wi_put_bytes(wi_writer *w, const void *bytes, size_t n) {
+  if (w->failed || n == 0) return;
+  if (w->size + n > w->capacity) {
+    size_t capacity = w->capacity ? w->capacity : 256;
+    while (capacity < w->size + n) capacity *= 2;
+    uint8_t *grown = realloc(w->data, capacity);
+    if (!grown) {
+      w->failed = true;
+      return;
+    }
+    w->data = grown;
+    w->capacity = capacity;
+  }
+  memcpy(w->data + w->size, bytes, n);
+  w->size += n;
+}
+
+void wi_put_u32(wi_writer *w, uint32_t v) {
+  uint8_t leb[5];
+  wi_put_bytes(w, leb, wi_encode_u32(leb, v));
+}
+
+void wi_put_name(wi_writer *w, const void *name, size_t len) {
+  wi_put_u32(w, (uint32_t)len);
+  wi_put_bytes(w, name, len);
+}
+
+void wi_put_cstr(wi_writer *w, const char *s) { wi_put_name(w, s, s ? strlen(s) : 0); }

@@ -1,0 +1,142 @@
+#include "cli_options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnostics.h"
+#include "version.h"
+
+void wi_print_usage(void) {
+  fputs(
+      "usage: wasm-instrument INPUT [-o OUTPUT] [options]\n"
+      "\n"
+      "Adds enter/exit hook calls around the functions of a WebAssembly module, its\n"
+      "calls into imports, and its entries through exports. INPUT is a .wasm binary,\n"
+      "a .wat text module, or - for stdin.\n"
+      "\n"
+      "  -o, --output FILE      write the instrumented module to FILE (- for stdout)\n"
+      "  -S, --emit-text        write the text format instead of a binary\n"
+      "      --list             print the sites that would be instrumented; write nothing\n"
+      "      --include RE       instrument only functions whose name matches RE\n"
+      "                         (PCRE2 syntax; repeatable; a name matches if any RE does)\n"
+      "      --exclude RE       never instrument functions whose name matches RE\n"
+      "                         (repeatable; wins over --include)\n"
+      "      --no-imports       do not make calls into imports spans of their own\n"
+      "      --no-exports       do not mark entries through exports\n"
+      "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
+      "                         or observe-sdk (dylibso:observe/instrument)\n"
+      "      --exceptions MODE  close spans when an exception propagates out:\n"
+      "                         auto (if the module uses exception handling), on, off\n"
+      "      --no-validate      skip validating the input and the output\n"
+      "      --stats            print what was done on stderr\n"
+      "  -h, --help             show this help\n"
+      "      --version          show the version\n"
+      "\n"
+      "Names are matched in demangled and in raw form. Exit codes: 0 success,\n"
+      "1 bad input, 2 usage error, 3 internal error.\n",
+      stdout);
+}
+
+static bool push(const char ***list, size_t *count, const char *item) {
+  const char **grown = realloc(*list, (*count + 1) * sizeof *grown);
+  if (!grown) return false;
+  grown[(*count)++] = item;
+  *list = grown;
+  return true;
+}
+
+/* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
+static bool takes_value(int argc, char **argv, int *i, const char *name, const char **value,
+                        bool *missing) {
+  const char *arg = argv[*i];
+  size_t len = strlen(name);
+  if (strncmp(arg, name, len) != 0) return false;
+  if (arg[len] == '=') {
+    *value = arg + len + 1;
+    return true;
+  }
+  if (arg[len] != '\0') return false;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return true;
+  }
+  *value = argv[++*i];
+  return true;
+}
+
+static wi_options_result usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "wasm-instrument: error: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see --help)\n");
+  return WI_OPTIONS_ERROR;
+}
+
+wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
+  memset(o, 0, sizeof *o);
+  o->hook_imports = o->hook_exports = o->validate = true;
+  bool only_positional = false;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i], *value = NULL;
+    bool missing = false;
+    if (only_positional || arg[0] != '-' || strcmp(arg, "-") == 0) {
+      if (o->input) return usage_error("more than one input: '%s'", arg);
+      o->input = arg;
+    } else if (strcmp(arg, "--") == 0) {
+      only_positional = true;
+    } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+      wi_print_usage();
+      return WI_OPTIONS_DONE;
+    } else if (strcmp(arg, "--version") == 0) {
+      printf("wasm-instrument %s (Binaryen C API)\n", WI_VERSION);
+      return WI_OPTIONS_DONE;
+    } else if (strcmp(arg, "-S") == 0 || strcmp(arg, "--emit-text") == 0) {
+      o->emit_text = true;
+    } else if (strcmp(arg, "--list") == 0) {
+      o->list = true;
+    } else if (strcmp(arg, "--stats") == 0) {
+      o->stats = true;
+    } else if (strcmp(arg, "--no-imports") == 0) {
+      o->hook_imports = false;
+    } else if (strcmp(arg, "--no-exports") == 0) {
+      o->hook_exports = false;
+    } else if (strcmp(arg, "--no-validate") == 0) {
+      o->validate = false;
+    } else if (takes_value(argc, argv, &i, "-o", &value, &missing) ||
+               takes_value(argc, argv, &i, "--output", &value, &missing)) {
+      if (missing) return usage_error("%s needs a file name", arg);
+      o->output = value;
+    } else if (takes_value(argc, argv, &i, "--include", &value, &missing)) {
+      if (missing) return usage_error("%s needs a regular expression", arg);
+      if (!push(&o->includes, &o->include_count, value)) return usage_error("%s", "out of memory");
+    } else if (takes_value(argc, argv, &i, "--exclude", &value, &missing)) {
+      if (missing) return usage_error("%s needs a regular expression", arg);
+      if (!push(&o->excludes, &o->exclude_count, value)) return usage_error("%s", "out of memory");
+    } else if (takes_value(argc, argv, &i, "--abi", &value, &missing)) {
+      if (missing) return usage_error("%s needs default or observe-sdk", arg);
+      if (strcmp(value, "default") == 0) o->abi = WI_ABI_DEFAULT;
+      else if (strcmp(value, "observe-sdk") == 0) o->abi = WI_ABI_OBSERVE_SDK;
+      else return usage_error("unknown --abi '%s' (default or observe-sdk)", value);
+    } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
+      if (missing) return usage_error("%s needs auto, on or off", arg);
+      if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;
+      else if (strcmp(value, "on") == 0) o->exceptions = WI_EH_ON;
+      else if (strcmp(value, "off") == 0) o->exceptions = WI_EH_OFF;
+      else return usage_error("unknown --exceptions '%s' (auto, on or off)", value);
+    } else {
+      return usage_error("unknown option '%s'", arg);
+    }
+  }
+  if (!o->input) return usage_error("%s", "no input file");
+  if (o->list && (o->output || o->emit_text))
+    return usage_error("%s", "--list writes no module: drop -o and -S");
+  if (!o->list && !o->output && !o->emit_text)
+    return usage_error("%s", "no output: give -o FILE (or -o - for stdout), -S or --list");
+  return WI_OPTIONS_RUN;
+}
+
+void wi_options_free(wi_options *o) {
+  free(o->includes);
+  free(o->excludes);
+  o->includes = o->excludes = NULL;
+}

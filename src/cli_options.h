@@ -1,0 +1,37 @@
+/* The command line of wasm-instrument. */
+#ifndef WI_CLI_OPTIONS_H
+#define WI_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hook_calls.h"
+
+typedef enum { WI_EH_AUTO, WI_EH_ON, WI_EH_OFF } wi_exceptions_mode;
+
+typedef struct {
+  const char *input;        /* a path or "-"; borrowed from argv */
+  const char *output;       /* a path, "-" or NULL */
+  const char **includes;    /* owned array of borrowed patterns */
+  size_t include_count;
+  const char **excludes;
+  size_t exclude_count;
+  bool list;                /* print the sites instead of writing a module */
+  bool emit_text;           /* -S: write the text format */
+  bool stats;
+  bool hook_imports;
+  bool hook_exports;
+  bool validate;
+  wi_abi abi;
+  wi_exceptions_mode exceptions;
+} wi_options;
+
+typedef enum { WI_OPTIONS_RUN, WI_OPTIONS_DONE, WI_OPTIONS_ERROR } wi_options_result;
+
+/* Parses argv. DONE means --help or --version was printed; ERROR means a usage
+ * error was reported on stderr. Free with wi_options_free in every case. */
+wi_options_result wi_parse_options(int argc, char **argv, wi_options *out);
+void wi_options_free(wi_options *options);
+void wi_print_usage(void);
+
+#endif

@@ -1,0 +1,243 @@
+#include "instrument_job.h"
+
+#include <binaryen-c.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exit_codes.h"
+#include "expr_children.h"
+#include "file_io.h"
+#include "function_names.h"
+#include "instrument.h"
+#include "job_report.h"
+#include "module_scan.h"
+#include "name_section.h"
+#include "producers.h"
+#include "site_listing.h"
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A text module starts, after blanks and comments, with '('. */
+static bool looks_like_text(const uint8_t *data, size_t size) {
+  for (size_t i = 0; i < size; i++) {
+    if (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') continue;
+    if (data[i] == ';' && i + 1 < size && data[i + 1] == ';') {
+      while (i < size && data[i] != '\n') i++;
+      continue;
+    }
+    return data[i] == '(';
+  }
+  return false;
+}
+
+/* Turns a text module into a binary with a name section, so that both inputs
+ * take one path. Binaryen ends the process on a parse error; the sandbox
+ * reports it. */
+static uint8_t *text_to_binary(uint8_t *text, size_t *size) {
+  BinaryenModuleRef m = BinaryenModuleParse((const char *)text);
+  BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
+  BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(m, NULL);
+  BinaryenModuleDispose(m);
+  free(r.sourceMap);
+  *size = r.binaryBytes;
+  return r.binary;
+}
+
+typedef struct {
+  wi_job *job;
+  FILE *report;
+  const char *file;
+  wi_module_scan scan;
+  uint8_t *converted; /* binary made from a text input */
+  uint8_t *stripped;  /* input without debug and producers sections */
+  BinaryenModuleRef module;
+  wi_module_names names;
+  wi_instrument ctx;
+  wi_size_and_time measures;
+} job_state;
+
+static void job_state_free(job_state *s) {
+  wi_instrument_free(&s->ctx);
+  wi_module_names_free(&s->names);
+  if (s->module) BinaryenModuleDispose(s->module);
+  wi_scan_free(&s->scan);
+  free(s->stripped);
+  free(s->converted);
+}
+
+static int fail(job_state *s, int code, bool detail, const char *message) {
+  wi_report_fail(s->report, code, detail, "wasm-instrument: error: %s: %s", s->file, message);
+  return code;
+}
+
+static int scan_input(job_state *s, const uint8_t *data, size_t size) {
+  char why[256];
+  wi_report_phase(s->report, "scanning");
+  int rc = wi_scan_module(data, size, &s->scan, why, sizeof why);
+  if (rc == WI_SCAN_NO_MEMORY) return fail(s, WI_EXIT_INTERNAL, false, why);
+  if (rc != WI_SCAN_OK) return fail(s, WI_EXIT_BAD_INPUT, false, why);
+  if (s->scan.is_relocatable)
+    return fail(s, WI_EXIT_BAD_INPUT, false,
+                "a relocatable object file (it has a linking section): instrument the linked "
+                "module instead");
+  if (s->scan.already_instrumented)
+    return fail(s, WI_EXIT_BAD_INPUT, false,
+                "already instrumented (it has a wasm-instrument site table or hook imports)");
+  if (s->scan.debug_section_count > 0)
+    wi_report_say(s->report,
+                  "wasm-instrument: warning: %s: removed %zu debug info section(s) (DWARF, "
+                  "source map URL): their code offsets would be wrong after instrumenting",
+                  s->file, s->scan.debug_section_count);
+  return 0;
+}
+
+static int read_module(job_state *s, const uint8_t *data, size_t size) {
+  size_t stripped_size;
+  s->stripped = wi_strip_custom_sections(data, size, &s->scan, true, true, &stripped_size);
+  if (!s->stripped) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  wi_report_phase(s->report, "reading");
+  double t0 = now_ms();
+  s->module = BinaryenModuleRead((char *)s->stripped, stripped_size);
+  s->measures.read_ms = now_ms() - t0;
+  return 0;
+}
+
+static int validate(job_state *s, const char *phase, int code, const char *message) {
+  if (!s->job->options->validate) return 0;
+  wi_report_phase(s->report, phase);
+  double t0 = now_ms();
+  bool valid = BinaryenModuleValidate(s->module);
+  s->measures.validate_ms += now_ms() - t0;
+  return valid ? 0 : fail(s, code, true, message);
+}
+
+static bool use_exceptions(const job_state *s) {
+  switch (s->job->options->exceptions) {
+    case WI_EH_ON: return true;
+    case WI_EH_OFF: return false;
+    case WI_EH_AUTO: break;
+  }
+  return s->scan.uses_exceptions;
+}
+
+static int instrument(job_state *s) {
+  const wi_options *o = s->job->options;
+  int rc = wi_describe_functions(s->module, &s->scan, s->job->filter, &s->names);
+  if (rc == -2)
+    return fail(s, WI_EXIT_INTERNAL, false,
+                "Binaryen's function count differs from the module's (internal error)");
+  if (rc != 0) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  wi_instrument *ctx = &s->ctx;
+  ctx->module = s->module;
+  ctx->funcs = s->names.funcs;
+  ctx->func_count = s->names.func_count;
+  ctx->exports = s->names.exports;
+  ctx->export_count = s->names.export_count;
+  ctx->start_index = s->scan.has_start ? (int32_t)s->scan.start_index : -1;
+  ctx->abi = o->abi;
+  ctx->exceptions = use_exceptions(s);
+  ctx->hook_imports = o->hook_imports;
+  ctx->hook_exports = o->hook_exports;
+  wi_report_phase(s->report, "instrumenting");
+  double t0 = now_ms();
+  rc = wi_instrument_run(ctx);
+  s->measures.instrument_ms = now_ms() - t0;
+  if (rc != 0) return fail(s, WI_EXIT_INTERNAL, false, ctx->error);
+
+  int malformed;
+  size_t size;
+  uint8_t *producers = wi_producers_add_self(s->scan.producers, s->scan.producers_size, &size,
+                                             &malformed);
+  if (!producers) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  if (malformed)
+    wi_report_say(s->report, "wasm-instrument: warning: %s: replaced a malformed producers section",
+                  s->file);
+  BinaryenAddCustomSection(s->module, "producers", (const char *)producers, (BinaryenIndex)size);
+  free(producers);
+  return 0;
+}
+
+static int write_output(job_state *s) {
+  const wi_options *o = s->job->options;
+  int fd = s->job->output_fd;
+  wi_report_phase(s->report, "writing");
+  double t0 = now_ms();
+  int err = 0;
+  if (o->list) {
+    FILE *out = fdopen(dup(fd), "w");
+    if (!out) return fail(s, WI_EXIT_INTERNAL, false, "cannot write the listing");
+    wi_write_site_list(out, &s->ctx);
+    err = fclose(out) != 0;
+  } else if (o->emit_text) {
+    char *text = BinaryenModuleAllocateAndWriteText(s->module);
+    s->measures.output_size = strlen(text);
+    err = wi_write_all(fd, text, s->measures.output_size);
+    free(text);
+  } else {
+    BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(s->module, NULL);
+    size_t size;
+    uint8_t *binary = wi_replace_function_names(r.binary, r.binaryBytes, s->ctx.output_names,
+                                                s->ctx.output_name_count, &size);
+    free(r.binary);
+    free(r.sourceMap);
+    if (!binary) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the name section");
+    s->measures.output_size = size;
+    err = wi_write_all(fd, binary, size);
+    if (o->stats) {
+      wi_module_scan out_scan;
+      char why[128];
+      if (wi_scan_module(binary, size, &out_scan, why, sizeof why) == WI_SCAN_OK)
+        s->measures.output_code_size = out_scan.code_section_size;
+      wi_scan_free(&out_scan);
+    }
+    free(binary);
+  }
+  s->measures.write_ms = now_ms() - t0;
+  if (err) return fail(s, WI_EXIT_BAD_INPUT, false, "cannot write the output");
+  return 0;
+}
+
+int wi_run_job(void *arg, FILE *report) {
+  wi_job *job = arg;
+  job_state s = {.job = job, .report = report, .file = job->input_label};
+  const uint8_t *data = job->input;
+  size_t size = job->input_size;
+  BinaryenSetDebugInfo(true); /* keeps the name section */
+  BinaryenSetColorsEnabled(false);
+  wi_expr_kinds_init();
+  if (!(size >= 4 && memcmp(data, "\0asm", 4) == 0) && looks_like_text(data, size)) {
+    wi_report_phase(report, "parsing text");
+    s.converted = text_to_binary(job->input, &size);
+    data = s.converted;
+  }
+  s.measures.input_size = size;
+  int rc = scan_input(&s, data, size);
+  if (rc == 0) rc = read_module(&s, data, size);
+  if (rc == 0) {
+    s.measures.input_code_size = s.scan.code_section_size;
+    BinaryenFeatures input_features = BinaryenModuleGetFeatures(s.module);
+    /* The reader accepts every opcode but records only the target_features
+     * section's features; validate and rewrite with all of them on. */
+    BinaryenModuleSetFeatures(s.module, BinaryenFeatureAll());
+    rc = validate(&s, "validating input", WI_EXIT_BAD_INPUT, "the input module is not valid");
+    if (rc == 0) rc = instrument(&s);
+    if (rc == 0 && s.scan.has_target_features) {
+      /* Declare what the input declared, plus exception handling if we added it. */
+      BinaryenFeatures added = s.ctx.exceptions ? BinaryenFeatureExceptionHandling() : 0;
+      BinaryenModuleSetFeatures(s.module, input_features | added);
+    }
+    if (rc == 0)
+      rc = validate(&s, "validating output", WI_EXIT_INTERNAL,
+                    "the instrumented module does not validate (a bug in wasm-instrument)");
+    if (rc == 0) rc = write_output(&s);
+    if (rc == 0 && job->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
+  }
+  job_state_free(&s);
+  return rc;
+}

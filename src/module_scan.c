@@ -1,0 +1,297 @@
+#include "module_scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_reader.h"
+
+#define SITE_TABLE_SECTION "wasm-instrument.sites"
+
+enum { SEC_CUSTOM = 0, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_START = 8, SEC_CODE = 10,
+       SEC_TAG = 13, SEC_LAST_KNOWN = 13 };
+enum { KIND_FUNC = 0, KIND_TABLE = 1, KIND_MEMORY = 2, KIND_GLOBAL = 3, KIND_TAG = 4 };
+
+static bool name_is(const uint8_t *name, uint32_t len, const char *text) {
+  return len == strlen(text) && memcmp(name, text, len) == 0;
+}
+
+static bool name_has_prefix(const uint8_t *name, uint32_t len, const char *prefix) {
+  size_t n = strlen(prefix);
+  return len >= n && memcmp(name, prefix, n) == 0;
+}
+
+static int malformed(char *why, size_t why_size, const char *what, size_t offset) {
+  snprintf(why, why_size, "malformed module: %s (at byte offset %zu)", what, offset);
+  return WI_SCAN_MALFORMED;
+}
+
+/* Skips a reference type as it appears in a table type: a one-byte
+ * shorthand, or 0x63/0x64 followed by a heap type (a signed LEB). */
+static bool skip_ref_type(wi_reader *r) {
+  uint8_t code;
+  if (!wi_read_u8(r, &code)) return false;
+  if (code == 0x63 || code == 0x64) return wi_skip_sleb(r, 33);
+  return true;
+}
+
+static bool skip_limits(wi_reader *r) {
+  uint8_t flags;
+  if (!wi_read_u8(r, &flags)) return false;
+  unsigned bits = (flags & 0x04) ? 64 : 32; /* memory64 limits are u64 */
+  if (!wi_skip_sleb(r, bits)) return false;
+  if (flags & 0x01) return wi_skip_sleb(r, bits);
+  return true;
+}
+
+static bool is_observe_sdk_module(const uint8_t *name, uint32_t len) {
+  return name_is(name, len, "dylibso:observe/instrument") || name_is(name, len, "dylibso_observe");
+}
+
+static int scan_imports(wi_reader *r, wi_module_scan *out) {
+  uint32_t count;
+  if (!wi_read_u32(r, &count)) return -1;
+  for (uint32_t i = 0; i < count; i++) {
+    const uint8_t *module, *field;
+    uint32_t module_len, field_len, index;
+    uint8_t kind, byte;
+    if (!wi_read_name(r, &module, &module_len) || !wi_read_name(r, &field, &field_len) ||
+        !wi_read_u8(r, &kind))
+      return -1;
+    if (is_observe_sdk_module(module, module_len) ||
+        name_is(module, module_len, "wasm-instrument:hooks/trace@0.1.0"))
+      out->already_instrumented = true;
+    switch (kind) {
+      case KIND_FUNC:
+        if (!wi_read_u32(r, &index)) return -1;
+        out->imported_funcs++;
+        break;
+      case KIND_TABLE:
+        if (!skip_ref_type(r) || !skip_limits(r)) return -1;
+        break;
+      case KIND_MEMORY:
+        if (!skip_limits(r)) return -1;
+        break;
+      case KIND_GLOBAL:
+        if (!skip_ref_type(r) || !wi_read_u8(r, &byte)) return -1;
+        break;
+      case KIND_TAG:
+        if (!wi_read_u8(r, &byte) || !wi_read_u32(r, &index)) return -1;
+        out->uses_exceptions = true;
+        break;
+      default:
+        return -1;
+    }
+  }
+  return 0;
+}
+
+static int scan_code(wi_reader *r, wi_module_scan *out) {
+  uint32_t count;
+  if (!wi_read_u32(r, &count)) return -1;
+  if (count != out->defined_funcs) return -2;
+  free(out->body_sizes);
+  out->body_sizes = calloc(count ? count : 1, sizeof *out->body_sizes);
+  if (!out->body_sizes) return -3;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t body_size;
+    if (!wi_read_u32(r, &body_size) || !wi_skip(r, body_size)) return -1;
+    out->body_sizes[i] = body_size;
+  }
+  return 0;
+}
+
+/* Reads function names (name subsection 1). Bad entries are ignored: the
+ * name section is advisory and Binaryen decides what it accepts. */
+static int scan_name_section(wi_reader *r, wi_module_scan *out) {
+  uint32_t total = out->imported_funcs + out->defined_funcs;
+  while (r->ok && wi_reader_left(r) > 0) {
+    uint8_t id;
+    uint32_t size;
+    if (!wi_read_u8(r, &id) || !wi_read_u32(r, &size) || size > wi_reader_left(r)) return 0;
+    wi_reader sub = wi_reader_make(r->data + r->pos, size);
+    wi_skip(r, size);
+    if (id != 1) continue;
+    uint32_t count;
+    if (!wi_read_u32(&sub, &count)) return 0;
+    if (!out->func_names && total > 0) {
+      out->func_names = calloc(total, sizeof *out->func_names);
+      if (!out->func_names) return -3;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+      uint32_t index, len;
+      const uint8_t *name;
+      if (!wi_read_u32(&sub, &index) || !wi_read_name(&sub, &name, &len)) return 0;
+      if (index >= total || out->func_names[index] || len == 0) continue;
+      char *copy = malloc((size_t)len + 1);
+      if (!copy) return -3;
+      memcpy(copy, name, len);
+      copy[len] = '\0';
+      out->func_names[index] = copy;
+    }
+  }
+  return 0;
+}
+
+static bool target_features_has_eh(wi_reader r) {
+  uint32_t count;
+  if (!wi_read_u32(&r, &count)) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t prefix;
+    const uint8_t *name;
+    uint32_t len;
+    if (!wi_read_u8(&r, &prefix) || !wi_read_name(&r, &name, &len)) return false;
+    if (prefix == '+' && name_is(name, len, "exception-handling")) return true;
+  }
+  return false;
+}
+
+static int add_custom(wi_module_scan *out, wi_custom_section section) {
+  wi_custom_section *grown = realloc(out->customs, (out->custom_count + 1) * sizeof *grown);
+  if (!grown) return -3;
+  out->customs = grown;
+  out->customs[out->custom_count++] = section;
+  return 0;
+}
+
+static int scan_custom(wi_reader *payload, size_t start, size_t end, wi_module_scan *out) {
+  const uint8_t *name;
+  uint32_t len;
+  if (!wi_read_name(payload, &name, &len)) return -1;
+  wi_custom_section section = {false, false, start, end};
+  if (name_has_prefix(name, len, ".debug_") || name_is(name, len, "sourceMappingURL") ||
+      name_is(name, len, "external_debug_info")) {
+    section.is_debug = true;
+    out->debug_section_count++;
+  } else if (name_is(name, len, "producers")) {
+    section.is_producers = true;
+    out->producers = payload->data + payload->pos;
+    out->producers_size = wi_reader_left(payload);
+  } else if (name_is(name, len, "name")) {
+    int rc = scan_name_section(payload, out);
+    if (rc) return rc;
+  } else if (name_is(name, len, "target_features")) {
+    out->has_target_features = true;
+    if (target_features_has_eh(*payload)) out->uses_exceptions = true;
+  } else if (name_is(name, len, "linking") || name_has_prefix(name, len, "reloc.")) {
+    out->is_relocatable = true;
+  } else if (name_is(name, len, SITE_TABLE_SECTION)) {
+    out->already_instrumented = true;
+  }
+  return add_custom(out, section);
+}
+
+int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *why,
+                   size_t why_size) {
+  memset(out, 0, sizeof *out);
+  static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};
+  if (size < 4 || memcmp(data, magic, 4) != 0) {
+    snprintf(why, why_size, "not a WebAssembly binary (no \\0asm magic)");
+    return WI_SCAN_NOT_WASM;
+  }
+  if (size < 8) return malformed(why, why_size, "truncated header", size);
+  if (data[4] == 0x0d && data[5] == 0x00 && data[6] == 0x01 && data[7] == 0x00) {
+    snprintf(why, why_size,
+             "this is a WebAssembly component; wasm-instrument handles core modules only "
+             "for now");
+    return WI_SCAN_COMPONENT;
+  }
+  if (!(data[4] == 1 && data[5] == 0 && data[6] == 0 && data[7] == 0)) {
+    snprintf(why, why_size, "unsupported binary version %u (only core modules, version 1)",
+             (unsigned)(data[4] | data[5] << 8 | data[6] << 16 | (unsigned)data[7] << 24));
+    return WI_SCAN_BAD_VERSION;
+  }
+  wi_reader r = wi_reader_make(data, size);
+  wi_skip(&r, 8);
+  bool have_code = false;
+  while (wi_reader_left(&r) > 0) {
+    size_t start = r.pos;
+    uint8_t id;
+    uint32_t section_size;
+    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size))
+      return malformed(why, why_size, "truncated section header", start);
+    if (id > SEC_LAST_KNOWN) {
+      char what[64];
+      snprintf(what, sizeof what, "unknown section id %u", id);
+      return malformed(why, why_size, what, start);
+    }
+    if (section_size > wi_reader_left(&r)) {
+      char what[96];
+      snprintf(what, sizeof what, "section %u claims %u bytes but only %zu remain", id,
+               section_size, wi_reader_left(&r));
+      return malformed(why, why_size, what, start);
+    }
+    size_t payload_start = r.pos;
+    wi_reader payload = wi_reader_make(data, payload_start + section_size);
+    payload.pos = payload_start;
+    wi_skip(&r, section_size);
+    int rc = 0;
+    switch (id) {
+      case SEC_CUSTOM:
+        rc = scan_custom(&payload, start, r.pos, out);
+        break;
+      case SEC_IMPORT:
+        rc = scan_imports(&payload, out);
+        break;
+      case SEC_FUNCTION:
+        rc = wi_read_u32(&payload, &out->defined_funcs) ? 0 : -1;
+        break;
+      case SEC_START:
+        rc = wi_read_u32(&payload, &out->start_index) ? 0 : -1;
+        out->has_start = rc == 0;
+        break;
+      case SEC_CODE:
+        rc = scan_code(&payload, out);
+        out->code_section_size = section_size;
+        have_code = true;
+        break;
+      case SEC_TAG:
+        out->uses_exceptions = true;
+        break;
+      default:
+        break;
+    }
+    if (rc == -3) {
+      snprintf(why, why_size, "out of memory");
+      return WI_SCAN_NO_MEMORY;
+    }
+    if (rc == -2) return malformed(why, why_size, "code and function section counts differ", start);
+    if (rc != 0) {
+      char what[64];
+      snprintf(what, sizeof what, "bad contents in section %u", id);
+      return malformed(why, why_size, what, payload.pos);
+    }
+  }
+  if (out->defined_funcs > 0 && !have_code)
+    return malformed(why, why_size, "function section without a code section", size);
+  return WI_SCAN_OK;
+}
+
+void wi_scan_free(wi_module_scan *scan) {
+  if (scan->func_names) {
+    for (uint32_t i = 0; i < scan->imported_funcs + scan->defined_funcs; i++)
+      free(scan->func_names[i]);
+  }
+  free(scan->func_names);
+  free(scan->body_sizes);
+  free(scan->customs);
+  memset(scan, 0, sizeof *scan);
+}
+
+uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_module_scan *scan,
+                                  bool drop_debug, bool drop_producers, size_t *out_size) {
+  uint8_t *copy = malloc(size ? size : 1);
+  if (!copy) return NULL;
+  size_t from = 0, to = 0;
+  for (size_t i = 0; i < scan->custom_count; i++) {
+    const wi_custom_section *s = &scan->customs[i];
+    bool drop = (drop_debug && s->is_debug) || (drop_producers && s->is_producers);
+    if (!drop) continue;
+    memcpy(copy + to, data + from, s->start - from);
+    to += s->start - from;
+    from = s->end;
+  }
+  memcpy(copy + to, data + from, size - from);
+  *out_size = to + size - from;
+  return copy;
+}

@@ -1,0 +1,98 @@
+#include "name_section.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_reader.h"
+#include "byte_writer.h"
+
+enum { FUNCTION_NAMES = 1 };
+
+static void put_function_names(wi_writer *w, const wi_function_name *names, size_t count) {
+  wi_writer sub = {0};
+  wi_put_u32(&sub, (uint32_t)count);
+  for (size_t i = 0; i < count; i++) {
+    wi_put_u32(&sub, names[i].index);
+    wi_put_cstr(&sub, names[i].name);
+  }
+  uint8_t id = FUNCTION_NAMES;
+  wi_put_bytes(w, &id, 1);
+  wi_put_name(w, sub.data, sub.size);
+  w->failed |= sub.failed;
+  free(sub.data);
+}
+
+/* The payload of a new name section: the old subsections with function names
+ * replaced (subsections are ordered by id: 0 module, 1 functions, 2 locals...). */
+static bool build_payload(wi_reader *old, wi_writer *w, const wi_function_name *names,
+                          size_t count) {
+  bool written = count == 0;
+  while (old && wi_reader_left(old) > 0) {
+    size_t start = old->pos;
+    uint8_t id;
+    uint32_t size;
+    if (!wi_read_u8(old, &id) || !wi_read_u32(old, &size) || !wi_skip(old, size)) return false;
+    if (id >= FUNCTION_NAMES && !written) {
+      put_function_names(w, names, count);
+      written = true;
+    }
+    if (id != FUNCTION_NAMES) wi_put_bytes(w, old->data + start, old->pos - start);
+  }
+  if (!written) put_function_names(w, names, count);
+  return true;
+}
+
+static void put_name_section(wi_writer *w, wi_reader *old, const wi_function_name *names,
+                             size_t count, bool *ok) {
+  wi_writer payload = {0};
+  wi_put_cstr(&payload, "name");
+  *ok = build_payload(old, &payload, names, count);
+  uint8_t id = 0;
+  if (payload.size > 5) { /* "name" alone: nothing to say */
+    wi_put_bytes(w, &id, 1);
+    wi_put_name(w, payload.data, payload.size);
+  }
+  w->failed |= payload.failed;
+  free(payload.data);
+}
+
+uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
+                                   const wi_function_name *names, size_t count,
+                                   size_t *out_size) {
+  if (size < 8) return NULL;
+  wi_writer w = {0};
+  wi_put_bytes(&w, binary, 8);
+  wi_reader r = wi_reader_make(binary, size);
+  wi_skip(&r, 8);
+  bool ok = true, replaced = false;
+  while (ok && wi_reader_left(&r) > 0) {
+    size_t start = r.pos;
+    uint8_t id;
+    uint32_t section_size;
+    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size) || !wi_skip(&r, section_size)) {
+      ok = false;
+      break;
+    }
+    if (id == 0) {
+      wi_reader payload = wi_reader_make(binary, r.pos);
+      payload.pos = r.pos - section_size;
+      const uint8_t *section_name;
+      uint32_t len;
+      if (wi_read_name(&payload, &section_name, &len) && len == 4 &&
+          memcmp(section_name, "name", 4) == 0) {
+        put_name_section(&w, &payload, names, count, &ok);
+        replaced = true;
+        continue;
+      }
+    }
+    wi_put_bytes(&w, binary + start, r.pos - start);
+  }
+  if (ok && !replaced && count > 0) put_name_section(&w, NULL, names, count, &ok);
+  if (!ok || w.failed) {
+    free(w.data);
+    return NULL;
+  }
+  *out_size = w.size;
+  return w.data;
+}

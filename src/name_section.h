@@ -1,0 +1,26 @@
+/* Rewrites the function names of the output's `name` section.
+ *
+ * With debug info on, Binaryen writes a name for every function, inventing
+ * "0", "1", "fimport$3" for the unnamed ones. Those are not names a person
+ * gave, and debuggers and profilers would show them, so the function-names
+ * subsection is replaced by one holding only real names. The other
+ * subsections (locals, ...) are kept as Binaryen wrote them. */
+#ifndef WI_NAME_SECTION_H
+#define WI_NAME_SECTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  uint32_t index;   /* output function index */
+  const char *name; /* borrowed */
+} wi_function_name;
+
+/* `names` must be sorted by index. Returns a malloc'd copy of the module
+ * `binary` with the new function names (size in *out_size); NULL when out of
+ * memory or if `binary` is not a well-formed module. */
+uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
+                                   const wi_function_name *names, size_t count,
+                                   size_t *out_size);
+
+#endif

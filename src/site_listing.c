@@ -1,0 +1,55 @@
+#include "site_listing.h"
+
+#include <string.h>
+
+#include "expr_children.h"
+#include "job_report.h"
+
+void wi_write_site_list(FILE *out, const wi_instrument *ctx) {
+  fprintf(out, "# id\tkind\tsize\tname\tsymbol\n");
+  for (size_t i = 0; i < ctx->sites.count; i++) {
+    const wi_site *s = &ctx->sites.items[i];
+    fprintf(out, "%zu\t%s\t%u\t%s\t%s\n", i, wi_site_kind_name(s->kind),
+            s->kind == WI_SITE_FUNCTION ? s->body_size : 0, s->display,
+            s->symbol[0] && strcmp(s->symbol, s->display) != 0 ? s->symbol : "");
+  }
+  for (size_t i = 0; i < ctx->skip_count; i++) {
+    const wi_skip *k = &ctx->skips[i];
+    fprintf(out, "# skipped %s: %s (%s)\n", ctx->funcs[k->input_index].display, k->reason,
+            wi_expr_kind_name(k->opaque_id));
+  }
+}
+
+static double percent(size_t before, size_t after) {
+  return before ? 100.0 * ((double)after - (double)before) / (double)before : 0.0;
+}
+
+void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
+                     const wi_size_and_time *m) {
+  const wi_stats *s = &ctx->stats;
+  wi_report_say(report,
+                "wasm-instrument: stats: %s: %u defined functions: %u instrumented, %u not "
+                "selected, %u skipped",
+                file, s->functions_seen, s->functions_hooked, s->functions_not_selected,
+                s->functions_uninspectable);
+  for (size_t i = 0; i < ctx->skip_count; i++) {
+    const wi_skip *k = &ctx->skips[i];
+    wi_report_say(report, "wasm-instrument: stats: %s: skipped %s: %s (%s)", file,
+                  ctx->funcs[k->input_index].display, k->reason, wi_expr_kind_name(k->opaque_id));
+  }
+  wi_report_say(report,
+                "wasm-instrument: stats: %s: %zu sites; %u imports and %u exports wrapped; "
+                "%u tail calls; %u memory.grow hooks; %u functions given extra locals",
+                file, ctx->sites.count, s->imports_wrapped, s->exports_wrapped, s->tail_calls,
+                s->memory_grows_hooked, s->functions_rebuilt);
+  wi_report_say(report, "wasm-instrument: stats: %s: size %zu -> %zu bytes (%+.1f%%)", file,
+                m->input_size, m->output_size, percent(m->input_size, m->output_size));
+  if (m->input_code_size && m->output_code_size)
+    wi_report_say(report, "wasm-instrument: stats: %s: code section %zu -> %zu bytes (%+.1f%%)",
+                  file, m->input_code_size, m->output_code_size,
+                  percent(m->input_code_size, m->output_code_size));
+  wi_report_say(report,
+                "wasm-instrument: stats: %s: time: read %.1f ms, instrument %.1f ms, validate "
+                "%.1f ms, write %.1f ms",
+                file, m->read_ms, m->instrument_ms, m->validate_ms, m->write_ms);
+}

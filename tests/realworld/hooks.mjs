@@ -1,0 +1,165 @@
+// Preload for the real-world tests: `node --import ./hooks.mjs driver.mjs`.
+//
+// Any module that imports `wasm-instrument:hooks/trace@0.1.0` (docs/hook-contract.md)
+// gets `enter(id)` / `exit(id)` from here, whichever JS API instantiates it:
+// WebAssembly.instantiate, instantiateStreaming or `new WebAssembly.Instance`.
+// A module that does not import the hooks is instantiated untouched.
+//
+// Each thread keeps its own span stack (the contract: one stack per thread).
+// Counters live in a SharedArrayBuffer handed to every worker through
+// worker_threads environment data, one slot per thread, so the main thread can
+// add up the workers' counts at exit even when a worker is terminated. A worker
+// sees this preload because Node passes the parent's execArgv (`--import`) on.
+//
+// At exit the main thread writes one line to stderr, or to the file named by
+// HOOKS_REPORT:
+//   hooks: enters=N exits=N unbalanced=N open=N
+// then a second, informational line:
+//   hooks-detail: modules=N threads=N unwound=N max_depth=N open_main=N open_workers=N workers_with_open=N
+// enters/exits: hook calls; unbalanced: exits whose id was not the top of the
+// calling thread's stack; open: spans still on a stack at exit; unwound: spans
+// closed because an exit further down their stack matched (trap or host
+// exception recovery, as the contract prescribes for hosts). modules: instances
+// given the hooks; threads: threads that called a hook (or got one). open_main
+// is the main thread's depth when the process exits: non-zero when the process
+// is ended from inside wasm (Go's os.Exit calls process.exit). open_workers:
+// spans of worker threads still inside wasm (parked pool threads).
+import { isMainThread, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+
+const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
+const ENV_KEY = 'wasm-instrument:realworld-hooks';
+const MAX_SLOTS = 4096;
+// slot fields (Float64, one writer each: the owning thread)
+const F_ENTERS = 0, F_EXITS = 1, F_UNBAL = 2, F_DEPTH = 3, F_UNWOUND = 4, F_MAXDEPTH = 5, F_MODULES = 6, F_MAIN = 7;
+const NFIELDS = 8;
+
+let sab = getEnvironmentData(ENV_KEY);
+if (!(sab instanceof SharedArrayBuffer)) {
+  sab = new SharedArrayBuffer(8 + 8 * NFIELDS * MAX_SLOTS);
+  setEnvironmentData(ENV_KEY, sab);
+}
+const header = new Int32Array(sab, 0, 2);
+const slots = new Float64Array(sab, 8);
+
+let base = -1; // this thread's slot, allocated on first use
+function slot() {
+  if (base < 0) {
+    const n = Atomics.add(header, 0, 1);
+    if (n >= MAX_SLOTS) throw new Error('hooks.mjs: too many threads');
+    base = n * NFIELDS;
+    slots[base + F_MAIN] = isMainThread ? 1 : 0;
+  }
+  return base;
+}
+
+let stack = new Int32Array(1024);
+let depth = 0;
+
+function enter(id) {
+  const b = base >= 0 ? base : slot();
+  if (depth === stack.length) {
+    const bigger = new Int32Array(stack.length * 2);
+    bigger.set(stack);
+    stack = bigger;
+  }
+  stack[depth++] = id;
+  slots[b + F_ENTERS] += 1;
+  slots[b + F_DEPTH] = depth;
+  if (depth > slots[b + F_MAXDEPTH]) slots[b + F_MAXDEPTH] = depth;
+}
+
+function exit(id) {
+  const b = base >= 0 ? base : slot();
+  slots[b + F_EXITS] += 1;
+  if (depth > 0 && stack[depth - 1] === id) {
+    depth--;
+  } else {
+    slots[b + F_UNBAL] += 1;
+    // close the abandoned spans above the matching one, if there is one
+    let i = depth - 1;
+    while (i >= 0 && stack[i] !== id) i--;
+    if (i >= 0) {
+      slots[b + F_UNWOUND] += depth - 1 - i;
+      depth = i;
+    }
+  }
+  slots[b + F_DEPTH] = depth;
+}
+
+const hookNamespace = Object.freeze({ enter, exit });
+
+const W = globalThis.WebAssembly;
+const realModule = W.Module;
+const realInstance = W.Instance;
+const realInstantiate = W.instantiate;
+const realCompile = W.compile;
+const realCompileStreaming = W.compileStreaming;
+
+function wantsHooks(module) {
+  return realModule.imports(module).some((imp) => imp.module === HOOK_MODULE);
+}
+
+function withHooks(module, imports) {
+  if (!wantsHooks(module)) return imports;
+  const b = slot();
+  slots[b + F_MODULES] += 1;
+  const target = imports == null ? {} : imports;
+  // A proxy rather than a copy: some loaders pass proxies or lazy objects.
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (key === HOOK_MODULE && !Reflect.has(t, key)) return hookNamespace;
+      return Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      return key === HOOK_MODULE || Reflect.has(t, key);
+    },
+  });
+}
+
+W.Instance = new Proxy(realInstance, {
+  construct(target, args, newTarget) {
+    const [module, imports, ...rest] = args;
+    return Reflect.construct(target, [module, withHooks(module, imports), ...rest],
+      newTarget === W.Instance ? target : newTarget);
+  },
+});
+
+W.instantiate = function instantiate(source, imports, ...rest) {
+  if (source instanceof realModule) {
+    return realInstantiate.call(W, source, withHooks(source, imports), ...rest);
+  }
+  return realCompile.call(W, source, ...rest).then((module) =>
+    realInstantiate.call(W, module, withHooks(module, imports), ...rest)
+      .then((instance) => ({ module, instance })));
+};
+
+if (typeof realCompileStreaming === 'function') {
+  W.instantiateStreaming = function instantiateStreaming(source, imports, ...rest) {
+    return realCompileStreaming.call(W, source, ...rest).then((module) =>
+      realInstantiate.call(W, module, withHooks(module, imports), ...rest)
+        .then((instance) => ({ module, instance })));
+  };
+}
+
+function report() {
+  const used = Math.min(Atomics.load(header, 0), MAX_SLOTS);
+  const t = new Float64Array(NFIELDS);
+  let maxDepth = 0, openMain = 0, openWorkers = 0, workersOpen = 0;
+  for (let s = 0; s < used; s++) {
+    const b = s * NFIELDS;
+    for (let f = 0; f < NFIELDS; f++) t[f] += slots[b + f];
+    maxDepth = Math.max(maxDepth, slots[b + F_MAXDEPTH]);
+    if (slots[b + F_MAIN]) openMain += slots[b + F_DEPTH];
+    else if (slots[b + F_DEPTH] > 0) { openWorkers += slots[b + F_DEPTH]; workersOpen++; }
+  }
+  const line = `hooks: enters=${t[F_ENTERS]} exits=${t[F_EXITS]} unbalanced=${t[F_UNBAL]} open=${t[F_DEPTH]}\n` +
+    `hooks-detail: modules=${t[F_MODULES]} threads=${used} unwound=${t[F_UNWOUND]} max_depth=${maxDepth}` +
+    ` open_main=${openMain} open_workers=${openWorkers} workers_with_open=${workersOpen}\n`;
+  if (reportPath) writeFileSync(reportPath, line);
+  else process.stderr.write(line);
+}
+
+// Read now: some packages (esbuild's launcher) empty process.env before exit.
+const reportPath = process.env.HOOKS_REPORT;
+if (isMainThread) process.on('exit', report);
