@@ -6,7 +6,7 @@ static void vprint(FILE *out, const char *severity, const char *file, const char
                    va_list args) {
   fprintf(out, "wasm-instrument: %s: ", severity);
   if (file) fprintf(out, "%s: ", file);
-  vfprintf(out, fmt, args);
+  if (fmt) vfprintf(out, fmt, args); /* never NULL; the check quiets GCC under UBSan */
   fputc('\n', out);
   fflush(out);
 }

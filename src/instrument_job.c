@@ -16,6 +16,7 @@
 #include "name_section.h"
 #include "producers.h"
 #include "site_listing.h"
+#include "table_exports.h"
 
 static double now_ms(void) {
   struct timespec t;
@@ -43,10 +44,11 @@ static uint8_t *text_to_binary(uint8_t *text, size_t *size) {
   BinaryenModuleRef m = BinaryenModuleParse((const char *)text);
   BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
   BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(m, NULL);
-  BinaryenModuleDispose(m);
   free(r.sourceMap);
-  *size = r.binaryBytes;
-  return r.binary;
+  uint8_t *fixed = wi_fix_table_exports(m, r.binary, r.binaryBytes, size);
+  BinaryenModuleDispose(m);
+  free(r.binary);
+  return fixed;
 }
 
 typedef struct {
@@ -187,6 +189,10 @@ static int write_output(job_state *s) {
     free(r.binary);
     free(r.sourceMap);
     if (!binary) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the name section");
+    uint8_t *fixed = wi_fix_table_exports(s->module, binary, size, &size);
+    free(binary);
+    if (!fixed) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the export section");
+    binary = fixed;
     s->measures.output_size = size;
     err = wi_write_all(fd, binary, size);
     if (o->stats) {
@@ -214,6 +220,7 @@ int wi_run_job(void *arg, FILE *report) {
   if (!(size >= 4 && memcmp(data, "\0asm", 4) == 0) && looks_like_text(data, size)) {
     wi_report_phase(report, "parsing text");
     s.converted = text_to_binary(job->input, &size);
+    if (!s.converted) return fail(&s, WI_EXIT_INTERNAL, false, "out of memory");
     data = s.converted;
   }
   s.measures.input_size = size;

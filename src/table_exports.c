@@ -1,0 +1,79 @@
+#include "table_exports.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_reader.h"
+#include "byte_writer.h"
+
+enum { EXPORT_SECTION = 7, KIND_TABLE = 1 };
+
+/* The index of the table a table export names, or -1. Binaryen keeps
+ * imported tables first, as the index space does. */
+static int64_t table_index(BinaryenModuleRef m, const uint8_t *name, uint32_t len) {
+  BinaryenIndex exports = BinaryenGetNumExports(m);
+  for (BinaryenIndex i = 0; i < exports; i++) {
+    BinaryenExportRef e = BinaryenGetExportByIndex(m, i);
+    const char *export_name = BinaryenExportGetName(e);
+    if (BinaryenExportGetKind(e) != BinaryenExternalTable() || strlen(export_name) != len ||
+        memcmp(export_name, name, len) != 0)
+      continue;
+    const char *table = BinaryenExportGetValue(e);
+    for (BinaryenIndex t = 0; t < BinaryenGetNumTables(m); t++)
+      if (strcmp(BinaryenTableGetName(BinaryenGetTableByIndex(m, t)), table) == 0) return t;
+  }
+  return -1;
+}
+
+static bool rewrite_exports(BinaryenModuleRef m, wi_reader *r, wi_writer *w) {
+  uint32_t n;
+  if (!wi_read_u32(r, &n)) return false;
+  wi_put_u32(w, n);
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *name;
+    uint32_t len, index;
+    uint8_t kind;
+    if (!wi_read_name(r, &name, &len) || !wi_read_u8(r, &kind) || !wi_read_u32(r, &index))
+      return false;
+    int64_t real = kind == KIND_TABLE ? table_index(m, name, len) : -1;
+    wi_put_name(w, name, len);
+    wi_put_bytes(w, &kind, 1);
+    wi_put_u32(w, real >= 0 ? (uint32_t)real : index);
+  }
+  return wi_reader_left(r) == 0;
+}
+
+uint8_t *wi_fix_table_exports(BinaryenModuleRef m, const uint8_t *binary, size_t size,
+                              size_t *out_size) {
+  if (size < 8) return NULL;
+  wi_writer w = {0};
+  wi_put_bytes(&w, binary, 8);
+  wi_reader r = wi_reader_make(binary, size);
+  wi_skip(&r, 8);
+  while (wi_reader_left(&r) > 0) {
+    size_t start = r.pos;
+    uint8_t id;
+    uint32_t section_size;
+    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size) || !wi_skip(&r, section_size))
+      break;
+    if (id != EXPORT_SECTION || BinaryenGetNumTables(m) < 2) {
+      wi_put_bytes(&w, binary + start, r.pos - start);
+      continue;
+    }
+    wi_reader payload = wi_reader_make(binary, r.pos);
+    payload.pos = r.pos - section_size;
+    wi_writer section = {0};
+    if (!rewrite_exports(m, &payload, &section)) r.ok = false;
+    wi_put_bytes(&w, &id, 1);
+    wi_put_name(&w, section.data, section.size);
+    w.failed |= section.failed;
+    free(section.data);
+  }
+  if (!r.ok || w.failed) {
+    free(w.data);
+    return NULL;
+  }
+  *out_size = w.size;
+  return w.data;
+}
