@@ -11,18 +11,16 @@
 
 #include "instrument.h"
 
+/* Export and function names are interned by Binaryen and outlive the export
+ * itself, so the site table can keep pointing at them. */
 typedef struct {
-  char *name, *value;
+  const char *name, *value;
   BinaryenExternalKind kind;
-  char *wrapper; /* the new target, or NULL to keep value */
+  char *wrapper; /* the new target (owned), or NULL to keep value */
 } saved_export;
 
 static void free_saved(saved_export *saved, BinaryenIndex count) {
-  for (BinaryenIndex i = 0; i < count; i++) {
-    free(saved[i].name);
-    free(saved[i].value);
-    free(saved[i].wrapper);
-  }
+  for (BinaryenIndex i = 0; i < count; i++) free(saved[i].wrapper);
   free(saved);
 }
 
@@ -53,13 +51,9 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
   bool any = false;
   for (BinaryenIndex i = 0; i < count; i++) {
     BinaryenExportRef e = BinaryenGetExportByIndex(m, i);
-    saved[i].name = strdup(BinaryenExportGetName(e));
-    saved[i].value = strdup(BinaryenExportGetValue(e));
+    saved[i].name = BinaryenExportGetName(e);
+    saved[i].value = BinaryenExportGetValue(e);
     saved[i].kind = BinaryenExportGetKind(e);
-    if (!saved[i].name || !saved[i].value) {
-      free_saved(saved, count);
-      return -1;
-    }
     int64_t index = exported_defined_function(ctx, &saved[i]);
     if (index < 0 || !ctx->exports[i].selected) continue;
     uint32_t site = wi_add_site(ctx, WI_SITE_EXPORT, (uint32_t)index, saved[i].value,

@@ -70,12 +70,16 @@ static int describe(BinaryenModuleRef m, const wi_module_scan *scan, const wi_na
   if (raw) {
     info->flags |= WI_FLAG_NAMED;
     info->symbol = raw;
+  }
+  /* An import is best known by what it imports (the host's name for it);
+   * its name-section name, often a libc-internal alias, stays the symbol. */
+  if (info->import_module) {
+    info->display = keep(names, format_name("%s.%s", info->import_module, info->import_field));
+  } else if (raw) {
     info->display = keep(names, wi_demangle(raw));
     if (!info->display) info->display = raw;
   } else if (export_name) {
     info->display = export_name;
-  } else if (info->import_module) {
-    info->display = keep(names, format_name("%s.%s", info->import_module, info->import_field));
   } else {
     info->display = keep(names, format_index(index));
   }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The demo: build the bundled example for wasm32-wasi, instrument it, run the
+# original and the instrumented module in Node (V8) and show the trace.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tool=$root/build/wasm-instrument
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Compile and link in two steps: clang 14 runs wasm-opt on a module linked
+# with -O when it finds one on the PATH, and that drops the name section.
+echo "\$ clang --target=wasm32-wasi -O1 -c examples/wordfreq.c && clang --target=wasm32-wasi wordfreq.o -o wordfreq.wasm"
+clang --target=wasm32-wasi --sysroot=/usr -O1 -c "$root/examples/wordfreq.c" -o "$work/wordfreq.o"
+clang --target=wasm32-wasi --sysroot=/usr "$work/wordfreq.o" -o "$work/wordfreq.wasm"
+
+echo "\$ wasm-instrument wordfreq.wasm -o wordfreq.instr.wasm --stats"
+"$tool" "$work/wordfreq.wasm" -o "$work/wordfreq.instr.wasm" --stats 2>&1 | sed "s|$work/||g"
+
+echo
+echo "\$ wasm-instrument wordfreq.wasm --list --include 'word|main|qsort|by_count'"
+"$tool" "$work/wordfreq.wasm" --list --include 'word|main|qsort|by_count' 2>/dev/null
+
+echo
+echo "\$ node original:"
+node "$root/tests/e2e/run-node.mjs" "$work/wordfreq.wasm" "$work/original.folded"
+echo "\$ node instrumented (same output):"
+node "$root/tests/e2e/run-node.mjs" "$work/wordfreq.instr.wasm" "$work/trace.folded"
+
+echo
+echo "The trace: the call tree of this run, with call counts (export: = entry"
+echo "from the host through an export, import: = a call into the host):"
+node "$root/examples/show-tree.mjs" "$work/trace.folded"
+tail -1 "$work/trace.folded"
