@@ -1,6 +1,7 @@
 #include "instrument_job.h"
 
 #include <binaryen-c.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,7 @@ typedef struct {
   wi_module_scan scan;
   uint8_t *converted; /* binary made from a text input */
   uint8_t *stripped;  /* input without debug and producers sections */
+  size_t stripped_size;
   BinaryenModuleRef module;
   wi_module_names names;
   wi_instrument ctx;
@@ -100,23 +102,64 @@ static int scan_input(job_state *s, const uint8_t *data, size_t size) {
 }
 
 static int read_module(job_state *s, const uint8_t *data, size_t size) {
-  size_t stripped_size;
-  s->stripped = wi_strip_custom_sections(data, size, &s->scan, true, true, &stripped_size);
+  s->stripped = wi_strip_custom_sections(data, size, &s->scan, true, true, &s->stripped_size);
   if (!s->stripped) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
   wi_report_phase(s->report, "reading");
   double t0 = now_ms();
-  s->module = BinaryenModuleRead((char *)s->stripped, stripped_size);
+  s->module = BinaryenModuleRead((char *)s->stripped, s->stripped_size);
   s->measures.read_ms = now_ms() - t0;
   return 0;
 }
 
-static int validate(job_state *s, const char *phase, int code, const char *message) {
+/* Runs Binaryen's validator; with `quiet`, its messages go nowhere. */
+static bool binaryen_validates(BinaryenModuleRef module, bool quiet) {
+  int saved_out = -1, saved_err = -1, null_fd = -1;
+  if (quiet) {
+    fflush(NULL);
+    saved_out = dup(STDOUT_FILENO);
+    saved_err = dup(STDERR_FILENO);
+    null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_fd >= 0) {
+      dup2(null_fd, STDOUT_FILENO);
+      dup2(null_fd, STDERR_FILENO);
+      close(null_fd);
+    }
+  }
+  bool valid = BinaryenModuleValidate(module);
+  if (quiet) {
+    fflush(NULL);
+    if (saved_out >= 0) {
+      dup2(saved_out, STDOUT_FILENO);
+      close(saved_out);
+    }
+    if (saved_err >= 0) {
+      dup2(saved_err, STDERR_FILENO);
+      close(saved_err);
+    }
+  }
+  return valid;
+}
+
+/* Validating is as costly as reading, so it is done once, on the output.
+ * Only when the output fails is the input read again and validated, to tell
+ * a bad input (exit 1) from a bug of ours (exit 3); Binaryen's first message
+ * then goes into the one-line error. */
+static int validate_output(job_state *s) {
   if (!s->job->options->validate) return 0;
-  wi_report_phase(s->report, phase);
+  wi_report_phase(s->report, "validating output");
   double t0 = now_ms();
-  bool valid = BinaryenModuleValidate(s->module);
-  s->measures.validate_ms += now_ms() - t0;
-  return valid ? 0 : fail(s, code, true, message);
+  bool valid = binaryen_validates(s->module, true);
+  s->measures.validate_ms = now_ms() - t0;
+  if (valid) return 0;
+  wi_report_phase(s->report, "validating input");
+  BinaryenModuleRef input = BinaryenModuleRead((char *)s->stripped, s->stripped_size);
+  BinaryenModuleSetFeatures(input, BinaryenFeatureAll());
+  bool input_valid = binaryen_validates(input, false);
+  BinaryenModuleDispose(input);
+  if (!input_valid) return fail(s, WI_EXIT_BAD_INPUT, true, "the input module is not valid");
+  binaryen_validates(s->module, false);
+  return fail(s, WI_EXIT_INTERNAL, true,
+              "the instrumented module does not validate (a bug in wasm-instrument)");
 }
 
 static bool use_exceptions(const job_state *s) {
@@ -232,16 +275,13 @@ int wi_run_job(void *arg, FILE *report) {
     /* The reader accepts every opcode but records only the target_features
      * section's features; validate and rewrite with all of them on. */
     BinaryenModuleSetFeatures(s.module, BinaryenFeatureAll());
-    rc = validate(&s, "validating input", WI_EXIT_BAD_INPUT, "the input module is not valid");
-    if (rc == 0) rc = instrument(&s);
+    rc = instrument(&s);
     if (rc == 0 && s.scan.has_target_features) {
       /* Declare what the input declared, plus exception handling if we added it. */
       BinaryenFeatures added = s.ctx.exceptions ? BinaryenFeatureExceptionHandling() : 0;
       BinaryenModuleSetFeatures(s.module, input_features | added);
     }
-    if (rc == 0)
-      rc = validate(&s, "validating output", WI_EXIT_INTERNAL,
-                    "the instrumented module does not validate (a bug in wasm-instrument)");
+    if (rc == 0) rc = validate_output(&s);
     if (rc == 0) rc = write_output(&s);
     if (rc == 0 && job->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
   }
