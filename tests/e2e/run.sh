@@ -30,6 +30,8 @@
 # `SKIP name: reason`, then `N passed, N failed[, N skipped]`. Exit status 1 if
 # anything failed.
 
+# shellcheck disable=SC2086 # CC and the *FLAGS strings are split into words on purpose
+
 set -u
 set -o pipefail
 
@@ -72,11 +74,15 @@ pass() { echo "PASS $1" >>"$RES"; }
 fail() { echo "FAIL $1: $2" >>"$RES"; }
 skip() { echo "SKIP $1: $2" >>"$RES"; }
 
-# first_diff A B: a one-line description of the first difference.
+# first_diff A B: the first line only in A and the first line only in B
+# (control bytes made visible, cut to 150 characters).
 first_diff() {
-  local d
-  d=$(diff "$1" "$2" 2>&1 | grep -m1 '^[<>]' | cut -c1-160)
-  echo "${d:-files differ}"
+  local out a b
+  out=$(diff "$1" "$2" 2>&1)
+  a=$(grep -a -m1 '^<' <<<"$out" | cut -c3- | cat -v | cut -c1-150)
+  b=$(grep -a -m1 '^>' <<<"$out" | cut -c3- | cat -v | cut -c1-150)
+  if [[ -z $a && -z $b ]]; then echo "files differ"; return; fi
+  echo "expected '${a:-(nothing)}', got '${b:-(nothing)}'"
 }
 
 # check_same NAME A B WHAT: PASS if the files are identical.
@@ -412,7 +418,7 @@ if [[ -z $FILTER || fib =~ $FILTER ]]; then
 fi
 if [[ -z $FILTER || calltree =~ $FILTER ]]; then
   run_filter "filter-exclude calltree" "$FIXTURES/c/calltree.c" "$EXPECTED/calltree.exclude.folded" \
-    --exclude '^(leaf|is_odd|out_buf|__wasi_fd_write)$' --no-exports
+    --exclude '^(leaf|is_odd|out_buf|__wasi_fd_write)$' --no-imports --no-exports
 fi
 
 # ---- report -------------------------------------------------------------------------
