@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "byte_reader.h"
+#include "byte_writer.h"
+#include "name_section.h"
 
 #define SITE_TABLE_SECTION "wasm-instrument.sites"
 
@@ -158,7 +160,7 @@ static int scan_custom(wi_reader *payload, size_t start, size_t end, wi_module_s
   const uint8_t *name;
   uint32_t len;
   if (!wi_read_name(payload, &name, &len)) return -1;
-  wi_custom_section section = {false, false, start, end};
+  wi_custom_section section = {false, false, false, start, end};
   if (name_has_prefix(name, len, ".debug_") || name_is(name, len, "sourceMappingURL") ||
       name_is(name, len, "external_debug_info")) {
     section.is_debug = true;
@@ -168,6 +170,7 @@ static int scan_custom(wi_reader *payload, size_t start, size_t end, wi_module_s
     out->producers = payload->data + payload->pos;
     out->producers_size = wi_reader_left(payload);
   } else if (name_is(name, len, "name")) {
+    section.is_name = true;
     int rc = scan_name_section(payload, out);
     if (rc) return rc;
   } else if (name_is(name, len, "target_features")) {
@@ -280,18 +283,21 @@ void wi_scan_free(wi_module_scan *scan) {
 
 uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_module_scan *scan,
                                   bool drop_debug, bool drop_producers, size_t *out_size) {
-  uint8_t *copy = malloc(size ? size : 1);
-  if (!copy) return NULL;
-  size_t from = 0, to = 0;
+  wi_writer w = {0};
+  size_t from = 0;
   for (size_t i = 0; i < scan->custom_count; i++) {
     const wi_custom_section *s = &scan->customs[i];
     bool drop = (drop_debug && s->is_debug) || (drop_producers && s->is_producers);
-    if (!drop) continue;
-    memcpy(copy + to, data + from, s->start - from);
-    to += s->start - from;
+    if (!drop && !s->is_name) continue;
+    wi_put_bytes(&w, data + from, s->start - from);
     from = s->end;
+    if (s->is_name) wi_put_name_section_for_binaryen(&w, data + s->start, s->end - s->start);
   }
-  memcpy(copy + to, data + from, size - from);
-  *out_size = to + size - from;
-  return copy;
+  wi_put_bytes(&w, data + from, size - from);
+  if (w.failed) {
+    free(w.data);
+    return NULL;
+  }
+  *out_size = w.size;
+  return w.data;
 }

@@ -25,6 +25,7 @@ enum {
 typedef struct {
   bool is_debug;          /* `.debug_*`, `sourceMappingURL`, `external_debug_info` */
   bool is_producers;
+  bool is_name;
   size_t start, end;      /* byte range of the whole section, id byte included */
 } wi_custom_section;
 
@@ -55,7 +56,9 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
 void wi_scan_free(wi_module_scan *scan);
 
 /* Returns a malloc'd copy of `data` without the custom sections for which
- * drop_debug / drop_producers apply, and its size in *out_size; NULL on OOM. */
+ * drop_debug / drop_producers apply, and with the name section cut down to what
+ * Binaryen 108 reads (see wi_put_name_section_for_binaryen); its size in
+ * *out_size; NULL on OOM. */
 uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_module_scan *scan,
                                   bool drop_debug, bool drop_producers, size_t *out_size);
 

@@ -96,3 +96,33 @@ uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
   *out_size = w.size;
   return w.data;
 }
+
+void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size_t size) {
+  enum { FIRST_UNREAD_SUBSECTION = 10 };
+  wi_reader r = wi_reader_make(section, size);
+  uint8_t id;
+  uint32_t payload_size;
+  const uint8_t *name;
+  uint32_t name_len;
+  if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &payload_size) ||
+      !wi_read_name(&r, &name, &name_len)) {
+    wi_put_bytes(w, section, size); /* not ours to judge: Binaryen decides */
+    return;
+  }
+  wi_writer payload = {0};
+  wi_put_name(&payload, name, name_len);
+  while (wi_reader_left(&r) > 0) {
+    size_t start = r.pos;
+    uint8_t sub_id;
+    uint32_t sub_size;
+    if (!wi_read_u8(&r, &sub_id) || !wi_read_u32(&r, &sub_size) || !wi_skip(&r, sub_size)) {
+      wi_put_bytes(&payload, section + start, size - start); /* keep a malformed tail as is */
+      break;
+    }
+    if (sub_id < FIRST_UNREAD_SUBSECTION) wi_put_bytes(&payload, section + start, r.pos - start);
+  }
+  wi_put_bytes(w, &id, 1);
+  wi_put_name(w, payload.data, payload.size);
+  w->failed |= payload.failed;
+  free(payload.data);
+}

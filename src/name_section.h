@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byte_writer.h"
+
 typedef struct {
   uint32_t index;   /* output function index */
   const char *name; /* borrowed */
@@ -22,5 +24,11 @@ typedef struct {
 uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
                                    const wi_function_name *names, size_t count,
                                    size_t *out_size);
+
+/* Writes the name section `section` (id byte and size included) keeping only
+ * the subsections Binaryen 108 reads correctly (ids 0 to 9). It reads id 10
+ * as GC field names, but other tools write tag names there, and Binaryen
+ * then refuses the module. */
+void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size_t size);
 
 #endif
