@@ -5,6 +5,7 @@
  *   `return v`                                  return (exit after v)
  *   `return_call f args` (and _indirect)        operands into locals, exit, tail call
  *   an exception (modules that use EH)          try ... catch_all { exit; rethrow }
+ *   `delegate` to the caller                    delegate to that try instead
  * A `br` to the body's outermost label lands at the end of the body, so
  * wrapping the whole body covers it. Tail calls stay tail calls: the exit runs
  * after the operands are evaluated, just before the jump. */
@@ -158,6 +159,11 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
       wi_hook_enter(&ctx->hooks, site),
       wi_hook_unwind_guard(&ctx->hooks, site, body, label),
   };
+  /* A `delegate` to the caller would skip the guard: send it to the guard,
+   * which closes the span and rethrows to the caller. */
+  if (ctx->hooks.exceptions)
+    for (size_t i = 0; i < facts->caller_delegates.count; i++)
+      BinaryenTrySetDelegateTarget(facts->caller_delegates.items[i].expr, label);
   BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
 
   int rc = locals.out_of_memory ? -1 : 0;

@@ -6,6 +6,12 @@
 
 static bool is_wi_label(const char *name) { return name && strncmp(name, "wi$", 3) == 0; }
 
+/* Binaryen's name for "delegate to the caller" (DELEGATE_CALLER_TARGET). */
+static bool delegates_to_caller(BinaryenExpressionRef try_) {
+  const char *target = BinaryenTryGetDelegateTarget(try_);
+  return target && strncmp(target, "__binaryen_delegate_caller_target", 33) == 0;
+}
+
 static void visit(const wi_node *node, void *ctx) {
   wi_function_facts *f = ctx;
   const wi_expr_ids *k = &wi_ids;
@@ -27,13 +33,14 @@ static void visit(const wi_node *node, void *ctx) {
     f->has_wi_labels |= is_wi_label(BinaryenLoopGetName(node->expr));
   } else if (id == k->try_) {
     f->has_wi_labels |= is_wi_label(BinaryenTryGetName(node->expr));
+    if (delegates_to_caller(node->expr)) wi_node_list_push(&f->caller_delegates, node);
   }
 }
 
 static bool lists_out_of_memory(const wi_function_facts *f) {
   return f->returns.out_of_memory || f->tail_calls.out_of_memory ||
          f->direct_calls.out_of_memory || f->ref_funcs.out_of_memory ||
-         f->memory_grows.out_of_memory;
+         f->memory_grows.out_of_memory || f->caller_delegates.out_of_memory;
 }
 
 int wi_function_scan(wi_walker *walker, BinaryenFunctionRef func, wi_function_facts *facts) {
@@ -46,7 +53,7 @@ int wi_function_scan(wi_walker *walker, BinaryenFunctionRef func, wi_function_fa
 
 void wi_function_facts_clear(wi_function_facts *f) {
   f->returns.count = f->tail_calls.count = f->direct_calls.count = 0;
-  f->ref_funcs.count = f->memory_grows.count = 0;
+  f->ref_funcs.count = f->memory_grows.count = f->caller_delegates.count = 0;
   f->has_wi_labels = f->opaque = false;
   f->opaque_id = 0;
 }
@@ -57,4 +64,5 @@ void wi_function_facts_free(wi_function_facts *f) {
   wi_node_list_free(&f->direct_calls);
   wi_node_list_free(&f->ref_funcs);
   wi_node_list_free(&f->memory_grows);
+  wi_node_list_free(&f->caller_delegates);
 }

@@ -14,6 +14,7 @@ typedef struct {
   wi_node_list direct_calls; /* `call` and `return_call` (targets may be imports) */
   wi_node_list ref_funcs;    /* `ref.func` */
   wi_node_list memory_grows; /* `memory.grow` */
+  wi_node_list caller_delegates; /* `try ... delegate` to the caller */
   bool has_wi_labels;        /* a label already starts with "wi$" */
   bool opaque;               /* met an expression kind the C API cannot look into */
   BinaryenExpressionId opaque_id;
