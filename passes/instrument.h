@@ -30,6 +30,7 @@ typedef struct {
   uint8_t flags;             /* WI_FLAG_* */
   bool selected;             /* matched by --include/--exclude */
   uint32_t body_size;        /* code bytes in the input; 0 for imports */
+  uint32_t declared_locals;  /* locals the input declares (params excluded) */
 } wi_function_info;
 
 /* What the caller knows about one export, by Binaryen export index. */
@@ -53,6 +54,7 @@ typedef struct {
   uint32_t tail_calls;
   uint32_t memory_grows_hooked;
   uint32_t functions_rebuilt; /* given extra locals */
+  uint32_t locals_coalesced;  /* functions whose reader-made locals were packed */
 } wi_stats;
 
 typedef struct {
@@ -90,6 +92,8 @@ void wi_instrument_free(wi_instrument *ctx);
 
 /* The passes, in the order wi_instrument_run applies them (one file each). */
 int wi_pass_import_wrappers(wi_instrument *ctx);
+bool wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
+                                    const wi_function_info *info);
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
                            uint32_t site);
 void wi_pass_redirect_imports_in_function(wi_instrument *ctx);

@@ -59,6 +59,7 @@ static int describe(BinaryenModuleRef m, const wi_module_scan *scan, const wi_na
     info->import_field = BinaryenFunctionImportGetBase(f);
   } else {
     info->body_size = scan->body_sizes[index - scan->imported_funcs];
+    info->declared_locals = scan->local_counts[index - scan->imported_funcs];
   }
   const char *raw = scan->func_names ? scan->func_names[index] : NULL;
   uint32_t export_index;

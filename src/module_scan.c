@@ -88,16 +88,37 @@ static int scan_imports(wi_reader *r, wi_module_scan *out) {
   return 0;
 }
 
+/* The number of locals a body declares (saturating), from its local
+ * declarations: a vector of (count, value type). */
+static bool count_locals(wi_reader body, uint32_t *total) {
+  uint32_t groups;
+  uint64_t sum = 0;
+  if (!wi_read_u32(&body, &groups)) return false;
+  for (uint32_t i = 0; i < groups; i++) {
+    uint32_t count;
+    if (!wi_read_u32(&body, &count) || !skip_ref_type(&body)) return false;
+    sum += count;
+  }
+  *total = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+  return true;
+}
+
 static int scan_code(wi_reader *r, wi_module_scan *out) {
   uint32_t count;
   if (!wi_read_u32(r, &count)) return -1;
   if (count != out->defined_funcs) return -2;
   free(out->body_sizes);
+  free(out->local_counts);
   out->body_sizes = calloc(count ? count : 1, sizeof *out->body_sizes);
-  if (!out->body_sizes) return -3;
+  out->local_counts = calloc(count ? count : 1, sizeof *out->local_counts);
+  if (!out->body_sizes || !out->local_counts) return -3;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t body_size;
-    if (!wi_read_u32(r, &body_size) || !wi_skip(r, body_size)) return -1;
+    if (!wi_read_u32(r, &body_size) || body_size > wi_reader_left(r)) return -1;
+    wi_reader body = wi_reader_make(r->data, r->pos + body_size);
+    body.pos = r->pos;
+    if (!count_locals(body, &out->local_counts[i])) return -1;
+    wi_skip(r, body_size);
     out->body_sizes[i] = body_size;
   }
   return 0;
@@ -277,6 +298,7 @@ void wi_scan_free(wi_module_scan *scan) {
   }
   free(scan->func_names);
   free(scan->body_sizes);
+  free(scan->local_counts);
   free(scan->customs);
   memset(scan, 0, sizeof *scan);
 }

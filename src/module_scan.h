@@ -39,6 +39,7 @@ typedef struct {
   bool is_relocatable;        /* has `linking` or `reloc.*`: an object file */
   bool already_instrumented;  /* has our site table, or observe-sdk hook imports */
   uint32_t *body_sizes;       /* [defined_funcs] code body sizes, owned */
+  uint32_t *local_counts;     /* [defined_funcs] declared locals (params excluded), owned */
   size_t code_section_size;   /* payload bytes of the code section */
   char **func_names;          /* [imported+defined] name-section names or NULL, owned */
   const uint8_t *producers;   /* payload of the producers section, borrowed, or NULL */

@@ -39,9 +39,10 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
   }
   wi_report_say(report,
                 "wasm-instrument: stats: %s: %zu sites; %u imports and %u exports wrapped; "
-                "%u tail calls; %u memory.grow hooks; %u functions given extra locals",
+                "%u tail calls; %u memory.grow hooks; %u functions given extra locals; %u "
+                "functions' reader-made locals coalesced",
                 file, ctx->sites.count, s->imports_wrapped, s->exports_wrapped, s->tail_calls,
-                s->memory_grows_hooked, s->functions_rebuilt);
+                s->memory_grows_hooked, s->functions_rebuilt, s->locals_coalesced);
   wi_report_say(report, "wasm-instrument: stats: %s: size %zu -> %zu bytes (%+.1f%%)", file,
                 m->input_size, m->output_size, percent(m->input_size, m->output_size));
   if (m->input_code_size && m->output_code_size)
