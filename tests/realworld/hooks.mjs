@@ -24,6 +24,10 @@
 // is the main thread's depth when the process exits: non-zero when the process
 // is ended from inside wasm (Go's os.Exit calls process.exit). open_workers:
 // spans of worker threads still inside wasm (parked pool threads).
+//
+// HOOKS_DEBUG=1 adds diagnostics on stderr: every unbalanced exit with the top
+// of the stack, and at exit the open stacks of every thread, with the names
+// from the module's `wasm-instrument.sites` section.
 import { isMainThread, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
 
@@ -33,14 +37,17 @@ const MAX_SLOTS = 4096;
 // slot fields (Float64, one writer each: the owning thread)
 const F_ENTERS = 0, F_EXITS = 1, F_UNBAL = 2, F_DEPTH = 3, F_UNWOUND = 4, F_MAXDEPTH = 5, F_MODULES = 6, F_MAIN = 7;
 const NFIELDS = 8;
+const MIRROR = 256; // the bottom of each thread's stack, readable by the main thread
+const DEBUG = !!process.env.HOOKS_DEBUG;
 
 let sab = getEnvironmentData(ENV_KEY);
 if (!(sab instanceof SharedArrayBuffer)) {
-  sab = new SharedArrayBuffer(8 + 8 * NFIELDS * MAX_SLOTS);
+  sab = new SharedArrayBuffer(8 + 8 * NFIELDS * MAX_SLOTS + 4 * MIRROR * MAX_SLOTS);
   setEnvironmentData(ENV_KEY, sab);
 }
 const header = new Int32Array(sab, 0, 2);
-const slots = new Float64Array(sab, 8);
+const slots = new Float64Array(sab, 8, NFIELDS * MAX_SLOTS);
+const mirror = new Int32Array(sab, 8 + 8 * NFIELDS * MAX_SLOTS, MIRROR * MAX_SLOTS);
 
 let base = -1; // this thread's slot, allocated on first use
 function slot() {
@@ -63,6 +70,7 @@ function enter(id) {
     bigger.set(stack);
     stack = bigger;
   }
+  if (depth < MIRROR) mirror[(b / NFIELDS) * MIRROR + depth] = id;
   stack[depth++] = id;
   slots[b + F_ENTERS] += 1;
   slots[b + F_DEPTH] = depth;
@@ -76,6 +84,7 @@ function exit(id) {
     depth--;
   } else {
     slots[b + F_UNBAL] += 1;
+    if (DEBUG) debugUnbalanced(id);
     // close the abandoned spans above the matching one, if there is one
     let i = depth - 1;
     while (i >= 0 && stack[i] !== id) i--;
@@ -100,10 +109,49 @@ function wantsHooks(module) {
   return realModule.imports(module).some((imp) => imp.module === HOOK_MODULE);
 }
 
+// ---- diagnostics (HOOKS_DEBUG) ----
+let siteNames = null;
+function readSites(module) {
+  const [section] = realModule.customSections(module, 'wasm-instrument.sites');
+  if (!section) return null;
+  const bytes = new Uint8Array(section);
+  let pos = 0;
+  const u32 = () => {
+    let result = 0, shift = 0, byte;
+    do { byte = bytes[pos++]; result += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return result;
+  };
+  const name = () => { const n = u32(); const t = new TextDecoder().decode(bytes.subarray(pos, pos + n)); pos += n; return t; };
+  if (u32() !== 1) return null;
+  const names = [];
+  for (let i = 0, n = u32(); i < n; i++) {
+    const kind = bytes[pos++]; pos++; u32(); u32();
+    const display = name(); name(); name(); name();
+    names.push(`${['internal', 'client', 'server'][kind] ?? kind} ${display}`);
+  }
+  return names;
+}
+const siteName = (id) => `${id}${siteNames && siteNames[id] ? ` (${siteNames[id]})` : ''}`;
+function debugUnbalanced(id) {
+  const top = [];
+  for (let i = depth - 1; i >= 0 && top.length < 6; i--) top.push(siteName(stack[i]));
+  process.stderr.write(`hooks: unbalanced exit(${siteName(id)}) at depth ${depth}; stack top: ${top.join(' < ') || '(empty)'}\n${new Error().stack.split('\n').slice(2, 8).join('\n')}\n`);
+}
+function debugOpenStacks(used) {
+  for (let s = 0; s < used; s++) {
+    const b = s * NFIELDS, d = slots[b + F_DEPTH];
+    if (d === 0) continue;
+    const ids = [];
+    for (let i = 0; i < Math.min(d, MIRROR); i++) ids.push(siteName(mirror[s * MIRROR + i]));
+    process.stderr.write(`hooks: ${slots[b + F_MAIN] ? 'main thread' : `worker slot ${s}`} open at exit, bottom first: ${ids.join(' > ')}${d > MIRROR ? ' > ...' : ''}\n`);
+  }
+}
+
 function withHooks(module, imports) {
   if (!wantsHooks(module)) return imports;
   const b = slot();
   slots[b + F_MODULES] += 1;
+  if (DEBUG && !siteNames) siteNames = readSites(module);
   const target = imports == null ? {} : imports;
   // A proxy rather than a copy: some loaders pass proxies or lazy objects.
   return new Proxy(target, {
@@ -156,6 +204,7 @@ function report() {
   const line = `hooks: enters=${t[F_ENTERS]} exits=${t[F_EXITS]} unbalanced=${t[F_UNBAL]} open=${t[F_DEPTH]}\n` +
     `hooks-detail: modules=${t[F_MODULES]} threads=${used} unwound=${t[F_UNWOUND]} max_depth=${maxDepth}` +
     ` open_main=${openMain} open_workers=${openWorkers} workers_with_open=${workersOpen}\n`;
+  if (DEBUG) debugOpenStacks(used);
   if (reportPath) writeFileSync(reportPath, line);
   else process.stderr.write(line);
 }

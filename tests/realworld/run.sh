@@ -10,6 +10,8 @@
 #   INSTRUMENT_ARGS   extra arguments for the tool (word-split)
 #   REALWORLD_WORK    keep the outputs in this directory (default: a temporary one)
 #   REALWORLD_TIMEOUT seconds for one instrumentation or one driver run (default 600)
+#   REALWORLD_MAX_RSS_RATIO  the instrumented run may need this many times the
+#                     original's peak memory (default 3; differences under 512 MB pass)
 #
 # For each module:
 #   1. wasm-instrument IN -o OUT                     (exit 0, OUT written)
@@ -17,18 +19,21 @@
 #      wasm-opt OUT --all-features -o /dev/null      (Binaryen reader + validator;
 #         it exits 1 with "error validating input" on a type error, but it accepts
 #         some stack errors WABT rejects, so both run)
-#   3. the site table: OUT has a `wasm-instrument.sites` custom section; the
-#      exports are the input's exports; the imports are the input's plus the hooks
+#   3. structure: OUT has a `wasm-instrument.sites` custom section; its exports
+#      are the input's (same names and kinds, and the same index for non-function
+#      exports); its imports are the input's plus enter/exit of the hook module;
+#      its memories and tables are declared as in the input (limits, shared)
 #   4. node --import hooks.mjs drivers/NAME.mjs, once with the package's own .wasm
-#      and once with WASM_PATH=OUT: same stdout, same exit code; the original run
-#      reports no hook calls; the instrumented run reports enters > 0,
-#      enters == exits + open - unwound + unbalanced... precisely: unbalanced == 0,
-#      unwound == 0, and enters == exits + open, where open spans are allowed only
-#      where the module's entry below explains them:
+#      and once with WASM_PATH=OUT: same stdout and exit code. The original run
+#      makes no hook call. The instrumented run: enters > 0, unbalanced == 0,
+#      unwound == 0, enters == exits + open, and open spans only where the
+#      module's entry below explains them:
 #        main     the process is ended from inside wasm (Go calls process.exit
 #                 from os.Exit), so the main thread's stack is not empty at exit
 #        workers  worker threads are still inside wasm (parked pool threads)
 #        none     no open span at all
+#      and the instrumented run's peak memory (V8 compiles the module) stays
+#      within REALWORLD_MAX_RSS_RATIO of the original's
 #
 # Output: one line per module, `PASS name`, `FAIL name: reason` or
 # `SKIP name: reason` (details indented below it), then `N passed, N failed`.
@@ -41,6 +46,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 tool=${WASM_INSTRUMENT:-$root/build/wasm-instrument}
 limit=${REALWORLD_TIMEOUT:-600}
+max_rss_ratio=${REALWORLD_MAX_RSS_RATIO:-3}
 read -r -a extra_args <<<"${INSTRUMENT_ARGS:-}"
 
 # name | .wasm under node_modules | driver | open spans allowed
@@ -83,11 +89,23 @@ else
 fi
 
 # 0. fetch the packages
+# A registry that cannot be reached (no network) makes every module a SKIP; any
+# other fetch error (a lock file npm refuses, a version gone from the registry,
+# a bad checksum) is a FAIL, as it is this test's own fault.
 if ! fetch_err=$("$here/fetch.sh" 2>&1); then
-  reason="fetching the npm packages failed: $(printf '%s\n' "$fetch_err" | grep -m1 -iE 'err|fail' | cut -c1-200)"
-  for entry in "${selected[@]}"; do skip "${entry%%|*}" "$reason"; done
+  code=$(printf '%s\n' "$fetch_err" | sed -n 's/^npm error code //p' | head -n 1)
+  reason="fetching the npm packages failed: ${code:-$(printf '%s\n' "$fetch_err" | grep -v '^fetch.sh: npm ci failed:' | head -n 1 | cut -c1-200)}"
+  case $code in
+    ECONNREFUSED | ENOTFOUND | EAI_AGAIN | ETIMEDOUT | ECONNRESET | ENETUNREACH | EHOSTUNREACH | ERR_SOCKET_TIMEOUT)
+      for entry in "${selected[@]}"; do skip "${entry%%|*}" "$reason (no network?)"; done
+      echo "$passed passed, $failed failed"
+      exit 0
+      ;;
+  esac
+  for entry in "${selected[@]}"; do fail "${entry%%|*}" "$reason"; done
+  printf '%s\n' "$fetch_err" | head -n 20 | sed 's/^/  /'
   echo "$passed passed, $failed failed"
-  exit 0
+  exit 1
 fi
 
 if [[ ! -x $tool ]]; then
@@ -103,9 +121,21 @@ for cmd in node wasm-validate wasm-opt wasm-objdump; do
   fi
 done
 
-# Export names and kinds, import module/field/kind, in a comparable form.
-exports_of() { wasm-objdump -x -j Export "$1" 2>/dev/null | sed -n 's/^ - \([a-z]*\)\[[0-9]*\].* -> "\(.*\)"$/\1 \2/p' | sort; }
-imports_of() { wasm-objdump -x -j Import "$1" 2>/dev/null | sed -n 's/^ - \([a-z]*\)\[[0-9]*\].* <- \(.*\)$/\1 \2/p' | sort; }
+# Export and import lists in a comparable form. Function indices move (the hook
+# imports come first), so function exports are compared by name and kind only;
+# other kinds keep their index. Imports: `func MODULE.FIELD`, or the whole
+# line (limits, type, shared) for memories, tables, globals and tags.
+exports_of() {
+  wasm-objdump -x -j Export "$1" 2>/dev/null |
+    sed -n -e 's/^ - func\[[0-9]*\].* -> "\(.*\)"$/func "\1"/p' \
+      -e '/^ - func\[/d' -e 's/^ - \([a-z]*\[[0-9]*\]\).* -> "\(.*\)"$/\1 "\2"/p' | sort
+}
+imports_of() {
+  wasm-objdump -x -j Import "$1" 2>/dev/null |
+    sed -n -e 's/^ - func\[[0-9]*\].* <- \(.*\)$/func \1/p' -e '/^ - func\[/d' -e 's/^ - //p' | sort
+}
+# Memory and Table sections, as declared.
+limits_of() { wasm-objdump -x -j Memory -j Table "$1" 2>/dev/null | grep '^ - '; }
 # hooks report fields: field NAME FILE
 field() { sed -n "s/.*[ :]$1=\([0-9][0-9]*\).*/\1/p" "$2" | head -n 1; }
 
@@ -115,7 +145,7 @@ run_driver() { # driver stdout-file report-file [WASM_PATH]
   (
     cd "$here" || exit 99
     if [[ -n $wasm ]]; then export WASM_PATH=$wasm; else unset WASM_PATH; fi
-    HOOKS_REPORT=$report timeout "$limit" node --disable-warning=ExperimentalWarning \
+    HOOKS_REPORT=$report /usr/bin/time -f '%M' -o "$out.rss" timeout "$limit" node --disable-warning=ExperimentalWarning \
       --import ./hooks.mjs "drivers/$driver" </dev/null >"$out" 2>"$out.stderr"
   )
 }
@@ -131,7 +161,7 @@ for entry in "${selected[@]}"; do
     continue
   fi
 
-  # 1. instrument
+  # 1. instrument (twice: the output must not depend on the run)
   start=$(date +%s.%N)
   /usr/bin/time -f '%M' -o "$work/$name.time" timeout "$limit" \
     "$tool" "$in" -o "$out" "${extra_args[@]}" >"$work/$name.instrument.out" 2>"$work/$name.instrument.err"
@@ -152,94 +182,113 @@ for entry in "${selected[@]}"; do
   note "$name: $(basename "$rel") $in_size -> $out_size bytes ($(echo "scale=1; ($out_size - $in_size) * 100 / $in_size" | bc)%)," \
     "instrumented in $(printf '%.2f' "$secs") s, max RSS $(($(tail -n 1 "$work/$name.time") / 1024)) MB"
 
+  # Problems found from here on are collected; the driver runs whenever the
+  # output validates, so that one FAIL line tells all that is wrong.
+  problems=()
+  problem() { problems+=("$1"); }
+
   # 2. validate with both validators
   if ! wasm-validate --enable-all "$out" >"$work/$name.validate.err" 2>&1; then
-    fail "$name" "wasm-validate rejects the output: $(first_line "$work/$name.validate.err")"
-    continue
+    problem "wasm-validate rejects the output: $(first_line "$work/$name.validate.err")"
   fi
   if ! wasm-opt "$out" --all-features -o /dev/null >"$work/$name.wasm-opt.err" 2>&1; then
-    fail "$name" "Binaryen (wasm-opt) rejects the output: $(first_line "$work/$name.wasm-opt.err")"
+    problem "Binaryen (wasm-opt) rejects the output: $(first_line "$work/$name.wasm-opt.err")"
+  fi
+  if ((${#problems[@]} > 0)); then
+    fail "$name" "$(IFS=';'; echo "${problems[*]}" | sed 's/;/; /g')"
     continue
   fi
 
-  # 3. structure: site table, exports, imports
-  if ! wasm-objdump -h "$out" 2>/dev/null | grep -q '"wasm-instrument.sites"'; then
-    fail "$name" "the output has no wasm-instrument.sites custom section"
-    continue
+  # 3. structure: site table, exports, imports, memories and tables
+  if ! (cd "$here" && node check-sites.mjs "$in" "$out") >"$work/$name.sites.out" 2>&1; then
+    problem "bad site table: $(sed -n 's/^check-sites: //p' "$work/$name.sites.out" | head -n 1 | cut -c1-300) (and more: node tests/realworld/check-sites.mjs IN OUT)"
+  else
+    note "$name: $(cat "$work/$name.sites.out")"
   fi
   if ! diff <(exports_of "$in") <(exports_of "$out") >"$work/$name.exports.diff"; then
-    fail "$name" "the exports changed: $(grep -m1 '^[<>]' "$work/$name.exports.diff")"
-    continue
+    problem "the exports changed: $(grep '^[<>]' "$work/$name.exports.diff" | head -n 2 | tr '\n' ' ')"
   fi
   if ! diff <({ imports_of "$in"; printf 'func %s.enter\nfunc %s.exit\n' "$hook_module" "$hook_module"; } | sort) \
-    <(imports_of "$out" | sed 's/^\(func [^ ]*\) .*/\1/; s/^\(func\) \(.*\)$/\1 \2/') >"$work/$name.imports.diff" 2>&1; then
-    # imports_of prints "func MODULE.FIELD"; show the first difference
-    fail "$name" "the imports are not the input's plus the two hooks: $(grep -m1 '^[<>]' "$work/$name.imports.diff")"
-    continue
+    <(imports_of "$out") >"$work/$name.imports.diff" 2>&1; then
+    problem "the imports are not the input's plus the two hooks: $(grep '^[<>]' "$work/$name.imports.diff" | head -n 2 | tr '\n' ' ')"
   fi
+  if ! diff <(limits_of "$in") <(limits_of "$out") >"$work/$name.limits.diff" 2>&1; then
+    problem "memory or table declarations changed: $(grep '^[<>]' "$work/$name.limits.diff" | head -n 2 | tr '\n' ' ')"
+  fi
+  if timeout "$limit" "$tool" "$in" -o "$out.again" "${extra_args[@]}" >/dev/null 2>&1; then
+    if ! cmp -s "$out" "$out.again"; then
+      problem "the output differs between two runs on the same input: $(cmp "$out" "$out.again" 2>&1 | head -n 1)"
+    fi
+  else
+    problem "the second run of wasm-instrument on the same input failed"
+  fi
+  rm -f "$out.again"
 
   # 4. run original and instrumented
+  t0=$(date +%s.%N)
   run_driver "$driver" "$work/$name.orig.stdout" "$work/$name.orig.hooks"
   orig_rc=$?
+  t1=$(date +%s.%N)
   run_driver "$driver" "$work/$name.instr.stdout" "$work/$name.instr.hooks" "$out"
   instr_rc=$?
+  t2=$(date +%s.%N)
+  orig_rss=$(($(tail -n 1 "$work/$name.orig.stdout.rss" 2>/dev/null || echo 0) / 1024))
+  instr_rss=$(($(tail -n 1 "$work/$name.instr.stdout.rss" 2>/dev/null || echo 0) / 1024))
+  note "$name: driver $(printf '%.2f' "$(echo "$t1 - $t0" | bc)") s, $orig_rss MB on the original;" \
+    "$(printf '%.2f' "$(echo "$t2 - $t1" | bc)") s, $instr_rss MB instrumented"
+  if ((instr_rss > orig_rss * max_rss_ratio && instr_rss - orig_rss > 512)); then
+    problem "the instrumented run needs $instr_rss MB of memory, the original $orig_rss MB (limit: ${max_rss_ratio}x)"
+  fi
   if ((orig_rc != 0)); then
-    fail "$name" "the driver fails on the original module (exit $orig_rc): $(first_line "$work/$name.orig.stdout.stderr")"
-    continue
-  fi
-  if ((instr_rc != orig_rc)); then
-    fail "$name" "exit code $instr_rc with the instrumented module, $orig_rc with the original: $(grep -v -e '^hooks' -e '^$' "$work/$name.instr.stdout.stderr" | head -n 3 | tr '\n' ' ' | cut -c1-400)"
-    continue
-  fi
-  if ! cmp -s "$work/$name.orig.stdout" "$work/$name.instr.stdout"; then
-    fail "$name" "stdout differs: $(diff "$work/$name.orig.stdout" "$work/$name.instr.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
-    continue
+    problem "the driver fails on the original module (exit $orig_rc): $(first_line "$work/$name.orig.stdout.stderr")"
+  elif ((instr_rc != orig_rc)); then
+    problem "exit code $instr_rc with the instrumented module, $orig_rc with the original: $(grep -v -e '^hooks' -e '^$' "$work/$name.instr.stdout.stderr" | head -n 3 | tr '\n' ' ' | cut -c1-400)"
+  elif ! cmp -s "$work/$name.orig.stdout" "$work/$name.instr.stdout"; then
+    problem "stdout differs: $(diff "$work/$name.orig.stdout" "$work/$name.instr.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
   fi
   if [[ ! -s $work/$name.orig.hooks || ! -s $work/$name.instr.hooks ]]; then
-    fail "$name" "no hooks report (hooks.mjs did not run to process exit)"
-    continue
+    ((orig_rc == 0 && instr_rc == 0)) && problem "no hooks report (hooks.mjs did not run to process exit)"
+  else
+    if [[ $(field enters "$work/$name.orig.hooks") != 0 ]]; then
+      problem "the original module called hooks: $(head -n 1 "$work/$name.orig.hooks")"
+    fi
+    report=$(head -n 1 "$work/$name.instr.hooks")
+    enters=$(field enters "$work/$name.instr.hooks")
+    exits=$(field exits "$work/$name.instr.hooks")
+    unbalanced=$(field unbalanced "$work/$name.instr.hooks")
+    open=$(field open "$work/$name.instr.hooks")
+    unwound=$(field unwound "$work/$name.instr.hooks")
+    modules_hooked=$(field modules "$work/$name.instr.hooks")
+    open_main=$(field open_main "$work/$name.instr.hooks")
+    open_workers=$(field open_workers "$work/$name.instr.hooks")
+    note "$name: $report; $(sed -n 's/^hooks-detail: //p' "$work/$name.instr.hooks")"
+    if [[ -z $enters || -z $open_main ]]; then
+      problem "unreadable hooks report: $report"
+    elif ((modules_hooked == 0 || enters == 0)); then
+      problem "the instrumented module made no hook calls ($report)"
+    elif ((unbalanced != 0 || unwound != 0)); then
+      problem "unbalanced hook calls: $report, unwound=$unwound (to see where: REALWORLD_WORK=DIR run.sh $name, then HOOKS_DEBUG=1 WASM_PATH=DIR/$name.instr.wasm node --import ./hooks.mjs drivers/$driver)"
+    elif ((enters != exits + open)); then
+      problem "enters != exits + open: $report"
+    else
+      case $allow_open in
+        none) bad_open=$open ;;
+        main) bad_open=$open_workers ;;
+        workers) bad_open=$open_main ;;
+      esac
+      if ((bad_open != 0)); then
+        problem "open spans at exit that nothing explains (allowed: $allow_open): $report, open_main=$open_main open_workers=$open_workers"
+      elif ((open != 0)); then
+        note "$name: open spans explained: $allow_open (main=$open_main, workers=$open_workers)"
+      fi
+    fi
   fi
-  if [[ $(field enters "$work/$name.orig.hooks") != 0 ]]; then
-    fail "$name" "the original module called hooks: $(head -n 1 "$work/$name.orig.hooks")"
-    continue
+
+  if ((${#problems[@]} > 0)); then
+    fail "$name" "$(printf '%s\n' "${problems[@]}" | paste -sd '|' | sed 's/|/; /g')"
+  else
+    pass "$name"
   fi
-  report=$(head -n 1 "$work/$name.instr.hooks")
-  enters=$(field enters "$work/$name.instr.hooks")
-  exits=$(field exits "$work/$name.instr.hooks")
-  unbalanced=$(field unbalanced "$work/$name.instr.hooks")
-  open=$(field open "$work/$name.instr.hooks")
-  unwound=$(field unwound "$work/$name.instr.hooks")
-  modules_hooked=$(field modules "$work/$name.instr.hooks")
-  open_main=$(field open_main "$work/$name.instr.hooks")
-  open_workers=$(field open_workers "$work/$name.instr.hooks")
-  note "$name: $report; $(sed -n 's/^hooks-detail: //p' "$work/$name.instr.hooks")"
-  if [[ -z $enters || -z $open_main ]]; then
-    fail "$name" "unreadable hooks report: $report"
-    continue
-  fi
-  if ((modules_hooked == 0 || enters == 0)); then
-    fail "$name" "the instrumented module made no hook calls ($report)"
-    continue
-  fi
-  if ((unbalanced != 0 || unwound != 0)); then
-    fail "$name" "unbalanced hook calls: $report, unwound=$unwound"
-    continue
-  fi
-  if ((enters != exits + open)); then
-    fail "$name" "enters != exits + open: $report"
-    continue
-  fi
-  case $allow_open in
-    none) bad_open=$open ;;
-    main) bad_open=$open_workers ;;
-    workers) bad_open=$open_main ;;
-  esac
-  if ((bad_open != 0)); then
-    fail "$name" "open spans at exit that nothing explains (allowed: $allow_open): $report, open_main=$open_main open_workers=$open_workers"
-    continue
-  fi
-  ((open != 0)) && note "$name: open spans explained: $allow_open (main=$open_main, workers=$open_workers)"
-  pass "$name"
 done
 
 echo "$passed passed, $failed failed"
