@@ -8,6 +8,7 @@ packages=(
   wasi-libc libclang-rt-14-dev-wasm32                  # C fixtures for wasm32-wasi
   llvm-14-tools libcmocka-dev                          # FileCheck, C unit tests
   nodejs npm                                           # V8 host for end-to-end tests
+  time                                                 # /usr/bin/time: max RSS in bench/run.sh
 )
 missing=()
 for p in "${packages[@]}"; do

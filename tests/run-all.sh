@@ -41,7 +41,7 @@ unit_tests() {
   local passed=0 failed=0 t out
   for t in "$sanitized"/test_*; do
     [[ -x $t ]] || continue
-    out=$("$t" 2>&1)
+    out=$(timeout 300 "$t" 2>&1)
     local status=$?
     printf '%s\n' "$out" | grep -E '^\[ +(OK|FAILED|LINE) +\]'
     passed=$((passed + $(grep -cE '^\[ +OK +\]' <<<"$out")))
