@@ -1,0 +1,212 @@
+/* wasm-observe: the host side of wasm-instrument's hook contract.
+ *
+ * A recorder turns the `enter(id)` / `exit(id)` calls of an instrumented module
+ * into spans and hands them to exporters (OTLP, Chrome trace, folded stacks,
+ * a text summary). It implements docs/hook-contract.md for any host: a native
+ * embedder, a wasm2c build, or Node through a binding.
+ *
+ * Ownership: every object returned through an `out` parameter belongs to the
+ * caller and is released with its *_free function. Strings passed in are
+ * copied unless said otherwise.
+ *
+ * Errors: functions that can fail return a wo_status; they never print and
+ * never abort. The hook entry points (wo_enter, wo_exit, wo_unwind) cannot
+ * fail: whatever a module does with its hooks (unknown ids, exits without an
+ * enter, exits out of order, runaway recursion) is counted in wo_counters and
+ * never crashes the host or grows memory without bound.
+ *
+ * Threads: a recorder may be used from any number of threads at once; each
+ * thread has its own stack of open spans (shared-memory modules run the same
+ * code on several threads). Exporters are called with a lock held, one batch
+ * at a time. */
+#ifndef WASM_OBSERVE_H
+#define WASM_OBSERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  WO_OK = 0,
+  WO_ERR_NO_MEMORY,
+  WO_ERR_INVALID_ARGUMENT,
+  WO_ERR_NOT_WASM,        /* the bytes are not a core WebAssembly module */
+  WO_ERR_NO_SITE_TABLE,   /* neither a site table nor a name section to name sites */
+  WO_ERR_MALFORMED,       /* a site table or name section that does not parse */
+  WO_ERR_UNSUPPORTED_VERSION,
+  WO_ERR_IO,              /* an exporter could not write (errno is kept) */
+} wo_status;
+
+const char *wo_status_message(wo_status status);
+
+/* ---- Sites: what each hook id stands for ------------------------------- */
+
+typedef enum { WO_SITE_FUNCTION = 0, WO_SITE_IMPORT = 1, WO_SITE_EXPORT = 2 } wo_site_kind;
+
+typedef struct {
+  wo_site_kind kind;
+  uint32_t function_index; /* index in the instrumented module */
+  const char *name;        /* display name, demangled */
+  const char *symbol;      /* raw symbol, or "" */
+  const char *module;      /* import module, or "" */
+  const char *field;       /* import field or export name, or "" */
+} wo_site;
+
+typedef struct wo_sites wo_sites;
+
+/* Reads the `wasm-instrument.sites` section of an instrumented module. For a
+ * module made with `--abi observe-sdk` (or by Dylibso's wasm-instr), which has
+ * no site table, the ids are function indices named by the `name` section. */
+wo_status wo_sites_from_module(const uint8_t *wasm, size_t size, wo_sites **out);
+uint32_t wo_sites_count(const wo_sites *sites);
+/* NULL for an id out of range. The site lives as long as `sites`. */
+const wo_site *wo_sites_get(const wo_sites *sites, uint32_t id);
+void wo_sites_free(wo_sites *sites);
+
+/* ---- Spans ------------------------------------------------------------- */
+
+typedef enum { WO_KIND_INTERNAL = 1, WO_KIND_SERVER = 2, WO_KIND_CLIENT = 3 } wo_span_kind;
+
+typedef struct {
+  uint8_t trace_id[16];
+  uint8_t span_id[8];
+  uint8_t parent_span_id[8]; /* all zero for a root span */
+  const wo_site *site;       /* name, kind, function index */
+  wo_span_kind kind;         /* internal; client for import calls; server for export entries */
+  uint64_t start_unix_ns;
+  uint64_t end_unix_ns;
+  bool error;                /* closed by an unwind or a trap, not by its exit */
+  uint32_t depth;            /* 0 for a root */
+  uint32_t thread;           /* small per-recorder thread number, 0 first */
+} wo_span;
+
+/* The resource the spans belong to (OTLP Resource), and when recording began. */
+typedef struct {
+  const char *service_name;
+  const char *module_name;  /* the instrumented module, e.g. its file name */
+  uint64_t start_unix_ns;   /* when the recorder was created */
+} wo_resource;
+
+/* ---- Exporters ------------------------------------------------------------ */
+
+/* An exporter receives finished spans in batches, in the order they ended
+ * (a child before its parent). It may keep nothing the batch points to after
+ * returning, except the sites (they outlive the recorder's exporters). */
+typedef struct {
+  void *state;
+  wo_status (*export_spans)(void *state, const wo_resource *resource, const wo_span *spans,
+                            size_t count);
+  /* Called by wo_recorder_flush and before free; may be NULL. */
+  wo_status (*flush)(void *state);
+  /* Releases `state`; may be NULL. */
+  void (*destroy)(void *state);
+} wo_exporter;
+
+/* ---- The recorder ----------------------------------------------------------- */
+
+/* What to record; both may be on. */
+enum {
+  WO_RECORD_SPANS = 1,   /* every span, streamed to the exporters in batches */
+  WO_RECORD_PROFILE = 2, /* an aggregate call tree: counts, total and self time */
+};
+
+typedef struct {
+  unsigned record;            /* WO_RECORD_* flags; 0 = spans */
+  const char *service_name;   /* default "wasm-module" */
+  const char *module_name;    /* default "" */
+  uint64_t min_duration_ns;   /* spans: drop shorter ones (their children are shorter too) */
+  double sample_ratio;        /* spans: keep this share of traces (head sampling); 0 = 1.0 */
+  uint32_t max_depth;         /* deeper enters are counted, not recorded; 0 = 4096 */
+  uint32_t batch_size;        /* spans per export call; 0 = 512 */
+  /* A clock for tests; NULL reads CLOCK_MONOTONIC. Returns nanoseconds. */
+  uint64_t (*monotonic_ns)(void *clock_state);
+  void *clock_state;
+  uint64_t seed;              /* trace/span id generator seed; 0 = from the OS */
+} wo_options;
+
+typedef struct {
+  uint64_t enters;
+  uint64_t exits;
+  uint64_t spans_recorded;     /* spans handed to the exporters */
+  uint64_t spans_filtered;     /* shorter than min_duration_ns, or in a trace not sampled */
+  uint64_t unknown_ids;        /* enter or exit with an id outside the site table */
+  uint64_t exits_without_enter;/* exit on an empty stack */
+  uint64_t exits_unmatched;    /* exit whose id is not open at all: ignored */
+  uint64_t spans_unwound;      /* closed with error by an out-of-order exit or wo_unwind */
+  uint64_t depth_overflows;    /* enters beyond max_depth */
+  uint64_t export_errors;      /* export calls that failed */
+} wo_counters;
+
+typedef struct wo_recorder wo_recorder;
+
+/* `sites` must outlive the recorder. The recorder takes ownership of the
+ * exporters (their destroy is called by wo_recorder_free), also on failure. */
+wo_status wo_recorder_new(const wo_options *options, const wo_sites *sites,
+                          wo_exporter *exporters, size_t exporter_count, wo_recorder **out);
+
+/* The hooks. Safe to call from several threads. */
+void wo_enter(wo_recorder *recorder, uint32_t id);
+void wo_exit(wo_recorder *recorder, uint32_t id);
+/* Closes every span open on the calling thread with error status: call it after
+ * a trap, or when a host exception unwound through wasm frames. */
+void wo_unwind(wo_recorder *recorder);
+/* Open spans on the calling thread. */
+uint32_t wo_depth(const wo_recorder *recorder);
+
+/* Closes the spans still open on every thread with error status (for proc_exit
+ * or shutdown), hands everything recorded to the exporters and flushes them.
+ * No thread may be running the module meanwhile. */
+wo_status wo_recorder_finish(wo_recorder *recorder);
+/* Hands the calling thread's finished spans to the exporters and flushes them.
+ * (Other threads hand theirs over as their batches fill, and at finish.) */
+wo_status wo_recorder_flush(wo_recorder *recorder);
+wo_counters wo_recorder_counters(const wo_recorder *recorder);
+void wo_recorder_free(wo_recorder *recorder);
+
+/* ---- The aggregate profile (WO_RECORD_PROFILE) --------------------------- */
+
+typedef struct wo_profile_node {
+  const wo_site *site;                /* NULL for the root */
+  uint64_t calls;
+  uint64_t total_ns;                  /* of the calls that closed */
+  uint64_t self_ns;                   /* total_ns less the children's */
+  struct wo_profile_node *first_child;
+  struct wo_profile_node *next_sibling;
+} wo_profile_node;
+
+/* The call tree of every thread merged (calls closed so far). The tree belongs
+ * to the recorder and stays valid until the next call of this function or
+ * wo_recorder_free. NULL if profiling is off or out of memory. Like
+ * wo_recorder_finish, it reads every thread's tree: call it when no thread is
+ * running the module. */
+const wo_profile_node *wo_recorder_profile(wo_recorder *recorder);
+
+/* Writes the tree as folded stacks, one line per call path with its self time
+ * in nanoseconds ("main;parse;lex 1234"), the input of flamegraph.pl. ';' in
+ * names becomes ':' and control characters '?'. Returns WO_ERR_IO on a write error. */
+wo_status wo_profile_write_folded(const wo_profile_node *root, FILE *out);
+/* Writes a table of the `top` sites with the most self time: calls, total and
+ * self time. */
+wo_status wo_profile_write_summary(const wo_profile_node *root, FILE *out, unsigned top);
+
+/* ---- Built-in exporters ----------------------------------------------------- */
+
+/* Each writes to a file it creates (path "-" is stdout) and closes on destroy. */
+
+/* OTLP/JSON, one `TracesData` object per line per batch (the OTLP file
+ * exporter convention). */
+wo_status wo_exporter_otlp_json_lines(const char *path, wo_exporter *out);
+/* Chrome trace event JSON (`X` events, microseconds since the recorder began),
+ * for Perfetto, chrome://tracing, DevTools and speedscope. */
+wo_status wo_exporter_chrome_trace(const char *path, wo_exporter *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

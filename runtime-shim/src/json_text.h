@@ -1,0 +1,17 @@
+/* Writing JSON text: strings (always valid UTF-8 on output) and the number
+ * forms OTLP/JSON and Chrome traces need. */
+#ifndef WO_JSON_TEXT_H
+#define WO_JSON_TEXT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Writes `s` as a JSON string with its quotes. Bytes that are not valid UTF-8
+ * become U+FFFD, so a module's odd names cannot make the file unparseable. */
+void wo_json_string(FILE *out, const char *s);
+/* Lowercase hex of `n` bytes, as OTLP/JSON writes trace and span ids. */
+void wo_json_hex(FILE *out, const uint8_t *bytes, size_t n);
+/* Nanoseconds as exact decimal microseconds ("12.345"), as Chrome traces use. */
+void wo_json_micros(FILE *out, uint64_t ns);
+
+#endif

@@ -1,0 +1,350 @@
+/* The recorder: per-thread stacks of open spans driven by the hooks.
+ *
+ * The hot path (wo_enter / wo_exit) takes no lock: each thread finds its own
+ * state through a thread-local cache, reads the clock, and pushes or pops a
+ * frame. A closed span goes into the thread's batch; a full batch is handed to
+ * the exporters under the recorder's lock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "recorder_internal.h"
+
+enum { DEFAULT_MAX_DEPTH = 4096, DEFAULT_BATCH = 512, FIRST_STACK = 64 };
+
+static _Atomic uint64_t next_serial = 1;
+
+static _Thread_local struct {
+  uint64_t serial;
+  wo_thread *thread;
+} cached;
+
+static uint64_t system_monotonic_ns(void *unused) {
+  (void)unused;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t unix_now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* xorshift64*: ids need to be unique and unguessable enough for a trace
+ * viewer, not cryptographic. */
+static uint64_t next_random(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+static void random_bytes(uint64_t *state, uint8_t *out, size_t n) {
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = next_random(state);
+    for (size_t k = 0; k < 8 && i + k < n; k++) out[i + k] = (uint8_t)(v >> (8 * k));
+  }
+}
+
+static char *copy_string(const char *s, const char *fallback) {
+  return strdup(s ? s : fallback);
+}
+
+static void destroy_exporters(wo_exporter *exporters, size_t count) {
+  for (size_t i = 0; i < count; i++)
+    if (exporters[i].destroy) exporters[i].destroy(exporters[i].state);
+}
+
+wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporter *exporters,
+                          size_t exporter_count, wo_recorder **out) {
+  *out = NULL;
+  wo_options defaults = {0};
+  if (!o) o = &defaults;
+  if (!sites || (exporter_count && !exporters) || o->sample_ratio < 0 || o->sample_ratio > 1) {
+    destroy_exporters(exporters, exporter_count);
+    return WO_ERR_INVALID_ARGUMENT;
+  }
+  wo_recorder *r = calloc(1, sizeof *r);
+  if (r) r->exporters = malloc((exporter_count ? exporter_count : 1) * sizeof *exporters);
+  if (r) r->service_name = copy_string(o->service_name, "wasm-module");
+  if (r) r->module_name = copy_string(o->module_name, "");
+  if (!r || !r->exporters || !r->service_name || !r->module_name) {
+    if (r) {
+      free(r->exporters);
+      free(r->service_name);
+      free(r->module_name);
+      free(r);
+    }
+    destroy_exporters(exporters, exporter_count);
+    return WO_ERR_NO_MEMORY;
+  }
+  if (exporter_count) memcpy(r->exporters, exporters, exporter_count * sizeof *exporters);
+  r->exporter_count = exporter_count;
+  r->serial = atomic_fetch_add(&next_serial, 1);
+  r->record = o->record ? o->record : WO_RECORD_SPANS;
+  r->min_duration_ns = o->min_duration_ns;
+  double ratio = o->sample_ratio == 0 ? 1.0 : o->sample_ratio;
+  r->sample_threshold = ratio >= 1.0 ? UINT64_MAX : (uint64_t)(ratio * 18446744073709551615.0);
+  r->max_depth = o->max_depth ? o->max_depth : DEFAULT_MAX_DEPTH;
+  r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+  r->monotonic_ns = o->monotonic_ns ? o->monotonic_ns : system_monotonic_ns;
+  r->clock_state = o->clock_state;
+  r->seed = o->seed;
+  if (r->seed == 0 && getrandom(&r->seed, sizeof r->seed, 0) != sizeof r->seed)
+    r->seed = unix_now_ns() ^ (uint64_t)(uintptr_t)r;
+  r->sites = sites;
+  r->site_count = wo_sites_count(sites);
+  r->monotonic_base = r->monotonic_ns(r->clock_state);
+  r->unix_base = unix_now_ns();
+  r->resource.service_name = r->service_name;
+  r->resource.module_name = r->module_name;
+  r->resource.start_unix_ns = r->unix_base;
+  pthread_mutex_init(&r->lock, NULL);
+  *out = r;
+  return WO_OK;
+}
+
+static wo_thread *new_thread(wo_recorder *r) {
+  wo_thread *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->batch = calloc(r->batch_size, sizeof *t->batch);
+  if (!t->batch) {
+    free(t);
+    return NULL;
+  }
+  t->owner = pthread_self();
+  t->number = r->thread_count++;
+  t->rng = (r->seed ^ (0x9E3779B97F4A7C15ull * (t->number + 1))) | 1;
+  t->next = r->threads;
+  r->threads = t;
+  return t;
+}
+
+/* The calling thread's state; created on its first hook call. */
+static wo_thread *current_thread(wo_recorder *r) {
+  if (cached.serial == r->serial) return cached.thread;
+  pthread_t self = pthread_self();
+  pthread_mutex_lock(&r->lock);
+  wo_thread *t = r->threads;
+  while (t && !pthread_equal(t->owner, self)) t = t->next;
+  if (!t) t = new_thread(r);
+  pthread_mutex_unlock(&r->lock);
+  if (t) {
+    cached.serial = r->serial;
+    cached.thread = t;
+  }
+  return t;
+}
+
+static bool ensure_stack(wo_thread *t, uint32_t max_depth) {
+  if (t->depth < t->capacity) return true;
+  uint32_t capacity = t->capacity ? t->capacity * 2 : FIRST_STACK;
+  if (capacity > max_depth) capacity = max_depth;
+  wo_frame *grown = realloc(t->stack, capacity * sizeof *grown);
+  if (!grown) return false;
+  t->stack = grown;
+  t->capacity = capacity;
+  return true;
+}
+
+static wo_span_kind kind_of(const wo_site *site) {
+  switch (site->kind) {
+    case WO_SITE_IMPORT: return WO_KIND_CLIENT;
+    case WO_SITE_EXPORT: return WO_KIND_SERVER;
+    case WO_SITE_FUNCTION: break;
+  }
+  return WO_KIND_INTERNAL;
+}
+
+void wo_enter(wo_recorder *r, uint32_t id) {
+  wo_thread *t = current_thread(r);
+  if (!t) return;
+  wo_bump(&t->counters.enters);
+  if (id >= r->site_count) {
+    wo_bump(&t->counters.unknown_ids);
+    return;
+  }
+  if (t->overflow || t->depth >= r->max_depth || !ensure_stack(t, r->max_depth)) {
+    t->overflow++;
+    wo_bump(&t->counters.depth_overflows);
+    return;
+  }
+  const wo_site *site = wo_sites_get(r->sites, id);
+  wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
+  wo_frame *f = &t->stack[t->depth];
+  if (!parent) {
+    random_bytes(&t->rng, t->trace_id, sizeof t->trace_id);
+    t->sampled = r->sample_threshold == UINT64_MAX || next_random(&t->rng) < r->sample_threshold;
+  }
+  f->id = id;
+  f->children_ns = 0;
+  f->recorded = (r->record & WO_RECORD_SPANS) && t->sampled;
+  if (f->recorded) random_bytes(&t->rng, f->span_id, sizeof f->span_id);
+  f->node = NULL;
+  if (r->record & WO_RECORD_PROFILE)
+    f->node = wo_profile_child(&t->arena, parent ? parent->node : &t->root, site);
+  t->depth++;
+  f->start_ns = r->monotonic_ns(r->clock_state); /* last: the hook's own cost stays outside */
+}
+
+/* `locked`: the caller holds r->lock (wo_recorder_finish). */
+static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
+  wo_frame *f = &t->stack[--t->depth];
+  uint64_t duration = now > f->start_ns ? now - f->start_ns : 0;
+  wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
+  if (parent) parent->children_ns += duration;
+  if (error) wo_bump(&t->counters.spans_unwound);
+  if (f->node) {
+    f->node->calls++;
+    f->node->total_ns += duration;
+    f->node->self_ns += duration > f->children_ns ? duration - f->children_ns : 0;
+  }
+  if (!(r->record & WO_RECORD_SPANS)) return;
+  if (!f->recorded || duration < r->min_duration_ns) {
+    wo_bump(&t->counters.spans_filtered);
+    return;
+  }
+  wo_span *s = &t->batch[t->batch_count++];
+  memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
+  memcpy(s->span_id, f->span_id, sizeof s->span_id);
+  if (parent) memcpy(s->parent_span_id, parent->span_id, sizeof s->parent_span_id);
+  else memset(s->parent_span_id, 0, sizeof s->parent_span_id);
+  s->site = wo_sites_get(r->sites, f->id);
+  s->kind = kind_of(s->site);
+  s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
+  s->end_unix_ns = s->start_unix_ns + duration;
+  s->error = error;
+  s->depth = t->depth;
+  s->thread = t->number;
+  wo_bump(&t->counters.spans_recorded);
+  if (t->batch_count == r->batch_size) wo_export_batch(r, t, locked);
+}
+
+void wo_exit(wo_recorder *r, uint32_t id) {
+  uint64_t now = r->monotonic_ns(r->clock_state); /* first: the hook's own cost stays outside */
+  wo_thread *t = current_thread(r);
+  if (!t) return;
+  wo_bump(&t->counters.exits);
+  if (id >= r->site_count) {
+    wo_bump(&t->counters.unknown_ids);
+    return;
+  }
+  if (t->overflow) {
+    t->overflow--;
+    return;
+  }
+  if (t->depth == 0) {
+    wo_bump(&t->counters.exits_without_enter);
+    return;
+  }
+  if (t->stack[t->depth - 1].id != id) {
+    /* A non-local exit (a trap caught by the host, longjmp, an exception the
+     * module could not see) left frames above the one this exit closes. */
+    uint32_t k = t->depth - 1;
+    while (k > 0 && t->stack[k - 1].id != id) k--;
+    if (k == 0) {
+      wo_bump(&t->counters.exits_unmatched);
+      return;
+    }
+    while (t->depth > k) close_top(r, t, now, true, false);
+  }
+  close_top(r, t, now, false, false);
+}
+
+void wo_unwind(wo_recorder *r) {
+  uint64_t now = r->monotonic_ns(r->clock_state);
+  wo_thread *t = current_thread(r);
+  if (!t) return;
+  t->overflow = 0;
+  while (t->depth > 0) close_top(r, t, now, true, false);
+}
+
+uint32_t wo_depth(const wo_recorder *r) {
+  return cached.serial == r->serial && cached.thread ? cached.thread->depth : 0;
+}
+
+static wo_status flush_exporters(wo_recorder *r) {
+  wo_status rc = WO_OK;
+  for (size_t i = 0; i < r->exporter_count; i++) {
+    if (!r->exporters[i].flush) continue;
+    wo_status e = r->exporters[i].flush(r->exporters[i].state);
+    if (e != WO_OK && rc == WO_OK) rc = e;
+  }
+  return rc;
+}
+
+/* Other threads' batches are theirs to hand over (they are being filled
+ * without a lock); only wo_recorder_finish, which requires every thread to be
+ * out of the module, collects them. */
+wo_status wo_recorder_flush(wo_recorder *r) {
+  wo_thread *self = cached.serial == r->serial ? cached.thread : NULL;
+  pthread_mutex_lock(&r->lock);
+  if (self) wo_export_batch(r, self, true);
+  wo_status rc = flush_exporters(r);
+  pthread_mutex_unlock(&r->lock);
+  return rc;
+}
+
+wo_status wo_recorder_finish(wo_recorder *r) {
+  uint64_t now = r->monotonic_ns(r->clock_state);
+  pthread_mutex_lock(&r->lock);
+  for (wo_thread *t = r->threads; t; t = t->next) {
+    t->overflow = 0;
+    while (t->depth > 0) close_top(r, t, now, true, true);
+    wo_export_batch(r, t, true);
+  }
+  wo_status rc = flush_exporters(r);
+  pthread_mutex_unlock(&r->lock);
+  return rc;
+}
+
+static uint64_t read(const wo_counter *c) { return atomic_load_explicit(c, memory_order_relaxed); }
+
+wo_counters wo_recorder_counters(const wo_recorder *r) {
+  wo_counters sum = {0};
+  pthread_mutex_lock((pthread_mutex_t *)&r->lock);
+  for (const wo_thread *t = r->threads; t; t = t->next) {
+    const wo_thread_counters *c = &t->counters;
+    sum.enters += read(&c->enters);
+    sum.exits += read(&c->exits);
+    sum.spans_recorded += read(&c->spans_recorded);
+    sum.spans_filtered += read(&c->spans_filtered);
+    sum.unknown_ids += read(&c->unknown_ids);
+    sum.exits_without_enter += read(&c->exits_without_enter);
+    sum.exits_unmatched += read(&c->exits_unmatched);
+    sum.spans_unwound += read(&c->spans_unwound);
+    sum.depth_overflows += read(&c->depth_overflows);
+    sum.export_errors += read(&c->export_errors);
+  }
+  pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
+  return sum;
+}
+
+void wo_recorder_free(wo_recorder *r) {
+  if (!r) return;
+  pthread_mutex_lock(&r->lock);
+  for (wo_thread *t = r->threads; t; t = t->next) wo_export_batch(r, t, true);
+  flush_exporters(r);
+  pthread_mutex_unlock(&r->lock);
+  destroy_exporters(r->exporters, r->exporter_count);
+  for (wo_thread *t = r->threads, *next; t; t = next) {
+    next = t->next;
+    free(t->stack);
+    free(t->batch);
+    wo_node_arena_free(&t->arena);
+    free(t);
+  }
+  if (cached.serial == r->serial) cached.serial = 0;
+  wo_node_arena_free(&r->merged_arena);
+  pthread_mutex_destroy(&r->lock);
+  free(r->exporters);
+  free(r->service_name);
+  free(r->module_name);
+  free(r);
+}

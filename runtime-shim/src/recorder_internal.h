@@ -1,0 +1,95 @@
+/* The recorder's private structures, shared by recorder.c (the hooks),
+ * profile.c (the call tree) and span_batch.c (handing spans to exporters). */
+#ifndef WO_RECORDER_INTERNAL_H
+#define WO_RECORDER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "wasm_observe.h"
+
+/* A counter written only by its thread and read by others: relaxed
+ * load and store, no locked read-modify-write on the hot path. */
+typedef _Atomic uint64_t wo_counter;
+
+static inline void wo_bump(wo_counter *c) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
+}
+
+typedef struct {
+  wo_counter enters, exits, spans_recorded, spans_filtered, unknown_ids, exits_without_enter,
+      exits_unmatched, spans_unwound, depth_overflows, export_errors;
+} wo_thread_counters;
+
+typedef struct {
+  uint32_t id;
+  bool recorded;            /* a span will be emitted for it */
+  uint64_t start_ns;        /* monotonic */
+  uint64_t children_ns;     /* time spent in closed children */
+  uint8_t span_id[8];
+  wo_profile_node *node;    /* NULL when the profile is off */
+} wo_frame;
+
+/* Profile nodes come from chunks owned by their thread (or the merged tree). */
+typedef struct wo_node_chunk {
+  struct wo_node_chunk *next;
+  size_t used;
+  wo_profile_node nodes[256];
+} wo_node_chunk;
+
+typedef struct {
+  wo_node_chunk *chunks;
+} wo_node_arena;
+
+wo_profile_node *wo_node_alloc(wo_node_arena *arena);
+void wo_node_arena_free(wo_node_arena *arena);
+
+typedef struct wo_thread {
+  struct wo_thread *next;
+  pthread_t owner;
+  uint32_t number;
+  wo_frame *stack;
+  uint32_t depth, capacity;
+  uint64_t overflow;        /* enters beyond max_depth not yet exited */
+  uint8_t trace_id[16];
+  bool sampled;
+  uint64_t rng;
+  wo_span *batch;
+  uint32_t batch_count;
+  wo_profile_node root;
+  wo_node_arena arena;
+  wo_thread_counters counters;
+} wo_thread;
+
+struct wo_recorder {
+  uint64_t serial;          /* tells recorders apart in the thread-local cache */
+  unsigned record;
+  uint64_t min_duration_ns;
+  uint64_t sample_threshold; /* keep a trace when rng < this; UINT64_MAX = all */
+  uint32_t max_depth, batch_size;
+  uint64_t (*monotonic_ns)(void *);
+  void *clock_state;
+  uint64_t seed;
+  const wo_sites *sites;
+  uint32_t site_count;
+  wo_exporter *exporters;
+  size_t exporter_count;
+  char *service_name, *module_name;
+  wo_resource resource;
+  uint64_t monotonic_base, unix_base;
+  pthread_mutex_t lock;     /* threads list, exporters, merged profile */
+  wo_thread *threads;
+  uint32_t thread_count;
+  wo_profile_node merged_root;
+  wo_node_arena merged_arena;
+};
+
+/* Hands the thread's batch to the exporters. The caller holds r->lock iff locked. */
+void wo_export_batch(wo_recorder *r, wo_thread *t, bool locked);
+
+/* The child of `parent` for `site`, created on first use; NULL when out of memory. */
+wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
+                                  const wo_site *site);
+
+#endif

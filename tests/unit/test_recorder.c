@@ -1,0 +1,339 @@
+/* Unit tests: the runtime shim's site table reader, recorder and profile
+ * (runtime-shim/src), driven by a fake clock and a capturing exporter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_writer.h"
+#include "site_table.h"
+#include "wasm_observe.h"
+
+/* ---- fixtures ---- */
+
+/* A module with only a site table: 0 main (export entry), 1 main, 2 work,
+ * 3 env.log (import). */
+static uint8_t *module_with_sites(size_t *size) {
+  wi_site_table t = {0};
+  wi_site sites[] = {
+      {WI_SITE_EXPORT, 0, 1, 3, "main", "main", "", "", "main", 0},
+      {WI_SITE_FUNCTION, WI_FLAG_NAMED, 1, 3, "main", "main", "", "", "", 10},
+      {WI_SITE_FUNCTION, WI_FLAG_NAMED, 2, 4, "work", "work", "_Z4workv", "", "", 10},
+      {WI_SITE_IMPORT, 0, 0, 0, "log", "env.log", "", "env", "log", 0},
+  };
+  for (size_t i = 0; i < 4; i++) wi_site_table_add(&t, &sites[i]);
+  size_t payload_size;
+  uint8_t *payload = wi_site_table_encode(&t, &payload_size);
+  wi_writer section = {0}, module = {0};
+  wi_put_cstr(&section, WI_SITE_TABLE_SECTION);
+  wi_put_bytes(&section, payload, payload_size);
+  const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  wi_put_bytes(&module, header, 8);
+  uint8_t id = 0;
+  wi_put_bytes(&module, &id, 1);
+  wi_put_name(&module, section.data, section.size);
+  free(section.data);
+  free(payload);
+  wi_site_table_free(&t);
+  *size = module.size;
+  return module.data;
+}
+
+static uint64_t fake_now;
+static uint64_t fake_clock(void *unused) {
+  (void)unused;
+  return fake_now;
+}
+
+typedef struct {
+  wo_span spans[256];
+  size_t count;
+  int flushes;
+} capture;
+
+static wo_status capture_spans(void *state, const wo_resource *r, const wo_span *spans, size_t n) {
+  (void)r;
+  capture *c = state;
+  for (size_t i = 0; i < n && c->count < 256; i++) c->spans[c->count++] = spans[i];
+  return WO_OK;
+}
+
+static wo_status capture_flush(void *state) {
+  ((capture *)state)->flushes++;
+  return WO_OK;
+}
+
+typedef struct {
+  wo_sites *sites;
+  wo_recorder *recorder;
+  capture *captured;
+} fixture;
+
+static int setup_with(void **state, unsigned record, uint64_t min_duration, uint32_t max_depth) {
+  fixture *f = calloc(1, sizeof *f);
+  size_t size;
+  uint8_t *module = module_with_sites(&size);
+  assert_int_equal(wo_sites_from_module(module, size, &f->sites), WO_OK);
+  free(module);
+  f->captured = calloc(1, sizeof *f->captured);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = record, .min_duration_ns = min_duration, .max_depth = max_depth,
+                  .batch_size = 4, .monotonic_ns = fake_clock, .seed = 42};
+  fake_now = 1000;
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  *state = f;
+  return 0;
+}
+
+static int setup(void **state) { return setup_with(state, WO_RECORD_SPANS | WO_RECORD_PROFILE, 0, 0); }
+static int setup_min_duration(void **state) { return setup_with(state, WO_RECORD_SPANS, 50, 0); }
+static int setup_shallow(void **state) { return setup_with(state, WO_RECORD_SPANS, 0, 2); }
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_sites_free(f->sites);
+  free(f->captured);
+  free(f);
+  return 0;
+}
+
+static void step(uint64_t ns) { fake_now += ns; }
+
+/* ---- tests ---- */
+
+static void reads_the_site_table(void **state) {
+  fixture *f = *state;
+  assert_int_equal(wo_sites_count(f->sites), 4);
+  const wo_site *work = wo_sites_get(f->sites, 2);
+  assert_string_equal(work->name, "work");
+  assert_string_equal(work->symbol, "_Z4workv");
+  assert_int_equal(work->function_index, 4);
+  assert_int_equal(wo_sites_get(f->sites, 3)->kind, WO_SITE_IMPORT);
+  assert_string_equal(wo_sites_get(f->sites, 3)->module, "env");
+  assert_null(wo_sites_get(f->sites, 4));
+}
+
+static void nested_spans_have_parents_kinds_and_times(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 0); /* export main */
+  step(10);
+  wo_enter(f->recorder, 1); /* main */
+  step(10);
+  wo_enter(f->recorder, 3); /* import log */
+  step(5);
+  wo_exit(f->recorder, 3);
+  step(10);
+  wo_exit(f->recorder, 1);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(wo_depth(f->recorder), 0);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 3);
+  const wo_span *log = &c->spans[0], *main_ = &c->spans[1], *entry = &c->spans[2];
+  assert_int_equal(log->kind, WO_KIND_CLIENT);
+  assert_int_equal(main_->kind, WO_KIND_INTERNAL);
+  assert_int_equal(entry->kind, WO_KIND_SERVER);
+  assert_memory_equal(log->parent_span_id, main_->span_id, 8);
+  assert_memory_equal(main_->parent_span_id, entry->span_id, 8);
+  static const uint8_t zero[8] = {0};
+  assert_memory_equal(entry->parent_span_id, zero, 8);
+  assert_memory_equal(log->trace_id, entry->trace_id, 16);
+  assert_int_equal(log->end_unix_ns - log->start_unix_ns, 5);
+  assert_int_equal(main_->end_unix_ns - main_->start_unix_ns, 25);
+  assert_int_equal(entry->depth, 0);
+  assert_int_equal(log->depth, 2);
+  assert_false(main_->error);
+  assert_true(c->flushes > 0);
+}
+
+static void each_root_starts_a_new_trace(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 1);
+  wo_exit(f->recorder, 1);
+  wo_enter(f->recorder, 1);
+  wo_exit(f->recorder, 1);
+  wo_recorder_flush(f->recorder);
+  assert_int_equal(f->captured->count, 2);
+  assert_memory_not_equal(f->captured->spans[0].trace_id, f->captured->spans[1].trace_id, 16);
+}
+
+static void an_out_of_order_exit_unwinds_the_frames_above(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  wo_enter(f->recorder, 3);
+  wo_exit(f->recorder, 1); /* a trap or longjmp skipped the exits of 3 and 2 */
+  wo_recorder_flush(f->recorder);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 3);
+  assert_true(c->spans[0].error);
+  assert_true(c->spans[1].error);
+  assert_false(c->spans[2].error);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.spans_unwound, 2);
+  assert_int_equal(wo_depth(f->recorder), 0);
+}
+
+static void hostile_hook_calls_are_counted_and_ignored(void **state) {
+  fixture *f = *state;
+  wo_exit(f->recorder, 1);          /* nothing open */
+  wo_enter(f->recorder, 1000000);   /* unknown id */
+  wo_exit(f->recorder, UINT32_MAX); /* unknown id */
+  wo_enter(f->recorder, 1);
+  wo_exit(f->recorder, 2);          /* never entered: ignored */
+  wo_exit(f->recorder, 1);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.exits_without_enter, 1);
+  assert_int_equal(n.unknown_ids, 2);
+  assert_int_equal(n.exits_unmatched, 1);
+  assert_int_equal(n.spans_unwound, 0);
+  wo_recorder_flush(f->recorder);
+  assert_int_equal(f->captured->count, 1);
+}
+
+static void deep_recursion_is_capped(void **state) {
+  fixture *f = *state; /* max_depth 2 */
+  for (int i = 0; i < 1000; i++) wo_enter(f->recorder, 2);
+  assert_int_equal(wo_depth(f->recorder), 2);
+  for (int i = 0; i < 1000; i++) wo_exit(f->recorder, 2);
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.depth_overflows, 998);
+  wo_recorder_flush(f->recorder);
+  assert_int_equal(f->captured->count, 2);
+  assert_false(f->captured->spans[0].error);
+}
+
+static void short_spans_are_filtered(void **state) {
+  fixture *f = *state; /* min 50 ns */
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  step(10);
+  wo_exit(f->recorder, 2);
+  step(100);
+  wo_exit(f->recorder, 1);
+  wo_recorder_flush(f->recorder);
+  assert_int_equal(f->captured->count, 1);
+  assert_string_equal(f->captured->spans[0].site->name, "main");
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_filtered, 1);
+}
+
+static void unwind_and_finish_close_open_spans_with_error(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  wo_unwind(f->recorder); /* after a trap */
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_enter(f->recorder, 0);
+  wo_enter(f->recorder, 1);
+  assert_int_equal(wo_recorder_finish(f->recorder), WO_OK); /* proc_exit */
+  capture *c = f->captured;
+  assert_int_equal(c->count, 4);
+  for (size_t i = 0; i < 4; i++) assert_true(c->spans[i].error);
+}
+
+static void profile_counts_calls_and_self_time(void **state) {
+  fixture *f = *state;
+  for (int i = 0; i < 3; i++) {
+    wo_enter(f->recorder, 1);
+    step(10);
+    wo_enter(f->recorder, 2);
+    step(30);
+    wo_exit(f->recorder, 2);
+    wo_exit(f->recorder, 1);
+  }
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  assert_non_null(root);
+  const wo_profile_node *main_ = root->first_child;
+  assert_string_equal(main_->site->name, "main");
+  assert_int_equal(main_->calls, 3);
+  assert_int_equal(main_->total_ns, 120);
+  assert_int_equal(main_->self_ns, 30);
+  assert_int_equal(main_->first_child->self_ns, 90);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  assert_int_equal(wo_profile_write_folded(root, out), WO_OK);
+  fclose(out);
+  assert_string_equal(text, "main 30\nmain;work 90\n");
+  free(text);
+}
+
+typedef struct {
+  wo_recorder *recorder;
+  int rounds;
+} thread_job;
+
+static void *run_thread(void *arg) {
+  thread_job *job = arg;
+  for (int i = 0; i < job->rounds; i++) {
+    wo_enter(job->recorder, 1);
+    wo_enter(job->recorder, 2);
+    wo_exit(job->recorder, 2);
+    wo_exit(job->recorder, 1);
+  }
+  wo_recorder_flush(job->recorder);
+  return NULL;
+}
+
+static int setup_real_clock(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  size_t size;
+  uint8_t *module = module_with_sites(&size);
+  wo_sites_from_module(module, size, &f->sites);
+  free(module);
+  wo_options o = {.record = WO_RECORD_PROFILE};
+  assert_int_equal(wo_recorder_new(&o, f->sites, NULL, 0, &f->recorder), WO_OK);
+  *state = f;
+  return 0;
+}
+
+static void threads_have_their_own_stacks(void **state) {
+  fixture *f = *state;
+  pthread_t threads[4];
+  thread_job job = {f->recorder, 10000};
+  for (int i = 0; i < 4; i++) pthread_create(&threads[i], NULL, run_thread, &job);
+  for (int i = 0; i < 4; i++) pthread_join(threads[i], NULL);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.enters, 80000);
+  assert_int_equal(n.exits, 80000);
+  assert_int_equal(n.exits_unmatched + n.spans_unwound + n.exits_without_enter, 0);
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  assert_int_equal(root->first_child->calls, 40000);
+  assert_int_equal(root->first_child->first_child->calls, 40000);
+}
+
+static void rejects_modules_without_sites(void **state) {
+  (void)state;
+  wo_sites *sites;
+  const uint8_t bare[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  assert_int_equal(wo_sites_from_module(bare, 8, &sites), WO_ERR_NO_SITE_TABLE);
+  assert_int_equal(wo_sites_from_module(bare, 4, &sites), WO_ERR_NOT_WASM);
+  /* A site table that claims more sites than it holds. */
+  const uint8_t lying[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x18, 0x15,
+                           'w',  'a',  's',  'm',  '-',  'i',  'n',  's',  't',  'r',  'u',
+                           'm',  'e',  'n',  't',  '.',  's',  'i',  't',  'e',  's',  0x01, 0x7f};
+  assert_int_equal(wo_sites_from_module(lying, sizeof lying, &sites), WO_ERR_MALFORMED);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
+      cmocka_unit_test_setup_teardown(nested_spans_have_parents_kinds_and_times, setup, teardown),
+      cmocka_unit_test_setup_teardown(each_root_starts_a_new_trace, setup, teardown),
+      cmocka_unit_test_setup_teardown(an_out_of_order_exit_unwinds_the_frames_above, setup, teardown),
+      cmocka_unit_test_setup_teardown(hostile_hook_calls_are_counted_and_ignored, setup, teardown),
+      cmocka_unit_test_setup_teardown(deep_recursion_is_capped, setup_shallow, teardown),
+      cmocka_unit_test_setup_teardown(short_spans_are_filtered, setup_min_duration, teardown),
+      cmocka_unit_test_setup_teardown(unwind_and_finish_close_open_spans_with_error, setup, teardown),
+      cmocka_unit_test_setup_teardown(profile_counts_calls_and_self_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),
+      cmocka_unit_test(rejects_modules_without_sites),
+  };
+  return cmocka_run_group_tests_name("recorder", tests, NULL, NULL);
+}
