@@ -56,14 +56,14 @@ static bool is_defaultable(BinaryenType t) {
          t == BinaryenTypeExternref() || t == BinaryenTypeAnyref() || t == BinaryenTypeEqref();
 }
 
-/* `value` then exit(site), yielding the value; tuples go through a local. */
+/* `value` then exit(site), yielding the value; tuples go through a local.
+ * `type` is the function's declared result type. */
 static BinaryenExpressionRef exit_after_value(wi_instrument *ctx, uint32_t site,
-                                              BinaryenExpressionRef value, added_locals *locals,
-                                              BinaryenIndex *tuple_local) {
+                                              BinaryenExpressionRef value, BinaryenType type,
+                                              added_locals *locals, BinaryenIndex *tuple_local) {
   BinaryenModuleRef m = ctx->module;
-  BinaryenType type = BinaryenExpressionGetType(value);
-  if (type == BinaryenTypeUnreachable() || BinaryenTypeArity(type) <= 1)
-    return wi_hook_exit_after(&ctx->hooks, site, value);
+  if (BinaryenExpressionGetType(value) == BinaryenTypeUnreachable() || BinaryenTypeArity(type) <= 1)
+    return wi_hook_exit_after(&ctx->hooks, site, value, type);
   if (*tuple_local == (BinaryenIndex)-1) *tuple_local = add_local(locals, type);
   BinaryenExpressionRef seq[3] = {
       BinaryenLocalSet(m, *tuple_local, value),
@@ -71,6 +71,25 @@ static BinaryenExpressionRef exit_after_value(wi_instrument *ctx, uint32_t site,
       BinaryenLocalGet(m, *tuple_local, type),
   };
   return BinaryenBlock(m, NULL, seq, 3, type);
+}
+
+/* The declared type of operand `slot` of a tail call: the callee's parameter
+ * type (an operand may have a more precise type that needs more features, or
+ * is not defaultable), or i32 for call_indirect's table index. */
+static BinaryenType operand_type(BinaryenModuleRef m, BinaryenExpressionRef call, int slot) {
+  BinaryenType params;
+  if (BinaryenExpressionGetId(call) == wi_ids.call) {
+    params = BinaryenFunctionGetParams(BinaryenGetFunction(m, BinaryenCallGetTarget(call)));
+  } else {
+    if ((BinaryenIndex)slot >= BinaryenCallIndirectGetNumOperands(call))
+      return BinaryenExpressionGetType(BinaryenCallIndirectGetTarget(call));
+    params = BinaryenCallIndirectGetParams(call);
+  }
+  uint32_t arity = BinaryenTypeArity(params);
+  if (arity <= 1) return params;
+  BinaryenType types[arity];
+  BinaryenTypeExpand(params, types);
+  return types[slot];
 }
 
 static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunctionRef func,
@@ -81,10 +100,9 @@ static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunc
   bool has_effects = false, spillable = true;
   for (int i = 0; i < count; i++) {
     BinaryenExpressionRef operand = wi_child_get(call, i);
-    BinaryenType type = BinaryenExpressionGetType(operand);
-    if (type == BinaryenTypeUnreachable()) return; /* the call is never reached */
+    if (BinaryenExpressionGetType(operand) == BinaryenTypeUnreachable()) return; /* never reached */
     if (!is_pure_read(operand)) has_effects = true;
-    if (!is_constant(operand) && !is_defaultable(type)) spillable = false;
+    if (!is_constant(operand) && !is_defaultable(operand_type(m, call, i))) spillable = false;
   }
   ctx->stats.tail_calls++;
   BinaryenExpressionRef *seq = malloc(((size_t)count + 2) * sizeof *seq);
@@ -99,7 +117,7 @@ static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunc
     for (int i = 0; i < count; i++) {
       BinaryenExpressionRef operand = wi_child_get(call, i);
       if (is_constant(operand)) continue;
-      BinaryenType type = BinaryenExpressionGetType(operand);
+      BinaryenType type = operand_type(m, call, i);
       BinaryenIndex local = add_local(locals, type);
       seq[n++] = BinaryenLocalSet(m, local, operand);
       wi_child_set(call, i, BinaryenLocalGet(m, local, type));
@@ -116,7 +134,8 @@ static void hook_return(wi_instrument *ctx, const wi_node *node, BinaryenFunctio
   BinaryenExpressionRef ret = node->expr;
   BinaryenExpressionRef value = BinaryenReturnGetValue(ret);
   if (value) {
-    BinaryenReturnSetValue(ret, exit_after_value(ctx, site, value, locals, tuple_local));
+    BinaryenType results = BinaryenFunctionGetResults(func);
+    BinaryenReturnSetValue(ret, exit_after_value(ctx, site, value, results, locals, tuple_local));
     return;
   }
   BinaryenExpressionRef seq[2] = {wi_hook_exit(&ctx->hooks, site), ret};
@@ -132,7 +151,7 @@ static BinaryenExpressionRef hook_fallthrough(wi_instrument *ctx, BinaryenExpres
     BinaryenExpressionRef seq[2] = {body, wi_hook_exit(&ctx->hooks, site)};
     return BinaryenBlock(ctx->module, NULL, seq, 2, BinaryenTypeNone());
   }
-  return exit_after_value(ctx, site, body, locals, tuple_local);
+  return exit_after_value(ctx, site, body, results, locals, tuple_local);
 }
 
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,

@@ -107,10 +107,11 @@ static const char *exit_helper(wi_hooks *h, BinaryenType type) {
   return name;
 }
 
-BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExpressionRef value) {
-  BinaryenType type = BinaryenExpressionGetType(value);
-  if (type == BinaryenTypeUnreachable()) return value;
-  if (type == BinaryenTypeNone()) {
+BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExpressionRef value,
+                                         BinaryenType type) {
+  BinaryenType value_type = BinaryenExpressionGetType(value);
+  if (value_type == BinaryenTypeUnreachable()) return value;
+  if (value_type == BinaryenTypeNone() || type == BinaryenTypeNone()) {
     BinaryenExpressionRef seq[2] = {value, wi_hook_exit(h, site)};
     return BinaryenBlock(h->module, NULL, seq, 2, BinaryenTypeNone());
   }

@@ -52,11 +52,14 @@ char *wi_unique_function_name(BinaryenModuleRef module, const char *base);
 BinaryenExpressionRef wi_hook_enter(wi_hooks *hooks, uint32_t site);
 BinaryenExpressionRef wi_hook_exit(wi_hooks *hooks, uint32_t site);
 
-/* Evaluates `value` (a single, non-tuple type), then calls exit(id), and yields
- * the value: a call to a small per-type helper, so that a `return` keeps its
- * shape. A `none` or unreachable value needs no helper. */
+/* Evaluates `value`, then calls exit(id), and yields the value: a call to a
+ * small per-type helper, so that a `return` keeps its shape. `type` is the
+ * declared type the value flows into (a single type, not a tuple): the
+ * helper is made for it, not for the value's possibly more precise type, which
+ * could need features the module does not have. A `none` or unreachable value
+ * needs no helper. */
 BinaryenExpressionRef wi_hook_exit_after(wi_hooks *hooks, uint32_t site,
-                                         BinaryenExpressionRef value);
+                                         BinaryenExpressionRef value, BinaryenType type);
 
 /* When exceptions are on, wraps `body` (of type `type`) as
  * `try $label (do body) (catch_all (exit id) (rethrow $label))`, so an exception

@@ -39,7 +39,7 @@ char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char 
     inner = BinaryenBlock(m, NULL, seq, 3, results);
     var_count = 1;
   } else {
-    inner = wi_hook_exit_after(&ctx->hooks, site, call);
+    inner = wi_hook_exit_after(&ctx->hooks, site, call, results);
   }
   BinaryenExpressionRef body[2] = {
       wi_hook_enter(&ctx->hooks, site),

@@ -282,6 +282,14 @@ int wi_run_job(void *arg, FILE *report) {
       BinaryenModuleSetFeatures(s.module, input_features | added);
     }
     if (rc == 0) rc = validate_output(&s);
+    if (rc == 0 && !s.scan.has_target_features) {
+      /* Nothing says which features the module uses, so it was validated with
+       * all of them; but the writer adds a DataCount section whenever bulk
+       * memory is on, which engines without bulk memory reject. */
+      BinaryenFeatures features = BinaryenFeatureAll();
+      if (!s.scan.has_data_count) features &= ~BinaryenFeatureBulkMemory();
+      BinaryenModuleSetFeatures(s.module, features);
+    }
     if (rc == 0) rc = write_output(&s);
     if (rc == 0 && job->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
   }

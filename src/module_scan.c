@@ -11,7 +11,7 @@
 #define SITE_TABLE_SECTION "wasm-instrument.sites"
 
 enum { SEC_CUSTOM = 0, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_START = 8, SEC_CODE = 10,
-       SEC_TAG = 13, SEC_LAST_KNOWN = 13 };
+       SEC_DATA_COUNT = 12, SEC_TAG = 13, SEC_LAST_KNOWN = 13 };
 enum { KIND_FUNC = 0, KIND_TABLE = 1, KIND_MEMORY = 2, KIND_GLOBAL = 3, KIND_TAG = 4 };
 
 static bool name_is(const uint8_t *name, uint32_t len, const char *text) {
@@ -268,6 +268,9 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
         rc = scan_code(&payload, out);
         out->code_section_size = section_size;
         have_code = true;
+        break;
+      case SEC_DATA_COUNT:
+        out->has_data_count = true;
         break;
       case SEC_TAG:
         out->uses_exceptions = true;

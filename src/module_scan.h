@@ -36,6 +36,7 @@ typedef struct {
   uint32_t start_index;       /* function index, valid if has_start */
   bool uses_exceptions;       /* a tag section, a tag import, or the target feature */
   bool has_target_features;
+  bool has_data_count;        /* a DataCount section (bulk memory) */
   bool is_relocatable;        /* has `linking` or `reloc.*`: an object file */
   bool already_instrumented;  /* has our site table, or observe-sdk hook imports */
   uint32_t *body_sizes;       /* [defined_funcs] code body sizes, owned */

@@ -40,7 +40,7 @@ suite() {
 unit_tests() {
   local passed=0 failed=0 t out
   for t in "$sanitized"/test_*; do
-    [[ -x $t ]] || continue
+    [[ -f $t && -x $t ]] || continue
     out=$(timeout 300 "$t" 2>&1)
     local status=$?
     printf '%s\n' "$out" | grep -E '^\[ +(OK|FAILED|LINE) +\]'
