@@ -61,7 +61,7 @@ static int describe(BinaryenModuleRef m, const wi_module_scan *scan, const wi_na
     info->body_size = scan->body_sizes[index - scan->imported_funcs];
     info->declared_locals = scan->local_counts[index - scan->imported_funcs];
   }
-  const char *raw = scan->func_names ? scan->func_names[index] : NULL;
+  const char *raw = wi_scan_func_name(scan, index);
   uint32_t export_index;
   const char *export_name = NULL;
   if (wi_name_map_get(exports, info->name, &export_index)) {

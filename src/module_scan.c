@@ -23,6 +23,13 @@ static bool name_has_prefix(const uint8_t *name, uint32_t len, const char *prefi
   return len >= n && memcmp(name, prefix, n) == 0;
 }
 
+/* The place of each known section id in the order the spec requires
+ * (DataCount before code, tag between memory and global). */
+static int section_rank(uint8_t id) {
+  static const int rank[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
+  return id < 14 ? rank[id] : -1;
+}
+
 static int malformed(char *why, size_t why_size, const char *what, size_t offset) {
   snprintf(why, why_size, "malformed module: %s (at byte offset %zu)", what, offset);
   return WI_SCAN_MALFORMED;
@@ -140,12 +147,13 @@ static int scan_name_section(wi_reader *r, wi_module_scan *out) {
     if (!out->func_names && total > 0) {
       out->func_names = calloc(total, sizeof *out->func_names);
       if (!out->func_names) return -3;
+      out->func_name_count = total;
     }
     for (uint32_t i = 0; i < count; i++) {
       uint32_t index, len;
       const uint8_t *name;
       if (!wi_read_u32(&sub, &index) || !wi_read_name(&sub, &name, &len)) return 0;
-      if (index >= total || out->func_names[index] || len == 0) continue;
+      if (index >= out->func_name_count || out->func_names[index] || len == 0) continue;
       char *copy = malloc((size_t)len + 1);
       if (!copy) return -3;
       memcpy(copy, name, len);
@@ -228,6 +236,7 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
   wi_reader r = wi_reader_make(data, size);
   wi_skip(&r, 8);
   bool have_code = false;
+  int last_rank = 0;
   while (wi_reader_left(&r) > 0) {
     size_t start = r.pos;
     uint8_t id;
@@ -238,6 +247,14 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
       char what[64];
       snprintf(what, sizeof what, "unknown section id %u", id);
       return malformed(why, why_size, what, start);
+    }
+    if (id != SEC_CUSTOM) {
+      if (section_rank(id) <= last_rank) {
+        char what[64];
+        snprintf(what, sizeof what, "section %u is out of order or repeated", id);
+        return malformed(why, why_size, what, start);
+      }
+      last_rank = section_rank(id);
     }
     if (section_size > wi_reader_left(&r)) {
       char what[96];
@@ -295,15 +312,16 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
 }
 
 void wi_scan_free(wi_module_scan *scan) {
-  if (scan->func_names) {
-    for (uint32_t i = 0; i < scan->imported_funcs + scan->defined_funcs; i++)
-      free(scan->func_names[i]);
-  }
+  for (uint32_t i = 0; i < scan->func_name_count; i++) free(scan->func_names[i]);
   free(scan->func_names);
   free(scan->body_sizes);
   free(scan->local_counts);
   free(scan->customs);
   memset(scan, 0, sizeof *scan);
+}
+
+const char *wi_scan_func_name(const wi_module_scan *scan, uint32_t index) {
+  return index < scan->func_name_count ? scan->func_names[index] : NULL;
 }
 
 uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_module_scan *scan,

@@ -42,7 +42,8 @@ typedef struct {
   uint32_t *body_sizes;       /* [defined_funcs] code body sizes, owned */
   uint32_t *local_counts;     /* [defined_funcs] declared locals (params excluded), owned */
   size_t code_section_size;   /* payload bytes of the code section */
-  char **func_names;          /* [imported+defined] name-section names or NULL, owned */
+  char **func_names;          /* [func_name_count] name-section names or NULL, owned */
+  uint32_t func_name_count;   /* entries of func_names; see wi_scan_func_name */
   const uint8_t *producers;   /* payload of the producers section, borrowed, or NULL */
   size_t producers_size;
   wi_custom_section *customs; /* owned */
@@ -56,6 +57,9 @@ typedef struct {
 int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *why,
                    size_t why_size);
 void wi_scan_free(wi_module_scan *scan);
+
+/* The name-section name of function `index`, or NULL. */
+const char *wi_scan_func_name(const wi_module_scan *scan, uint32_t index);
 
 /* Returns a malloc'd copy of `data` without the custom sections for which
  * drop_debug / drop_producers apply, and with the name section cut down to what

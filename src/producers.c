@@ -27,20 +27,20 @@ static bool copy_with_self(wi_reader *r, wi_writer *b) {
     uint32_t field_len, value_count;
     if (!wi_read_name(r, &field, &field_len) || !wi_read_u32(r, &value_count)) break;
     bool processed_by = is(field, field_len, PROCESSED_BY);
-    bool has_self = false;
+    uint32_t self_entries = 0;
     wi_writer values = {0};
     for (uint32_t j = 0; j < value_count; j++) {
       const uint8_t *name, *version;
       uint32_t name_len, version_len;
       if (!wi_read_name(r, &name, &name_len) || !wi_read_name(r, &version, &version_len)) break;
       if (processed_by && is(name, name_len, SELF_NAME)) {
-        has_self = true; /* replaced below with the current version */
+        self_entries++; /* replaced below by one entry with the current version */
         continue;
       }
       wi_put_name(&values, name, name_len);
       wi_put_name(&values, version, version_len);
     }
-    uint32_t written = value_count - (has_self ? 1 : 0);
+    uint32_t written = value_count - self_entries;
     if (processed_by) {
       have_processed_by = true;
       wi_put_name(&values, SELF_NAME, strlen(SELF_NAME));

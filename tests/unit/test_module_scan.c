@@ -103,6 +103,22 @@ static void rejects_every_truncation(void **state) {
   assert_int_equal(scan_code(mismatch, sizeof mismatch, why), WI_SCAN_MALFORMED);
 }
 
+static void rejects_sections_out_of_order_or_repeated(void **state) {
+  (void)state;
+  char why[256];
+  /* A function section after the code section once made the name table too short. */
+  const uint8_t late[] = {HEADER, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x0a, 0x01, 0x00,
+                          0x03, 0x02, 0x01, 0x00};
+  assert_int_equal(scan_code(late, sizeof late, why), WI_SCAN_MALFORMED);
+  assert_non_null(strstr(why, "out of order"));
+  const uint8_t twice[] = {HEADER, 0x01, 0x01, 0x00, 0x01, 0x01, 0x00};
+  assert_int_equal(scan_code(twice, sizeof twice, why), WI_SCAN_MALFORMED);
+  /* DataCount (12) goes before code (10); a tag section (13) before globals (6). */
+  const uint8_t ordered[] = {HEADER, 0x0d, 0x01, 0x00, 0x06, 0x01, 0x00, 0x0c, 0x01, 0x00,
+                             0x0a, 0x01, 0x00};
+  assert_int_equal(scan_code(ordered, sizeof ordered, why), WI_SCAN_OK);
+}
+
 static void notices_exceptions_and_earlier_instrumentation(void **state) {
   (void)state;
   char why[256];
@@ -124,6 +140,7 @@ int main(void) {
       cmocka_unit_test(strips_debug_and_producers),
       cmocka_unit_test(recognises_what_is_not_a_module),
       cmocka_unit_test(rejects_every_truncation),
+      cmocka_unit_test(rejects_sections_out_of_order_or_repeated),
       cmocka_unit_test(notices_exceptions_and_earlier_instrumentation),
   };
   return cmocka_run_group_tests_name("module_scan", tests, NULL, NULL);

@@ -57,6 +57,23 @@ static void adds_to_existing_fields(void **state) {
   free(p2);
 }
 
+static void keeps_one_entry_of_its_own(void **state) {
+  (void)state;
+  /* processed-by: wasm-instrument 0.0.1, wasm-instrument 0.0.2 (listed twice) */
+  const uint8_t old[] = {0x01, 0x0c, 'p', 'r', 'o', 'c', 'e', 's', 's', 'e', 'd', '-', 'b', 'y',
+                         0x02, 0x0f, 'w', 'a', 's', 'm', '-', 'i', 'n', 's', 't', 'r', 'u', 'm',
+                         'e', 'n', 't', 0x05, '0', '.', '0', '.', '1', 0x0f, 'w', 'a', 's', 'm',
+                         '-', 'i', 'n', 's', 't', 'r', 'u', 'm', 'e', 'n', 't', 0x05, '0', '.',
+                         '0', '.', '2'};
+  size_t size;
+  int malformed;
+  uint8_t *p = wi_producers_add_self(old, sizeof old, &size, &malformed);
+  assert_int_equal(malformed, 0);
+  assert_int_equal(count(p, size, "wasm-instrument"), 1);
+  assert_int_equal(p[14], 1); /* the value count of processed-by */
+  free(p);
+}
+
 static void replaces_a_malformed_section(void **state) {
   (void)state;
   const uint8_t bad[] = {0x03, 0x7f};
@@ -73,6 +90,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(creates_a_section_when_there_was_none),
       cmocka_unit_test(adds_to_existing_fields),
+      cmocka_unit_test(keeps_one_entry_of_its_own),
       cmocka_unit_test(replaces_a_malformed_section),
   };
   return cmocka_run_group_tests_name("producers", tests, NULL, NULL);
