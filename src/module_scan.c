@@ -275,7 +275,12 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
         rc = scan_imports(&payload, out);
         break;
       case SEC_FUNCTION:
-        rc = wi_read_u32(&payload, &out->defined_funcs) ? 0 : -1;
+        /* Each function takes at least a byte: a larger count is a lie that
+         * would make the name table huge. */
+        rc = wi_read_u32(&payload, &out->defined_funcs) &&
+                     out->defined_funcs <= wi_reader_left(&payload)
+                 ? 0
+                 : -1;
         break;
       case SEC_START:
         rc = wi_read_u32(&payload, &out->start_index) ? 0 : -1;
