@@ -67,3 +67,46 @@ size_t wi_encode_u32(uint8_t *buf, uint32_t v) {
   } while (v != 0);
   return n;
 }
+
+bool wi_next_section(wi_reader *r, wi_section *out) {
+  uint32_t size;
+  out->start = r->pos;
+  if (!wi_read_u8(r, &out->id) || !wi_read_u32(r, &size)) return false;
+  if (size > wi_reader_left(r)) return fail(r);
+  out->payload = wi_reader_make(r->data, r->pos + size);
+  out->payload.pos = r->pos;
+  r->pos += size;
+  return true;
+}
+
+bool wi_skip_ref_type(wi_reader *r) {
+  uint8_t code;
+  if (!wi_read_u8(r, &code)) return false;
+  if (code == 0x63 || code == 0x64) return wi_skip_sleb(r, 33);
+  return true;
+}
+
+bool wi_skip_limits(wi_reader *r) {
+  uint8_t flags;
+  if (!wi_read_u8(r, &flags)) return false;
+  unsigned bits = (flags & 0x04) ? 64 : 32;
+  if (!wi_skip_sleb(r, bits)) return false;
+  if (flags & 0x01) return wi_skip_sleb(r, bits);
+  return true;
+}
+
+bool wi_read_import(wi_reader *r, wi_import *out) {
+  uint8_t byte;
+  out->type_index = 0;
+  if (!wi_read_name(r, &out->module, &out->module_len) ||
+      !wi_read_name(r, &out->field, &out->field_len) || !wi_read_u8(r, &out->kind))
+    return false;
+  switch (out->kind) {
+    case WI_IMPORT_FUNC: return wi_read_u32(r, &out->type_index);
+    case WI_IMPORT_TABLE: return wi_skip_ref_type(r) && wi_skip_limits(r);
+    case WI_IMPORT_MEMORY: return wi_skip_limits(r);
+    case WI_IMPORT_GLOBAL: return wi_skip_ref_type(r) && wi_read_u8(r, &byte);
+    case WI_IMPORT_TAG: return wi_read_u8(r, &byte) && wi_read_u32(r, &out->type_index);
+  }
+  return fail(r);
+}

@@ -28,6 +28,38 @@ bool wi_read_name(wi_reader *r, const uint8_t **out, uint32_t *len);
 bool wi_skip(wi_reader *r, size_t n);
 size_t wi_reader_left(const wi_reader *r);
 
+/* ---- Module structure ---- */
+
+/* A section: its id, its first byte (the id) and its payload. */
+typedef struct {
+  uint8_t id;
+  size_t start;
+  wi_reader payload; /* bounded to the section */
+} wi_section;
+
+/* Reads the section header at `r` and moves past its payload. Returns false
+ * (and fails `r`) on a truncated header or a payload that overruns. */
+bool wi_next_section(wi_reader *r, wi_section *out);
+
+/* Skips a reference type (a one-byte shorthand, or 0x63/0x64 and a heap type). */
+bool wi_skip_ref_type(wi_reader *r);
+/* Skips table or memory limits (memory64 limits are 64-bit). */
+bool wi_skip_limits(wi_reader *r);
+
+enum { WI_IMPORT_FUNC = 0, WI_IMPORT_TABLE = 1, WI_IMPORT_MEMORY = 2, WI_IMPORT_GLOBAL = 3,
+       WI_IMPORT_TAG = 4 };
+
+/* One entry of the import section; names point into the reader's data. */
+typedef struct {
+  const uint8_t *module, *field;
+  uint32_t module_len, field_len;
+  uint8_t kind;        /* WI_IMPORT_* */
+  uint32_t type_index; /* for functions and tags */
+} wi_import;
+
+/* Reads one import entry, skipping the description of non-function kinds. */
+bool wi_read_import(wi_reader *r, wi_import *out);
+
 /* Appends the unsigned LEB128 encoding of `v` to buf (5 bytes of room). Returns the length. */
 size_t wi_encode_u32(uint8_t *buf, uint32_t v);
 

@@ -12,7 +12,6 @@
 
 enum { SEC_CUSTOM = 0, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_START = 8, SEC_CODE = 10,
        SEC_DATA_COUNT = 12, SEC_TAG = 13, SEC_LAST_KNOWN = 13 };
-enum { KIND_FUNC = 0, KIND_TABLE = 1, KIND_MEMORY = 2, KIND_GLOBAL = 3, KIND_TAG = 4 };
 
 static bool name_is(const uint8_t *name, uint32_t len, const char *text) {
   return len == strlen(text) && memcmp(name, text, len) == 0;
@@ -35,23 +34,21 @@ static int malformed(char *why, size_t why_size, const char *what, size_t offset
   return WI_SCAN_MALFORMED;
 }
 
-/* Skips a reference type as it appears in a table type: a one-byte
- * shorthand, or 0x63/0x64 followed by a heap type (a signed LEB). */
-static bool skip_ref_type(wi_reader *r) {
-  uint8_t code;
-  if (!wi_read_u8(r, &code)) return false;
-  if (code == 0x63 || code == 0x64) return wi_skip_sleb(r, 33);
-  return true;
+/* Says what is wrong with the section header at `start`. */
+static int truncated_section(const uint8_t *data, size_t size, size_t start, char *why,
+                             size_t why_size) {
+  wi_reader header = wi_reader_make(data, size);
+  header.pos = start;
+  uint8_t id;
+  uint32_t claimed;
+  if (!wi_read_u8(&header, &id) || !wi_read_u32(&header, &claimed))
+    return malformed(why, why_size, "truncated section header", start);
+  char what[96];
+  snprintf(what, sizeof what, "section %u claims %u bytes but only %zu remain", id, claimed,
+           wi_reader_left(&header));
+  return malformed(why, why_size, what, start);
 }
 
-static bool skip_limits(wi_reader *r) {
-  uint8_t flags;
-  if (!wi_read_u8(r, &flags)) return false;
-  unsigned bits = (flags & 0x04) ? 64 : 32; /* memory64 limits are u64 */
-  if (!wi_skip_sleb(r, bits)) return false;
-  if (flags & 0x01) return wi_skip_sleb(r, bits);
-  return true;
-}
 
 static bool is_observe_sdk_module(const uint8_t *name, uint32_t len) {
   return name_is(name, len, "dylibso:observe/instrument") || name_is(name, len, "dylibso_observe");
@@ -61,36 +58,13 @@ static int scan_imports(wi_reader *r, wi_module_scan *out) {
   uint32_t count;
   if (!wi_read_u32(r, &count)) return -1;
   for (uint32_t i = 0; i < count; i++) {
-    const uint8_t *module, *field;
-    uint32_t module_len, field_len, index;
-    uint8_t kind, byte;
-    if (!wi_read_name(r, &module, &module_len) || !wi_read_name(r, &field, &field_len) ||
-        !wi_read_u8(r, &kind))
-      return -1;
-    if (is_observe_sdk_module(module, module_len) ||
-        name_is(module, module_len, "wasm-instrument:hooks/trace@0.1.0"))
+    wi_import import;
+    if (!wi_read_import(r, &import)) return -1;
+    if (is_observe_sdk_module(import.module, import.module_len) ||
+        name_is(import.module, import.module_len, "wasm-instrument:hooks/trace@0.1.0"))
       out->already_instrumented = true;
-    switch (kind) {
-      case KIND_FUNC:
-        if (!wi_read_u32(r, &index)) return -1;
-        out->imported_funcs++;
-        break;
-      case KIND_TABLE:
-        if (!skip_ref_type(r) || !skip_limits(r)) return -1;
-        break;
-      case KIND_MEMORY:
-        if (!skip_limits(r)) return -1;
-        break;
-      case KIND_GLOBAL:
-        if (!skip_ref_type(r) || !wi_read_u8(r, &byte)) return -1;
-        break;
-      case KIND_TAG:
-        if (!wi_read_u8(r, &byte) || !wi_read_u32(r, &index)) return -1;
-        out->uses_exceptions = true;
-        break;
-      default:
-        return -1;
-    }
+    if (import.kind == WI_IMPORT_FUNC) out->imported_funcs++;
+    if (import.kind == WI_IMPORT_TAG) out->uses_exceptions = true;
   }
   return 0;
 }
@@ -103,7 +77,7 @@ static bool count_locals(wi_reader body, uint32_t *total) {
   if (!wi_read_u32(&body, &groups)) return false;
   for (uint32_t i = 0; i < groups; i++) {
     uint32_t count;
-    if (!wi_read_u32(&body, &count) || !skip_ref_type(&body)) return false;
+    if (!wi_read_u32(&body, &count) || !wi_skip_ref_type(&body)) return false;
     sum += count;
   }
   *total = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
@@ -136,12 +110,10 @@ static int scan_code(wi_reader *r, wi_module_scan *out) {
 static int scan_name_section(wi_reader *r, wi_module_scan *out) {
   uint32_t total = out->imported_funcs + out->defined_funcs;
   while (r->ok && wi_reader_left(r) > 0) {
-    uint8_t id;
-    uint32_t size;
-    if (!wi_read_u8(r, &id) || !wi_read_u32(r, &size) || size > wi_reader_left(r)) return 0;
-    wi_reader sub = wi_reader_make(r->data + r->pos, size);
-    wi_skip(r, size);
-    if (id != 1) continue;
+    wi_section subsection;
+    if (!wi_next_section(r, &subsection)) return 0;
+    if (subsection.id != 1) continue;
+    wi_reader sub = subsection.payload;
     uint32_t count;
     if (!wi_read_u32(&sub, &count)) return 0;
     if (!out->func_names && total > 0) {
@@ -238,11 +210,10 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
   bool have_code = false;
   int last_rank = 0;
   while (wi_reader_left(&r) > 0) {
+    wi_section section;
     size_t start = r.pos;
-    uint8_t id;
-    uint32_t section_size;
-    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size))
-      return malformed(why, why_size, "truncated section header", start);
+    if (!wi_next_section(&r, &section)) return truncated_section(data, size, start, why, why_size);
+    uint8_t id = section.id;
     if (id > SEC_LAST_KNOWN) {
       char what[64];
       snprintf(what, sizeof what, "unknown section id %u", id);
@@ -256,16 +227,8 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
       }
       last_rank = section_rank(id);
     }
-    if (section_size > wi_reader_left(&r)) {
-      char what[96];
-      snprintf(what, sizeof what, "section %u claims %u bytes but only %zu remain", id,
-               section_size, wi_reader_left(&r));
-      return malformed(why, why_size, what, start);
-    }
-    size_t payload_start = r.pos;
-    wi_reader payload = wi_reader_make(data, payload_start + section_size);
-    payload.pos = payload_start;
-    wi_skip(&r, section_size);
+    wi_reader payload = section.payload;
+    uint32_t section_size = (uint32_t)wi_reader_left(&payload);
     int rc = 0;
     switch (id) {
       case SEC_CUSTOM:

@@ -29,15 +29,13 @@ static bool build_payload(wi_reader *old, wi_writer *w, const wi_function_name *
                           size_t count) {
   bool written = count == 0;
   while (old && wi_reader_left(old) > 0) {
-    size_t start = old->pos;
-    uint8_t id;
-    uint32_t size;
-    if (!wi_read_u8(old, &id) || !wi_read_u32(old, &size) || !wi_skip(old, size)) return false;
-    if (id >= FUNCTION_NAMES && !written) {
+    wi_section sub;
+    if (!wi_next_section(old, &sub)) return false;
+    if (sub.id >= FUNCTION_NAMES && !written) {
       put_function_names(w, names, count);
       written = true;
     }
-    if (id != FUNCTION_NAMES) wi_put_bytes(w, old->data + start, old->pos - start);
+    if (sub.id != FUNCTION_NAMES) wi_put_bytes(w, old->data + sub.start, old->pos - sub.start);
   }
   if (!written) put_function_names(w, names, count);
   return true;
@@ -67,16 +65,13 @@ uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
   wi_skip(&r, 8);
   bool ok = true, replaced = false;
   while (ok && wi_reader_left(&r) > 0) {
-    size_t start = r.pos;
-    uint8_t id;
-    uint32_t section_size;
-    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size) || !wi_skip(&r, section_size)) {
+    wi_section section;
+    if (!wi_next_section(&r, &section)) {
       ok = false;
       break;
     }
-    if (id == 0) {
-      wi_reader payload = wi_reader_make(binary, r.pos);
-      payload.pos = r.pos - section_size;
+    if (section.id == 0) {
+      wi_reader payload = section.payload;
       const uint8_t *section_name;
       uint32_t len;
       if (wi_read_name(&payload, &section_name, &len) && len == 4 &&
@@ -86,7 +81,7 @@ uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
         continue;
       }
     }
-    wi_put_bytes(&w, binary + start, r.pos - start);
+    wi_put_bytes(&w, binary + section.start, r.pos - section.start);
   }
   if (ok && !replaced && count > 0) put_name_section(&w, NULL, names, count, &ok);
   if (!ok || w.failed) {
@@ -113,13 +108,12 @@ void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size
   wi_put_name(&payload, name, name_len);
   while (wi_reader_left(&r) > 0) {
     size_t start = r.pos;
-    uint8_t sub_id;
-    uint32_t sub_size;
-    if (!wi_read_u8(&r, &sub_id) || !wi_read_u32(&r, &sub_size) || !wi_skip(&r, sub_size)) {
+    wi_section sub;
+    if (!wi_next_section(&r, &sub)) {
       wi_put_bytes(&payload, section + start, size - start); /* keep a malformed tail as is */
       break;
     }
-    if (sub_id < FIRST_UNREAD_SUBSECTION) wi_put_bytes(&payload, section + start, r.pos - start);
+    if (sub.id < FIRST_UNREAD_SUBSECTION) wi_put_bytes(&payload, section + start, r.pos - start);
   }
   wi_put_bytes(w, &id, 1);
   wi_put_name(w, payload.data, payload.size);

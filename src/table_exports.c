@@ -52,23 +52,18 @@ uint8_t *wi_fix_table_exports(BinaryenModuleRef m, const uint8_t *binary, size_t
   wi_reader r = wi_reader_make(binary, size);
   wi_skip(&r, 8);
   while (wi_reader_left(&r) > 0) {
-    size_t start = r.pos;
-    uint8_t id;
-    uint32_t section_size;
-    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size) || !wi_skip(&r, section_size))
-      break;
-    if (id != EXPORT_SECTION || BinaryenGetNumTables(m) < 2) {
-      wi_put_bytes(&w, binary + start, r.pos - start);
+    wi_section section;
+    if (!wi_next_section(&r, &section)) break;
+    if (section.id != EXPORT_SECTION || BinaryenGetNumTables(m) < 2) {
+      wi_put_bytes(&w, binary + section.start, r.pos - section.start);
       continue;
     }
-    wi_reader payload = wi_reader_make(binary, r.pos);
-    payload.pos = r.pos - section_size;
-    wi_writer section = {0};
-    if (!rewrite_exports(m, &payload, &section)) r.ok = false;
-    wi_put_bytes(&w, &id, 1);
-    wi_put_name(&w, section.data, section.size);
-    w.failed |= section.failed;
-    free(section.data);
+    wi_writer rewritten = {0};
+    if (!rewrite_exports(m, &section.payload, &rewritten)) r.ok = false;
+    wi_put_bytes(&w, &section.id, 1);
+    wi_put_name(&w, rewritten.data, rewritten.size);
+    w.failed |= rewritten.failed;
+    free(rewritten.data);
   }
   if (!r.ok || w.failed) {
     free(w.data);

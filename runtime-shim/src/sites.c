@@ -75,20 +75,16 @@ static wo_status find_sections(const uint8_t *wasm, size_t size, module_sections
   wi_reader r = wi_reader_make(wasm, size);
   wi_skip(&r, 8);
   while (wi_reader_left(&r) > 0) {
-    uint8_t id;
-    uint32_t section_size;
-    if (!wi_read_u8(&r, &id) || !wi_read_u32(&r, &section_size) || section_size > wi_reader_left(&r))
-      return WO_ERR_NOT_WASM;
-    wi_reader payload = wi_reader_make(wasm, r.pos + section_size);
-    payload.pos = r.pos;
-    wi_skip(&r, section_size);
-    if (id == 2) {
+    wi_section section;
+    if (!wi_next_section(&r, &section)) return WO_ERR_NOT_WASM;
+    wi_reader payload = section.payload;
+    if (section.id == 2) {
       out->imports = payload;
       out->has_imports = true;
-    } else if (id == 3) {
+    } else if (section.id == 3) {
       out->functions = payload;
       out->has_functions = true;
-    } else if (id == 0) {
+    } else if (section.id == 0) {
       wi_reader named = payload;
       if (custom_name_is(&named, SITE_TABLE_SECTION)) {
         out->site_table = named;
@@ -140,38 +136,16 @@ static wo_status read_imports(wi_reader *r, wo_sites *s, uint32_t capacity) {
   uint32_t count;
   if (!wi_read_u32(r, &count)) return WO_ERR_MALFORMED;
   for (uint32_t i = 0; i < count; i++) {
-    const uint8_t *module, *field;
-    uint32_t module_len, field_len, index;
-    uint8_t kind, byte;
-    if (!wi_read_name(r, &module, &module_len) || !wi_read_name(r, &field, &field_len) ||
-        !wi_read_u8(r, &kind))
-      return WO_ERR_MALFORMED;
-    if (kind == 0) {
-      if (!wi_read_u32(r, &index) || s->count >= capacity) return WO_ERR_MALFORMED;
-      wo_site *site = &s->items[s->count];
-      site->kind = WO_SITE_IMPORT;
-      site->function_index = s->count++;
-      site->module = keep_bytes(s, module, module_len);
-      site->field = keep_bytes(s, field, field_len);
-      if (!site->module || !site->field) return WO_ERR_NO_MEMORY;
-      continue;
-    }
-    /* Skip the other import kinds' descriptions. */
-    bool ok = true;
-    if (kind == 1 || kind == 3) { /* table: reftype limits; global: valtype mut */
-      ok = wi_read_u8(r, &byte);
-      if (ok && (byte == 0x63 || byte == 0x64)) ok = wi_skip_sleb(r, 33);
-    }
-    if (ok && kind == 3) ok = wi_read_u8(r, &byte);
-    if (ok && (kind == 1 || kind == 2)) {
-      uint8_t flags;
-      ok = wi_read_u8(r, &flags);
-      unsigned bits = (flags & 4) ? 64 : 32;
-      if (ok) ok = wi_skip_sleb(r, bits);
-      if (ok && (flags & 1)) ok = wi_skip_sleb(r, bits);
-    }
-    if (ok && kind == 4) ok = wi_read_u8(r, &byte) && wi_read_u32(r, &index);
-    if (!ok || kind > 4) return WO_ERR_MALFORMED;
+    wi_import import;
+    if (!wi_read_import(r, &import)) return WO_ERR_MALFORMED;
+    if (import.kind != WI_IMPORT_FUNC) continue;
+    if (s->count >= capacity) return WO_ERR_MALFORMED;
+    wo_site *site = &s->items[s->count];
+    site->kind = WO_SITE_IMPORT;
+    site->function_index = s->count++;
+    site->module = keep_bytes(s, import.module, import.module_len);
+    site->field = keep_bytes(s, import.field, import.field_len);
+    if (!site->module || !site->field) return WO_ERR_NO_MEMORY;
   }
   return WO_OK;
 }
@@ -179,14 +153,10 @@ static wo_status read_imports(wi_reader *r, wo_sites *s, uint32_t capacity) {
 /* Names from the name section's function subsection, demangled. */
 static wo_status read_function_names(wi_reader *r, wo_sites *s) {
   while (wi_reader_left(r) > 0) {
-    uint8_t id;
-    uint32_t size;
-    if (!wi_read_u8(r, &id) || !wi_read_u32(r, &size) || size > wi_reader_left(r))
-      return WO_ERR_MALFORMED;
-    wi_reader sub = wi_reader_make(r->data, r->pos + size);
-    sub.pos = r->pos;
-    wi_skip(r, size);
-    if (id != 1) continue;
+    wi_section subsection;
+    if (!wi_next_section(r, &subsection)) return WO_ERR_MALFORMED;
+    if (subsection.id != 1) continue;
+    wi_reader sub = subsection.payload;
     uint32_t count;
     if (!wi_read_u32(&sub, &count)) return WO_ERR_MALFORMED;
     for (uint32_t i = 0; i < count; i++) {

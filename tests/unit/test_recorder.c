@@ -321,6 +321,29 @@ static void rejects_modules_without_sites(void **state) {
   assert_int_equal(wo_sites_from_module(lying, sizeof lying, &sites), WO_ERR_MALFORMED);
 }
 
+static void names_observe_sdk_modules_by_function_index(void **state) {
+  (void)state;
+  /* (import "env" "f" (func)) (memory import) (func) + a name section naming func 1. */
+  const uint8_t module[] = {
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x04, 0x01, 0x60, 0x00, 0x00,                            /* type */
+      0x02, 0x12, 0x02, 0x03, 'e', 'n', 'v', 0x01, 'f', 0x00, 0x00,  /* import func env.f */
+      0x03, 'e', 'n', 'v', 0x01, 'm', 0x02, 0x00, 0x01,              /* import memory env.m */
+      0x03, 0x02, 0x01, 0x00,                                        /* one function */
+      0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,                            /* code */
+      0x00, 0x14, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x0d, 0x01, 0x01,  /* name: func 1 */
+      0x0a, '_', 'Z', 'N', '3', 'f', 'o', 'o', 'E', 'v', 'v'};
+  wo_sites *sites;
+  assert_int_equal(wo_sites_from_module(module, sizeof module, &sites), WO_OK);
+  assert_int_equal(wo_sites_count(sites), 2);
+  assert_int_equal(wo_sites_get(sites, 0)->kind, WO_SITE_IMPORT);
+  assert_string_equal(wo_sites_get(sites, 0)->name, "env.f");
+  assert_int_equal(wo_sites_get(sites, 1)->kind, WO_SITE_FUNCTION);
+  assert_string_equal(wo_sites_get(sites, 1)->symbol, "_ZN3fooEvv");
+  assert_int_equal(wo_sites_get(sites, 1)->function_index, 1);
+  wo_sites_free(sites);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -334,6 +357,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(profile_counts_calls_and_self_time, setup, teardown),
       cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
+      cmocka_unit_test(names_observe_sdk_modules_by_function_index),
   };
   return cmocka_run_group_tests_name("recorder", tests, NULL, NULL);
 }
