@@ -9,6 +9,7 @@ packages=(
   llvm-14-tools libcmocka-dev                          # FileCheck, C unit tests
   nodejs npm                                           # V8 host for end-to-end tests
   time                                                 # /usr/bin/time: max RSS in bench/run.sh
+  libdevel-nytprof-perl                                # flamegraph.pl: folded stacks to SVG (tests/shim)
 )
 missing=()
 for p in "${packages[@]}"; do

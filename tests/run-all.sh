@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one line "N passed, N failed".
-# Suites: C unit tests, lit pass tests and end-to-end fixtures against the
-# ASan+UBSan build; real-world modules and fuzzing (large inputs, many runs)
+# Suites: C unit tests, lit pass tests, end-to-end fixtures and the runtime
+# shim's host tests against the ASan+UBSan build; real-world modules and fuzzing (large inputs, many runs)
 # against the plain build.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +57,7 @@ unit_tests() {
 suite unit unit_tests
 suite lit env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" tests/lit/run-lit.sh
 [[ -x tests/e2e/run.sh ]] && suite e2e env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" tests/e2e/run.sh
+[[ -x tests/shim/run.sh ]] && suite shim env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" WASM_OBSERVE_LIB="$root/$sanitized/libwasm-observe.a" tests/shim/run.sh
 [[ -x tests/realworld/run.sh ]] && suite realworld env WASM_INSTRUMENT="$root/$plain/wasm-instrument" tests/realworld/run.sh
 [[ -x tests/fuzz/run.sh ]] && suite fuzz env WASM_INSTRUMENT="$root/$plain/wasm-instrument" tests/fuzz/run.sh
 rm -rf "$log_dir"

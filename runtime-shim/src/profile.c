@@ -177,10 +177,11 @@ wo_status wo_profile_write_summary(const wo_profile_node *root, FILE *out, unsig
   fprintf(out, "%12s %14s %14s  %s\n", "calls", "self ms", "total ms", "function");
   for (size_t i = 0; i < totals.count && i < top; i++) {
     const site_total *t = &totals.items[i];
-    fprintf(out, "%12" PRIu64 " %14.3f %14.3f  %s%s\n", t->calls, (double)t->self_ns / 1e6,
+    fprintf(out, "%12" PRIu64 " %14.3f %14.3f  %s", t->calls, (double)t->self_ns / 1e6,
             (double)t->total_ns / 1e6,
-            t->site->kind == WO_SITE_IMPORT ? "import " : t->site->kind == WO_SITE_EXPORT ? "export " : "",
-            t->site->name);
+            t->site->kind == WO_SITE_IMPORT ? "import " : t->site->kind == WO_SITE_EXPORT ? "export " : "");
+    put_frame(out, t->site->name); /* a module's names may hold line breaks or escapes */
+    fputc('\n', out);
   }
   free(totals.items);
   return ferror(out) ? WO_ERR_IO : WO_OK;

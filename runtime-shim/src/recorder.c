@@ -61,6 +61,10 @@ static void destroy_exporters(wo_exporter *exporters, size_t count) {
     if (exporters[i].destroy) exporters[i].destroy(exporters[i].state);
 }
 
+/* A thread's state stays with the recorder (its spans may still be open or
+ * batched); a new thread, even one that reuses the id, gets a state of its own. */
+static void thread_exited(void *state) { ((wo_thread *)state)->exited = true; }
+
 wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporter *exporters,
                           size_t exporter_count, wo_recorder **out) {
   *out = NULL;
@@ -106,6 +110,15 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->resource.module_name = r->module_name;
   r->resource.start_unix_ns = r->unix_base;
   pthread_mutex_init(&r->lock, NULL);
+  if (pthread_key_create(&r->thread_key, thread_exited) != 0) {
+    pthread_mutex_destroy(&r->lock);
+    free(r->exporters);
+    free(r->service_name);
+    free(r->module_name);
+    free(r);
+    destroy_exporters(exporters, exporter_count);
+    return WO_ERR_NO_MEMORY;
+  }
   *out = r;
   return WO_OK;
 }
@@ -118,7 +131,6 @@ static wo_thread *new_thread(wo_recorder *r) {
     free(t);
     return NULL;
   }
-  t->owner = pthread_self();
   t->number = r->thread_count++;
   t->rng = (r->seed ^ (0x9E3779B97F4A7C15ull * (t->number + 1))) | 1;
   t->next = r->threads;
@@ -129,12 +141,13 @@ static wo_thread *new_thread(wo_recorder *r) {
 /* The calling thread's state; created on its first hook call. */
 static wo_thread *current_thread(wo_recorder *r) {
   if (cached.serial == r->serial) return cached.thread;
-  pthread_t self = pthread_self();
-  pthread_mutex_lock(&r->lock);
-  wo_thread *t = r->threads;
-  while (t && !pthread_equal(t->owner, self)) t = t->next;
-  if (!t) t = new_thread(r);
-  pthread_mutex_unlock(&r->lock);
+  wo_thread *t = pthread_getspecific(r->thread_key);
+  if (!t) {
+    pthread_mutex_lock(&r->lock);
+    t = new_thread(r);
+    pthread_mutex_unlock(&r->lock);
+    if (t && pthread_setspecific(r->thread_key, t) != 0) t = NULL; /* stays listed; freed with r */
+  }
   if (t) {
     cached.serial = r->serial;
     cached.thread = t;
@@ -150,6 +163,17 @@ static bool ensure_stack(wo_thread *t, uint32_t max_depth) {
   if (!grown) return false;
   t->stack = grown;
   t->capacity = capacity;
+  return true;
+}
+
+static bool ensure_overflow_ids(wo_thread *t) {
+  if (t->overflow < t->overflow_capacity) return true;
+  uint32_t capacity = t->overflow_capacity ? t->overflow_capacity * 2 : 64;
+  if (capacity > WO_OVERFLOW_IDS) capacity = WO_OVERFLOW_IDS;
+  uint32_t *grown = realloc(t->overflow_ids, capacity * sizeof *grown);
+  if (!grown) return false;
+  t->overflow_ids = grown;
+  t->overflow_capacity = capacity;
   return true;
 }
 
@@ -171,6 +195,8 @@ void wo_enter(wo_recorder *r, uint32_t id) {
     return;
   }
   if (t->overflow || t->depth >= r->max_depth || !ensure_stack(t, r->max_depth)) {
+    if (t->overflow < WO_OVERFLOW_IDS && ensure_overflow_ids(t))
+      t->overflow_ids[t->overflow] = id;
     t->overflow++;
     wo_bump(&t->counters.depth_overflows);
     return;
@@ -226,6 +252,41 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   if (t->batch_count == r->batch_size) wo_export_batch(r, t, locked);
 }
 
+/* Closes the frames above index `keep` as unwound. They all end now, but each
+ * 1 ns before the frame below it (the frame at `keep`, if an exit closes it,
+ * ends at now), so that a child never ends after its parent once times are
+ * rounded (trace viewers compute ts + dur in doubles). */
+static void unwind_above(wo_recorder *r, wo_thread *t, uint32_t keep, uint64_t now, bool locked) {
+  while (t->depth > keep) {
+    uint64_t stagger = t->depth - keep;
+    close_top(r, t, now > stagger ? now - stagger : 0, true, locked);
+  }
+}
+
+/* An exit while enters beyond max_depth are pending: it closes the newest of
+ * them if the id matches one that was kept; an id open in the recorded stack
+ * instead means a non-local exit out of the whole overflow. Returns true when
+ * the exit was consumed by the overflow. */
+static bool exit_overflow(wo_recorder *r, wo_thread *t, uint32_t id, uint64_t now) {
+  if (t->overflow > WO_OVERFLOW_IDS) { /* ids not kept: cannot check */
+    t->overflow--;
+    return true;
+  }
+  for (uint64_t k = t->overflow; k-- > 0;) {
+    if (t->overflow_ids[k] != id) continue;
+    t->overflow = k; /* drops the unmatched ones above as well */
+    return true;
+  }
+  for (uint32_t k = t->depth; k-- > 0;) {
+    if (t->stack[k].id != id) continue;
+    t->overflow = 0;
+    unwind_above(r, t, k + 1, now, false);
+    return false;
+  }
+  wo_bump(&t->counters.exits_unmatched);
+  return true;
+}
+
 void wo_exit(wo_recorder *r, uint32_t id) {
   uint64_t now = r->monotonic_ns(r->clock_state); /* first: the hook's own cost stays outside */
   wo_thread *t = current_thread(r);
@@ -235,10 +296,7 @@ void wo_exit(wo_recorder *r, uint32_t id) {
     wo_bump(&t->counters.unknown_ids);
     return;
   }
-  if (t->overflow) {
-    t->overflow--;
-    return;
-  }
+  if (t->overflow && exit_overflow(r, t, id, now)) return;
   if (t->depth == 0) {
     wo_bump(&t->counters.exits_without_enter);
     return;
@@ -252,7 +310,7 @@ void wo_exit(wo_recorder *r, uint32_t id) {
       wo_bump(&t->counters.exits_unmatched);
       return;
     }
-    while (t->depth > k) close_top(r, t, now, true, false);
+    unwind_above(r, t, k, now, false);
   }
   close_top(r, t, now, false, false);
 }
@@ -262,7 +320,7 @@ void wo_unwind(wo_recorder *r) {
   wo_thread *t = current_thread(r);
   if (!t) return;
   t->overflow = 0;
-  while (t->depth > 0) close_top(r, t, now, true, false);
+  unwind_above(r, t, 0, now, false);
 }
 
 uint32_t wo_depth(const wo_recorder *r) {
@@ -296,7 +354,7 @@ wo_status wo_recorder_finish(wo_recorder *r) {
   pthread_mutex_lock(&r->lock);
   for (wo_thread *t = r->threads; t; t = t->next) {
     t->overflow = 0;
-    while (t->depth > 0) close_top(r, t, now, true, true);
+    unwind_above(r, t, 0, now, true);
     wo_export_batch(r, t, true);
   }
   wo_status rc = flush_exporters(r);
@@ -336,12 +394,15 @@ void wo_recorder_free(wo_recorder *r) {
   for (wo_thread *t = r->threads, *next; t; t = next) {
     next = t->next;
     free(t->stack);
+    free(t->overflow_ids);
     free(t->batch);
     wo_node_arena_free(&t->arena);
     free(t);
   }
   if (cached.serial == r->serial) cached.serial = 0;
   wo_node_arena_free(&r->merged_arena);
+  pthread_setspecific(r->thread_key, NULL);
+  pthread_key_delete(r->thread_key);
   pthread_mutex_destroy(&r->lock);
   free(r->exporters);
   free(r->service_name);

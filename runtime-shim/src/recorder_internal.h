@@ -45,13 +45,19 @@ typedef struct {
 wo_profile_node *wo_node_alloc(wo_node_arena *arena);
 void wo_node_arena_free(wo_node_arena *arena);
 
+/* Enters beyond max_depth are not recorded, but the ids of this many are kept
+ * so that an exit can still be matched against them (16 KiB per thread). */
+enum { WO_OVERFLOW_IDS = 4096 };
+
 typedef struct wo_thread {
   struct wo_thread *next;
-  pthread_t owner;
   uint32_t number;
   wo_frame *stack;
   uint32_t depth, capacity;
   uint64_t overflow;        /* enters beyond max_depth not yet exited */
+  uint32_t *overflow_ids;   /* the ids of the first WO_OVERFLOW_IDS of them */
+  uint32_t overflow_capacity;
+  bool exited;              /* its thread has ended */
   uint8_t trace_id[16];
   bool sampled;
   uint64_t rng;
@@ -79,6 +85,7 @@ struct wo_recorder {
   wo_resource resource;
   uint64_t monotonic_base, unix_base;
   pthread_mutex_t lock;     /* threads list, exporters, merged profile */
+  pthread_key_t thread_key; /* each thread's wo_thread */
   wo_thread *threads;
   uint32_t thread_count;
   wo_profile_node merged_root;

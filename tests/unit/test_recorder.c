@@ -209,6 +209,26 @@ static void deep_recursion_is_capped(void **state) {
   assert_false(f->captured->spans[0].error);
 }
 
+static int setup_depth_8(void **state) { return setup_with(state, WO_RECORD_SPANS, 0, 8); }
+
+static void an_outer_exit_closes_spans_beyond_the_depth_cap(void **state) {
+  fixture *f = *state; /* max_depth 8 */
+  wo_enter(f->recorder, 1);
+  for (int i = 0; i < 20; i++) wo_enter(f->recorder, 2);
+  step(100);
+  wo_exit(f->recorder, 1); /* a non-local exit out of all of them */
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_enter(f->recorder, 1); /* recorded again */
+  assert_int_equal(wo_depth(f->recorder), 1);
+  wo_exit(f->recorder, 1);
+  wo_recorder_flush(f->recorder);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 9); /* 7 unwound work, main, main */
+  for (size_t i = 0; i < 7; i++) assert_true(c->spans[i].error);
+  /* Spans unwound together end one after the other, inner first. */
+  for (size_t i = 0; i + 1 < 8; i++) assert_true(c->spans[i].end_unix_ns < c->spans[i + 1].end_unix_ns);
+}
+
 static void short_spans_are_filtered(void **state) {
   fixture *f = *state; /* min 50 ns */
   wo_enter(f->recorder, 1);
@@ -353,6 +373,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(hostile_hook_calls_are_counted_and_ignored, setup, teardown),
       cmocka_unit_test_setup_teardown(deep_recursion_is_capped, setup_shallow, teardown),
       cmocka_unit_test_setup_teardown(short_spans_are_filtered, setup_min_duration, teardown),
+      cmocka_unit_test_setup_teardown(an_outer_exit_closes_spans_beyond_the_depth_cap, setup_depth_8,
+                                      teardown),
       cmocka_unit_test_setup_teardown(unwind_and_finish_close_open_spans_with_error, setup, teardown),
       cmocka_unit_test_setup_teardown(profile_counts_calls_and_self_time, setup, teardown),
       cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),

@@ -1,0 +1,403 @@
+/* traced-run: runs a WASI command module compiled by wasm2c, with tracing.
+ *
+ *   traced-run [options] MODULE.wasm [ARGS...]
+ *
+ * The program is linked with the wasm2c output of one instrumented module
+ * (see build.sh); MODULE.wasm is that same module, read for its site table.
+ * The program runs the start function and `_start` with ARGS (argv[0] is the
+ * module's file name), through the small WASI preview1 of
+ * tests/e2e/wasm2c-wasi.c, and records the hooks with libwasm-observe.
+ *
+ * Options (every output is written when the program has ended: returned,
+ * called proc_exit, or trapped):
+ *   --chrome FILE      Chrome trace event JSON (Perfetto, DevTools, speedscope)
+ *   --otlp FILE        OTLP/JSON lines, one TracesData per line
+ *   --folded FILE      folded stacks with self time in ns (flamegraph.pl input)
+ *   --calls FILE       the call tree with call counts: one line per call path,
+ *                      "frame;frame;... CALLS", sorted bytewise, import and
+ *                      export sites prefixed "import:"/"export:", then
+ *                      "# unbalanced U open O invalid I truncated T"
+ *                      (the trace format of tests/e2e, see README.md)
+ *   --summary          the top functions by self time, on stderr
+ *   --top N            rows of the summary (default 20)
+ *   --counters         the recorder's counters, one line on stderr
+ *   --service NAME     OTLP service.name (default: the module's file name)
+ *   --max-depth N      recorder max_depth (default 4096)
+ *   --min-duration NS  drop spans shorter than NS nanoseconds
+ *   --sample RATIO     keep this share of traces (0 < RATIO <= 1)
+ *   --batch N          spans per export batch (default 512)
+ *   --off              hooks that do nothing (a NULL recorder): the cost of the
+ *                      instrumentation alone, for comparisons
+ *
+ * Exit status: the program's exit code; 134 after a trap (a line "trap: ..."
+ * goes to stderr, the open spans are closed with error status by wo_unwind);
+ * 2 for a usage or setup error. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "traced-run.h"
+#include "wasm-rt-impl.h"
+
+#define TRAP_EXIT 134
+
+wo_wasm2c_hooks traced_hooks;
+
+typedef struct {
+  const char *chrome, *otlp, *folded, *calls, *service;
+  bool summary, counters, off;
+  unsigned top;
+  wo_options recorder;
+} options;
+
+static void usage(FILE *out) {
+  fputs("usage: traced-run [--chrome FILE] [--otlp FILE] [--folded FILE] [--calls FILE]\n"
+        "                  [--summary] [--top N] [--counters] [--service NAME] [--max-depth N]\n"
+        "                  [--min-duration NS] [--sample RATIO] [--batch N] [--off] [--] MODULE.wasm [ARGS...]\n",
+        out);
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
+  if (!s || !*s || *s == '-') return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || v > max) return false;
+  *out = v;
+  return true;
+}
+
+/* Returns the index of MODULE.wasm in argv, or -1 after printing why not. */
+static int parse_options(int argc, char **argv, options *o) {
+  memset(o, 0, sizeof *o);
+  o->top = 20;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (a[0] != '-' || a[1] == '\0') break;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      exit(0);
+    }
+    if (strcmp(a, "--summary") == 0) {
+      o->summary = true;
+      continue;
+    }
+    if (strcmp(a, "--counters") == 0) {
+      o->counters = true;
+      continue;
+    }
+    if (strcmp(a, "--off") == 0) {
+      o->off = true;
+      continue;
+    }
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    uint64_t n = 0;
+    bool ok = v != NULL;
+    if (strcmp(a, "--chrome") == 0) o->chrome = v;
+    else if (strcmp(a, "--otlp") == 0) o->otlp = v;
+    else if (strcmp(a, "--folded") == 0) o->folded = v;
+    else if (strcmp(a, "--calls") == 0) o->calls = v;
+    else if (strcmp(a, "--service") == 0) o->service = v;
+    else if (strcmp(a, "--top") == 0) ok = parse_u64(v, UINT32_MAX, &n) && (o->top = (unsigned)n, true);
+    else if (strcmp(a, "--max-depth") == 0)
+      ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->recorder.max_depth = (uint32_t)n, true);
+    else if (strcmp(a, "--min-duration") == 0)
+      ok = parse_u64(v, UINT64_MAX, &n) && (o->recorder.min_duration_ns = n, true);
+    else if (strcmp(a, "--batch") == 0)
+      ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->recorder.batch_size = (uint32_t)n, true);
+    else if (strcmp(a, "--sample") == 0) {
+      char *end = NULL;
+      double r = v ? strtod(v, &end) : 0;
+      ok = v && end && *end == '\0' && r > 0 && r <= 1;
+      o->recorder.sample_ratio = r;
+    } else {
+      fprintf(stderr, "traced-run: unknown option %s\n", a);
+      usage(stderr);
+      return -1;
+    }
+    if (!ok) {
+      fprintf(stderr, "traced-run: %s needs a valid value\n", a);
+      return -1;
+    }
+    i++;
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return -1;
+  }
+  return i;
+}
+
+static uint8_t *read_file(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    if (n == cap) {
+      uint8_t *grown = realloc(buf, cap * 2);
+      if (!grown) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (buf && ferror(f)) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *size = n;
+  return buf;
+}
+
+/* ---- --calls: the profile tree as call counts ------------------------------- */
+
+typedef struct {
+  char **items;
+  size_t count, capacity;
+} lines;
+
+static bool push_line(lines *l, char *line) {
+  if (!line) return false;
+  if (l->count == l->capacity) {
+    size_t capacity = l->capacity ? l->capacity * 2 : 256;
+    char **grown = realloc(l->items, capacity * sizeof *grown);
+    if (!grown) {
+      free(line);
+      return false;
+    }
+    l->items = grown;
+    l->capacity = capacity;
+  }
+  l->items[l->count++] = line;
+  return true;
+}
+
+/* A frame as tests/e2e writes it: kind prefix, ';' -> ':', control bytes -> '?'. */
+static size_t frame_length(const wo_site *site) {
+  size_t prefix = site->kind == WO_SITE_IMPORT ? 7 : site->kind == WO_SITE_EXPORT ? 7 : 0;
+  return prefix + strlen(site->name);
+}
+
+static char *put_frame(char *p, const wo_site *site) {
+  const char *prefix = site->kind == WO_SITE_IMPORT ? "import:" : site->kind == WO_SITE_EXPORT ? "export:" : "";
+  for (const char *s = prefix; *s; s++) *p++ = *s;
+  for (const unsigned char *s = (const unsigned char *)site->name; *s; s++)
+    *p++ = *s == ';' ? ':' : (*s < 0x20 || *s == 0x7f) ? '?' : (char)*s;
+  return p;
+}
+
+/* Depth-first over the tree with an explicit stack (the tree is as deep as
+ * max_depth); `path` holds the nodes from the root to the current one. */
+static bool collect_calls(const wo_profile_node *root, lines *out) {
+  size_t cap = 64, depth = 0;
+  const wo_profile_node **path = malloc(cap * sizeof *path);
+  if (!path) return false;
+  const wo_profile_node *node = root->first_child;
+  bool ok = true;
+  while (node && ok) {
+    if (depth == cap) {
+      const wo_profile_node **grown = realloc(path, cap * 2 * sizeof *path);
+      if (!grown) {
+        ok = false;
+        break;
+      }
+      path = grown;
+      cap *= 2;
+    }
+    path[depth++] = node;
+    size_t len = 24 + depth;
+    for (size_t i = 0; i < depth; i++) len += frame_length(path[i]->site);
+    char *line = malloc(len), *p = line;
+    if (line) {
+      for (size_t i = 0; i < depth; i++) {
+        if (i) *p++ = ';';
+        p = put_frame(p, path[i]->site);
+      }
+      snprintf(p, len - (size_t)(p - line), " %" PRIu64, node->calls);
+    }
+    ok = push_line(out, line);
+    /* Next: the first child, else the next sibling of the nearest ancestor that has one. */
+    if (node->first_child) {
+      node = node->first_child;
+      continue;
+    }
+    node = NULL;
+    while (depth > 0 && !node) node = path[--depth]->next_sibling;
+  }
+  free(path);
+  return ok;
+}
+
+static int by_bytes(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool write_calls(const char *path, const wo_profile_node *root, uint64_t unbalanced,
+                        uint64_t open, uint64_t invalid, uint64_t truncated) {
+  lines l = {0};
+  bool ok = root && collect_calls(root, &l);
+  FILE *f = ok ? fopen(path, "w") : NULL;
+  if (f) {
+    qsort(l.items, l.count, sizeof *l.items, by_bytes);
+    for (size_t i = 0; i < l.count; i++) fprintf(f, "%s\n", l.items[i]);
+    fprintf(f, "# unbalanced %" PRIu64 " open %" PRIu64 " invalid %" PRIu64 " truncated %" PRIu64 "\n",
+            unbalanced, open, invalid, truncated);
+    ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+  } else {
+    ok = false;
+  }
+  for (size_t i = 0; i < l.count; i++) free(l.items[i]);
+  free(l.items);
+  return ok;
+}
+
+static bool write_folded(const char *path, const wo_profile_node *root) {
+  FILE *f = root ? fopen(path, "w") : NULL;
+  if (!f) return false;
+  bool ok = wo_profile_write_folded(root, f) == WO_OK;
+  return fclose(f) == 0 && ok;
+}
+
+/* ---- main --------------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+  options o;
+  int first = parse_options(argc, argv, &o);
+  if (first < 0) return 2;
+  const char *module_path = argv[first];
+  const char *base = strrchr(module_path, '/');
+  base = base ? base + 1 : module_path;
+
+  size_t size = 0;
+  uint8_t *bytes = read_file(module_path, &size);
+  if (!bytes) {
+    fprintf(stderr, "traced-run: cannot read %s: %s\n", module_path, strerror(errno));
+    return 2;
+  }
+  wo_sites *sites = NULL;
+  wo_status rc = wo_sites_from_module(bytes, size, &sites);
+  free(bytes);
+  if (rc != WO_OK) {
+    fprintf(stderr, "traced-run: %s: %s\n", module_path, wo_status_message(rc));
+    return 2;
+  }
+
+  wo_exporter exporters[2];
+  size_t exporter_count = 0;
+  const char *paths[2] = {o.chrome, o.otlp};
+  for (int k = 0; k < 2; k++) {
+    if (!paths[k]) continue;
+    rc = k == 0 ? wo_exporter_chrome_trace(paths[k], &exporters[exporter_count])
+                : wo_exporter_otlp_json_lines(paths[k], &exporters[exporter_count]);
+    if (rc != WO_OK) {
+      fprintf(stderr, "traced-run: %s: %s%s%s\n", paths[k], wo_status_message(rc),
+              rc == WO_ERR_IO ? ": " : "", rc == WO_ERR_IO ? strerror(errno) : "");
+      for (size_t e = 0; e < exporter_count; e++) exporters[e].destroy(exporters[e].state);
+      wo_sites_free(sites);
+      return 2;
+    }
+    exporter_count++;
+  }
+  bool want_profile = o.folded || o.calls || o.summary;
+  o.recorder.record = (exporter_count ? WO_RECORD_SPANS : 0) | (want_profile ? WO_RECORD_PROFILE : 0);
+  if (!o.recorder.record) o.recorder.record = WO_RECORD_PROFILE; /* for --counters alone */
+  o.recorder.service_name = o.service ? o.service : base;
+  o.recorder.module_name = base;
+  wo_recorder *recorder = NULL;
+  rc = wo_recorder_new(&o.recorder, sites, exporters, exporter_count, &recorder);
+  if (rc != WO_OK) {
+    fprintf(stderr, "traced-run: cannot create the recorder: %s\n", wo_status_message(rc));
+    wo_sites_free(sites);
+    return 2;
+  }
+  traced_hooks.recorder = o.off ? NULL : recorder;
+
+  /* The program's argv: the module's file name, then ARGS. */
+  char **pargv = calloc((size_t)(argc - first), sizeof *pargv);
+  if (!pargv) {
+    fputs("traced-run: out of memory\n", stderr);
+    return 2;
+  }
+  pargv[0] = (char *)base;
+  for (int k = first + 1; k < argc; k++) pargv[k - first] = argv[k];
+  e2e_wasi_set_args(argc - first, pargv);
+
+  wasm_rt_init();
+  traced_init_module();
+  volatile int code = 0;
+  volatile bool instantiated = false, trapped = false;
+  if (setjmp(e2e_exit_jmp) != 0) {
+    code = e2e_exit_code; /* proc_exit: the spans it was called from stay open */
+  } else {
+    wasm_rt_trap_t trap = wasm_rt_impl_try();
+    if (trap != WASM_RT_TRAP_NONE) {
+      fprintf(stderr, "trap: %s\n", wasm_rt_strerror(trap));
+      code = TRAP_EXIT;
+      trapped = true;
+    } else {
+      traced_instantiate();
+      instantiated = true;
+      e2e_wasi.memory = traced_memory();
+      if (!traced_call_start()) {
+        fprintf(stderr, "traced-run: %s exports no _start\n", module_path);
+        code = 2;
+      }
+    }
+  }
+  fflush(stdout);
+
+  /* What the run left: spans still open (proc_exit, trap) and what the hooks
+   * did wrong, before the recorder closes the open spans itself. */
+  uint64_t open = wo_depth(recorder);
+  wo_counters during = wo_recorder_counters(recorder);
+  if (trapped) wo_unwind(recorder); /* a trap: close the spans it cut through */
+  rc = wo_recorder_finish(recorder); /* closes what proc_exit left open, flushes */
+  if (rc != WO_OK) fprintf(stderr, "traced-run: writing the trace: %s\n", wo_status_message(rc));
+  wo_counters c = wo_recorder_counters(recorder);
+
+  const wo_profile_node *profile = want_profile ? wo_recorder_profile(recorder) : NULL;
+  if (want_profile && !profile) fputs("traced-run: no profile (out of memory)\n", stderr);
+  if (o.folded && !write_folded(o.folded, profile))
+    fprintf(stderr, "traced-run: cannot write %s\n", o.folded);
+  if (o.calls &&
+      !write_calls(o.calls, profile, during.exits_without_enter + during.exits_unmatched + during.spans_unwound,
+                   open, c.unknown_ids, c.depth_overflows))
+    fprintf(stderr, "traced-run: cannot write %s\n", o.calls);
+  if (o.summary && profile) wo_profile_write_summary(profile, stderr, o.top);
+  if (o.counters)
+    fprintf(stderr,
+            "counters: enters %" PRIu64 " exits %" PRIu64 " spans_recorded %" PRIu64
+            " spans_filtered %" PRIu64 " unknown_ids %" PRIu64 " exits_without_enter %" PRIu64
+            " exits_unmatched %" PRIu64 " spans_unwound %" PRIu64 " depth_overflows %" PRIu64
+            " export_errors %" PRIu64 " open_at_end %" PRIu64 "\n",
+            c.enters, c.exits, c.spans_recorded, c.spans_filtered, c.unknown_ids,
+            c.exits_without_enter, c.exits_unmatched, c.spans_unwound, c.depth_overflows,
+            c.export_errors, open);
+
+  wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
+  traced_hooks.recorder = NULL;
+  wo_sites_free(sites);
+  if (instantiated) traced_free();
+  wasm_rt_free();
+  free(pargv);
+  return code;
+}
