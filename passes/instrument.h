@@ -55,6 +55,7 @@ typedef struct {
   uint32_t memory_grows_hooked;
   uint32_t functions_rebuilt; /* given extra locals */
   uint32_t locals_coalesced;  /* functions whose reader-made locals were packed */
+  uint32_t locals_untyped;    /* functions whose reader-made typed locals became funcref */
 } wi_stats;
 
 typedef struct {
@@ -69,6 +70,7 @@ typedef struct {
   bool exceptions;               /* add catch_all { exit; rethrow } guards */
   bool hook_imports;             /* the import boundary */
   bool hook_exports;             /* the export boundary */
+  bool untyped_references;       /* the input uses no typed references (nor GC) */
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_hooks hooks;
@@ -92,6 +94,7 @@ void wi_instrument_free(wi_instrument *ctx);
 
 /* The passes, in the order wi_instrument_run applies them (one file each). */
 int wi_pass_import_wrappers(wi_instrument *ctx);
+BinaryenFunctionRef wi_pass_untype_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func);
 bool wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
                                     const wi_function_info *info);
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
@@ -113,6 +116,9 @@ char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char 
 /* Re-adds `func` with `count` extra locals of `types`; returns the new ref. */
 BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
                                            const BinaryenType *types, uint32_t count);
+/* Re-adds `func` with its non-parameter locals replaced by `types`. */
+BinaryenFunctionRef wi_function_set_vars(BinaryenModuleRef module, BinaryenFunctionRef func,
+                                         const BinaryenType *types, uint32_t count);
 int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
                    BinaryenExpressionId opaque_id);
 

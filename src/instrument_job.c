@@ -61,6 +61,7 @@ typedef struct {
   uint8_t *stripped;  /* input without debug and producers sections */
   size_t stripped_size;
   BinaryenModuleRef module;
+  BinaryenFeatures input_features; /* what the input's target_features declared */
   wi_module_names names;
   wi_instrument ctx;
   wi_size_and_time measures;
@@ -189,6 +190,9 @@ static int instrument(job_state *s) {
   ctx->exceptions = use_exceptions(s);
   ctx->hook_imports = o->hook_imports;
   ctx->hook_exports = o->hook_exports;
+  ctx->untyped_references = !s->scan.uses_typed_references &&
+                            !(s->input_features & (BinaryenFeatureGC() |
+                                                   BinaryenFeatureTypedFunctionReferences()));
   wi_report_phase(s->report, "instrumenting");
   double t0 = now_ms();
   rc = wi_instrument_run(ctx);
@@ -272,6 +276,7 @@ int wi_run_job(void *arg, FILE *report) {
   if (rc == 0) {
     s.measures.input_code_size = s.scan.code_section_size;
     BinaryenFeatures input_features = BinaryenModuleGetFeatures(s.module);
+    s.input_features = input_features;
     /* The reader accepts every opcode but records only the target_features
      * section's features; validate and rewrite with all of them on. */
     BinaryenModuleSetFeatures(s.module, BinaryenFeatureAll());

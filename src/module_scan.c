@@ -10,7 +10,7 @@
 
 #define SITE_TABLE_SECTION "wasm-instrument.sites"
 
-enum { SEC_CUSTOM = 0, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_START = 8, SEC_CODE = 10,
+enum { SEC_CUSTOM = 0, SEC_TYPE = 1, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_START = 8, SEC_CODE = 10,
        SEC_DATA_COUNT = 12, SEC_TAG = 13, SEC_LAST_KNOWN = 13 };
 
 static bool name_is(const uint8_t *name, uint32_t len, const char *text) {
@@ -69,15 +69,53 @@ static int scan_imports(wi_reader *r, wi_module_scan *out) {
   return 0;
 }
 
+/* Typed references are encoded as 0x63/0x64 followed by a heap type. */
+static bool is_typed_reference(uint8_t code) { return code == 0x63 || code == 0x64; }
+
+/* Notes typed references in function signatures; any other form of type
+ * (struct, array, rec, sub) is GC. A type section it cannot follow counts as
+ * using them, which only turns a workaround off. */
+static void scan_types(wi_reader r, wi_module_scan *out) {
+  uint32_t count;
+  if (!wi_read_u32(&r, &count)) {
+    out->uses_typed_references = true;
+    return;
+  }
+  for (uint32_t i = 0; i < count && !out->uses_typed_references; i++) {
+    uint8_t form;
+    if (!wi_read_u8(&r, &form) || form != 0x60) {
+      out->uses_typed_references = true;
+      return;
+    }
+    for (int vector = 0; vector < 2; vector++) {
+      uint32_t n;
+      if (!wi_read_u32(&r, &n)) {
+        out->uses_typed_references = true;
+        return;
+      }
+      for (uint32_t k = 0; k < n; k++) {
+        uint8_t code = r.pos < r.size ? r.data[r.pos] : 0;
+        if (is_typed_reference(code)) out->uses_typed_references = true;
+        if (!wi_skip_ref_type(&r)) {
+          out->uses_typed_references = true;
+          return;
+        }
+      }
+    }
+  }
+}
+
 /* The number of locals a body declares (saturating), from its local
  * declarations: a vector of (count, value type). */
-static bool count_locals(wi_reader body, uint32_t *total) {
+static bool count_locals(wi_reader body, uint32_t *total, bool *typed) {
   uint32_t groups;
   uint64_t sum = 0;
   if (!wi_read_u32(&body, &groups)) return false;
   for (uint32_t i = 0; i < groups; i++) {
     uint32_t count;
-    if (!wi_read_u32(&body, &count) || !wi_skip_ref_type(&body)) return false;
+    if (!wi_read_u32(&body, &count)) return false;
+    if (body.pos < body.size && is_typed_reference(body.data[body.pos])) *typed = true;
+    if (!wi_skip_ref_type(&body)) return false;
     sum += count;
   }
   *total = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
@@ -98,7 +136,7 @@ static int scan_code(wi_reader *r, wi_module_scan *out) {
     if (!wi_read_u32(r, &body_size) || body_size > wi_reader_left(r)) return -1;
     wi_reader body = wi_reader_make(r->data, r->pos + body_size);
     body.pos = r->pos;
-    if (!count_locals(body, &out->local_counts[i])) return -1;
+    if (!count_locals(body, &out->local_counts[i], &out->uses_typed_references)) return -1;
     wi_skip(r, body_size);
     out->body_sizes[i] = body_size;
   }
@@ -233,6 +271,9 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
     switch (id) {
       case SEC_CUSTOM:
         rc = scan_custom(&payload, start, r.pos, out);
+        break;
+      case SEC_TYPE:
+        scan_types(payload, out);
         break;
       case SEC_IMPORT:
         rc = scan_imports(&payload, out);

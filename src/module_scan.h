@@ -37,6 +37,7 @@ typedef struct {
   bool uses_exceptions;       /* a tag section, a tag import, or the target feature */
   bool has_target_features;
   bool has_data_count;        /* a DataCount section (bulk memory) */
+  bool uses_typed_references; /* typed references or GC types in types or locals */
   bool is_relocatable;        /* has `linking` or `reloc.*`: an object file */
   bool already_instrumented;  /* has our site table, or observe-sdk hook imports */
   uint32_t *body_sizes;       /* [defined_funcs] code body sizes, owned */

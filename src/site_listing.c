@@ -39,10 +39,13 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
   }
   wi_report_say(report,
                 "wasm-instrument: stats: %s: %zu sites; %u imports and %u exports wrapped; "
-                "%u tail calls; %u memory.grow hooks; %u functions given extra locals; %u "
-                "functions' reader-made locals coalesced",
+                "%u tail calls; %u memory.grow hooks; %u functions given extra locals",
                 file, ctx->sites.count, s->imports_wrapped, s->exports_wrapped, s->tail_calls,
-                s->memory_grows_hooked, s->functions_rebuilt, s->locals_coalesced);
+                s->memory_grows_hooked, s->functions_rebuilt);
+  wi_report_say(report,
+                "wasm-instrument: stats: %s: Binaryen reader workarounds: %u functions' locals "
+                "coalesced, %u functions' typed-reference locals made funcref",
+                file, s->locals_coalesced, s->locals_untyped);
   wi_report_say(report, "wasm-instrument: stats: %s: size %zu -> %zu bytes (%+.1f%%)", file,
                 m->input_size, m->output_size, percent(m->input_size, m->output_size));
   if (m->input_code_size && m->output_code_size)

@@ -173,7 +173,7 @@ wo_status wo_profile_write_summary(const wo_profile_node *root, FILE *out, unsig
     free(totals.items);
     return WO_ERR_NO_MEMORY;
   }
-  qsort(totals.items, totals.count, sizeof *totals.items, by_self_time);
+  if (totals.count > 1) qsort(totals.items, totals.count, sizeof *totals.items, by_self_time);
   fprintf(out, "%12s %14s %14s  %s\n", "calls", "self ms", "total ms", "function");
   for (size_t i = 0; i < totals.count && i < top; i++) {
     const site_total *t = &totals.items[i];

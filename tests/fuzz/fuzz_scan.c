@@ -114,7 +114,7 @@ static void check_names(const uint8_t *data, size_t size, const wi_module_scan *
   for (uint32_t i = 0; comparable && i < total; i++) {
     const char *want = NULL;
     if (next < count && names[next].index == i) want = names[next++].name;
-    const char *got = again.func_names ? again.func_names[i] : NULL;
+    const char *got = wi_scan_func_name(&again, i);
     CHECK((want == NULL) == (got == NULL) && (!want || strcmp(want, got) == 0),
           "the rewritten name section does not hold exactly the given names");
   }
@@ -149,8 +149,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t count = 0;
     wi_function_name *names = calloc(total ? total : 1, sizeof *names);
     CHECK(names != NULL, "out of memory");
-    for (uint32_t i = 0; scan.func_names && i < total; i++)
-      if (scan.func_names[i] && scan.func_names[i][0]) names[count++] = (wi_function_name){i, scan.func_names[i]};
+    for (uint32_t i = 0; i < total; i++) {
+      const char *name = wi_scan_func_name(&scan, i);
+      if (name && name[0]) names[count++] = (wi_function_name){i, name};
+    }
     check_names(data, size, &scan, names, count);
     /* No names at all, and synthetic names for the first functions. */
     check_names(data, size, &scan, NULL, 0);

@@ -120,6 +120,31 @@ if selected libfuzzer; then
   lf_pid=$!
 fi
 
+# The runtime shim's entry points (fuzz_hooks.c: the site table reader and the
+# hooks in any order), in the background too.
+hooks_dir=$WORK/libfuzzer-hooks
+hooks_pid=
+if selected libfuzzer; then
+  mkdir -p "$hooks_dir/corpus"
+  cp "$HERE"/corpus-hooks/* "$hooks_dir/corpus/"
+  (
+    cd "$ROOT" || exit 1
+    if ! "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -Iruntime-shim/include -Iruntime-shim/src -Isrc tests/fuzz/fuzz_hooks.c \
+        runtime-shim/src/*.c src/byte_reader.c -lpthread -o "$hooks_dir/fuzz_hooks" \
+        >"$hooks_dir/build.log" 2>&1; then
+      echo build >"$hooks_dir/status"
+      exit 0
+    fi
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      "$hooks_dir/fuzz_hooks" -seed=1 -max_total_time="$LIBFUZZER_TIME" -timeout=10 \
+      -rss_limit_mb=2048 -artifact_prefix="$hooks_dir/" -print_final_stats=1 "$hooks_dir/corpus" \
+      >"$hooks_dir/fuzz.log" 2>&1
+    echo "fuzz $?" >"$hooks_dir/status"
+  ) &
+  hooks_pid=$!
+fi
+
 # ---------------------------------------------------------------------------
 # Parts 1 and 2: generated modules.
 #
@@ -128,6 +153,9 @@ fi
 # Binaryen 108 disagree on reference types (funcref is a subtype of externref in
 # Binaryen 108), so modules of `ref` and `refmulti` often cannot run (SKIP).
 WABT_OFF="--disable-simd --disable-multi-value --disable-reference-types --disable-saturating-float-to-int"
+# Every feature WABT knows but typed function references and GC (which the
+# inputs do not use, so the output must not either).
+WABT_NOGC="--enable-exceptions --enable-tail-call --enable-threads --enable-memory64 --enable-extended-const --enable-relaxed-simd"
 MIXES=(
   "mvp|--mvp-features|$WABT_OFF --disable-bulk-memory --disable-sign-extension --disable-mutable-globals|yes"
   "simd|--mvp-features --enable-simd --enable-bulk-memory --enable-multivalue --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals|--disable-reference-types|yes"
@@ -135,8 +163,8 @@ MIXES=(
   "tail|--mvp-features --enable-tail-call --enable-sign-ext --enable-mutable-globals|--enable-tail-call $WABT_OFF|yes"
   "ref|--mvp-features --enable-reference-types --enable-bulk-memory --enable-sign-ext --enable-mutable-globals|--disable-simd --disable-multi-value --disable-saturating-float-to-int|yes"
   "threads|--mvp-features --enable-threads --enable-bulk-memory --enable-sign-ext --enable-mutable-globals|--enable-threads --disable-simd --disable-multi-value --disable-reference-types --disable-saturating-float-to-int|yes"
-  "nogcref|-all --disable-gc --disable-typed-function-references --disable-gc-nn-locals --disable-reference-types|--enable-all|yes"
-  "refmulti|-all --disable-gc --disable-typed-function-references --disable-gc-nn-locals|--enable-all|yes"
+  "nogcref|-all --disable-gc --disable-typed-function-references --disable-gc-nn-locals --disable-reference-types|$WABT_NOGC --disable-reference-types|yes"
+  "refmulti|-all --disable-gc --disable-typed-function-references --disable-gc-nn-locals|$WABT_NOGC|yes"
   "all|-all|-|no"
 )
 FILTER_OPTS=(--include 'func_[0-9]*[02468]$|^func$|hashMemory|\[[0-9]*[13579]\]' --exclude 'invoker|hangLimit')
@@ -289,7 +317,7 @@ for mix in "${MIXES[@]}"; do
         filter) opts=("${FILTER_OPTS[@]}") ;;
         noboundary)
           opts=(--no-imports --no-exports --exceptions on); eh=1
-          [[ $wabt != - && $wabt != *exceptions* && $wabt != *enable-all* ]] && wabt+=" --enable-exceptions" ;;
+          [[ $wabt != - && $wabt != *exceptions* ]] && wabt+=" --enable-exceptions" ;;
         "") harness=(--export-sites) ;;
       esac
       ((eh)) && harness+=(--eh)
@@ -475,6 +503,19 @@ if [[ -n $lf_pid ]]; then
       artifact=$(grep -m1 -o "Test unit written to .*" "$lf_dir/fuzz.log" | sed 's/Test unit written to //')
       fail libfuzzer/run "$(grep -m1 -E 'ERROR|violated' "$lf_dir/fuzz.log" | cut -c1-200) (reproducer: ${artifact:-none}; rerun: $lf_dir/fuzz_scan ${artifact:-}; log: $lf_dir/fuzz.log)"
     fi
+  fi
+fi
+
+if [[ -n $hooks_pid ]]; then
+  wait "$hooks_pid"
+  status=$(cat "$hooks_dir/status" 2>/dev/null)
+  if [[ $status == build* ]]; then
+    fail libfuzzer-hooks/build "clang failed: $(grep -m1 error "$hooks_dir/build.log" | cut -c1-200) (log: $hooks_dir/build.log)"
+  elif [[ $status == "fuzz 0" ]]; then
+    pass libfuzzer-hooks/run
+  else
+    artifact=$(grep -m1 -o "Test unit written to .*" "$hooks_dir/fuzz.log" | sed 's/Test unit written to //')
+    fail libfuzzer-hooks/run "$(grep -m1 -E 'ERROR|SUMMARY' "$hooks_dir/fuzz.log" | cut -c1-200) (reproducer: ${artifact:-none}; rerun: $hooks_dir/fuzz_hooks ${artifact:-}; log: $hooks_dir/fuzz.log)"
   fi
 fi
 
