@@ -60,7 +60,22 @@ const wo_site *wo_sites_get(const wo_sites *s, uint32_t id) {
 typedef struct {
   wi_reader site_table, names, imports, functions;
   bool has_site_table, has_names, has_imports, has_functions;
+  bool observe_sdk; /* imports dylibso:observe/instrument: ids are function indices */
 } module_sections;
+
+static bool imports_observe_sdk(wi_reader r) {
+  uint32_t count;
+  if (!wi_read_u32(&r, &count)) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    wi_import import;
+    if (!wi_read_import(&r, &import)) return false;
+    static const char observe[] = "dylibso:observe/instrument", legacy[] = "dylibso_observe";
+    if ((import.module_len == sizeof observe - 1 && !memcmp(import.module, observe, import.module_len)) ||
+        (import.module_len == sizeof legacy - 1 && !memcmp(import.module, legacy, import.module_len)))
+      return true;
+  }
+  return false;
+}
 
 static bool custom_name_is(wi_reader *payload, const char *name) {
   const uint8_t *bytes;
@@ -81,6 +96,7 @@ static wo_status find_sections(const uint8_t *wasm, size_t size, module_sections
     if (section.id == 2) {
       out->imports = payload;
       out->has_imports = true;
+      out->observe_sdk = imports_observe_sdk(payload);
     } else if (section.id == 3) {
       out->functions = payload;
       out->has_functions = true;
@@ -232,10 +248,13 @@ wo_status wo_sites_from_module(const uint8_t *wasm, size_t size, wo_sites **out)
   module_sections m;
   wo_status rc = find_sections(wasm, size, &m);
   if (rc != WO_OK) return rc;
-  if (!m.has_site_table && !m.has_names) return WO_ERR_NO_SITE_TABLE;
+  if (!m.has_site_table && !m.has_names && !m.observe_sdk) return WO_ERR_NO_SITE_TABLE;
   wo_sites *s = calloc(1, sizeof *s);
   if (!s) return WO_ERR_NO_MEMORY;
-  rc = m.has_site_table ? read_site_table(&m.site_table, s) : read_function_space(&m, s);
+  /* Under the observe-sdk ABI the ids are function indices even where
+   * wasm-instrument also wrote its site table; the name section names them. */
+  bool by_index = m.observe_sdk || !m.has_site_table;
+  rc = by_index ? read_function_space(&m, s) : read_site_table(&m.site_table, s);
   if (rc != WO_OK) {
     wo_sites_free(s);
     return rc;

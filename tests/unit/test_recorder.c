@@ -364,6 +364,46 @@ static void names_observe_sdk_modules_by_function_index(void **state) {
   wo_sites_free(sites);
 }
 
+static void observe_sdk_ids_are_function_indices_even_with_a_site_table(void **state) {
+  (void)state;
+  /* (import "dylibso:observe/instrument" "enter" (func (param i32))) plus a
+   * site table whose only site would otherwise be id 0. */
+  wi_writer m = {0}, imports = {0}, custom = {0};
+  const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  const uint8_t types[] = {0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00};
+  wi_put_bytes(&m, header, 8);
+  wi_put_bytes(&m, types, sizeof types);
+  wi_put_u32(&imports, 1);
+  wi_put_cstr(&imports, "dylibso:observe/instrument");
+  wi_put_cstr(&imports, "enter");
+  const uint8_t func_type0[] = {0x00, 0x00};
+  wi_put_bytes(&imports, func_type0, 2);
+  uint8_t id = 2;
+  wi_put_bytes(&m, &id, 1);
+  wi_put_name(&m, imports.data, imports.size);
+  wi_site_table t = {0};
+  wi_site site = {WI_SITE_FUNCTION, 0, 7, 7, "f", "site-table-name", "", "", "", 0};
+  wi_site_table_add(&t, &site);
+  size_t payload_size;
+  uint8_t *payload = wi_site_table_encode(&t, &payload_size);
+  wi_put_cstr(&custom, WI_SITE_TABLE_SECTION);
+  wi_put_bytes(&custom, payload, payload_size);
+  id = 0;
+  wi_put_bytes(&m, &id, 1);
+  wi_put_name(&m, custom.data, custom.size);
+  wo_sites *sites;
+  assert_int_equal(wo_sites_from_module(m.data, m.size, &sites), WO_OK);
+  assert_int_equal(wo_sites_count(sites), 1);
+  assert_int_equal(wo_sites_get(sites, 0)->kind, WO_SITE_IMPORT);
+  assert_string_equal(wo_sites_get(sites, 0)->name, "dylibso:observe/instrument.enter");
+  wo_sites_free(sites);
+  free(payload);
+  wi_site_table_free(&t);
+  free(m.data);
+  free(imports.data);
+  free(custom.data);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -380,6 +420,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
+      cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),
   };
   return cmocka_run_group_tests_name("recorder", tests, NULL, NULL);
 }
