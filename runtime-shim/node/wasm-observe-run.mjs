@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// wasm-observe run: runs a WASI command module (or a module exporting `run`)
+// under node:wasi with tracing.
+//
+//   node wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...]
+//
+//   --otlp-file FILE      OTLP/JSON lines (one TracesData per batch per line)
+//   --chrome FILE         Chrome trace event JSON (Perfetto, DevTools, speedscope)
+//   --folded FILE         folded stacks, self time in ns (flamegraph.pl input)
+//   --folded-calls FILE   call counts per call path (tests/e2e trace naming)
+//   --summary             top functions by self time on stderr at exit
+//   --service-name NAME   OTLP service.name (default wasm-module)
+//   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
+//   --sample-ratio R      keep this share of traces (head sampling)
+//   --max-depth N         deeper enters are counted, not recorded (default 4096)
+//   --counters            print the recorder's counters on stderr at exit
+//
+// The program's stdout, stderr and exit code are those of an untraced run:
+// proc_exit's code; 134 after a trap or an uncaught wasm exception (with a line
+// "trap: ..." on stderr, as tests/e2e/run-node.mjs does); 2 for a usage or
+// setup error. A trap, proc_exit deep in the stack or a JS exception thrown
+// through wasm frames leaves a closed trace: the open spans end with error
+// status. Besides WASI, `env.print_i32` / `env.print_i64` are provided (the
+// fixtures' helpers: the number and a newline on stdout).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createRecorder, otlpJsonLinesExporter, chromeTraceExporter, RECORD_SPANS, RECORD_PROFILE,
+} from './wasm-observe.mjs';
+
+const emitWarning = process.emitWarning;
+process.emitWarning = function (warning, ...rest) {
+  if (String(warning).includes('WASI')) return;
+  return emitWarning.call(process, warning, ...rest);
+};
+const { WASI } = await import('node:wasi');
+
+const TRAP_EXIT = 134;
+
+function die(msg) {
+  process.stderr.write(`wasm-observe: ${msg}\n`);
+  process.exit(2);
+}
+
+function usage() {
+  const text = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  return text.slice(1, text.findIndex((l) => l.startsWith('import'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n');
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '-h' || argv[0] === '--help') { process.stdout.write(usage() + '\n'); process.exit(0); }
+if (argv[0] !== 'run' || !argv[1]) die('usage: wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...] (--help)');
+const modulePath = argv[1];
+const opts = { summary: false, counters: false };
+let progArgs = [];
+for (let i = 2; i < argv.length; i++) {
+  const a = argv[i];
+  const value = () => {
+    if (i + 1 >= argv.length) die(`${a} needs a value`);
+    return argv[++i];
+  };
+  const number = (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) die(`${a}: not a number: ${v}`);
+    return n;
+  };
+  switch (a) {
+    case '--': progArgs = argv.slice(i + 1); i = argv.length; break;
+    case '--otlp-file': opts.otlp = value(); break;
+    case '--chrome': opts.chrome = value(); break;
+    case '--folded': opts.folded = value(); break;
+    case '--folded-calls': opts.foldedCalls = value(); break;
+    case '--summary': opts.summary = true; break;
+    case '--counters': opts.counters = true; break;
+    case '--service-name': opts.serviceName = value(); break;
+    case '--min-duration-ns': opts.minDurationNs = number(value()); break;
+    case '--min-duration-us': opts.minDurationNs = number(value()) * 1000; break;
+    case '--sample-ratio': opts.sampleRatio = number(value()); break;
+    case '--max-depth': opts.maxDepth = number(value()); break;
+    default:
+      if (a.startsWith('-')) die(`unknown option ${a}`);
+      progArgs = argv.slice(i);
+      i = argv.length;
+  }
+}
+
+let bytes;
+try { bytes = fs.readFileSync(modulePath); } catch (e) { die(`cannot read ${modulePath}: ${e.message}`); }
+let mod;
+try { mod = new WebAssembly.Module(bytes); } catch (e) { die(`cannot compile ${modulePath}: ${e.message}`); }
+
+const exporters = [];
+try {
+  if (opts.otlp) exporters.push(otlpJsonLinesExporter(opts.otlp));
+  if (opts.chrome) exporters.push(chromeTraceExporter(opts.chrome));
+} catch (e) { die(e.message); }
+const wantProfile = opts.folded || opts.foldedCalls || opts.summary;
+let record = 0;
+if (exporters.length) record |= RECORD_SPANS;
+if (wantProfile) record |= RECORD_PROFILE;
+let rec;
+try {
+  rec = createRecorder({
+    record: record || RECORD_PROFILE,
+    serviceName: opts.serviceName,
+    moduleName: path.basename(modulePath),
+    minDurationNs: opts.minDurationNs,
+    sampleRatio: opts.sampleRatio,
+    maxDepth: opts.maxDepth,
+    exporters,
+  });
+  rec.loadSites(bytes);
+} catch (e) { die(`${modulePath}: ${e.message}`); }
+
+const importDescs = WebAssembly.Module.imports(mod);
+const usesWasi = importDescs.some((d) => d.module === 'wasi_snapshot_preview1');
+const writeOut = (fd, s) => fs.writeSync(fd, s);
+const env = {
+  print_i32: (x) => writeOut(1, `${x | 0}\n`),
+  print_i64: (x) => writeOut(1, `${BigInt.asIntN(64, x)}\n`),
+};
+const provided = { env, ...rec.hooks('observe-sdk') };
+let wasi = null;
+const imports = {};
+if (usesWasi) {
+  wasi = new WASI({ version: 'preview1', args: [path.basename(modulePath), ...progArgs], env: {}, returnOnExit: true });
+  imports.wasi_snapshot_preview1 = wasi.wasiImport;
+}
+for (const d of importDescs) {
+  if (d.module === 'wasi_snapshot_preview1') continue;
+  const m = Object.hasOwn(provided, d.module) ? provided[d.module] : null;
+  if (!m || !Object.hasOwn(m, d.name) || d.kind !== 'function') die(`unsupported import ${d.module}.${d.name} (${d.kind})`);
+  imports[d.module] = m;
+}
+
+function describe(e) {
+  if (e instanceof WebAssembly.RuntimeError) return e.message;
+  if (e instanceof RangeError) return `stack exhausted (${e.message})`;
+  if (typeof WebAssembly.Exception === 'function' && e instanceof WebAssembly.Exception) return 'uncaught wasm exception';
+  return null;
+}
+
+function finish(code) {
+  rec.finish(); // closes what proc_exit or a trap left open, with error status
+  rec.close();
+  if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(rec.folded(), 'latin1'));
+  if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
+  if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
+  if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
+  process.exitCode = code;
+}
+
+let code = 0;
+try {
+  const instance = new WebAssembly.Instance(mod, imports); // runs the start function
+  const ex = instance.exports;
+  if (typeof ex._start === 'function') {
+    if (wasi) code = wasi.start(instance) ?? 0;
+    else ex._start();
+  } else {
+    if (wasi && typeof ex._initialize === 'function') wasi.initialize(instance);
+    else if (wasi && ex.memory) wasi.initialize(instance);
+    if (typeof ex.run === 'function') ex.run();
+  }
+} catch (e) {
+  const what = describe(e);
+  rec.unwind(); // the spans the trap or exception cut through
+  if (what === null) { finish(2); throw e; }
+  writeOut(2, `trap: ${what}\n`);
+  code = TRAP_EXIT;
+}
+finish(code);

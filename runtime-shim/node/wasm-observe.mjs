@@ -1,0 +1,848 @@
+// wasm-observe for Node.js (V8): the host side of wasm-instrument's hook
+// contract (docs/hook-contract.md) in JavaScript, with the semantics and
+// output formats of the C library (runtime-shim/include/wasm_observe.h):
+//
+//   import { createRecorder, otlpJsonLinesExporter, chromeTraceExporter } from './wasm-observe.mjs';
+//   const rec = createRecorder({ serviceName: 'checkout', moduleName: 'app.wasm',
+//                                record: RECORD_SPANS | RECORD_PROFILE,
+//                                exporters: [otlpJsonLinesExporter('trace.jsonl'),
+//                                            chromeTraceExporter('trace.json')] });
+//   rec.loadSites(bytes);                      // or a WebAssembly.Module
+//   const instance = new WebAssembly.Instance(module, { ...rec.hooks(), ...other });
+//   ... run; after a trap the host caught: rec.unwind();
+//   rec.finish();                              // closes what is open (error status), exports, flushes
+//   fs.writeFileSync('out.folded', rec.folded());  // self time in ns per call path
+//   process.stderr.write(rec.summary(20));
+//   rec.close();                               // closes the exporters' files
+//
+// Semantics (the same as wo_enter / wo_exit / wo_unwind / wo_recorder_finish):
+// - a root enter (empty stack) starts a new trace; the sampling decision is
+//   taken there (head sampling, `sampleRatio`);
+// - an exit whose id is not the top of the stack but is open deeper closes the
+//   frames above it as unwound (error status), then its own frame normally;
+//   an exit of an id that is not open at all is counted (exitsUnmatched) and
+//   ignored; an exit on an empty stack is counted (exitsWithoutEnter);
+// - ids outside the site table are counted (unknownIds) and ignored;
+// - enters beyond `maxDepth` (default 4096) are counted (depthOverflows), not
+//   recorded, and their exits are swallowed;
+// - spans shorter than `minDurationNs` are dropped (spansFiltered);
+// - the clock is read last in enter and first in exit, so the hook's own cost
+//   stays outside the span.
+// One recorder is one stack: JS runs a module on one thread (a worker gets its
+// own recorder), so `thread.id` is always 0.
+//
+// Hot path: the stack, the profile tree and the span batch live in
+// preallocated typed arrays; a hook call allocates nothing except the BigInt
+// that process.hrtime.bigint() returns. Finished spans are handed to the
+// exporters in batches of `batchSize` (default 512).
+
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+
+export const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
+export const OBSERVE_SDK_MODULE = 'dylibso:observe/instrument';
+export const SITES_SECTION = 'wasm-instrument.sites';
+
+export const RECORD_SPANS = 1;
+export const RECORD_PROFILE = 2;
+
+export const SITE_FUNCTION = 0;
+export const SITE_IMPORT = 1;
+export const SITE_EXPORT = 2;
+
+export const KIND_INTERNAL = 1;
+export const KIND_SERVER = 2;
+export const KIND_CLIENT = 3;
+
+const DEFAULT_MAX_DEPTH = 4096;
+const DEFAULT_BATCH = 512;
+const FIRST_STACK = 64;
+// Enters beyond maxDepth are not recorded, but the ids of this many are kept
+// so that an exit can still be matched against them (recorder_internal.h).
+const OVERFLOW_IDS = 4096;
+
+export class WasmObserveError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code; // 'NOT_WASM' | 'NO_SITE_TABLE' | 'MALFORMED' | 'UNSUPPORTED_VERSION' | 'INVALID_ARGUMENT'
+  }
+}
+
+// ---- reading the module --------------------------------------------------------
+
+const utf8 = new TextDecoder('utf-8'); // invalid bytes become U+FFFD
+
+class Reader {
+  constructor(bytes, start = 0, end = bytes.length) {
+    this.b = bytes;
+    this.p = start;
+    this.end = end;
+  }
+  left() { return this.end - this.p; }
+  u8() {
+    if (this.p >= this.end) throw new WasmObserveError('MALFORMED', 'truncated');
+    return this.b[this.p++];
+  }
+  u32() {
+    let result = 0;
+    for (let i = 0, shift = 0; i < 5; i++, shift += 7) {
+      const b = this.u8();
+      if (i === 4 && (b & 0xf0) !== 0) throw new WasmObserveError('MALFORMED', 'u32 out of range');
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+    }
+    throw new WasmObserveError('MALFORMED', 'u32 too long');
+  }
+  bytes() {
+    const len = this.u32();
+    if (len > this.left()) throw new WasmObserveError('MALFORMED', 'name past the end');
+    const out = this.b.subarray(this.p, this.p + len);
+    this.p += len;
+    return out;
+  }
+  skip(n) {
+    if (n > this.left()) throw new WasmObserveError('MALFORMED', 'truncated');
+    this.p += n;
+  }
+}
+
+function latin1(bytes) { return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'); }
+
+// A site as the C library has it: kind, function index (output module), name
+// (display), symbol, module, field; plus `raw`, the display name's bytes as a
+// latin1 string (folded stacks copy the name's bytes as they are).
+function makeSite(kind, functionIndex, nameBytes, symbol, module, field) {
+  return {
+    kind,
+    functionIndex,
+    name: utf8.decode(nameBytes),
+    raw: latin1(nameBytes),
+    symbol,
+    module,
+    field,
+  };
+}
+
+function parseSiteTable(bytes) {
+  const r = new Reader(bytes);
+  const version = r.u32();
+  if (version !== 1) throw new WasmObserveError('UNSUPPORTED_VERSION', `site table version ${version}`);
+  const count = r.u32();
+  if (count > r.left() / 8) throw new WasmObserveError('MALFORMED', `site count ${count} larger than the section`);
+  const sites = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const kind = r.u8();
+    r.u8(); // flags
+    r.u32(); // input index
+    const outputIndex = r.u32();
+    if (kind > SITE_EXPORT) throw new WasmObserveError('MALFORMED', `site ${i}: kind ${kind}`);
+    const display = r.bytes();
+    const symbol = utf8.decode(r.bytes());
+    const module = utf8.decode(r.bytes());
+    const field = utf8.decode(r.bytes());
+    sites[i] = makeSite(kind, outputIndex, display, symbol, module, field);
+  }
+  return sites;
+}
+
+// The sections of a module's bytes this file needs (the last custom section of
+// a name wins, as in the C reader).
+function findSections(bytes) {
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  if (bytes.length < 8 || header.some((b, i) => bytes[i] !== b)) throw new WasmObserveError('NOT_WASM', 'not a core wasm module');
+  const r = new Reader(bytes, 8);
+  const out = {};
+  try {
+    while (r.left() > 0) {
+      const id = r.u8();
+      const size = r.u32();
+      if (size > r.left()) throw new WasmObserveError('NOT_WASM', 'section past the end');
+      const start = r.p;
+      const end = start + size;
+      if (id === 2) out.imports = bytes.subarray(start, end);
+      else if (id === 3) out.functions = bytes.subarray(start, end);
+      else if (id === 0) {
+        const s = new Reader(bytes, start, end);
+        const name = latin1(s.bytes());
+        if (name === SITES_SECTION) out.siteTable = bytes.subarray(s.p, end);
+        else if (name === 'name') out.names = bytes.subarray(s.p, end);
+      }
+      r.p = end;
+    }
+  } catch (e) {
+    if (e instanceof WasmObserveError) throw new WasmObserveError('NOT_WASM', e.message);
+    throw e;
+  }
+  return out;
+}
+
+function skipImportDesc(r, kind) {
+  switch (kind) {
+    case 0: r.u32(); return; // func: type index
+    case 1: { r.u8(); const f = r.u32(); r.u32(); if (f & 1) r.u32(); return; } // table
+    case 2: { const f = r.u32(); r.u32(); if (f & 1) r.u32(); return; } // memory (memory64 not handled)
+    case 3: r.u8(); r.u8(); return; // global: valtype (single byte) + mut
+    case 4: r.u8(); r.u32(); return; // tag
+    default: throw new WasmObserveError('MALFORMED', `import kind ${kind}`);
+  }
+}
+
+// observe-sdk modules: ids are function indices, named by the name section.
+function functionSpaceSites(imports, definedCount, namesBytes) {
+  const sites = [];
+  for (const im of imports) {
+    sites.push({ kind: SITE_IMPORT, functionIndex: sites.length, symbol: null, module: im.module, field: im.field, nameBytes: null });
+  }
+  for (let i = 0; i < definedCount; i++) {
+    sites.push({ kind: SITE_FUNCTION, functionIndex: sites.length, symbol: null, module: '', field: '', nameBytes: null });
+  }
+  if (namesBytes) {
+    const r = new Reader(namesBytes);
+    while (r.left() > 0) {
+      const id = r.u8();
+      const size = r.u32();
+      if (size > r.left()) throw new WasmObserveError('MALFORMED', 'name subsection past the end');
+      const end = r.p + size;
+      if (id === 1) {
+        const sub = new Reader(namesBytes, r.p, end);
+        const count = sub.u32();
+        for (let i = 0; i < count; i++) {
+          const index = sub.u32();
+          const name = sub.bytes();
+          if (index >= sites.length || sites[index].nameBytes) continue;
+          sites[index].nameBytes = name;
+          sites[index].symbol = utf8.decode(name);
+        }
+      }
+      r.p = end;
+    }
+  }
+  return sites.map((s, i) => {
+    let nameBytes = s.nameBytes;
+    if (!nameBytes) {
+      nameBytes = Buffer.from(s.kind === SITE_IMPORT ? `${s.module}.${s.field}` : `func[${i}]`, 'utf8');
+    }
+    return makeSite(s.kind, s.functionIndex, nameBytes, s.symbol ?? '', s.module, s.field);
+  });
+}
+
+// observe-sdk modules call the hooks with output function indices: a site
+// per function (imports first), named by the site table's entries where the
+// module has one (wasm-instrument writes it also with --abi observe-sdk),
+// else by the name section.
+function observeSdkSites(imports, definedCount, namesBytes, table) {
+  if (table) for (const s of table) if (s.kind !== SITE_EXPORT) definedCount = Math.max(definedCount, s.functionIndex + 1 - imports.length);
+  const sites = functionSpaceSites(imports, definedCount, namesBytes);
+  if (table) for (const s of table) if (s.kind !== SITE_EXPORT && s.functionIndex < sites.length) sites[s.functionIndex] = s;
+  return sites;
+}
+
+function namedHighest(nameBytes) {
+  let highest = -1;
+  const r = new Reader(nameBytes);
+  while (r.left() > 0) {
+    const id = r.u8();
+    const size = r.u32();
+    const end = r.p + size;
+    if (id === 1) {
+      const sub = new Reader(nameBytes, r.p, end);
+      const count = sub.u32();
+      for (let i = 0; i < count; i++) { highest = Math.max(highest, sub.u32()); sub.bytes(); }
+    }
+    r.p = end;
+  }
+  return highest;
+}
+
+function usesObserveSdk(imports) {
+  return imports.some((d) => d.module === OBSERVE_SDK_MODULE) && !imports.some((d) => d.module === HOOK_MODULE);
+}
+
+// The site table of an instrumented module: bytes (Uint8Array, Buffer,
+// ArrayBuffer) or a compiled WebAssembly.Module. Returns { sites, abi } where
+// abi is 'wasm-instrument' or 'observe-sdk' (the module imports
+// dylibso:observe/instrument: ids are function indices).
+export function readSites(moduleOrBytes) {
+  if (moduleOrBytes instanceof WebAssembly.Module) {
+    const mod = moduleOrBytes;
+    const tables = WebAssembly.Module.customSections(mod, SITES_SECTION);
+    const table = tables.length ? parseSiteTable(new Uint8Array(tables[tables.length - 1])) : null;
+    const imports = WebAssembly.Module.imports(mod).filter((d) => d.kind === 'function').map((d) => ({ module: d.module, field: d.name }));
+    if (table && !usesObserveSdk(imports)) return { sites: table, abi: 'wasm-instrument' };
+    const names = WebAssembly.Module.customSections(mod, 'name');
+    if (!names.length && !table) throw new WasmObserveError('NO_SITE_TABLE', 'neither a site table nor a name section');
+    // Without the bytes the defined-function count is unknown: size the space
+    // by the highest named index.
+    const nameBytes = names.length ? new Uint8Array(names[names.length - 1]) : null;
+    const highest = nameBytes ? namedHighest(nameBytes) : -1;
+    return { sites: observeSdkSites(imports, Math.max(0, highest + 1 - imports.length), nameBytes, table), abi: 'observe-sdk' };
+  }
+  let bytes = moduleOrBytes;
+  if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+  if (!(bytes instanceof Uint8Array)) throw new WasmObserveError('INVALID_ARGUMENT', 'expected bytes or a WebAssembly.Module');
+  const m = findSections(bytes);
+  const imports = [];
+  if (m.imports) {
+    const r = new Reader(m.imports);
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      const module = utf8.decode(r.bytes());
+      const field = utf8.decode(r.bytes());
+      const kind = r.u8();
+      skipImportDesc(r, kind);
+      if (kind === 0) imports.push({ module, field });
+    }
+  }
+  const table = m.siteTable ? parseSiteTable(m.siteTable) : null;
+  if (table && !usesObserveSdk(imports)) return { sites: table, abi: 'wasm-instrument' };
+  if (!m.names && !table) throw new WasmObserveError('NO_SITE_TABLE', 'neither a site table nor a name section');
+  const defined = m.functions ? new Reader(m.functions).u32() : 0;
+  return { sites: observeSdkSites(imports, defined, m.names ?? null, table), abi: 'observe-sdk' };
+}
+
+// ---- text helpers (the C library's json_text.c) ------------------------------------
+
+// A JSON string as json_text.c writes it: '"' and '\' escaped, control bytes
+// and DEL as \u00XX, everything else as is (names were decoded as UTF-8 with
+// U+FFFD for invalid bytes).
+export function jsonString(s) {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c < 0x20 || c === 0x7f) {
+      out += s.slice(from, i);
+      out += c === 0x22 ? '\\"' : c === 0x5c ? '\\\\' : `\\u${c.toString(16).padStart(4, '0')}`;
+      from = i + 1;
+    }
+  }
+  return out + s.slice(from) + '"';
+}
+
+// Nanoseconds (an integer Number) as exact decimal microseconds: "12.345".
+export function micros(ns) {
+  const whole = Math.floor(ns / 1000);
+  const frac = ns - whole * 1000;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+}
+
+function hex32(x) { return (x >>> 0).toString(16).padStart(8, '0'); }
+
+// Folded-stack frames cannot hold ';' or line breaks (profile.c put_frame).
+function foldedFrame(raw) {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    out += c === 0x3b ? ':' : c < 0x20 || c === 0x7f ? '?' : raw[i];
+  }
+  return out;
+}
+
+// ---- exporters --------------------------------------------------------------------
+//
+// An exporter is { exportSpans(resource, batch, count), flush(), close() }.
+// `batch` holds `count` finished spans in the order they ended (a child before
+// its parent), in typed arrays valid only during the call:
+//   traceId  Uint32Array  4 words per span   spanId, parentSpanId  Uint32Array 2 words
+//   site     Int32Array   site index          start, duration       Float64Array, ns
+//   error    Uint8Array                       depth                 Uint32Array
+// `start` is nanoseconds since the recorder began (resource.startUnixNs, a BigInt,
+// is when it began); batch.sites is the site table.
+
+class FileSink {
+  constructor(path) {
+    this.isStdout = path === '-';
+    this.fd = this.isStdout ? 1 : fs.openSync(path, 'w');
+  }
+  write(s) {
+    const buf = Buffer.from(s, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+  }
+  close() { if (!this.isStdout) fs.closeSync(this.fd); }
+}
+
+const OTLP_SCOPE = '{"name":"wasm-instrument","version":"0.1.0"}';
+
+function stringAttr(key, value) { return `{"key":"${key}","value":{"stringValue":${jsonString(value)}}}`; }
+function intAttr(key, value) { return `{"key":"${key}","value":{"intValue":"${value}"}}`; }
+
+// OTLP/JSON lines: one TracesData object per batch per line (export_otlp_json.c).
+export function otlpJsonLinesExporter(path) {
+  const sink = new FileSink(path);
+  return {
+    exportSpans(resource, b, count) {
+      const attrs = [stringAttr('service.name', resource.serviceName)];
+      if (resource.moduleName) attrs.push(stringAttr('wasm.module.name', resource.moduleName));
+      attrs.push(stringAttr('telemetry.sdk.name', 'wasm-observe'), stringAttr('telemetry.sdk.language', 'nodejs'));
+      const spans = new Array(count);
+      const base = resource.startUnixNs;
+      for (let i = 0; i < count; i++) {
+        const site = b.sites[b.site[i]];
+        const t = i * 4;
+        const s = i * 2;
+        let out = `{"traceId":"${hex32(b.traceId[t])}${hex32(b.traceId[t + 1])}${hex32(b.traceId[t + 2])}${hex32(b.traceId[t + 3])}","spanId":"${hex32(b.spanId[s])}${hex32(b.spanId[s + 1])}"`;
+        if (b.parentSpanId[s] !== 0 || b.parentSpanId[s + 1] !== 0) out += `,"parentSpanId":"${hex32(b.parentSpanId[s])}${hex32(b.parentSpanId[s + 1])}"`;
+        const start = base + BigInt(b.start[i]);
+        const end = start + BigInt(b.duration[i]);
+        const kind = site.kind === SITE_IMPORT ? KIND_CLIENT : site.kind === SITE_EXPORT ? KIND_SERVER : KIND_INTERNAL;
+        out += `,"name":${jsonString(site.name)},"kind":${kind},"startTimeUnixNano":"${start}","endTimeUnixNano":"${end}","attributes":[`;
+        out += stringAttr('code.function.name', site.name) + ',' + intAttr('wasm.function.index', site.functionIndex);
+        if (site.symbol) out += ',' + stringAttr('wasm.function.symbol', site.symbol);
+        if (site.kind === SITE_IMPORT) out += ',' + stringAttr('wasm.import.module', site.module) + ',' + stringAttr('wasm.import.name', site.field);
+        else if (site.kind === SITE_EXPORT) out += ',' + stringAttr('wasm.export.name', site.field);
+        out += ',' + intAttr('thread.id', 0) + '],"status":';
+        out += b.error[i] ? '{"code":2,"message":"unwound: the span did not end through its exit"}}' : '{"code":0}}';
+        spans[i] = out;
+      }
+      sink.write(`{"resourceSpans":[{"resource":{"attributes":[${attrs.join(',')}]},"scopeSpans":[{"scope":${OTLP_SCOPE},"spans":[${spans.join(',')}]}]}]}\n`);
+    },
+    flush() {},
+    close() { sink.close(); },
+  };
+}
+
+// Chrome trace event JSON: X events, exact decimal microseconds since the
+// recorder began (export_chrome_trace.c).
+export function chromeTraceExporter(path) {
+  const sink = new FileSink(path);
+  let written = false;
+  sink.write('{"displayTimeUnit":"ns","traceEvents":[');
+  const category = ['function', 'import', 'export'];
+  return {
+    exportSpans(resource, b, count) {
+      let out = '';
+      for (let i = 0; i < count; i++) {
+        const site = b.sites[b.site[i]];
+        out += written ? ',\n{"name":' : '\n{"name":';
+        written = true;
+        out += `${jsonString(site.name)},"cat":"${category[site.kind]}","ph":"X","ts":${micros(b.start[i])},"dur":${micros(b.duration[i])},"pid":1,"tid":0,"args":{"function_index":${site.functionIndex}`;
+        out += b.error[i] ? ',"status":"unwound"}}' : '}}';
+      }
+      sink.write(out);
+    },
+    flush() {},
+    close() { sink.write('\n]}\n'); sink.close(); },
+  };
+}
+
+// ---- the recorder -----------------------------------------------------------------
+
+function recordFlags(record) {
+  if (record === undefined || record === null || record === 0) return RECORD_SPANS;
+  if (typeof record === 'number') return record;
+  const list = Array.isArray(record) ? record : String(record).split(/[,+| ]+/);
+  let flags = 0;
+  for (const r of list) {
+    if (r === 'spans') flags |= RECORD_SPANS;
+    else if (r === 'profile') flags |= RECORD_PROFILE;
+    else if (r) throw new WasmObserveError('INVALID_ARGUMENT', `record: unknown '${r}'`);
+  }
+  return flags || RECORD_SPANS;
+}
+
+// options: { serviceName, moduleName, record (RECORD_* flags, or 'spans',
+// 'profile', ['spans','profile']), minDurationNs, sampleRatio (0 = 1.0),
+// maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed (non-zero
+// integer; 0 = random), monotonicNs (a clock for tests: () => integer ns) }
+export function createRecorder(options = {}) {
+  const record = recordFlags(options.record);
+  const recordSpans = (record & RECORD_SPANS) !== 0;
+  const recordProfile = (record & RECORD_PROFILE) !== 0;
+  const ratio = options.sampleRatio ?? 0;
+  if (!(ratio >= 0 && ratio <= 1)) throw new WasmObserveError('INVALID_ARGUMENT', 'sampleRatio must be in [0, 1]');
+  const sampleAll = ratio === 0 || ratio >= 1;
+  const sampleRatio = sampleAll ? 1 : ratio;
+  const minDurationNs = Number(options.minDurationNs ?? 0);
+  const maxDepth = options.maxDepth > 0 ? options.maxDepth >>> 0 : DEFAULT_MAX_DEPTH;
+  const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : DEFAULT_BATCH;
+  const exporters = options.exporters ?? [];
+  const clock = options.monotonicNs ?? null;
+
+  // The clock: integer nanoseconds since the recorder began, as a Number.
+  // process.hrtime.bigint() is exact in a double while the machine has been
+  // up for less than 104 days; past that Number() rounds to 2 ns.
+  const hr = process.hrtime.bigint;
+  const monoBase = clock ? 0 : Number(hr());
+  const clockBase = clock ? clock() : 0;
+  const startUnixNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n;
+  const resource = {
+    serviceName: options.serviceName ?? 'wasm-module',
+    moduleName: options.moduleName ?? '',
+    startUnixNs,
+  };
+
+  // ids: xorshift128 (32-bit words); seeded like the C recorder (option or random).
+  let seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
+  if (seed === 0n) seed = crypto.randomBytes(8).readBigUInt64LE();
+  let rx = Number(seed & 0xffffffffn) | 1;
+  let ry = Number(seed >> 32n) ^ 0x9e3779b9;
+  let rz = 0x6d2b79f5;
+  let rw = 0x1b873593;
+  for (let i = 0; i < 8; i++) nextRandom();
+  function nextRandom() {
+    const t = rx ^ (rx << 11);
+    rx = ry; ry = rz; rz = rw;
+    rw = (rw ^ (rw >>> 19) ^ (t ^ (t >>> 8))) | 0;
+    return rw >>> 0;
+  }
+
+  let sites = [];
+  let siteCount = 0;
+
+  // The stack: one frame per open span.
+  let capacity = Math.min(FIRST_STACK, maxDepth);
+  let fId = new Int32Array(capacity);
+  let fStart = new Float64Array(capacity);
+  let fChildren = new Float64Array(capacity);
+  let fSpan = new Uint32Array(capacity * 2);
+  let fRecorded = new Uint8Array(capacity);
+  let fNode = new Int32Array(capacity);
+  let depth = 0;
+  let overflow = 0;
+  let overflowIds = null; // Int32Array(OVERFLOW_IDS), made on the first overflow
+  const traceId = new Uint32Array(4);
+  let sampled = true;
+
+  function growStack() {
+    const n = Math.min(capacity * 2, maxDepth);
+    const grow = (Type, old, k = 1) => { const a = new Type(n * k); a.set(old); return a; };
+    fId = grow(Int32Array, fId);
+    fStart = grow(Float64Array, fStart);
+    fChildren = grow(Float64Array, fChildren);
+    fSpan = grow(Uint32Array, fSpan, 2);
+    fRecorded = grow(Uint8Array, fRecorded);
+    fNode = grow(Int32Array, fNode);
+    capacity = n;
+  }
+
+  // The profile tree: node 0 is the root; children in a linked list, moved to
+  // the front when found (hot children are found first), as in profile.c.
+  let nodeCap = 256;
+  let nSite = new Int32Array(nodeCap);
+  let nFirst = new Int32Array(nodeCap).fill(-1);
+  let nNext = new Int32Array(nodeCap).fill(-1);
+  let nCalls = new Float64Array(nodeCap);
+  let nTotal = new Float64Array(nodeCap);
+  let nSelf = new Float64Array(nodeCap);
+  let nodeCount = 1;
+  nSite[0] = -1;
+
+  function growNodes() {
+    const n = nodeCap * 2;
+    const grow = (Type, old, fill) => { const a = new Type(n); if (fill !== undefined) a.fill(fill); a.set(old); return a; };
+    nSite = grow(Int32Array, nSite);
+    nFirst = grow(Int32Array, nFirst, -1);
+    nNext = grow(Int32Array, nNext, -1);
+    nCalls = grow(Float64Array, nCalls);
+    nTotal = grow(Float64Array, nTotal);
+    nSelf = grow(Float64Array, nSelf);
+    nodeCap = n;
+  }
+
+  function profileChild(parent, site) {
+    let prev = -1;
+    for (let c = nFirst[parent]; c !== -1; prev = c, c = nNext[c]) {
+      if (nSite[c] !== site) continue;
+      if (prev !== -1) {
+        nNext[prev] = nNext[c];
+        nNext[c] = nFirst[parent];
+        nFirst[parent] = c;
+      }
+      return c;
+    }
+    if (nodeCount === nodeCap) growNodes();
+    const node = nodeCount++;
+    nSite[node] = site;
+    nNext[node] = nFirst[parent];
+    nFirst[parent] = node;
+    return node;
+  }
+
+  // The batch of finished spans.
+  const batch = {
+    sites,
+    traceId: new Uint32Array(batchSize * 4),
+    spanId: new Uint32Array(batchSize * 2),
+    parentSpanId: new Uint32Array(batchSize * 2),
+    site: new Int32Array(batchSize),
+    start: new Float64Array(batchSize),
+    duration: new Float64Array(batchSize),
+    error: new Uint8Array(batchSize),
+    depth: new Uint32Array(batchSize),
+  };
+  const bTrace = batch.traceId, bSpan = batch.spanId, bParent = batch.parentSpanId, bSite = batch.site;
+  const bStart = batch.start, bDur = batch.duration, bErr = batch.error, bDepth = batch.depth;
+  let batchCount = 0;
+
+  const c = {
+    enters: 0, exits: 0, spansRecorded: 0, spansFiltered: 0, unknownIds: 0, exitsWithoutEnter: 0,
+    exitsUnmatched: 0, spansUnwound: 0, depthOverflows: 0, exportErrors: 0, memoryGrows: 0,
+  };
+  let lastExportError = null;
+
+  function exportBatch() {
+    if (batchCount === 0) return;
+    for (const e of exporters) {
+      try { e.exportSpans(resource, batch, batchCount); } catch (err) { c.exportErrors++; lastExportError = err; }
+    }
+    batchCount = 0;
+  }
+
+  const now = clock ? () => clock() - clockBase : () => Number(hr()) - monoBase;
+
+  function enter(id) {
+    id >>>= 0;
+    c.enters++;
+    if (id >= siteCount) { c.unknownIds++; return; }
+    if (overflow !== 0 || depth >= maxDepth) {
+      if (overflow < OVERFLOW_IDS) {
+        if (overflowIds === null) overflowIds = new Int32Array(OVERFLOW_IDS);
+        overflowIds[overflow] = id;
+      }
+      overflow++;
+      c.depthOverflows++;
+      return;
+    }
+    if (depth === capacity) growStack();
+    const d = depth;
+    if (d === 0) {
+      traceId[0] = nextRandom(); traceId[1] = nextRandom(); traceId[2] = nextRandom(); traceId[3] = nextRandom();
+      sampled = sampleAll || nextRandom() / 4294967296 < sampleRatio;
+    }
+    fId[d] = id;
+    fChildren[d] = 0;
+    const rec = recordSpans && sampled;
+    fRecorded[d] = rec ? 1 : 0;
+    if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
+    if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
+    depth = d + 1;
+    fStart[d] = now(); // last: the hook's own cost stays outside
+  }
+
+  function closeTop(t, error) {
+    const d = --depth;
+    const start = fStart[d];
+    const duration = t > start ? t - start : 0;
+    if (d > 0) fChildren[d - 1] += duration;
+    if (error) c.spansUnwound++;
+    if (recordProfile) {
+      const n = fNode[d];
+      nCalls[n]++;
+      nTotal[n] += duration;
+      const ch = fChildren[d];
+      nSelf[n] += duration > ch ? duration - ch : 0;
+    }
+    if (!recordSpans) return;
+    if (fRecorded[d] === 0 || duration < minDurationNs) { c.spansFiltered++; return; }
+    const i = batchCount++;
+    bTrace[4 * i] = traceId[0]; bTrace[4 * i + 1] = traceId[1]; bTrace[4 * i + 2] = traceId[2]; bTrace[4 * i + 3] = traceId[3];
+    bSpan[2 * i] = fSpan[2 * d]; bSpan[2 * i + 1] = fSpan[2 * d + 1];
+    if (d > 0) { bParent[2 * i] = fSpan[2 * d - 2]; bParent[2 * i + 1] = fSpan[2 * d - 1]; } else { bParent[2 * i] = 0; bParent[2 * i + 1] = 0; }
+    bSite[i] = fId[d];
+    bStart[i] = start;
+    bDur[i] = duration;
+    bErr[i] = error ? 1 : 0;
+    bDepth[i] = d;
+    c.spansRecorded++;
+    if (batchCount === batchSize) exportBatch();
+  }
+
+  // Closes the frames above index `keep` as unwound. They all end at `t`, but
+  // each 1 ns before the frame below it, so that a child never ends after its
+  // parent once times are rounded (recorder.c unwind_above).
+  function unwindAbove(keep, t) {
+    while (depth > keep) {
+      const stagger = depth - keep;
+      closeTop(t > stagger ? t - stagger : 0, true);
+    }
+  }
+
+  // An exit while enters beyond maxDepth are pending: it closes the newest of
+  // them if the id matches one that was kept; an id open in the recorded stack
+  // instead means a non-local exit out of the whole overflow. Returns true when
+  // the exit was consumed by the overflow (recorder.c exit_overflow).
+  function exitOverflow(id, t) {
+    if (overflow > OVERFLOW_IDS) { overflow--; return true; }
+    for (let k = overflow; k-- > 0;) {
+      if (overflowIds[k] !== id) continue;
+      overflow = k; // drops the unmatched ones above as well
+      return true;
+    }
+    for (let k = depth; k-- > 0;) {
+      if (fId[k] !== id) continue;
+      overflow = 0;
+      unwindAbove(k + 1, t);
+      return false;
+    }
+    c.exitsUnmatched++;
+    return true;
+  }
+
+  function exit(id) {
+    const t = now(); // first: the hook's own cost stays outside
+    id >>>= 0;
+    c.exits++;
+    if (id >= siteCount) { c.unknownIds++; return; }
+    if (overflow !== 0 && exitOverflow(id, t)) return;
+    if (depth === 0) { c.exitsWithoutEnter++; return; }
+    if (fId[depth - 1] !== id) {
+      // A non-local exit (a trap caught by the host, an exception the module
+      // could not see) left frames above the one this exit closes.
+      let k = depth - 1;
+      while (k > 0 && fId[k - 1] !== id) k--;
+      if (k === 0) { c.exitsUnmatched++; return; }
+      unwindAbove(k, t);
+    }
+    closeTop(t, false);
+  }
+
+  function unwind() {
+    const t = now();
+    overflow = 0;
+    unwindAbove(0, t);
+  }
+
+  function memoryGrow(pages) { c.memoryGrows++; }
+
+  let abi = 'wasm-instrument';
+
+  function loadSites(moduleOrBytes) {
+    const r = readSites(moduleOrBytes);
+    sites = r.sites;
+    siteCount = sites.length;
+    batch.sites = sites;
+    abi = r.abi;
+    return r;
+  }
+  if (options.sites) { sites = options.sites; siteCount = sites.length; batch.sites = sites; }
+
+  let finished = false;
+
+  // The profile as a tree of plain objects: { site, calls, totalNs, selfNs, children }.
+  function profile() {
+    if (!recordProfile) return null;
+    const build = (n) => {
+      const node = { site: n === 0 ? null : sites[nSite[n]], calls: nCalls[n], totalNs: nTotal[n], selfNs: nSelf[n], children: [] };
+      for (let ch = nFirst[n]; ch !== -1; ch = nNext[ch]) node.children.push(build(ch));
+      return node;
+    };
+    return build(0);
+  }
+
+  return {
+    resource,
+    get abi() { return abi; },
+    get sites() { return sites; },
+    enter,
+    exit,
+    unwind,
+    memoryGrow,
+    depth: () => depth,
+    // The import object entries: the default ABI always, and observe-sdk's
+    // when the module was loaded as an observe-sdk module (or asked for).
+    hooks(which) {
+      const h = { [HOOK_MODULE]: { enter, exit } };
+      if (which === 'observe-sdk' || (which === undefined && abi === 'observe-sdk')) {
+        h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
+      }
+      return h;
+    },
+    loadSites,
+    // Hands finished spans to the exporters and flushes them.
+    flush() {
+      exportBatch();
+      for (const e of exporters) if (e.flush) e.flush();
+    },
+    // Closes the open spans with error status (proc_exit, shutdown), hands
+    // everything to the exporters and flushes them. Idempotent.
+    finish() {
+      const t = now();
+      overflow = 0;
+      unwindAbove(0, t);
+      exportBatch();
+      for (const e of exporters) if (e.flush) e.flush();
+      finished = true;
+    },
+    // finish() if not done, then closes the exporters (their files).
+    close() {
+      if (!finished) this.finish();
+      for (const e of exporters) if (e.close) e.close();
+      exporters.length = 0;
+    },
+    counters() { return { ...c }; },
+    get lastExportError() { return lastExportError; },
+    profile,
+    // Folded stacks, one line per call path with its self time in ns.
+    folded() { return writeFolded(profile()); },
+    // Folded stacks with call counts and the e2e naming (import:/export: prefixes).
+    foldedCalls() { return writeFoldedCalls(profile()); },
+    summary(top = 20) { return writeSummary(profile(), top); },
+  };
+}
+
+// Folded stacks from a profile tree: self time in ns, paths with no self time
+// left out (profile.c wo_profile_write_folded). Names are written as their
+// bytes (latin1 string): write the result with encoding 'latin1'.
+export function writeFolded(root) {
+  if (!root) return '';
+  const lines = [];
+  const walk = (node, prefix) => {
+    for (const ch of node.children) {
+      const p = prefix === null ? foldedFrame(ch.site.raw) : `${prefix};${foldedFrame(ch.site.raw)}`;
+      if (ch.selfNs > 0) lines.push(`${p} ${ch.selfNs}\n`);
+      walk(ch, p);
+    }
+  };
+  walk(root, null);
+  return lines.join('');
+}
+
+// Call counts per path, sorted, framed as tests/e2e/run-node.mjs does
+// (import:/export: prefixes); latin1 like writeFolded.
+export function writeFoldedCalls(root) {
+  if (!root) return '';
+  const prefix = ['', 'import:', 'export:'];
+  const lines = [];
+  const walk = (node, path) => {
+    for (const ch of node.children) {
+      const p = (path === null ? '' : path + ';') + prefix[ch.site.kind] + foldedFrame(ch.site.raw);
+      lines.push(`${p} ${ch.calls}`);
+      walk(ch, p);
+    }
+  };
+  walk(root, null);
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+function cString(a, b) { // strcmp order on the names' bytes
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// The sites with the most self time (profile.c wo_profile_write_summary).
+export function writeSummary(root, top = 20) {
+  if (!root) return '';
+  const totals = new Map();
+  const path = [];
+  const walk = (node) => {
+    for (const ch of node.children) {
+      let t = totals.get(ch.site);
+      if (!t) { t = { site: ch.site, calls: 0, totalNs: 0, selfNs: 0 }; totals.set(ch.site, t); }
+      t.calls += ch.calls;
+      t.selfNs += ch.selfNs;
+      if (!path.includes(ch.site)) t.totalNs += ch.totalNs; // outermost calls only
+      path.push(ch.site);
+      walk(ch);
+      path.pop();
+    }
+  };
+  walk(root);
+  const items = [...totals.values()].sort((x, y) => (x.selfNs !== y.selfNs ? y.selfNs - x.selfNs : cString(x.site.raw, y.site.raw)));
+  let out = `${'calls'.padStart(12)} ${'self ms'.padStart(14)} ${'total ms'.padStart(14)}  function\n`;
+  for (const t of items.slice(0, top)) {
+    const kind = t.site.kind === SITE_IMPORT ? 'import ' : t.site.kind === SITE_EXPORT ? 'export ' : '';
+    out += `${String(t.calls).padStart(12)} ${(t.selfNs / 1e6).toFixed(3).padStart(14)} ${(t.totalNs / 1e6).toFixed(3).padStart(14)}  ${kind}${foldedFrame(t.site.raw)}\n`;
+  }
+  return out;
+}

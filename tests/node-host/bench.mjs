@@ -1,0 +1,91 @@
+// ns per enter/exit pair in V8 for: no-op hooks (JS and wasm), the JS recorder
+// (runtime-shim/node/wasm-observe.mjs) and the C recorder compiled to wasm32
+// (runtime-shim/node/wasm32), on a loop calling an instrumented function N times.
+//   node bench.mjs PLAIN.wasm INSTR.wasm NOOP.wasm WO.wasm [N] [ROUNDS]
+import fs from 'node:fs';
+import { createRecorder, RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE } from '../../runtime-shim/node/wasm-observe.mjs';
+
+const emitWarning = process.emitWarning;
+process.emitWarning = (w, ...r) => (String(w).includes('WASI') ? undefined : emitWarning.call(process, w, ...r));
+const { WASI } = await import('node:wasi');
+
+const [plainPath, instrPath, noopPath, woPath, nArg, roundsArg] = process.argv.slice(2);
+const N = Number(nArg ?? 1e7);
+const ROUNDS = Number(roundsArg ?? 5);
+const instrBytes = fs.readFileSync(instrPath);
+const plainMod = new WebAssembly.Module(fs.readFileSync(plainPath));
+const instrMod = new WebAssembly.Module(instrBytes);
+const noopMod = new WebAssembly.Module(fs.readFileSync(noopPath));
+const woMod = new WebAssembly.Module(fs.readFileSync(woPath));
+const nullExporter = { exportSpans() {}, flush() {}, close() {} };
+
+function time(run) {
+  let best = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = process.hrtime.bigint();
+    run(N);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0));
+  }
+  return best / N;
+}
+
+function instrumented(hooks) {
+  return new WebAssembly.Instance(instrMod, { [HOOK_MODULE]: hooks }).exports.run;
+}
+
+function cRecorder(record, jsClock) {
+  const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true });
+  const hr = process.hrtime.bigint;
+  const inst = new WebAssembly.Instance(woMod, {
+    wasi_snapshot_preview1: wasi.wasiImport,
+    bench: { now_ns: () => Number(hr()) },
+  });
+  wasi.initialize(inst);
+  const ex = inst.exports;
+  const p = ex.alloc(instrBytes.length);
+  new Uint8Array(ex.memory.buffer, p, instrBytes.length).set(instrBytes);
+  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0);
+  if (rc !== 0) throw new Error(`setup: status ${rc}`);
+  return ex;
+}
+
+const rows = [];
+const base = time(new WebAssembly.Instance(plainMod, {}).exports.run);
+rows.push(['uninstrumented loop (per iteration)', base, null]);
+const add = (name, perCall, check) => rows.push([name, perCall - base, check]);
+
+const noopJs = { enter: () => {}, exit: () => {} };
+add('no-op hooks in JS', time(instrumented(noopJs)));
+const noopWasm = new WebAssembly.Instance(noopMod, {}).exports;
+add('no-op hooks in wasm', time(instrumented({ enter: noopWasm.enter, exit: noopWasm.exit })));
+const hr = process.hrtime.bigint;
+let sink = 0;
+add('JS: process.hrtime.bigint() in each hook, nothing else', time(instrumented({ enter: () => { sink += Number(hr()) & 1; }, exit: () => { sink += Number(hr()) & 1; } })));
+
+for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
+  const rec = createRecorder({ record, exporters: [nullExporter], seed: 42 });
+  rec.loadSites(instrMod);
+  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
+  rec.finish();
+  add(`JS recorder, ${label}`, t, rec.counters().enters);
+}
+{
+  const rec = createRecorder({ record: RECORD_PROFILE, exporters: [nullExporter], seed: 42, monotonicNs: () => Math.round(performance.now() * 1e6) });
+  rec.loadSites(instrMod);
+  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
+  rec.finish();
+  add('JS recorder, profile, clock performance.now() (variant)', t, rec.counters().enters);
+}
+for (const jsClock of [false, true]) {
+  for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
+    const ex = cRecorder(record, jsClock);
+    const t = time(instrumented({ enter: ex.enter, exit: ex.exit }));
+    ex.finish();
+    add(`C recorder in wasm32, ${label}, clock ${jsClock ? 'JS import (hrtime as f64)' : 'WASI clock_time_get'}`, t, ex.enters());
+  }
+}
+
+console.log(`node ${process.version}, N = ${N}, best of ${ROUNDS}; ns per enter/exit pair above the uninstrumented loop (enters: over all rounds)`);
+for (const [name, ns, enters] of rows) {
+  console.log(`${ns.toFixed(1).padStart(8)} ns  ${name}${enters != null ? `  (enters ${enters})` : ''}`);
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Tests of the Node.js host (runtime-shim/node): every fixture is built,
+# instrumented with $WASM_INSTRUMENT, run untraced (tests/e2e/run-node.mjs) and
+# traced (runtime-shim/node/wasm-observe-run.mjs), and the traced run is checked:
+# same stdout, stderr and exit code; folded stacks and call counts against
+# fixtures/expected/NAME.folded; OTLP/JSON lines well-formed with every parent in
+# the same trace; one Chrome X event per span; error status on the spans a trap
+# or proc_exit left open. Plus the recorder's semantics with a fake clock
+# (unit.mjs) and an --abi observe-sdk module.
+#
+# Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
+# NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS.
+# Output: PASS/FAIL lines, then "N passed, N failed"; exit 1 on failure.
+set -u
+set -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOOL=${WASM_INSTRUMENT:-$ROOT/build/wasm-instrument}
+case $TOOL in /*) ;; *) TOOL=$PWD/$TOOL ;; esac
+NODE=${NODE:-node}
+CC=${CC:-clang}
+WASI_SYSROOT=${WASI_SYSROOT:-/usr}
+JOBS=${NODE_HOST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+WORK=${NODE_HOST_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/node-host.XXXXXX")}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+RUN=$ROOT/runtime-shim/node/wasm-observe-run.mjs
+FIXTURES=$ROOT/fixtures
+RESULTS=$WORK/results.d
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+directive() { sed -n -E "s@^[[:space:]]*(//|;;)[[:space:]]*$2:[[:space:]]*(.*)\$@\2@p" "$1" | head -n1; }
+has_directive() { grep -Eq "^[[:space:]]*(//|;;)[[:space:]]*$2([[:space:]]|\$)" "$1"; }
+
+# build SRC OUT.wasm DIR: like tests/e2e/run.sh
+build() {
+  local src=$1 out=$2 d=$3 kind=${1##*.} f feats wabt=""
+  if [[ $kind == c ]]; then
+    $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -std=c17 -c "$src" -o "$d/prog.o" &&
+      $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$d/prog.o" -o "$out" -Wl,--strip-debug
+  else
+    feats=$(directive "$src" e2e-features)
+    for f in $feats; do wabt+=" --enable-$f"; done
+    local names=--debug-names
+    has_directive "$src" e2e-no-names && names=
+    # shellcheck disable=SC2086
+    wat2wasm $wabt $names "$src" -o "$out" || return 1
+    if [[ -n $names && " $feats " == *" exceptions "* ]]; then
+      "$NODE" "$ROOT/tests/e2e/drop-name-subsections.mjs" "$out" "$out.tmp" 10 && mv "$out.tmp" "$out"
+    fi
+  fi
+}
+
+run_fixture() {
+  local src=$1 name
+  name=$(basename "$src")
+  name=${name%.*}
+  local d=$WORK/$name res=$RESULTS/$name
+  mkdir -p "$d/trace" "$d/orig" "$d/instr"
+  : >"$res"
+  local args
+  args=$(directive "$src" e2e-args)
+  # shellcheck disable=SC2206
+  local argv=($args)
+  if ! build "$src" "$d/orig/$name.wasm" "$d" >"$d/build.log" 2>&1; then
+    echo "FAIL build $name: $(head -n1 "$d/build.log")" >>"$res"; return
+  fi
+  if ! "$TOOL" "$d/orig/$name.wasm" -o "$d/instr/$name.wasm" >"$d/instrument.log" 2>&1; then
+    echo "FAIL instrument $name: $(head -n1 "$d/instrument.log")" >>"$res"; return
+  fi
+  "$NODE" "$ROOT/tests/e2e/run-node.mjs" "$d/orig/$name.wasm" "$d/orig.trace" "${argv[@]}" >"$d/orig.out" 2>"$d/orig.err" </dev/null
+  echo $? >"$d/orig.rc"
+  "$NODE" "$RUN" run "$d/instr/$name.wasm" --otlp-file "$d/trace/otlp.jsonl" --chrome "$d/trace/chrome.json" \
+    --folded "$d/trace/self.folded" --folded-calls "$d/trace/calls.folded" -- "${argv[@]}" \
+    >"$d/instr.out" 2>"$d/instr.err" </dev/null
+  echo $? >"$d/instr.rc"
+  local want_rc
+  want_rc=$(directive "$src" e2e-exit)
+  if [[ $(cat "$d/orig.rc") != "${want_rc:-0}" ]]; then
+    echo "FAIL $name original run: exit $(cat "$d/orig.rc"), expected ${want_rc:-0}" >>"$res"
+  elif [[ $(cat "$d/instr.rc") == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/instr.out" && cmp -s "$d/orig.err" "$d/instr.err"; then
+    echo "PASS $name same output and exit code ($(cat "$d/orig.rc"))" >>"$res"
+  else
+    echo "FAIL $name same output and exit code: exit $(cat "$d/orig.rc") -> $(cat "$d/instr.rc"); $(diff "$d/orig.out" "$d/instr.out" | head -3 | tr '\n' ' ') $(diff "$d/orig.err" "$d/instr.err" | head -3 | tr '\n' ' ')" >>"$res"
+  fi
+  "$NODE" "$HERE/check.mjs" "$d/trace" "$FIXTURES/expected/$name.folded" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res"
+}
+
+# the recorder's semantics, with a fake clock
+"$NODE" "$HERE/unit.mjs" >"$RESULTS/00-unit" 2>&1 || echo "FAIL unit.mjs: exit $?" >>"$RESULTS/00-unit"
+
+if [[ ! -x $TOOL ]]; then
+  echo "FAIL tool: $TOOL not found (build it, or set WASM_INSTRUMENT)" >>"$RESULTS/00-unit"
+else
+  running=0
+  for s in "$FIXTURES"/c/*.c "$FIXTURES"/wat/*.wat; do
+    [[ -f $s ]] || continue
+    run_fixture "$s" &
+    running=$((running + 1))
+    if ((running >= JOBS)); then wait -n; running=$((running - 1)); fi
+  done
+  wait
+
+  # --abi observe-sdk: ids are function indices named by the name section
+  res=$RESULTS/zz-observe-sdk
+  d=$WORK/observe-sdk
+  mkdir -p "$d/instr"
+  if "$TOOL" "$WORK/fib/orig/fib.wasm" --abi observe-sdk -o "$d/instr/fib.wasm" >"$d/instrument.log" 2>&1 &&
+    "$NODE" "$RUN" run "$d/instr/fib.wasm" --folded-calls "$d/calls.folded" --counters >"$d/out" 2>"$d/err" </dev/null &&
+    cmp -s "$d/out" "$WORK/fib/orig.out"; then
+    # the same call tree as the default ABI without the export and import sites
+    grep -v '^#' "$FIXTURES/expected/fib.folded" | sed -E 's/^export:_start;//' | grep -v '^export:_start ' |
+      grep -v 'import:' | sort >"$d/want"
+    sort "$d/calls.folded" | grep -v 'wasi_snapshot_preview1\.' >"$d/got"
+    if cmp -s "$d/want" "$d/got" && grep -q '"unknownIds":0,"exitsWithoutEnter":0,"exitsUnmatched":0,"spansUnwound":0' "$d/err"; then
+      echo "PASS observe-sdk abi fib call tree" >>"$res"
+    else
+      echo "FAIL observe-sdk abi fib call tree: $(diff "$d/want" "$d/got" | head -4 | tr '\n' ' ') $(tail -n1 "$d/err")" >>"$res"
+    fi
+  else
+    echo "FAIL observe-sdk abi fib: run failed ($(head -n2 "$d/instrument.log" "$d/err" | tr '\n' ' '))" >>"$res"
+  fi
+fi
+
+cat "$RESULTS"/* | sed '/^$/d' >"$WORK/results.txt"
+cat "$WORK/results.txt"
+npass=$(grep -c '^PASS ' "$WORK/results.txt")
+nfail=$(grep -c '^FAIL ' "$WORK/results.txt")
+echo "work dir: $WORK" >&2
+echo "$npass passed, $nfail failed"
+((nfail == 0))

@@ -1,0 +1,70 @@
+// The JS recorder's semantics with a fake clock (the C recorder's rules:
+// runtime-shim/include/wasm_observe.h). Prints PASS/FAIL lines.
+import { createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded } from '../../runtime-shim/node/wasm-observe.mjs';
+
+const out = [];
+const ok = (name, cond, why = '') => out.push(cond ? `PASS unit ${name}` : `FAIL unit ${name}: ${why}`);
+const site = (name, kind = 0) => ({ kind, functionIndex: 0, name, raw: name, symbol: '', module: '', field: name });
+const sites = [site('a'), site('b'), site('c'), site('imp', 1), site('run', 2)];
+
+function make(opts = {}) {
+  let t = 0;
+  const spans = [];
+  const exporter = {
+    exportSpans(resource, b, n) {
+      for (let i = 0; i < n; i++) spans.push({ name: b.sites[b.site[i]].name, start: b.start[i], dur: b.duration[i], error: b.error[i], depth: b.depth[i], parent: b.parentSpanId[2 * i] + ':' + b.parentSpanId[2 * i + 1], id: b.spanId[2 * i] + ':' + b.spanId[2 * i + 1] });
+    },
+  };
+  const rec = createRecorder({ record: RECORD_SPANS | RECORD_PROFILE, sites, exporters: [exporter], seed: 7, monotonicNs: () => (t += 10), ...opts });
+  return { rec, spans };
+}
+
+{ // out-of-order exit unwinds the frames above, staggered 1 ns
+  const { rec, spans } = make();
+  rec.enter(0); rec.enter(1); rec.enter(2); rec.exit(0); rec.finish();
+  const c = rec.counters();
+  ok('out-of-order exit', c.spansUnwound === 2 && spans.length === 3 && spans[0].name === 'c' && spans[0].error && spans[1].error && !spans[2].error, JSON.stringify(spans));
+  ok('unwound end in order', spans[0].start + spans[0].dur < spans[1].start + spans[1].dur && spans[1].start + spans[1].dur < spans[2].start + spans[2].dur, JSON.stringify(spans));
+}
+{ // unknown ids, exits without enter, unmatched exits
+  const { rec, spans } = make();
+  rec.exit(0); rec.enter(99); rec.exit(99); rec.enter(0); rec.exit(1); rec.exit(0); rec.finish();
+  const c = rec.counters();
+  ok('hostile calls counted', c.exitsWithoutEnter === 1 && c.unknownIds === 2 && c.exitsUnmatched === 1 && spans.length === 1 && !spans[0].error, JSON.stringify(c));
+}
+{ // max depth: deeper enters counted, their exits matched
+  const { rec, spans } = make({ maxDepth: 2 });
+  rec.enter(0); rec.enter(1); rec.enter(2); rec.enter(2); rec.exit(2); rec.exit(2); rec.exit(1); rec.exit(0); rec.finish();
+  const c = rec.counters();
+  ok('max depth', c.depthOverflows === 2 && spans.length === 2 && c.spansUnwound === 0 && rec.depth() === 0, JSON.stringify(c));
+}
+{ // exit of a recorded frame while overflowed: non-local exit out of the overflow
+  const { rec, spans } = make({ maxDepth: 2 });
+  rec.enter(0); rec.enter(1); rec.enter(2); rec.exit(0); rec.finish();
+  ok('overflow non-local exit', spans.length === 2 && spans[0].error && !spans[1].error && rec.counters().exitsUnmatched === 0, JSON.stringify(spans));
+}
+{ // parents and the finish of open spans
+  const { rec, spans } = make();
+  rec.enter(4); rec.enter(0); rec.enter(3); rec.exit(3); rec.finish();
+  ok('finish closes open spans with error', spans.length === 3 && spans[0].error === 0 && spans[1].error && spans[2].error && spans[0].parent === spans[1].id && spans[1].parent === spans[2].id && spans[2].parent === '0:0', JSON.stringify(spans));
+}
+{ // min duration drops short spans
+  const { rec, spans } = make({ minDurationNs: 25 });
+  rec.enter(0); rec.enter(1); rec.exit(1); rec.exit(0); rec.finish();
+  ok('min duration', spans.length === 1 && spans[0].name === 'a' && rec.counters().spansFiltered === 1, JSON.stringify(spans));
+}
+{ // head sampling keeps whole traces
+  const { rec, spans } = make({ sampleRatio: 0.5 });
+  for (let i = 0; i < 2000; i++) { rec.enter(0); rec.enter(1); rec.exit(1); rec.exit(0); }
+  rec.finish();
+  const n = spans.length;
+  ok('head sampling', n % 2 === 0 && n > 1600 && n < 2400, `${n} spans`);
+}
+{ // profile: calls and self time; folded output
+  const { rec } = make({ record: RECORD_PROFILE });
+  rec.enter(0); rec.enter(1); rec.exit(1); rec.enter(1); rec.exit(1); rec.exit(0); rec.finish();
+  const f = writeFolded(rec.profile());
+  ok('profile folded', f === 'a 30\na;b 20\n', JSON.stringify(f));
+  ok('profile calls', rec.foldedCalls() === 'a 1\na;b 2\n', JSON.stringify(rec.foldedCalls()));
+}
+console.log(out.join('\n'));
