@@ -227,6 +227,10 @@ int wi_scan_module(const uint8_t *data, size_t size, wi_module_scan *out, char *
                    size_t why_size) {
   memset(out, 0, sizeof *out);
   static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};
+  if (size == 0) {
+    snprintf(why, why_size, "empty file, not a WebAssembly binary");
+    return WI_SCAN_NOT_WASM;
+  }
   if (size < 4 || memcmp(data, magic, 4) != 0) {
     snprintf(why, why_size, "not a WebAssembly binary (no \\0asm magic)");
     return WI_SCAN_NOT_WASM;
