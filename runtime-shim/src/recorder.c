@@ -61,6 +61,18 @@ static void destroy_exporters(wo_exporter *exporters, size_t count) {
     if (exporters[i].destroy) exporters[i].destroy(exporters[i].state);
 }
 
+/* Undoes a recorder that could not be completed; the exporters are the
+ * caller's, still owned by the recorder as promised. */
+static void discard_recorder(wo_recorder *r, wo_exporter *exporters, size_t count) {
+  if (r) {
+    free(r->exporters);
+    free(r->service_name);
+    free(r->module_name);
+    free(r);
+  }
+  destroy_exporters(exporters, count);
+}
+
 /* A thread's state stays with the recorder (its spans may still be open or
  * batched); a new thread, even one that reuses the id, gets a state of its own. */
 static void thread_exited(void *state) { ((wo_thread *)state)->exited = true; }
@@ -79,13 +91,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   if (r) r->service_name = copy_string(o->service_name, "wasm-module");
   if (r) r->module_name = copy_string(o->module_name, "");
   if (!r || !r->exporters || !r->service_name || !r->module_name) {
-    if (r) {
-      free(r->exporters);
-      free(r->service_name);
-      free(r->module_name);
-      free(r);
-    }
-    destroy_exporters(exporters, exporter_count);
+    discard_recorder(r, exporters, exporter_count);
     return WO_ERR_NO_MEMORY;
   }
   if (exporter_count) memcpy(r->exporters, exporters, exporter_count * sizeof *exporters);
@@ -112,11 +118,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   pthread_mutex_init(&r->lock, NULL);
   if (pthread_key_create(&r->thread_key, thread_exited) != 0) {
     pthread_mutex_destroy(&r->lock);
-    free(r->exporters);
-    free(r->service_name);
-    free(r->module_name);
-    free(r);
-    destroy_exporters(exporters, exporter_count);
+    discard_recorder(r, exporters, exporter_count);
     return WO_ERR_NO_MEMORY;
   }
   *out = r;
