@@ -61,8 +61,8 @@ static void destroy_exporters(wo_exporter *exporters, size_t count) {
     if (exporters[i].destroy) exporters[i].destroy(exporters[i].state);
 }
 
-/* Undoes a recorder that could not be completed; the exporters are the
- * caller's, still owned by the recorder as promised. */
+/* Undoes a recorder that could not be completed. The recorder owns the
+ * exporters even when creation fails (wasm_observe.h), so they go too. */
 static void discard_recorder(wo_recorder *r, wo_exporter *exporters, size_t count) {
   if (r) {
     free(r->exporters);
