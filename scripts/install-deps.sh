@@ -10,6 +10,7 @@ packages=(
   nodejs npm                                           # V8 host for end-to-end tests
   time                                                 # /usr/bin/time: max RSS in bench/run.sh
   libdevel-nytprof-perl                                # flamegraph.pl: folded stacks to SVG (tests/shim)
+  libcurl4-openssl-dev                                 # libcurl: the runtime shim's OTLP/HTTP exporter
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -58,6 +58,7 @@ suite unit unit_tests
 suite lit env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" tests/lit/run-lit.sh
 [[ -x tests/e2e/run.sh ]] && suite e2e env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" tests/e2e/run.sh
 [[ -x tests/shim/run.sh ]] && suite shim env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" WASM_OBSERVE_LIB="$root/$sanitized/libwasm-observe.a" tests/shim/run.sh
+[[ -x tests/shim/otlp-http/run.sh ]] && suite otlp-http env WASM_OBSERVE_LIB="$root/$sanitized/libwasm-observe.a" tests/shim/otlp-http/run.sh
 [[ -x tests/node-host/run.sh ]] && suite node-host env WASM_INSTRUMENT="$root/$sanitized/wasm-instrument" tests/node-host/run.sh
 [[ -x tests/realworld/run.sh ]] && suite realworld env WASM_INSTRUMENT="$root/$plain/wasm-instrument" tests/realworld/run.sh
 [[ -x tests/fuzz/run.sh ]] && suite fuzz env WASM_INSTRUMENT="$root/$plain/wasm-instrument" tests/fuzz/run.sh

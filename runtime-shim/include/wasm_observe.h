@@ -205,6 +205,63 @@ wo_status wo_exporter_otlp_json_lines(const char *path, wo_exporter *out);
  * for Perfetto, chrome://tracing, DevTools and speedscope. */
 wo_status wo_exporter_chrome_trace(const char *path, wo_exporter *out);
 
+/* ---- OTLP/HTTP to a collector ------------------------------------------------ */
+
+typedef enum { WO_OTLP_PROTOBUF = 0, WO_OTLP_JSON = 1 } wo_otlp_encoding;
+
+/* What an OTLP/HTTP exporter did. Batches are whole export_spans calls. */
+typedef struct {
+  uint64_t batches_queued;      /* accepted by export_spans */
+  uint64_t batches_sent;        /* answered with a 2xx */
+  uint64_t spans_sent;
+  uint64_t batches_dropped;     /* every batch not sent, for whatever reason below */
+  uint64_t spans_dropped;
+  uint64_t dropped_queue_full;  /* batches refused by export_spans: the queue was full */
+  uint64_t dropped_rejected;    /* answered with a status that is not retried (400, 500, ...) */
+  uint64_t dropped_failed;      /* retries exhausted, or still queued when destroyed */
+  uint64_t retries;             /* requests sent again (429, 502, 503, 504, connection errors) */
+  long last_http_status;        /* of the last answer, 0 if none */
+} wo_otlp_http_stats;
+
+typedef struct {
+  /* Required. "http://host:4318" or "https://…"; "/v1/traces" is appended
+   * unless the URL already has a path (other than "/"). */
+  const char *endpoint;
+  wo_otlp_encoding encoding;      /* application/x-protobuf (default) or application/json */
+  /* Extra request headers, "Name: value" each, NULL-terminated; may be NULL.
+   * Copied. */
+  const char *const *headers;
+  uint32_t max_queue;             /* batches waiting to be sent; 0 = 64 */
+  uint32_t timeout_ms;            /* per request, and the longest a flush waits; 0 = 10000 */
+  int max_retries;                /* sends again after the first attempt; 0 = 5, < 0 = none */
+  /* If not NULL, destroy writes the final counts here (the exporter is
+   * usually destroyed by wo_recorder_free, which leaves no other way to read
+   * them). */
+  wo_otlp_http_stats *final_stats;
+} wo_otlp_http_options;
+
+/* OTLP/HTTP: POSTs each batch as an `ExportTraceServiceRequest` to the
+ * collector, from a background thread (libcurl). export_spans only encodes the
+ * batch and queues it, so the instrumented program never waits for the
+ * network. 429, 502, 503, 504 and connection errors are retried with
+ * exponential backoff (100 ms doubling, at most 5 s), honouring a
+ * `Retry-After` in seconds (at most 60 s); other statuses are not retried. When
+ * the queue is full (collector down or slow), export_spans drops the whole
+ * batch, counts it and returns WO_ERR_IO (the recorder counts an export error).
+ * flush waits for the queue to drain, at most timeout_ms, and returns WO_ERR_IO
+ * if batches are still pending (a later flush with nothing new queued does not
+ * wait again). destroy flushes, abandons the request in flight, counts what was
+ * never sent, stops the thread and frees everything.
+ *
+ * Errors: WO_ERR_INVALID_ARGUMENT for a missing or non-http(s) endpoint or a
+ * header without ':'; WO_ERR_NO_MEMORY; WO_ERR_IO if libcurl or the thread
+ * cannot start. Nothing is printed. */
+wo_status wo_exporter_otlp_http(const wo_otlp_http_options *options, wo_exporter *out);
+/* The counts so far of an exporter made by wo_exporter_otlp_http (keep a copy
+ * of the wo_exporter; it is valid until the recorder is freed).
+ * WO_ERR_INVALID_ARGUMENT for another kind of exporter. */
+wo_status wo_otlp_http_read_stats(const wo_exporter *exporter, wo_otlp_http_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

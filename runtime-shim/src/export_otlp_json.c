@@ -8,6 +8,7 @@
 
 #include "exporter_file.h"
 #include "json_text.h"
+#include "otlp_json.h"
 #include "wasm_observe.h"
 
 #define SCOPE_NAME "wasm-instrument"
@@ -70,9 +71,7 @@ static void write_span(FILE *out, const wo_span *s) {
   fputc('}', out);
 }
 
-static wo_status export_spans(void *state, const wo_resource *r, const wo_span *spans,
-                              size_t count) {
-  FILE *out = wo_exporter_file(state);
+void wo_otlp_json_write(FILE *out, const wo_resource *r, const wo_span *spans, size_t count) {
   fputs("{\"resourceSpans\":[{\"resource\":{\"attributes\":[", out);
   bool first = true;
   string_attribute(out, "service.name", r->service_name, &first);
@@ -86,7 +85,14 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
     if (i) fputc(',', out);
     write_span(out, &spans[i]);
   }
-  fputs("]}]}]}\n", out);
+  fputs("]}]}]}", out);
+}
+
+static wo_status export_spans(void *state, const wo_resource *r, const wo_span *spans,
+                              size_t count) {
+  FILE *out = wo_exporter_file(state);
+  wo_otlp_json_write(out, r, spans, count);
+  fputc('\n', out);
   return ferror(out) ? WO_ERR_IO : WO_OK;
 }
 

@@ -4,8 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *p) {
+size_t wo_utf8_sequence(const unsigned char *p) {
   unsigned char c = p[0];
   size_t n;
   uint32_t min, cp;
@@ -45,7 +44,7 @@ void wo_json_string(FILE *out, const char *s) {
       fprintf(out, "\\u%04x", c);
       p++;
     } else {
-      size_t n = utf8_sequence(p);
+      size_t n = wo_utf8_sequence(p);
       if (n == 0) {
         fputs("\\ufffd", out);
         p++;

@@ -3,9 +3,13 @@
 #ifndef WO_JSON_TEXT_H
 #define WO_JSON_TEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if invalid
+ * (a NUL inside a sequence makes it invalid). Shared with the protobuf encoder. */
+size_t wo_utf8_sequence(const unsigned char *p);
 /* Writes `s` as a JSON string with its quotes. Bytes that are not valid UTF-8
  * become U+FFFD, so a module's odd names cannot make the file unparseable. */
 void wo_json_string(FILE *out, const char *s);
