@@ -45,10 +45,11 @@ static uint64_t next_random(uint64_t *state) {
   return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* n is a multiple of 8 (span ids 8 bytes, trace ids 16). */
 static void random_bytes(uint64_t *state, uint8_t *out, size_t n) {
   for (size_t i = 0; i < n; i += 8) {
     uint64_t v = next_random(state);
-    for (size_t k = 0; k < 8 && i + k < n; k++) out[i + k] = (uint8_t)(v >> (8 * k));
+    memcpy(out + i, &v, sizeof v);
   }
 }
 

@@ -1,0 +1,207 @@
+/* bench/shim/host.c: the benchmark's wasm2c host.
+ *
+ *   host MODE MODULE.wasm [ARGS...]
+ *
+ * Linked like runtime-shim/wasm2c/example/traced-run (the same generated glue,
+ * the small WASI of tests/e2e/wasm2c-wasi.c, libwasm-observe), in place of
+ * traced-run.o, so that it can time the run itself and give spans to an
+ * exporter that discards them. MODE:
+ *   plain        an uninstrumented module: no recorder
+ *   off          hooks that do nothing (NULL recorder, as traced-run --off)
+ *   profile      WO_RECORD_PROFILE (aggregate call tree), no exporter
+ *   spans-null   WO_RECORD_SPANS, a discarding exporter (the batch is handed
+ *                over through the exporter interface and dropped)
+ *   both-null    WO_RECORD_SPANS | WO_RECORD_PROFILE, discarding exporter
+ *   spans-otlp   WO_RECORD_SPANS, OTLP/JSON lines written to /dev/null
+ *   both-otlp    WO_RECORD_SPANS | WO_RECORD_PROFILE, OTLP/JSON to /dev/null
+ *   profile-tsc, spans-tsc   as profile and spans-null, with the recorder's
+ *                clock replaced (wo_options.monotonic_ns) by a raw rdtsc read
+ *                (x86-64 only; durations in TSC ticks, not ns): what the
+ *                recorder costs with a cheaper clock than clock_gettime
+ *
+ * Prints one line on stderr:
+ *   shim-bench: ns=T enters=E exits=X spans=S exit=C
+ * T: wall nanoseconds from instantiation through wo_recorder_finish (module
+ * start-up, the program, and handing the last batch to the exporters; reading
+ * the site table and creating the recorder are outside). The program's own
+ * stdout/stderr pass through. Exit status: the program's; 2 on a setup error. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+#include "traced-run.h"
+#include "wasm-rt-impl.h"
+
+wo_wasm2c_hooks traced_hooks;
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+#if defined(__x86_64__)
+static uint64_t tsc_clock(void *unused) {
+  (void)unused;
+  return __rdtsc();
+}
+#endif
+
+static uint64_t discarded;
+static wo_status discard_spans(void *state, const wo_resource *resource, const wo_span *spans,
+                               size_t count) {
+  (void)state;
+  (void)resource;
+  (void)spans;
+  discarded += count;
+  return WO_OK;
+}
+
+static uint8_t *read_file(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    if (n == cap) {
+      uint8_t *grown = realloc(buf, cap * 2);
+      if (!grown) {
+        free(buf);
+        return NULL;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  fclose(f);
+  *size = n;
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fputs("usage: host plain|off|profile|spans-null|both-null|spans-otlp|both-otlp MODULE.wasm [ARGS...]\n",
+          stderr);
+    return 2;
+  }
+  const char *mode = argv[1], *module_path = argv[2];
+  bool plain = strcmp(mode, "plain") == 0, off = strcmp(mode, "off") == 0;
+  unsigned record = 0;
+  bool tsc = false;
+  int exporter_kind = 0; /* 0 none, 1 discard, 2 OTLP to /dev/null */
+  if (strcmp(mode, "profile") == 0) record = WO_RECORD_PROFILE;
+  else if (strcmp(mode, "spans-null") == 0) record = WO_RECORD_SPANS, exporter_kind = 1;
+  else if (strcmp(mode, "both-null") == 0) record = WO_RECORD_SPANS | WO_RECORD_PROFILE, exporter_kind = 1;
+  else if (strcmp(mode, "spans-otlp") == 0) record = WO_RECORD_SPANS, exporter_kind = 2;
+  else if (strcmp(mode, "both-otlp") == 0) record = WO_RECORD_SPANS | WO_RECORD_PROFILE, exporter_kind = 2;
+#if defined(__x86_64__)
+  else if (strcmp(mode, "profile-tsc") == 0) record = WO_RECORD_PROFILE, tsc = true;
+  else if (strcmp(mode, "spans-tsc") == 0) record = WO_RECORD_SPANS, exporter_kind = 1, tsc = true;
+#endif
+  else if (!plain && !off) {
+    fprintf(stderr, "host: unknown mode %s\n", mode);
+    return 2;
+  }
+
+  wo_sites *sites = NULL;
+  wo_recorder *recorder = NULL;
+  if (!plain) {
+    size_t size = 0;
+    uint8_t *bytes = read_file(module_path, &size);
+    if (!bytes) {
+      fprintf(stderr, "host: cannot read %s: %s\n", module_path, strerror(errno));
+      return 2;
+    }
+    wo_status rc = wo_sites_from_module(bytes, size, &sites);
+    free(bytes);
+    if (rc != WO_OK) {
+      fprintf(stderr, "host: %s: %s\n", module_path, wo_status_message(rc));
+      return 2;
+    }
+    wo_exporter exporters[1];
+    size_t exporter_count = 0;
+    if (exporter_kind == 1) {
+      exporters[0] = (wo_exporter){.export_spans = discard_spans};
+      exporter_count = 1;
+    } else if (exporter_kind == 2) {
+      rc = wo_exporter_otlp_json_lines("/dev/null", &exporters[0]);
+      if (rc != WO_OK) {
+        fprintf(stderr, "host: /dev/null: %s\n", wo_status_message(rc));
+        return 2;
+      }
+      exporter_count = 1;
+    }
+    wo_options options = {.record = record ? record : WO_RECORD_PROFILE, .module_name = "bench"};
+#if defined(__x86_64__)
+    if (tsc) options.monotonic_ns = tsc_clock;
+#endif
+    rc = wo_recorder_new(&options, sites, exporters, exporter_count, &recorder);
+    if (rc != WO_OK) {
+      fprintf(stderr, "host: recorder: %s\n", wo_status_message(rc));
+      return 2;
+    }
+    traced_hooks.recorder = off ? NULL : recorder;
+  }
+
+  const char *base = strrchr(module_path, '/');
+  base = base ? base + 1 : module_path;
+  char **pargv = calloc((size_t)(argc - 2), sizeof *pargv);
+  if (!pargv) return 2;
+  pargv[0] = (char *)base;
+  for (int k = 3; k < argc; k++) pargv[k - 2] = argv[k];
+  e2e_wasi_set_args(argc - 2, pargv);
+
+  wasm_rt_init();
+  traced_init_module();
+  volatile int code = 0;
+  volatile bool instantiated = false;
+  volatile uint64_t t0 = now_ns();
+  if (setjmp(e2e_exit_jmp) != 0) {
+    code = e2e_exit_code;
+  } else {
+    wasm_rt_trap_t trap = wasm_rt_impl_try();
+    if (trap != WASM_RT_TRAP_NONE) {
+      fprintf(stderr, "trap: %s\n", wasm_rt_strerror(trap));
+      code = 134;
+      if (recorder) wo_unwind(recorder);
+    } else {
+      traced_instantiate();
+      instantiated = true;
+      e2e_wasi.memory = traced_memory();
+      if (!traced_call_start()) {
+        fprintf(stderr, "host: %s exports no _start\n", module_path);
+        code = 2;
+      }
+    }
+  }
+  fflush(stdout);
+  wo_counters c = {0};
+  if (recorder) {
+    wo_recorder_finish(recorder);
+    c = wo_recorder_counters(recorder);
+  }
+  uint64_t t1 = now_ns();
+  fprintf(stderr, "shim-bench: ns=%" PRIu64 " enters=%" PRIu64 " exits=%" PRIu64 " spans=%" PRIu64
+                  " exit=%d\n",
+          t1 - t0, c.enters, c.exits, c.spans_recorded, code);
+  if (recorder) wo_recorder_free(recorder);
+  traced_hooks.recorder = NULL;
+  wo_sites_free(sites);
+  if (instantiated) traced_free();
+  wasm_rt_free();
+  free(pargv);
+  return code;
+}
