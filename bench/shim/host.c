@@ -15,7 +15,7 @@
  *   spans-otlp   WO_RECORD_SPANS, OTLP/JSON lines written to /dev/null
  *   both-otlp    WO_RECORD_SPANS | WO_RECORD_PROFILE, OTLP/JSON to /dev/null
  *   profile-tsc, spans-tsc   as profile and spans-null, with the recorder's
- *                clock replaced (wo_options.monotonic_ns) by a raw rdtsc read
+ *                calibrated TSC clock (wo_options.clock = WO_CLOCK_TSC)
  *                (x86-64 only; durations in TSC ticks, not ns): what the
  *                recorder costs with a cheaper clock than clock_gettime
  *
@@ -35,9 +35,6 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 #include "traced-run.h"
 #include "wasm-rt-impl.h"
@@ -50,12 +47,6 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-#if defined(__x86_64__)
-static uint64_t tsc_clock(void *unused) {
-  (void)unused;
-  return __rdtsc();
-}
-#endif
 
 static uint64_t discarded;
 static wo_status discard_spans(void *state, const wo_resource *resource, const wo_span *spans,
@@ -146,7 +137,7 @@ int main(int argc, char **argv) {
     }
     wo_options options = {.record = record ? record : WO_RECORD_PROFILE, .module_name = "bench"};
 #if defined(__x86_64__)
-    if (tsc) options.monotonic_ns = tsc_clock;
+    if (tsc) options.clock = WO_CLOCK_TSC;
 #endif
     rc = wo_recorder_new(&options, sites, exporters, exporter_count, &recorder);
     if (rc != WO_OK) {

@@ -106,6 +106,10 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
   r->monotonic_ns = o->monotonic_ns ? o->monotonic_ns : system_monotonic_ns;
   r->clock_state = o->clock_state;
+  if (!o->monotonic_ns && o->clock == WO_CLOCK_TSC && wo_tsc_clock_init(&r->tsc)) {
+    r->monotonic_ns = wo_tsc_clock_now;
+    r->clock_state = &r->tsc;
+  }
   r->seed = o->seed;
   if (r->seed == 0 && getrandom(&r->seed, sizeof r->seed, 0) != sizeof r->seed)
     r->seed = unix_now_ns() ^ (uint64_t)(uintptr_t)r;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "tsc_clock.h"
 #include "wasm_observe.h"
 
 /* A counter written only by its thread and read by others: relaxed
@@ -76,6 +77,7 @@ struct wo_recorder {
   uint32_t max_depth, batch_size;
   uint64_t (*monotonic_ns)(void *);
   void *clock_state;
+  wo_tsc_clock tsc;         /* the clock's state under WO_CLOCK_TSC */
   uint64_t seed;
   const wo_sites *sites;
   uint32_t site_count;

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "byte_writer.h"
 #include "site_table.h"
@@ -404,6 +405,31 @@ static void observe_sdk_ids_are_function_indices_even_with_a_site_table(void **s
   free(custom.data);
 }
 
+static void the_tsc_clock_keeps_time(void **state) {
+  (void)state;
+  size_t size;
+  uint8_t *module = module_with_sites(&size);
+  wo_sites *sites;
+  assert_int_equal(wo_sites_from_module(module, size, &sites), WO_OK);
+  free(module);
+  capture *c = calloc(1, sizeof *c);
+  wo_exporter e = {c, capture_spans, NULL, NULL};
+  wo_options o = {.clock = WO_CLOCK_TSC}; /* falls back to CLOCK_MONOTONIC without a TSC */
+  wo_recorder *r;
+  assert_int_equal(wo_recorder_new(&o, sites, &e, 1, &r), WO_OK);
+  wo_enter(r, 1);
+  struct timespec pause = {0, 20000000}; /* 20 ms */
+  nanosleep(&pause, NULL);
+  wo_exit(r, 1);
+  wo_recorder_flush(r);
+  assert_int_equal(c->count, 1);
+  uint64_t duration = c->spans[0].end_unix_ns - c->spans[0].start_unix_ns;
+  assert_true(duration >= 19000000 && duration < 500000000);
+  wo_recorder_free(r);
+  wo_sites_free(sites);
+  free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -421,6 +447,7 @@ int main(void) {
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),
+      cmocka_unit_test(the_tsc_clock_keeps_time),
   };
   return cmocka_run_group_tests_name("recorder", tests, NULL, NULL);
 }
