@@ -23,11 +23,22 @@ echo "\$ wasm-instrument wordfreq.wasm --list --include 'word|main|qsort|by_coun
 echo
 echo "\$ node original:"
 node "$root/tests/e2e/run-node.mjs" "$work/wordfreq.wasm" "$work/original.folded"
-echo "\$ node instrumented (same output):"
-node "$root/tests/e2e/run-node.mjs" "$work/wordfreq.instr.wasm" "$work/trace.folded"
+
+out=$root/demo-output
+mkdir -p "$out"
+echo
+echo "\$ node runtime-shim/node/wasm-observe-run.mjs run wordfreq.instr.wasm \\"
+echo "    --chrome demo-output/trace.json --otlp-file demo-output/trace.jsonl \\"
+echo "    --folded demo-output/profile.folded --summary        (same output, plus a trace)"
+node "$root/runtime-shim/node/wasm-observe-run.mjs" run "$work/wordfreq.instr.wasm" \
+  --chrome "$out/trace.json" --otlp-file "$out/trace.jsonl" --folded "$out/profile.folded" \
+  --folded-calls "$work/calls.folded" --summary --service-name wordfreq
 
 echo
-echo "The trace: the call tree of this run, with call counts (export: = entry"
-echo "from the host through an export, import: = a call into the host):"
-node "$root/examples/show-tree.mjs" "$work/trace.folded"
-tail -1 "$work/trace.folded"
+echo "The call tree of this run, with call counts (export: = entry from the host"
+echo "through an export, import: = a call into the host):"
+node "$root/examples/show-tree.mjs" "$work/calls.folded"
+echo
+echo "Open demo-output/trace.json in https://ui.perfetto.dev or chrome://tracing;"
+echo "demo-output/trace.jsonl holds the same spans as OTLP/JSON; flamegraph.pl"
+echo "demo-output/profile.folded > flame.svg draws a flame graph."
