@@ -58,30 +58,6 @@ static wo_status discard_spans(void *state, const wo_resource *resource, const w
   return WO_OK;
 }
 
-static uint8_t *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    if (n == cap) {
-      uint8_t *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        free(buf);
-        return NULL;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  fclose(f);
-  *size = n;
-  return buf;
-}
-
 int main(int argc, char **argv) {
   if (argc < 3) {
     fputs("usage: host plain|off|profile|spans-null|both-null|spans-otlp|both-otlp MODULE.wasm [ARGS...]\n",
@@ -110,16 +86,10 @@ int main(int argc, char **argv) {
   wo_sites *sites = NULL;
   wo_recorder *recorder = NULL;
   if (!plain) {
-    size_t size = 0;
-    uint8_t *bytes = read_file(module_path, &size);
-    if (!bytes) {
-      fprintf(stderr, "host: cannot read %s: %s\n", module_path, strerror(errno));
-      return 2;
-    }
-    wo_status rc = wo_sites_from_module(bytes, size, &sites);
-    free(bytes);
+    wo_status rc = wo_sites_from_file(module_path, &sites);
     if (rc != WO_OK) {
-      fprintf(stderr, "host: %s: %s\n", module_path, wo_status_message(rc));
+      fprintf(stderr, "host: %s: %s\n", module_path,
+              rc == WO_ERR_IO ? strerror(errno) : wo_status_message(rc));
       return 2;
     }
     wo_exporter exporters[1];

@@ -63,6 +63,9 @@ typedef struct wo_sites wo_sites;
  * module made with `--abi observe-sdk` (or by Dylibso's wasm-instr), which has
  * no site table, the ids are function indices named by the `name` section. */
 wo_status wo_sites_from_module(const uint8_t *wasm, size_t size, wo_sites **out);
+/* The same, reading the module from a file; WO_ERR_IO (errno kept) if it
+ * cannot be read. */
+wo_status wo_sites_from_file(const char *path, wo_sites **out);
 uint32_t wo_sites_count(const wo_sites *sites);
 /* NULL for an id out of range. The site lives as long as `sites`. */
 const wo_site *wo_sites_get(const wo_sites *sites, uint32_t id);

@@ -1,6 +1,7 @@
 /* The site table of an instrumented module: from its `wasm-instrument.sites`
  * section (docs/hook-contract.md), or, for observe-sdk modules, from the
  * function index space named by the `name` section. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,4 +262,35 @@ wo_status wo_sites_from_module(const uint8_t *wasm, size_t size, wo_sites **out)
   }
   *out = s;
   return WO_OK;
+}
+
+wo_status wo_sites_from_file(const char *path, wo_sites **out) {
+  *out = NULL;
+  if (!path) return WO_ERR_INVALID_ARGUMENT;
+  FILE *f = fopen(path, "rb");
+  if (!f) return WO_ERR_IO;
+  size_t capacity = 1 << 16, size = 0;
+  uint8_t *bytes = malloc(capacity);
+  bool out_of_memory = !bytes;
+  while (!out_of_memory) {
+    if (size == capacity) {
+      uint8_t *grown = realloc(bytes, capacity * 2);
+      out_of_memory = !grown;
+      if (out_of_memory) break;
+      bytes = grown;
+      capacity *= 2;
+    }
+    size_t n = fread(bytes + size, 1, capacity - size, f);
+    size += n;
+    if (n == 0) break;
+  }
+  bool read_error = ferror(f);
+  fclose(f);
+  if (out_of_memory || read_error) {
+    free(bytes);
+    return out_of_memory ? WO_ERR_NO_MEMORY : WO_ERR_IO;
+  }
+  wo_status rc = wo_sites_from_module(bytes, size, out);
+  free(bytes);
+  return rc;
 }

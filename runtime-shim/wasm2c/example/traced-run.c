@@ -138,35 +138,6 @@ static int parse_options(int argc, char **argv, options *o) {
   return i;
 }
 
-static uint8_t *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    if (n == cap) {
-      uint8_t *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  if (buf && ferror(f)) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *size = n;
-  return buf;
-}
-
 /* ---- --calls: the profile tree as call counts ------------------------------- */
 
 typedef struct {
@@ -287,17 +258,11 @@ int main(int argc, char **argv) {
   const char *base = strrchr(module_path, '/');
   base = base ? base + 1 : module_path;
 
-  size_t size = 0;
-  uint8_t *bytes = read_file(module_path, &size);
-  if (!bytes) {
-    fprintf(stderr, "traced-run: cannot read %s: %s\n", module_path, strerror(errno));
-    return 2;
-  }
   wo_sites *sites = NULL;
-  wo_status rc = wo_sites_from_module(bytes, size, &sites);
-  free(bytes);
+  wo_status rc = wo_sites_from_file(module_path, &sites);
   if (rc != WO_OK) {
-    fprintf(stderr, "traced-run: %s: %s\n", module_path, wo_status_message(rc));
+    fprintf(stderr, "traced-run: %s: %s\n", module_path,
+            rc == WO_ERR_IO ? strerror(errno) : wo_status_message(rc));
     return 2;
   }
 
