@@ -6,7 +6,8 @@
 # fixtures/expected/NAME.folded; OTLP/JSON lines well-formed with every parent in
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
-# (unit.mjs) and an --abi observe-sdk module.
+# (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs) and an
+# --abi observe-sdk module.
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
 # NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS.
@@ -93,6 +94,14 @@ run_fixture() {
 if [[ ! -x $TOOL ]]; then
   echo "FAIL tool: $TOOL not found (build it, or set WASM_INSTRUMENT)" >>"$RESULTS/00-unit"
 else
+  # a JS exception thrown through wasm frames, then unwind()
+  if wat2wasm --debug-names "$HERE/js-throw.wat" -o "$WORK/js-throw.wasm" &&
+      "$TOOL" "$WORK/js-throw.wasm" -o "$WORK/js-throw.instr.wasm" 2>"$WORK/js-throw.err"; then
+    "$NODE" "$HERE/js-throw.mjs" "$WORK/js-throw.instr.wasm" >"$RESULTS/00-js-throw" 2>&1 ||
+      echo "FAIL js-throw: exit $?" >>"$RESULTS/00-js-throw"
+  else
+    echo "FAIL js-throw: could not build or instrument js-throw.wat" >"$RESULTS/00-js-throw"
+  fi
   running=0
   for s in "$FIXTURES"/c/*.c "$FIXTURES"/wat/*.wat; do
     [[ -f $s ]] || continue
