@@ -2,7 +2,6 @@
  * microseconds since the recorder began, one process per module and one
  * thread per wasm thread. Loads in Perfetto, chrome://tracing, DevTools and
  * speedscope. Events are streamed; the closing bracket is written on close. */
-#include <inttypes.h>
 
 #include "exporter_file.h"
 #include "json_text.h"
@@ -21,21 +20,27 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
                               size_t count) {
   FILE *out = wo_exporter_file(state);
   int *written = wo_exporter_file_flag(state);
+  flockfile(out);
   for (size_t i = 0; i < count; i++) {
     const wo_span *s = &spans[i];
     uint64_t start = s->start_unix_ns >= r->start_unix_ns ? s->start_unix_ns - r->start_unix_ns : 0;
-    fputs(*written ? ",\n{\"name\":" : "\n{\"name\":", out);
+    wo_json_put(out, *written ? ",\n{\"name\":" : "\n{\"name\":");
     *written = 1;
     wo_json_string(out, s->site->name);
-    fprintf(out, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", category(s->site));
+    wo_json_put(out, ",\"cat\":\"");
+    wo_json_put(out, category(s->site));
+    wo_json_put(out, "\",\"ph\":\"X\",\"ts\":");
     wo_json_micros(out, start);
-    fputs(",\"dur\":", out);
+    wo_json_put(out, ",\"dur\":");
     wo_json_micros(out, s->end_unix_ns - s->start_unix_ns);
-    fprintf(out, ",\"pid\":1,\"tid\":%" PRIu32 ",\"args\":{\"function_index\":%" PRIu32, s->thread,
-            s->site->function_index);
-    if (s->error) fputs(",\"status\":\"unwound\"", out);
-    fputs("}}", out);
+    wo_json_put(out, ",\"pid\":1,\"tid\":");
+    wo_json_u64(out, s->thread);
+    wo_json_put(out, ",\"args\":{\"function_index\":");
+    wo_json_u64(out, s->site->function_index);
+    if (s->error) wo_json_put(out, ",\"status\":\"unwound\"");
+    wo_json_put(out, "}}");
   }
+  funlockfile(out);
   return ferror(out) ? WO_ERR_IO : WO_OK;
 }
 

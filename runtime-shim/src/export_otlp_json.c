@@ -2,7 +2,6 @@
  * OpenTelemetry file exporter convention). The OTLP/JSON rules: ids as lower
  * hex, enums as integers, 64-bit integers as decimal strings, lowerCamelCase
  * keys, and a status on every span. */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,18 +14,23 @@
 #define SCOPE_VERSION "0.1.0"
 enum { OTLP_STATUS_UNSET = 0, OTLP_STATUS_ERROR = 2 };
 
+/* Keys are our own constants: no escaping needed. */
 static void string_attribute(FILE *out, const char *key, const char *value, bool *first) {
-  if (!*first) fputc(',', out);
+  wo_json_put(out, *first ? "{\"key\":\"" : ",{\"key\":\"");
   *first = false;
-  fprintf(out, "{\"key\":\"%s\",\"value\":{\"stringValue\":", key);
+  wo_json_put(out, key);
+  wo_json_put(out, "\",\"value\":{\"stringValue\":");
   wo_json_string(out, value);
-  fputs("}}", out);
+  wo_json_put(out, "}}");
 }
 
 static void int_attribute(FILE *out, const char *key, uint64_t value, bool *first) {
-  if (!*first) fputc(',', out);
+  wo_json_put(out, *first ? "{\"key\":\"" : ",{\"key\":\"");
   *first = false;
-  fprintf(out, "{\"key\":\"%s\",\"value\":{\"intValue\":\"%" PRIu64 "\"}}", key, value);
+  wo_json_put(out, key);
+  wo_json_put(out, "\",\"value\":{\"intValue\":\"");
+  wo_json_u64(out, value);
+  wo_json_put(out, "\"}}");
 }
 
 static bool is_zero(const uint8_t *bytes, size_t n) {
@@ -36,21 +40,25 @@ static bool is_zero(const uint8_t *bytes, size_t n) {
 }
 
 static void write_span(FILE *out, const wo_span *s) {
-  fputs("{\"traceId\":\"", out);
+  wo_json_put(out, "{\"traceId\":\"");
   wo_json_hex(out, s->trace_id, 16);
-  fputs("\",\"spanId\":\"", out);
+  wo_json_put(out, "\",\"spanId\":\"");
   wo_json_hex(out, s->span_id, 8);
-  fputc('"', out);
+  wo_json_put(out, "\"");
   if (!is_zero(s->parent_span_id, 8)) {
-    fputs(",\"parentSpanId\":\"", out);
+    wo_json_put(out, ",\"parentSpanId\":\"");
     wo_json_hex(out, s->parent_span_id, 8);
-    fputc('"', out);
+    wo_json_put(out, "\"");
   }
-  fputs(",\"name\":", out);
+  wo_json_put(out, ",\"name\":");
   wo_json_string(out, s->site->name);
-  fprintf(out, ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRIu64 "\",\"endTimeUnixNano\":\"%" PRIu64
-               "\",\"attributes\":[",
-          (int)s->kind, s->start_unix_ns, s->end_unix_ns);
+  wo_json_put(out, ",\"kind\":");
+  wo_json_u64(out, (uint64_t)s->kind);
+  wo_json_put(out, ",\"startTimeUnixNano\":\"");
+  wo_json_u64(out, s->start_unix_ns);
+  wo_json_put(out, "\",\"endTimeUnixNano\":\"");
+  wo_json_u64(out, s->end_unix_ns);
+  wo_json_put(out, "\",\"attributes\":[");
   bool first = true;
   string_attribute(out, "code.function.name", s->site->name, &first);
   int_attribute(out, "wasm.function.index", s->site->function_index, &first);
@@ -62,16 +70,14 @@ static void write_span(FILE *out, const wo_span *s) {
     string_attribute(out, "wasm.export.name", s->site->field, &first);
   }
   int_attribute(out, "thread.id", s->thread, &first);
-  fputs("],\"status\":", out);
-  if (s->error)
-    fprintf(out, "{\"code\":%d,\"message\":\"unwound: the span did not end through its exit\"}",
-            OTLP_STATUS_ERROR);
-  else
-    fprintf(out, "{\"code\":%d}", OTLP_STATUS_UNSET);
-  fputc('}', out);
+  wo_json_put(out, "],\"status\":{\"code\":");
+  wo_json_u64(out, s->error ? OTLP_STATUS_ERROR : OTLP_STATUS_UNSET);
+  if (s->error) wo_json_put(out, ",\"message\":\"unwound: the span did not end through its exit\"");
+  wo_json_put(out, "}}");
 }
 
 void wo_otlp_json_write(FILE *out, const wo_resource *r, const wo_span *spans, size_t count) {
+  flockfile(out);
   fputs("{\"resourceSpans\":[{\"resource\":{\"attributes\":[", out);
   bool first = true;
   string_attribute(out, "service.name", r->service_name, &first);
@@ -82,10 +88,11 @@ void wo_otlp_json_write(FILE *out, const wo_resource *r, const wo_span *spans, s
         "\"},\"spans\":[",
         out);
   for (size_t i = 0; i < count; i++) {
-    if (i) fputc(',', out);
+    if (i) wo_json_put(out, ",");
     write_span(out, &spans[i]);
   }
   fputs("]}]}]}", out);
+  funlockfile(out);
 }
 
 static wo_status export_spans(void *state, const wo_resource *r, const wo_span *spans,
