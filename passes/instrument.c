@@ -44,7 +44,7 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
   if (!func) return fail(ctx, "internal error: a function vanished from the module");
   ctx->stats.functions_seen++;
   func = wi_pass_untype_reader_locals(ctx, func);
-  if (wi_pass_coalesce_reader_locals(ctx, func, info)) ctx->stats.locals_coalesced++;
+  func = wi_pass_coalesce_reader_locals(ctx, func, info);
   if (wi_function_scan(&ctx->walker, func, &ctx->facts) != 0) return fail(ctx, "out of memory");
   /* Redirection is safe on a partial scan: each reference found is rewritten
    * on its own. The hooks are not: an unseen `return` would skip the exit. */

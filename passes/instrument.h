@@ -95,8 +95,11 @@ void wi_instrument_free(wi_instrument *ctx);
 /* The passes, in the order wi_instrument_run applies them (one file each). */
 int wi_pass_import_wrappers(wi_instrument *ctx);
 BinaryenFunctionRef wi_pass_untype_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func);
-bool wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
-                                    const wi_function_info *info);
+BinaryenFunctionRef wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
+                                                   const wi_function_info *info);
+/* Packs the reader's scratch locals (after `declared_vars`); returns the function. */
+BinaryenFunctionRef wi_pack_scratch_locals(wi_instrument *ctx, BinaryenFunctionRef func,
+                                           BinaryenIndex declared_vars);
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
                            uint32_t site);
 void wi_pass_redirect_imports_in_function(wi_instrument *ctx);

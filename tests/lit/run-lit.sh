@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the lit-style pass tests: every `RUN:` line of every test file, as a
-# shell pipeline, with %s = the test file, %t = a temporary path, and
+# shell pipeline, with %s = the test file, %S = its folder, %t = a temporary path, and
 # wasm-instrument, FileCheck and not on the PATH. Prints PASS/FAIL lines and a
 # final "N passed, N failed". Usage: run-lit.sh [TEST...]
 set -uo pipefail
@@ -27,6 +27,7 @@ for test in "${tests[@]}"; do
   for run in "${runs[@]}"; do
     cmd=${run//%s/$test}
     cmd=${cmd//%t/$tmp}
+    cmd=${cmd//%S/$(dirname "$test")}
     if ! out=$(bash -o pipefail -c "$cmd" 2>&1); then
       ok=0
       echo "FAIL $name"
