@@ -14,6 +14,10 @@
 //   --sample-ratio R      keep this share of traces (head sampling)
 //   --max-depth N         deeper enters are counted, not recorded (default 4096)
 //   --counters            print the recorder's counters on stderr at exit
+//   --backend auto|wasm32|js  the recorder: the C library compiled to wasm32
+//                         (built on first use into a cache) or JS; auto (the
+//                         default) quietly uses JS where wasm32 cannot be built,
+//                         wasm32 says so on stderr
 //
 // The program's stdout, stderr and exit code are those of an untraced run:
 // proc_exit's code; 134 after a trap or an uncaught wasm exception (with a line
@@ -79,6 +83,10 @@ for (let i = 2; i < argv.length; i++) {
     case '--min-duration-us': opts.minDurationNs = number(value()) * 1000; break;
     case '--sample-ratio': opts.sampleRatio = number(value()); break;
     case '--max-depth': opts.maxDepth = number(value()); break;
+    case '--backend':
+      opts.backend = value();
+      if (!['auto', 'js', 'wasm32'].includes(opts.backend)) die(`--backend: auto, wasm32 or js, not ${opts.backend}`);
+      break;
     default:
       if (a.startsWith('-')) die(`unknown option ${a}`);
       progArgs = argv.slice(i);
@@ -103,6 +111,7 @@ if (wantProfile) record |= RECORD_PROFILE;
 let rec;
 try {
   rec = createRecorder({
+    backend: opts.backend,
     record: record || RECORD_PROFILE,
     serviceName: opts.serviceName,
     moduleName: path.basename(modulePath),

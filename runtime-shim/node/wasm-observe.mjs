@@ -38,6 +38,7 @@
 
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
 
 export const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 export const OBSERVE_SDK_MODULE = 'dylibso:observe/instrument';
@@ -441,16 +442,29 @@ function recordFlags(record) {
   return flags || RECORD_SPANS;
 }
 
-// options: { serviceName, moduleName, record (RECORD_* flags, or 'spans',
-// 'profile', ['spans','profile']), minDurationNs, sampleRatio (0 = 1.0),
-// maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed (non-zero
-// integer; 0 = random), monotonicNs (a clock for tests: () => integer ns) }
+// options: { backend ('auto', the default: the C recorder compiled to wasm32
+// (wasm32-recorder.mjs), or this file's JS recorder where that cannot be
+// built (no clang/wasi-libc), silently so the program's stderr stays its own;
+// 'wasm32': the same with a one-line note on stderr when it falls back; 'js'),
+// serviceName, moduleName, record (RECORD_* flags,
+// or 'spans', 'profile', ['spans','profile']), minDurationNs, sampleRatio
+// (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed
+// (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns) }
+// The recorder's `backend` says which one it is.
 export function createRecorder(options = {}) {
   const record = recordFlags(options.record);
   const recordSpans = (record & RECORD_SPANS) !== 0;
   const recordProfile = (record & RECORD_PROFILE) !== 0;
   const ratio = options.sampleRatio ?? 0;
   if (!(ratio >= 0 && ratio <= 1)) throw new WasmObserveError('INVALID_ARGUMENT', 'sampleRatio must be in [0, 1]');
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'js' && backend !== 'wasm32' && backend !== 'auto') {
+    throw new WasmObserveError('INVALID_ARGUMENT', `backend: unknown '${backend}' (auto, wasm32 or js)`);
+  }
+  if (backend !== 'js') {
+    const module = wasm32RecorderModule(backend === 'auto');
+    if (module) return createWasm32Recorder(module, options, record);
+  }
   const sampleAll = ratio === 0 || ratio >= 1;
   const sampleRatio = sampleAll ? 1 : ratio;
   const minDurationNs = Number(options.minDurationNs ?? 0);
@@ -731,6 +745,7 @@ export function createRecorder(options = {}) {
   }
 
   return {
+    backend: 'js',
     resource,
     get abi() { return abi; },
     get sites() { return sites; },

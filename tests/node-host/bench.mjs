@@ -1,6 +1,7 @@
 // ns per enter/exit pair in V8 for: no-op hooks (JS and wasm), the JS recorder
 // (runtime-shim/node/wasm-observe.mjs) and the C recorder compiled to wasm32
-// (runtime-shim/node/wasm32), on a loop calling an instrumented function N times.
+// (runtime-shim/node/wasm32, glue.c used directly), and both backends of
+// createRecorder, on a loop calling an instrumented function N times.
 //   node bench.mjs PLAIN.wasm INSTR.wasm NOOP.wasm WO.wasm [N] [ROUNDS]
 import fs from 'node:fs';
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE } from '../../runtime-shim/node/wasm-observe.mjs';
@@ -38,13 +39,14 @@ function cRecorder(record, jsClock) {
   const hr = process.hrtime.bigint;
   const inst = new WebAssembly.Instance(woMod, {
     wasi_snapshot_preview1: wasi.wasiImport,
-    bench: { now_ns: () => Number(hr()) },
+    host: { now_ns: () => Number(hr()), export_batch: () => 0 },
   });
   wasi.initialize(inst);
   const ex = inst.exports;
   const p = ex.alloc(instrBytes.length);
   new Uint8Array(ex.memory.buffer, p, instrBytes.length).set(instrBytes);
-  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0);
+  // null exporter (bridge 0), default limits, seed 42
+  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n);
   if (rc !== 0) throw new Error(`setup: status ${rc}`);
   return ex;
 }
@@ -82,6 +84,21 @@ for (const jsClock of [false, true]) {
     const t = time(instrumented({ enter: ex.enter, exit: ex.exit }));
     ex.finish();
     add(`C recorder in wasm32, ${label}, clock ${jsClock ? 'JS import (hrtime as f64)' : 'WASI clock_time_get'}`, t, ex.enters());
+  }
+}
+
+// The two backends of createRecorder as a user gets them (the CLI's
+// --backend): spans go through each backend's batch hand-over (for wasm32:
+// glue.c copies each batch out and wasm32-recorder.mjs converts it) to a JS
+// null exporter; the JSON writing is left out.
+for (const backend of ['js', 'wasm32']) {
+  for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
+    const rec = createRecorder({ backend, record, exporters: [nullExporter], seed: 42 });
+    if (rec.backend !== backend) throw new Error(`backend ${backend} unavailable`);
+    rec.loadSites(instrBytes);
+    const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
+    rec.finish();
+    add(`createRecorder({backend: '${backend}'}), ${label}, null JS exporter`, t, rec.counters().enters);
   }
 }
 

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // Checks one traced run of a fixture against its golden trace.
 //
-//   node check.mjs DIR EXPECTED.folded
+//   node check.mjs DIR EXPECTED.folded [LABEL]
 //
 // DIR holds the CLI's outputs: otlp.jsonl, chrome.json, self.folded, calls.folded.
 // EXPECTED is fixtures/expected/NAME.folded (call counts per stack, e2e naming:
 // import:/export: prefixes, last line "# unbalanced U open O invalid I truncated T").
-// Prints one "PASS what" / "FAIL what: why" line per check.
+// Prints one "PASS what" / "FAIL what: why" line per check (LABEL, e.g. the
+// recorder backend, appended to each check's name as " [LABEL]").
 import fs from 'node:fs';
 
-const [dir, expectedPath] = process.argv.slice(2);
+const [dir, expectedPath, label] = process.argv.slice(2);
 const results = [];
-const pass = (what) => results.push(`PASS ${what}`);
-const fail = (what, why) => results.push(`FAIL ${what}: ${why}`);
+const tag = label ? ` [${label}]` : '';
+const pass = (what) => results.push(`PASS ${what}${tag}`);
+const fail = (what, why) => results.push(`FAIL ${what}${tag}: ${why}`);
 const check = (what, fn) => {
   try {
     const why = fn();

@@ -7,10 +7,15 @@
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
 # (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs) and an
-# --abi observe-sdk module.
+# --abi observe-sdk module. Every traced check runs once per recorder backend
+# (createRecorder's `backend`, the CLI's --backend: js, and wasm32, the C
+# recorder compiled by runtime-shim/node/wasm32/build.sh into
+# $WASM_OBSERVE_CACHE, default WORK/wasm32-cache); each check's name ends in
+# [js] or [wasm32].
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
-# NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS.
+# NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS,
+# NODE_HOST_BACKENDS (default "js wasm32"), WASM_OBSERVE_CACHE.
 # Output: PASS/FAIL lines, then "N passed, N failed"; exit 1 on failure.
 set -u
 set -o pipefail
@@ -30,6 +35,8 @@ FIXTURES=$ROOT/fixtures
 RESULTS=$WORK/results.d
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
+BACKENDS=${NODE_HOST_BACKENDS:-js wasm32}
+export WASM_OBSERVE_CACHE=${WASM_OBSERVE_CACHE:-$WORK/wasm32-cache}
 
 directive() { sed -n -E "s@^[[:space:]]*(//|;;)[[:space:]]*$2:[[:space:]]*(.*)\$@\2@p" "$1" | head -n1; }
 has_directive() { grep -Eq "^[[:space:]]*(//|;;)[[:space:]]*$2([[:space:]]|\$)" "$1"; }
@@ -58,7 +65,7 @@ run_fixture() {
   name=$(basename "$src")
   name=${name%.*}
   local d=$WORK/$name res=$RESULTS/$name
-  mkdir -p "$d/trace" "$d/orig" "$d/instr"
+  mkdir -p "$d/orig" "$d/instr"
   : >"$res"
   local args
   args=$(directive "$src" e2e-args)
@@ -72,24 +79,43 @@ run_fixture() {
   fi
   "$NODE" "$ROOT/tests/e2e/run-node.mjs" "$d/orig/$name.wasm" "$d/orig.trace" "${argv[@]}" >"$d/orig.out" 2>"$d/orig.err" </dev/null
   echo $? >"$d/orig.rc"
-  "$NODE" "$RUN" run "$d/instr/$name.wasm" --otlp-file "$d/trace/otlp.jsonl" --chrome "$d/trace/chrome.json" \
-    --folded "$d/trace/self.folded" --folded-calls "$d/trace/calls.folded" -- "${argv[@]}" \
-    >"$d/instr.out" 2>"$d/instr.err" </dev/null
-  echo $? >"$d/instr.rc"
   local want_rc
   want_rc=$(directive "$src" e2e-exit)
   if [[ $(cat "$d/orig.rc") != "${want_rc:-0}" ]]; then
     echo "FAIL $name original run: exit $(cat "$d/orig.rc"), expected ${want_rc:-0}" >>"$res"
-  elif [[ $(cat "$d/instr.rc") == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/instr.out" && cmp -s "$d/orig.err" "$d/instr.err"; then
-    echo "PASS $name same output and exit code ($(cat "$d/orig.rc"))" >>"$res"
-  else
-    echo "FAIL $name same output and exit code: exit $(cat "$d/orig.rc") -> $(cat "$d/instr.rc"); $(diff "$d/orig.out" "$d/instr.out" | head -3 | tr '\n' ' ') $(diff "$d/orig.err" "$d/instr.err" | head -3 | tr '\n' ' ')" >>"$res"
+    return
   fi
-  "$NODE" "$HERE/check.mjs" "$d/trace" "$FIXTURES/expected/$name.folded" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res"
+  local b t
+  for b in $BACKENDS; do
+    t=$d/$b
+    mkdir -p "$t/trace"
+    "$NODE" "$RUN" run "$d/instr/$name.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
+      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" -- "${argv[@]}" \
+      >"$t/instr.out" 2>"$t/instr.err" </dev/null
+    echo $? >"$t/instr.rc"
+    if [[ $(cat "$t/instr.rc") == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$t/instr.out" && cmp -s "$d/orig.err" "$t/instr.err"; then
+      echo "PASS $name same output and exit code ($(cat "$d/orig.rc")) [$b]" >>"$res"
+    else
+      echo "FAIL $name same output and exit code [$b]: exit $(cat "$d/orig.rc") -> $(cat "$t/instr.rc"); $(diff "$d/orig.out" "$t/instr.out" | head -3 | tr '\n' ' ') $(diff "$d/orig.err" "$t/instr.err" | head -3 | tr '\n' ' ')" >>"$res"
+    fi
+    "$NODE" "$HERE/check.mjs" "$t/trace" "$FIXTURES/expected/$name.folded" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res"
+  done
 }
 
+# the wasm32 recorder, built once here (its first use would build it too)
+if [[ " $BACKENDS " == *" wasm32 "* ]]; then
+  if "$NODE" --input-type=module -e "import { wasm32RecorderPath } from '$ROOT/runtime-shim/node/wasm32-recorder.mjs'; wasm32RecorderPath();" \
+      >"$WORK/wasm32-build.log" 2>&1; then
+    echo "PASS wasm32 recorder build" >"$RESULTS/00-build"
+  else
+    echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
+  fi
+fi
+
 # the recorder's semantics, with a fake clock
-"$NODE" "$HERE/unit.mjs" >"$RESULTS/00-unit" 2>&1 || echo "FAIL unit.mjs: exit $?" >>"$RESULTS/00-unit"
+for b in $BACKENDS; do
+  "$NODE" "$HERE/unit.mjs" "$b" >"$RESULTS/00-unit-$b" 2>&1 || echo "FAIL unit.mjs [$b]: exit $?" >>"$RESULTS/00-unit-$b"
+done
 
 if [[ ! -x $TOOL ]]; then
   echo "FAIL tool: $TOOL not found (build it, or set WASM_INSTRUMENT)" >>"$RESULTS/00-unit"
@@ -97,8 +123,10 @@ else
   # a JS exception thrown through wasm frames, then unwind()
   if wat2wasm --debug-names "$HERE/js-throw.wat" -o "$WORK/js-throw.wasm" &&
       "$TOOL" "$WORK/js-throw.wasm" -o "$WORK/js-throw.instr.wasm" 2>"$WORK/js-throw.err"; then
-    "$NODE" "$HERE/js-throw.mjs" "$WORK/js-throw.instr.wasm" >"$RESULTS/00-js-throw" 2>&1 ||
-      echo "FAIL js-throw: exit $?" >>"$RESULTS/00-js-throw"
+    for b in $BACKENDS; do
+      "$NODE" "$HERE/js-throw.mjs" "$WORK/js-throw.instr.wasm" "$b" >>"$RESULTS/00-js-throw" 2>&1 ||
+        echo "FAIL js-throw [$b]: exit $?" >>"$RESULTS/00-js-throw"
+    done
   else
     echo "FAIL js-throw: could not build or instrument js-throw.wat" >"$RESULTS/00-js-throw"
   fi
@@ -115,20 +143,25 @@ else
   res=$RESULTS/zz-observe-sdk
   d=$WORK/observe-sdk
   mkdir -p "$d/instr"
-  if "$TOOL" "$WORK/fib/orig/fib.wasm" --abi observe-sdk -o "$d/instr/fib.wasm" >"$d/instrument.log" 2>&1 &&
-    "$NODE" "$RUN" run "$d/instr/fib.wasm" --folded-calls "$d/calls.folded" --counters >"$d/out" 2>"$d/err" </dev/null &&
-    cmp -s "$d/out" "$WORK/fib/orig.out"; then
+  if ! "$TOOL" "$WORK/fib/orig/fib.wasm" --abi observe-sdk -o "$d/instr/fib.wasm" >"$d/instrument.log" 2>&1; then
+    echo "FAIL observe-sdk abi fib: instrument failed ($(head -n2 "$d/instrument.log" | tr '\n' ' '))" >>"$res"
+  else
     # the same call tree as the default ABI without the export and import sites
     grep -v '^#' "$FIXTURES/expected/fib.folded" | sed -E 's/^export:_start;//' | grep -v '^export:_start ' |
       grep -v 'import:' | sort >"$d/want"
-    sort "$d/calls.folded" | grep -v 'wasi_snapshot_preview1\.' >"$d/got"
-    if cmp -s "$d/want" "$d/got" && grep -q '"unknownIds":0,"exitsWithoutEnter":0,"exitsUnmatched":0,"spansUnwound":0' "$d/err"; then
-      echo "PASS observe-sdk abi fib call tree" >>"$res"
-    else
-      echo "FAIL observe-sdk abi fib call tree: $(diff "$d/want" "$d/got" | head -4 | tr '\n' ' ') $(tail -n1 "$d/err")" >>"$res"
-    fi
-  else
-    echo "FAIL observe-sdk abi fib: run failed ($(head -n2 "$d/instrument.log" "$d/err" | tr '\n' ' '))" >>"$res"
+    for b in $BACKENDS; do
+      if "$NODE" "$RUN" run "$d/instr/fib.wasm" --backend "$b" --folded-calls "$d/calls-$b.folded" --counters >"$d/out-$b" 2>"$d/err-$b" </dev/null &&
+        cmp -s "$d/out-$b" "$WORK/fib/orig.out"; then
+        sort "$d/calls-$b.folded" | grep -v 'wasi_snapshot_preview1\.' >"$d/got-$b"
+        if cmp -s "$d/want" "$d/got-$b" && grep -q '"unknownIds":0,"exitsWithoutEnter":0,"exitsUnmatched":0,"spansUnwound":0' "$d/err-$b"; then
+          echo "PASS observe-sdk abi fib call tree [$b]" >>"$res"
+        else
+          echo "FAIL observe-sdk abi fib call tree [$b]: $(diff "$d/want" "$d/got-$b" | head -4 | tr '\n' ' ') $(tail -n1 "$d/err-$b")" >>"$res"
+        fi
+      else
+        echo "FAIL observe-sdk abi fib [$b]: run failed ($(head -n2 "$d/err-$b" | tr '\n' ' '))" >>"$res"
+      fi
+    done
   fi
 fi
 

@@ -1,9 +1,11 @@
-// The JS recorder's semantics with a fake clock (the C recorder's rules:
+// The recorder's semantics with a fake clock (the C recorder's rules:
 // runtime-shim/include/wasm_observe.h). Prints PASS/FAIL lines.
+//   node unit.mjs [js|wasm32]   (the backend; default js, named in each line)
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded } from '../../runtime-shim/node/wasm-observe.mjs';
 
+const backend = process.argv[2] ?? 'js';
 const out = [];
-const ok = (name, cond, why = '') => out.push(cond ? `PASS unit ${name}` : `FAIL unit ${name}: ${why}`);
+const ok = (name, cond, why = '') => out.push(cond ? `PASS unit ${name} [${backend}]` : `FAIL unit ${name} [${backend}]: ${why}`);
 const site = (name, kind = 0) => ({ kind, functionIndex: 0, name, raw: name, symbol: '', module: '', field: name });
 const sites = [site('a'), site('b'), site('c'), site('imp', 1), site('run', 2)];
 
@@ -15,7 +17,7 @@ function make(opts = {}) {
       for (let i = 0; i < n; i++) spans.push({ name: b.sites[b.site[i]].name, start: b.start[i], dur: b.duration[i], error: b.error[i], depth: b.depth[i], parent: b.parentSpanId[2 * i] + ':' + b.parentSpanId[2 * i + 1], id: b.spanId[2 * i] + ':' + b.spanId[2 * i + 1] });
     },
   };
-  const rec = createRecorder({ record: RECORD_SPANS | RECORD_PROFILE, sites, exporters: [exporter], seed: 7, monotonicNs: () => (t += 10), ...opts });
+  const rec = createRecorder({ backend, record: RECORD_SPANS | RECORD_PROFILE, sites, exporters: [exporter], seed: 7, monotonicNs: () => (t += 10), ...opts });
   return { rec, spans };
 }
 
@@ -66,5 +68,9 @@ function make(opts = {}) {
   const f = writeFolded(rec.profile());
   ok('profile folded', f === 'a 30\na;b 20\n', JSON.stringify(f));
   ok('profile calls', rec.foldedCalls() === 'a 1\na;b 2\n', JSON.stringify(rec.foldedCalls()));
+}
+{ // the backend asked for is the one in use (no silent fallback)
+  const { rec } = make();
+  ok('backend', rec.backend === backend, `asked for ${backend}, got ${rec.backend}`);
 }
 console.log(out.join('\n'));

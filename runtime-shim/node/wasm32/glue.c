@@ -1,50 +1,236 @@
-/* The C recorder (runtime-shim/src) as a wasm32 module for the Node benchmark:
- * one recorder per instance, its hooks exported as `enter` / `exit` so an
- * instrumented module can import them directly (wasm to wasm, no JS between).
+/* The C recorder (runtime-shim/src) as a wasm32 module for the Node host
+ * (runtime-shim/node/wasm32-recorder.mjs) and its benchmark: one recorder per
+ * instance, its hooks exported as `enter` / `exit` so an instrumented module
+ * can import them directly (wasm to wasm, no JS between).
+ *
+ * Sites: the host reads the site table itself (names, kinds) and passes a
+ * module here whose site table has as many entries; the recorder needs only
+ * the count, and spans and profile nodes go out as site indices.
  * Clock: CLOCK_MONOTONIC through WASI (node:wasi's clock_time_get), or, with
- * clock = 1, a JS import `now_ns() -> f64`. Spans go to a null exporter (the
- * cost measured is the recorder's, as for the JS recorder). */
+ * js_clock = 1, the JS import `host.now_ns() -> f64` (a test clock).
+ * Exporter: with bridge = 1, each batch is copied into arrays laid out as
+ * the JS exporters' batch (glue_batch) and handed to the JS import
+ * `host.export_batch(header, count)`; with bridge = 0 spans are only counted
+ * (the benchmark measures the recorder, not JSON writing). */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "wasm_observe.h"
 
-__attribute__((import_module("bench"), import_name("now_ns"))) double bench_now_ns(void);
+__attribute__((import_module("host"), import_name("now_ns"))) double host_now_ns(void);
+__attribute__((import_module("host"), import_name("export_batch"))) int host_export_batch(
+    const void *spans, uint32_t count);
+
+/* A batch as the JS exporters take it (wasm-observe.mjs, "exporters"): one
+ * array per field, which wasm32-recorder.mjs views in place. Ids are 32-bit
+ * words of their bytes in order (big-endian), times ns since the recorder
+ * began. The header's fields are read by wasm32-recorder.mjs: keep in step. */
+typedef struct {
+  uint32_t *trace_id;       /* 4 words a span */
+  uint32_t *span_id;        /* 2 words */
+  uint32_t *parent_span_id; /* 2 words, zero for a root */
+  int32_t *site;            /* index in the site table */
+  double *start_ns;
+  double *duration_ns;
+  uint8_t *error;
+  uint32_t *depth;
+} glue_batch;
+
+static uint64_t exported_spans;
+static wo_sites *sites;
+static wo_recorder *recorder;
+static glue_batch out;
+static size_t out_capacity;
+static uint64_t resource_start_unix_ns;
 
 static uint64_t js_clock(void *state) {
   (void)state;
-  return (uint64_t)bench_now_ns();
+  return (uint64_t)host_now_ns();
 }
 
 static wo_status null_export(void *state, const wo_resource *r, const wo_span *spans, size_t count) {
   (void)r;
   (void)spans;
-  *(uint64_t *)state += count;
+  (void)state;
+  exported_spans += count;
   return WO_OK;
 }
 
-static uint64_t exported_spans;
-static wo_sites *sites;
-static wo_recorder *recorder;
+static uint32_t be32(const uint8_t *b) {
+  return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+#define GROW(field, k)                                                        \
+  do {                                                                        \
+    void *p = realloc(out.field, count * (k) * sizeof *out.field);            \
+    if (!p) return false;                                                     \
+    out.field = p;                                                            \
+  } while (0)
+
+static bool reserve(size_t count) {
+  if (count <= out_capacity) return true;
+  GROW(trace_id, 4);
+  GROW(span_id, 2);
+  GROW(parent_span_id, 2);
+  GROW(site, 1);
+  GROW(start_ns, 1);
+  GROW(duration_ns, 1);
+  GROW(error, 1);
+  GROW(depth, 1);
+  out_capacity = count;
+  return true;
+}
+
+static wo_status bridge_export(void *state, const wo_resource *r, const wo_span *spans,
+                               size_t count) {
+  (void)state;
+  if (!reserve(count)) return WO_ERR_NO_MEMORY;
+  resource_start_unix_ns = r->start_unix_ns;
+  const wo_site *first = wo_sites_get(sites, 0);
+  for (size_t i = 0; i < count; i++) {
+    const wo_span *s = &spans[i];
+    for (int k = 0; k < 4; k++) out.trace_id[4 * i + k] = be32(s->trace_id + 4 * k);
+    out.span_id[2 * i] = be32(s->span_id);
+    out.span_id[2 * i + 1] = be32(s->span_id + 4);
+    out.parent_span_id[2 * i] = be32(s->parent_span_id);
+    out.parent_span_id[2 * i + 1] = be32(s->parent_span_id + 4);
+    out.site[i] = (int32_t)(s->site - first);
+    out.start_ns[i] = (double)(s->start_unix_ns - r->start_unix_ns);
+    out.duration_ns[i] = (double)(s->end_unix_ns - s->start_unix_ns);
+    out.error[i] = s->error;
+    out.depth[i] = s->depth;
+  }
+  exported_spans += count;
+  return host_export_batch(&out, (uint32_t)count) == 0 ? WO_OK : WO_ERR_IO;
+}
 
 __attribute__((export_name("alloc"))) void *glue_alloc(size_t n) { return malloc(n); }
+__attribute__((export_name("free"))) void glue_free(void *p) { free(p); }
 
-/* Returns 0 or a wo_status. */
+/* Returns 0 or a wo_status. One recorder per instance. */
 __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size, unsigned record,
-                                                int clock) {
+                                                int js_clock_on, int bridge,
+                                                double min_duration_ns, double sample_ratio,
+                                                uint32_t max_depth, uint32_t batch_size,
+                                                uint64_t seed) {
+  if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) return (int)rc;
-  wo_exporter e = {.state = &exported_spans, .export_spans = null_export};
-  wo_options o = {.record = record, .seed = 42, .monotonic_ns = clock ? js_clock : NULL};
+  wo_exporter e = {.export_spans = bridge ? bridge_export : null_export};
+  wo_options o = {.record = record,
+                  .min_duration_ns = (uint64_t)min_duration_ns,
+                  .sample_ratio = sample_ratio,
+                  .max_depth = max_depth,
+                  .batch_size = batch_size,
+                  .seed = seed,
+                  .monotonic_ns = js_clock_on ? js_clock : NULL};
   return (int)wo_recorder_new(&o, sites, &e, 1, &recorder);
 }
 
-__attribute__((export_name("enter"))) void glue_enter(uint32_t id) { wo_enter(recorder, id); }
-__attribute__((export_name("exit"))) void glue_exit(uint32_t id) { wo_exit(recorder, id); }
-__attribute__((export_name("finish"))) void glue_finish(void) { wo_recorder_finish(recorder); }
+/* The hooks do nothing until setup. */
+__attribute__((export_name("enter"))) void glue_enter(uint32_t id) {
+  if (recorder) wo_enter(recorder, id);
+}
+__attribute__((export_name("exit"))) void glue_exit(uint32_t id) {
+  if (recorder) wo_exit(recorder, id);
+}
+__attribute__((export_name("unwind"))) void glue_unwind(void) {
+  if (recorder) wo_unwind(recorder);
+}
+__attribute__((export_name("depth"))) uint32_t glue_depth(void) {
+  return recorder ? wo_depth(recorder) : 0;
+}
+__attribute__((export_name("finish"))) int glue_finish(void) {
+  return recorder ? (int)wo_recorder_finish(recorder) : 0;
+}
+__attribute__((export_name("flush"))) int glue_flush(void) {
+  return recorder ? (int)wo_recorder_flush(recorder) : 0;
+}
+/* The resource's start (unix ns) as the last batch gave it (0 before the
+ * first): a BigInt on the JS side. */
+__attribute__((export_name("start_unix_ns"))) uint64_t glue_start_unix_ns(void) {
+  return resource_start_unix_ns;
+}
 __attribute__((export_name("spans"))) double glue_spans(void) { return (double)exported_spans; }
 __attribute__((export_name("enters"))) double glue_enters(void) {
-  return (double)wo_recorder_counters(recorder).enters;
+  return recorder ? (double)wo_recorder_counters(recorder).enters : 0;
+}
+
+/* wo_counters in field order, as ten u64. */
+static wo_counters counters_out;
+__attribute__((export_name("counters"))) const wo_counters *glue_counters(void) {
+  if (recorder) counters_out = wo_recorder_counters(recorder);
+  return &counters_out;
+}
+
+/* The merged profile tree in preorder: a u32 node count, then per node
+ * { i32 site (-1 for the root), u32 children, f64 calls, f64 total_ns,
+ * f64 self_ns } (32 bytes, at offset 8 + 32 * i); a node's children follow it,
+ * each with its subtree, in the order of the tree's child list. 0 when the
+ * profile is off or out of memory. */
+typedef struct {
+  int32_t site;
+  uint32_t children;
+  double calls, total_ns, self_ns;
+} glue_node;
+static uint8_t *profile_out;
+
+__attribute__((export_name("profile"))) const uint8_t *glue_profile(void) {
+  if (!recorder) return NULL;
+  const wo_profile_node *root = wo_recorder_profile(recorder);
+  if (!root) return NULL;
+  const wo_site *first = wo_sites_get(sites, 0);
+  /* count, with an explicit stack (the tree can be 4096 deep) */
+  size_t count = 0, stack_cap = 64, top = 0;
+  const wo_profile_node **stack = malloc(stack_cap * sizeof *stack);
+  if (!stack) return NULL;
+  stack[top++] = root;
+  free(profile_out);
+  profile_out = NULL;
+  /* first pass: count nodes */
+  while (top) {
+    const wo_profile_node *n = stack[--top];
+    count++;
+    for (const wo_profile_node *c = n->first_child; c; c = c->next_sibling) {
+      if (top == stack_cap) {
+        const wo_profile_node **grown = realloc(stack, 2 * stack_cap * sizeof *stack);
+        if (!grown) { free(stack); return NULL; }
+        stack = grown;
+        stack_cap *= 2;
+      }
+      stack[top++] = c;
+    }
+  }
+  profile_out = malloc(8 + count * sizeof(glue_node));
+  if (!profile_out) { free(stack); return NULL; }
+  *(uint32_t *)profile_out = (uint32_t)count;
+  glue_node *out = (glue_node *)(profile_out + 8);
+  /* second pass: preorder, children pushed in reverse so they come out in list order */
+  size_t k = 0;
+  stack[top++] = root;
+  while (top) {
+    const wo_profile_node *n = stack[--top];
+    glue_node *o = &out[k++];
+    o->site = n->site ? (int32_t)(n->site - first) : -1;
+    o->calls = (double)n->calls;
+    o->total_ns = (double)n->total_ns;
+    o->self_ns = (double)n->self_ns;
+    uint32_t children = 0;
+    for (const wo_profile_node *c = n->first_child; c; c = c->next_sibling) children++;
+    o->children = children;
+    while (top + children > stack_cap) {
+      const wo_profile_node **grown = realloc(stack, 2 * stack_cap * sizeof *stack);
+      if (!grown) { free(stack); return NULL; }
+      stack = grown;
+      stack_cap *= 2;
+    }
+    top += children;
+    size_t i = top;
+    for (const wo_profile_node *c = n->first_child; c; c = c->next_sibling) stack[--i] = c;
+  }
+  free(stack);
+  return profile_out;
 }
 
 /* recorder.c calls getrandom (only without a seed); wasi-libc has getentropy. */
