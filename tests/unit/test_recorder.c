@@ -12,37 +12,10 @@
 
 #include "byte_writer.h"
 #include "site_table.h"
+#include "sites_fixture.h"
 #include "wasm_observe.h"
 
 /* ---- fixtures ---- */
-
-/* A module with only a site table: 0 main (export entry), 1 main, 2 work,
- * 3 env.log (import). */
-static uint8_t *module_with_sites(size_t *size) {
-  wi_site_table t = {0};
-  wi_site sites[] = {
-      {WI_SITE_EXPORT, 0, 1, 3, "main", "main", "", "", "main", 0},
-      {WI_SITE_FUNCTION, WI_FLAG_NAMED, 1, 3, "main", "main", "", "", "", 10},
-      {WI_SITE_FUNCTION, WI_FLAG_NAMED, 2, 4, "work", "work", "_Z4workv", "", "", 10},
-      {WI_SITE_IMPORT, 0, 0, 0, "log", "env.log", "", "env", "log", 0},
-  };
-  for (size_t i = 0; i < 4; i++) wi_site_table_add(&t, &sites[i]);
-  size_t payload_size;
-  uint8_t *payload = wi_site_table_encode(&t, &payload_size);
-  wi_writer section = {0}, module = {0};
-  wi_put_cstr(&section, WI_SITE_TABLE_SECTION);
-  wi_put_bytes(&section, payload, payload_size);
-  const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-  wi_put_bytes(&module, header, 8);
-  uint8_t id = 0;
-  wi_put_bytes(&module, &id, 1);
-  wi_put_name(&module, section.data, section.size);
-  free(section.data);
-  free(payload);
-  wi_site_table_free(&t);
-  *size = module.size;
-  return module.data;
-}
 
 static uint64_t fake_now;
 static uint64_t fake_clock(void *unused) {
@@ -77,7 +50,7 @@ typedef struct {
 static int setup_with(void **state, unsigned record, uint64_t min_duration, uint32_t max_depth) {
   fixture *f = calloc(1, sizeof *f);
   size_t size;
-  uint8_t *module = module_with_sites(&size);
+  uint8_t *module = test_module_with_sites(&size);
   assert_int_equal(wo_sites_from_module(module, size, &f->sites), WO_OK);
   free(module);
   f->captured = calloc(1, sizeof *f->captured);
@@ -305,7 +278,7 @@ static void *run_thread(void *arg) {
 static int setup_real_clock(void **state) {
   fixture *f = calloc(1, sizeof *f);
   size_t size;
-  uint8_t *module = module_with_sites(&size);
+  uint8_t *module = test_module_with_sites(&size);
   wo_sites_from_module(module, size, &f->sites);
   free(module);
   wo_options o = {.record = WO_RECORD_PROFILE};
@@ -408,7 +381,7 @@ static void observe_sdk_ids_are_function_indices_even_with_a_site_table(void **s
 static void the_tsc_clock_keeps_time(void **state) {
   (void)state;
   size_t size;
-  uint8_t *module = module_with_sites(&size);
+  uint8_t *module = test_module_with_sites(&size);
   wo_sites *sites;
   assert_int_equal(wo_sites_from_module(module, size, &sites), WO_OK);
   free(module);

@@ -33,8 +33,9 @@ if [[ ! -f $lib ]]; then
   report "FAIL build: $lib not found (ninja -C build-asan)"
 elif ! "$cc" -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-    -I "$top/runtime-shim/include" -I "$top/passes" -I "$top/src" \
-    "$here/emit.c" "$top/passes/site_table.c" "$top/src/byte_writer.c" "$lib" \
+    -I "$top/runtime-shim/include" -I "$top/passes" -I "$top/src" -I "$top/tests/unit" \
+    "$here/emit.c" "$top/tests/unit/sites_fixture.c" "$top/passes/site_table.c" \
+    "$top/src/byte_writer.c" "$lib" \
     -lcurl -liberty -lpthread -o "$work/emit" 2>"$work/build.err"; then
   report "FAIL build: $(head -c 400 "$work/build.err" | tr '\n' ' ')"
 else
