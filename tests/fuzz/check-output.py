@@ -96,27 +96,9 @@ def function_count(secs):
         if sid == 2:
             r = Reader(payload, "import section")
             for _ in range(r.u32()):
-                module, field, kind = r.name(), r.name(), r.byte()
+                _, _, kind = read_import(r)
                 if kind == 0:
                     imported += 1
-                    r.u32()
-                elif kind == 1:
-                    code = r.byte()
-                    if code in (0x63, 0x64):
-                        skip_sleb(r)
-                    skip_limits(r)
-                elif kind == 2:
-                    skip_limits(r)
-                elif kind == 3:
-                    code = r.byte()
-                    if code in (0x63, 0x64):
-                        skip_sleb(r)
-                    r.byte()
-                elif kind == 4:
-                    r.byte()
-                    r.u32()
-                else:
-                    raise Bad(f"import section: unknown kind {kind}")
         elif sid == 3:
             defined = Reader(payload, "function section").u32()
     return imported, defined
@@ -135,32 +117,37 @@ def skip_limits(r):
         skip_sleb(r)
 
 
+def read_import(r):
+    """One import entry: (module, field, kind), its description skipped."""
+    module, field, kind = r.name(), r.name(), r.byte()
+    if kind == 0:
+        r.u32()
+    elif kind in (1, 3):  # table: reftype limits; global: valtype mutability
+        if r.byte() in (0x63, 0x64):
+            skip_sleb(r)
+        if kind == 1:
+            skip_limits(r)
+        else:
+            r.byte()
+    elif kind == 2:
+        skip_limits(r)
+    elif kind == 4:
+        r.byte()
+        r.u32()
+    else:
+        raise Bad(f"import section: unknown kind {kind}")
+    return module, field, kind
+
+
 def hook_imports(secs):
     found = []
     for sid, _, payload in secs:
         if sid == 2:
             r = Reader(payload, "import section")
             for _ in range(r.u32()):
-                module, field, kind = r.name(), r.name(), r.byte()
+                module, field, kind = read_import(r)
                 if module in ("wasm-instrument:hooks/trace@0.1.0", "dylibso:observe/instrument"):
                     found.append((module, field, kind))
-                if kind == 0:
-                    r.u32()
-                elif kind == 1:
-                    code = r.byte()
-                    if code in (0x63, 0x64):
-                        skip_sleb(r)
-                    skip_limits(r)
-                elif kind == 2:
-                    skip_limits(r)
-                elif kind == 3:
-                    code = r.byte()
-                    if code in (0x63, 0x64):
-                        skip_sleb(r)
-                    r.byte()
-                elif kind == 4:
-                    r.byte()
-                    r.u32()
     return found
 
 
