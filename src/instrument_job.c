@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "exit_codes.h"
-#include "expr_children.h"
 #include "file_io.h"
 #include "function_names.h"
 #include "instrument.h"
@@ -263,7 +262,6 @@ int wi_run_job(void *arg, FILE *report) {
   size_t size = job->input_size;
   BinaryenSetDebugInfo(true); /* keeps the name section */
   BinaryenSetColorsEnabled(false);
-  wi_expr_kinds_init();
   if (!(size >= 4 && memcmp(data, "\0asm", 4) == 0) && looks_like_text(data, size)) {
     wi_report_phase(report, "parsing text");
     s.converted = text_to_binary(job->input, &size);
