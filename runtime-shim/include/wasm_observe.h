@@ -141,6 +141,14 @@ typedef struct {
   uint64_t (*monotonic_ns)(void *clock_state);
   void *clock_state;
   uint64_t seed;              /* trace/span id generator seed; 0 = from the OS */
+  /* For hosts that cannot see a call from outside end in a trap or an
+   * exception (a JS program calling a module's exports directly): an enter of
+   * an export site while the top of the stack is not an import site means the
+   * previous call was cut short, so the frames above the newest import frame
+   * are closed as unwound first. Only right when every import of the module
+   * is instrumented (no --no-imports): otherwise a legitimate re-entry from an
+   * import looks the same. */
+  bool unwind_on_reentry;
 } wo_options;
 
 typedef struct {

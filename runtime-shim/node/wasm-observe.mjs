@@ -449,7 +449,11 @@ function recordFlags(record) {
 // serviceName, moduleName, record (RECORD_* flags,
 // or 'spans', 'profile', ['spans','profile']), minDurationNs, sampleRatio
 // (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed
-// (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns) }
+// (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns),
+// unwindOnReentry (for JS programs that call exports directly and may catch a
+// trap: an export entered while the stack's top is not an import call first
+// closes the frames above the newest import frame as unwound; wrong when
+// imports were left uninstrumented (--no-imports), see wasm_observe.h) }
 // The recorder's `backend` says which one it is.
 export function createRecorder(options = {}) {
   const record = recordFlags(options.record);
@@ -472,6 +476,7 @@ export function createRecorder(options = {}) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : DEFAULT_BATCH;
   const exporters = options.exporters ?? [];
   const clock = options.monotonicNs ?? null;
+  const unwindOnReentry = !!options.unwindOnReentry;
 
   // The clock: integer nanoseconds since the recorder began, as a Number.
   // process.hrtime.bigint() is exact in a double while the machine has been
@@ -605,10 +610,30 @@ export function createRecorder(options = {}) {
 
   const now = clock ? () => clock() - clockBase : () => Number(hr()) - monoBase;
 
+  const isImport = (id) => sites[id].kind === SITE_IMPORT;
+
+  // unwindOnReentry: an export entered while the top of the stack is not an
+  // import call, so the previous call from JS ended in a trap or exception the
+  // hooks did not see: drop what lies above the newest import frame
+  // (recorder.c drop_stale_frames).
+  function dropStaleFrames() {
+    if (overflow !== 0) {
+      if (overflow > OVERFLOW_IDS) return; // the top's id was not kept: cannot tell
+      for (let k = overflow; k-- > 0;) {
+        if (isImport(overflowIds[k])) { overflow = k + 1; return; }
+      }
+      overflow = 0;
+    }
+    let keep = depth;
+    while (keep > 0 && !isImport(fId[keep - 1])) keep--;
+    if (keep < depth) unwindAbove(keep, now());
+  }
+
   function enter(id) {
     id >>>= 0;
     c.enters++;
     if (id >= siteCount) { c.unknownIds++; return; }
+    if (unwindOnReentry && (depth !== 0 || overflow !== 0) && sites[id].kind === SITE_EXPORT) dropStaleFrames();
     if (overflow !== 0 || depth >= maxDepth) {
       if (overflow < OVERFLOW_IDS) {
         if (overflowIds === null) overflowIds = new Int32Array(OVERFLOW_IDS);

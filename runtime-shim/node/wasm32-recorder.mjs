@@ -11,7 +11,7 @@
 // the same JS exporters read through typed-array views; the profile tree is read back
 // from wo_recorder_profile and written by the same writeFolded /
 // writeFoldedCalls / writeSummary. The site table is read in JS (names);
-// the C recorder gets a module with as many (empty) sites.
+// the C recorder gets a module with as many sites, kinds only.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,11 +97,14 @@ async function loadWasi() {
 }
 await loadWasi();
 
-// A module holding only a site table of `count` empty sites (version 1).
-function siteCountModule(count) {
+// A module holding only a site table (version 1) with the sites' kinds and
+// no names: the C recorder needs the kinds (span kind, unwindOnReentry).
+function siteKindsModule(sites) {
   const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
   const name = Buffer.from('wasm-instrument.sites', 'latin1');
-  const entries = Buffer.alloc(count * 8); // kind 0, flags 0, input 0, output 0, four empty names
+  const count = sites.length;
+  const entries = Buffer.alloc(count * 8); // kind, flags 0, input 0, output 0, four empty names
+  for (let i = 0; i < count; i++) entries[i * 8] = sites[i].kind;
   const payload = Buffer.concat([Buffer.from(leb(name.length)), name, Buffer.from(leb(1)), Buffer.from(leb(count)), entries]);
   return Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0]), Buffer.from(leb(payload.length)), payload]);
 }
@@ -156,20 +159,21 @@ export function createWasm32Recorder(module, options, record) {
   wasi.initialize(instance);
   ex = instance.exports;
 
-  function setup(count) {
-    const bytes = siteCountModule(count);
+  function setup(list) {
+    const bytes = siteKindsModule(list);
     const p = ex.alloc(bytes.length);
     new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, 1, Number(options.minDurationNs ?? 0),
-      options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed));
+      options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
+      options.unwindOnReentry ? 1 : 0);
     ex.free(p);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
   }
   let ready = false;
   function useSites(list) {
     if (ready) throw new WasmObserveError('INVALID_ARGUMENT', 'wasm32 recorder: sites already loaded');
-    setup(list.length);
+    setup(list);
     sites = list;
     batch.sites = sites;
     ready = true;

@@ -103,6 +103,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   double ratio = o->sample_ratio == 0 ? 1.0 : o->sample_ratio;
   r->sample_threshold = ratio >= 1.0 ? UINT64_MAX : (uint64_t)(ratio * 18446744073709551615.0);
   r->max_depth = o->max_depth ? o->max_depth : DEFAULT_MAX_DEPTH;
+  r->unwind_on_reentry = o->unwind_on_reentry;
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
   r->monotonic_ns = o->monotonic_ns ? o->monotonic_ns : system_monotonic_ns;
   r->clock_state = o->clock_state;
@@ -193,6 +194,30 @@ static wo_span_kind kind_of(const wo_site *site) {
   return WO_KIND_INTERNAL;
 }
 
+static void unwind_above(wo_recorder *r, wo_thread *t, uint32_t keep, uint64_t now, bool locked);
+
+static bool is_import(const wo_recorder *r, uint32_t id) {
+  return wo_sites_get(r->sites, id)->kind == WO_SITE_IMPORT;
+}
+
+/* unwind_on_reentry: an export is entered while the top of the stack is not
+ * an import call, so the host's previous call ended in a trap or exception
+ * the hooks did not see. Drops what lies above the newest import frame. */
+static void drop_stale_frames(wo_recorder *r, wo_thread *t) {
+  if (t->overflow) {
+    if (t->overflow > WO_OVERFLOW_IDS) return; /* the top's id was not kept: cannot tell */
+    for (uint64_t k = t->overflow; k-- > 0;) {
+      if (!is_import(r, t->overflow_ids[k])) continue;
+      t->overflow = k + 1;
+      return;
+    }
+    t->overflow = 0;
+  }
+  uint32_t keep = t->depth;
+  while (keep > 0 && !is_import(r, t->stack[keep - 1].id)) keep--;
+  if (keep < t->depth) unwind_above(r, t, keep, r->monotonic_ns(r->clock_state), false);
+}
+
 void wo_enter(wo_recorder *r, uint32_t id) {
   wo_thread *t = current_thread(r);
   if (!t) return;
@@ -201,6 +226,9 @@ void wo_enter(wo_recorder *r, uint32_t id) {
     wo_bump(&t->counters.unknown_ids);
     return;
   }
+  if (r->unwind_on_reentry && (t->depth || t->overflow) &&
+      wo_sites_get(r->sites, id)->kind == WO_SITE_EXPORT)
+    drop_stale_frames(r, t);
   if (t->overflow || t->depth >= r->max_depth || !ensure_stack(t, r->max_depth)) {
     if (t->overflow < WO_OVERFLOW_IDS && ensure_overflow_ids(t))
       t->overflow_ids[t->overflow] = id;

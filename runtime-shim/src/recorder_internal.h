@@ -75,6 +75,7 @@ struct wo_recorder {
   uint64_t min_duration_ns;
   uint64_t sample_threshold; /* keep a trace when rng < this; UINT64_MAX = all */
   uint32_t max_depth, batch_size;
+  bool unwind_on_reentry;
   uint64_t (*monotonic_ns)(void *);
   void *clock_state;
   wo_tsc_clock tsc;         /* the clock's state under WO_CLOCK_TSC */

@@ -46,7 +46,7 @@ function cRecorder(record, jsClock) {
   const p = ex.alloc(instrBytes.length);
   new Uint8Array(ex.memory.buffer, p, instrBytes.length).set(instrBytes);
   // null exporter (bridge 0), default limits, seed 42
-  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n);
+  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n, 0);
   if (rc !== 0) throw new Error(`setup: status ${rc}`);
   return ex;
 }

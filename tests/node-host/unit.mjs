@@ -28,6 +28,21 @@ function make(opts = {}) {
   ok('out-of-order exit', c.spansUnwound === 2 && spans.length === 3 && spans[0].name === 'c' && spans[0].error && spans[1].error && !spans[2].error, JSON.stringify(spans));
   ok('unwound end in order', spans[0].start + spans[0].dur < spans[1].start + spans[1].dur && spans[1].start + spans[1].dur < spans[2].start + spans[2].dur, JSON.stringify(spans));
 }
+{ // unwindOnReentry: an export entered over stale frames (a trap JS caught)
+  // unwinds them; an export entered from inside an import call does not
+  const { rec, spans } = make({ unwindOnReentry: true });
+  rec.enter(4); rec.enter(0); rec.enter(3); rec.enter(4); rec.enter(1); // run > a > imp > run > b
+  const nested = rec.depth();
+  rec.exit(3); // imp returns: closes b and the inner run as unwound
+  rec.enter(2); // c traps; JS catches it at the top
+  rec.enter(4); rec.exit(4); // the next call from JS
+  rec.finish();
+  const names = spans.map((s) => s.name + (s.error ? '!' : '')).join(' ');
+  ok('re-entry over stale frames', nested === 5 && names === 'b! run! imp c! a! run! run' && spans[6].parent === '0:0', `${nested}: ${names}`);
+  const off = make();
+  off.rec.enter(4); off.rec.enter(2); off.rec.enter(4); off.rec.exit(4); off.rec.finish();
+  ok('re-entry rule off by default', off.spans[0].name === 'run' && !off.spans[0].error && off.spans[0].parent !== '0:0', JSON.stringify(off.spans));
+}
 { // unknown ids, exits without enter, unmatched exits
   const { rec, spans } = make();
   rec.exit(0); rec.enter(99); rec.exit(99); rec.enter(0); rec.exit(1); rec.exit(0); rec.finish();

@@ -64,6 +64,16 @@ static int setup_with(void **state, unsigned record, uint64_t min_duration, uint
 }
 
 static int setup(void **state) { return setup_with(state, WO_RECORD_SPANS | WO_RECORD_PROFILE, 0, 0); }
+
+static int setup_reentry(void **state) {
+  setup_with(state, WO_RECORD_SPANS, 0, 0);
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .seed = 42, .unwind_on_reentry = true};
+  return wo_recorder_new(&o, f->sites, &e, 1, &f->recorder) == WO_OK ? 0 : -1;
+}
 static int setup_min_duration(void **state) { return setup_with(state, WO_RECORD_SPANS, 50, 0); }
 static int setup_shallow(void **state) { return setup_with(state, WO_RECORD_SPANS, 0, 2); }
 
@@ -134,6 +144,40 @@ static void each_root_starts_a_new_trace(void **state) {
   wo_recorder_flush(f->recorder);
   assert_int_equal(f->captured->count, 2);
   assert_memory_not_equal(f->captured->spans[0].trace_id, f->captured->spans[1].trace_id, 16);
+}
+
+/* unwind_on_reentry: a JS host called an export again after a trap it
+ * could not report; a re-entry through an import call is left alone. */
+static void an_export_entered_over_stale_frames_unwinds_them(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 0); /* export main */
+  wo_enter(f->recorder, 1); /* main */
+  wo_enter(f->recorder, 3); /* import log: JS calls the export again from here */
+  wo_enter(f->recorder, 0);
+  assert_int_equal(wo_depth(f->recorder), 4);
+  wo_enter(f->recorder, 2); /* work traps: JS catches it inside log */
+  step(10);
+  wo_exit(f->recorder, 3); /* log returns: the out-of-order exit closes work, export */
+  assert_int_equal(wo_depth(f->recorder), 2);
+  step(10);
+  wo_enter(f->recorder, 2); /* main traps in work: the host never sees it */
+  step(10);
+  wo_enter(f->recorder, 0); /* the next call from JS */
+  assert_int_equal(wo_depth(f->recorder), 1);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_recorder_flush(f->recorder);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 7);
+  /* ended in order: work, export (unwound by log's exit), log; then work, main,
+   * export main (unwound by the new entry), and the new call */
+  int unwound = 0;
+  for (size_t i = 0; i < c->count; i++) unwound += c->spans[i].error;
+  assert_int_equal(unwound, 5);
+  assert_int_equal(c->spans[6].depth, 0);
+  assert_false(c->spans[6].error);
+  assert_memory_not_equal(c->spans[6].trace_id, c->spans[5].trace_id, 16);
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_unwound, 5);
 }
 
 static void an_out_of_order_exit_unwinds_the_frames_above(void **state) {
@@ -409,6 +453,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(nested_spans_have_parents_kinds_and_times, setup, teardown),
       cmocka_unit_test_setup_teardown(each_root_starts_a_new_trace, setup, teardown),
       cmocka_unit_test_setup_teardown(an_out_of_order_exit_unwinds_the_frames_above, setup, teardown),
+      cmocka_unit_test_setup_teardown(an_export_entered_over_stale_frames_unwinds_them, setup_reentry,
+                                      teardown),
       cmocka_unit_test_setup_teardown(hostile_hook_calls_are_counted_and_ignored, setup, teardown),
       cmocka_unit_test_setup_teardown(deep_recursion_is_capped, setup_shallow, teardown),
       cmocka_unit_test_setup_teardown(short_spans_are_filtered, setup_min_duration, teardown),

@@ -3,9 +3,9 @@
  * instance, its hooks exported as `enter` / `exit` so an instrumented module
  * can import them directly (wasm to wasm, no JS between).
  *
- * Sites: the host reads the site table itself (names, kinds) and passes a
- * module here whose site table has as many entries; the recorder needs only
- * the count, and spans and profile nodes go out as site indices.
+ * Sites: the host reads the site table itself (names) and passes a module
+ * here whose site table has as many entries, with their kinds and no names;
+ * spans and profile nodes go out as site indices.
  * Clock: CLOCK_MONOTONIC through WASI (node:wasi's clock_time_get), or, with
  * js_clock = 1, the JS import `host.now_ns() -> f64` (a test clock).
  * Exporter: with bridge = 1, each batch is copied into arrays laid out as
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 #include "wasm_observe.h"
 
@@ -47,6 +48,15 @@ static uint64_t resource_start_unix_ns;
 static uint64_t js_clock(void *state) {
   (void)state;
   return (uint64_t)host_now_ns();
+}
+
+/* CLOCK_MONOTONIC straight from WASI: clock_gettime would split the
+ * nanoseconds into a timespec that the recorder joins again (~4 ns a span). */
+static uint64_t wasi_clock(void *state) {
+  (void)state;
+  __wasi_timestamp_t t = 0;
+  if (__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t) != 0) return 0;
+  return t;
 }
 
 static wo_status null_export(void *state, const wo_resource *r, const wo_span *spans, size_t count) {
@@ -113,7 +123,7 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                                                 int js_clock_on, int bridge,
                                                 double min_duration_ns, double sample_ratio,
                                                 uint32_t max_depth, uint32_t batch_size,
-                                                uint64_t seed) {
+                                                uint64_t seed, int unwind_on_reentry) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) return (int)rc;
@@ -124,7 +134,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .max_depth = max_depth,
                   .batch_size = batch_size,
                   .seed = seed,
-                  .monotonic_ns = js_clock_on ? js_clock : NULL};
+                  .unwind_on_reentry = unwind_on_reentry != 0,
+                  .monotonic_ns = js_clock_on ? js_clock : wasi_clock};
   return (int)wo_recorder_new(&o, sites, &e, 1, &recorder);
 }
 
