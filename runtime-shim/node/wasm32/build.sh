@@ -7,7 +7,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 S=$ROOT/runtime-shim/src
-${CC:-clang} --target=wasm32-wasi --sysroot="${WASI_SYSROOT:-/usr}" -O2 -mexec-model=reactor \
+${CC:-clang} --target=wasm32-wasi --sysroot="${WASI_SYSROOT:-/usr}" -O3 -flto -mexec-model=reactor \
   -I"$HERE/include" -I"$ROOT/runtime-shim/include" -I"$ROOT/src" -Wl,--allow-undefined \
   -Wno-implicit-function-declaration \
   "$S/recorder.c" "$S/profile.c" "$S/sites.c" "$S/span_batch.c" "$S/status.c" "$S/demangle_name.c" "$S/tsc_clock.c" \
