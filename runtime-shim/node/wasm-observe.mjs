@@ -354,11 +354,26 @@ class FileSink {
   constructor(path) {
     this.isStdout = path === '-';
     this.fd = this.isStdout ? 1 : fs.openSync(path, 'w');
+    // positional writes only in a regular file (not a pipe or /dev/stdout)
+    this.seekable = !this.isStdout && fs.fstatSync(this.fd).isFile();
+    this.pos = 0; // where the next write goes, in a file
   }
   write(s) {
+    this.pos += this.writeAt(s, this.seekable ? this.pos : null);
+  }
+  // Writes `trailer` after what was written without moving past it: the next
+  // write replaces it. A file stays a complete document after every batch, so
+  // a thread killed before close (a worker at process exit) leaves one.
+  writeTrailer(trailer) {
+    if (this.seekable) this.writeAt(trailer, this.pos);
+  }
+  writeAt(s, position) {
     const buf = Buffer.from(s, 'utf8');
     let off = 0;
-    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+    while (off < buf.length) {
+      off += fs.writeSync(this.fd, buf, off, buf.length - off, position === null ? null : position + off);
+    }
+    return buf.length;
   }
   close() { if (!this.isStdout) fs.closeSync(this.fd); }
 }
@@ -408,7 +423,9 @@ export function otlpJsonLinesExporter(path) {
 export function chromeTraceExporter(path) {
   const sink = new FileSink(path);
   let written = false;
+  const trailer = '\n]}\n';
   sink.write('{"displayTimeUnit":"ns","traceEvents":[');
+  sink.writeTrailer(trailer);
   const category = ['function', 'import', 'export'];
   return {
     exportSpans(resource, b, count) {
@@ -421,9 +438,13 @@ export function chromeTraceExporter(path) {
         out += b.error[i] ? ',"status":"unwound"}}' : '}}';
       }
       sink.write(out);
+      sink.writeTrailer(trailer);
     },
     flush() {},
-    close() { sink.write('\n]}\n'); sink.close(); },
+    close() {
+      if (!sink.seekable) sink.write(trailer);
+      sink.close();
+    },
   };
 }
 
