@@ -1,0 +1,250 @@
+// Traces the instrumented modules a JavaScript program loads itself (through
+// emscripten, wasm-bindgen, napi-rs or Go's wasm_exec.js glue), without
+// changing the program:
+//
+//   WASM_OBSERVE_CHROME=trace.json node --import ./runtime-shim/node/register.mjs app.mjs
+//
+// Every module that imports the hooks (`wasm-instrument:hooks/trace@0.1.0`, or
+// `dylibso:observe/instrument`) and is instantiated through
+// WebAssembly.instantiate, instantiateStreaming or `new WebAssembly.Instance`
+// gets them from a recorder of its own, unless the program supplies them.
+// Modules without hooks are untouched. Configuration, read once at start:
+//
+//   WASM_OBSERVE_OTLP_FILE     OTLP/JSON lines
+//   WASM_OBSERVE_CHROME        Chrome trace event JSON
+//   WASM_OBSERVE_FOLDED        folded stacks, self time in ns
+//   WASM_OBSERVE_FOLDED_CALLS  folded stacks, call counts
+//   WASM_OBSERVE_SUMMARY=1     top functions by self time on stderr at exit
+//   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit
+//   WASM_OBSERVE_BACKEND       auto (default), wasm32 or js
+//   WASM_OBSERVE_MIN_DURATION_NS, WASM_OBSERVE_SAMPLE_RATIO, WASM_OBSERVE_MAX_DEPTH
+//   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
+//
+// With none of the outputs set, nothing is recorded (the hooks are still given,
+// so the module runs). The first instance on the main thread writes the files
+// named; any other instance writes next to them with a tag before the
+// extension: `trace.2.json` for the second module on the main thread,
+// `trace.thread-3.json` for the first on worker thread 3.
+//
+// A JS program calls exports directly and may catch a trap, which the hooks
+// cannot see: the recorder then closes the abandoned spans when the next
+// export is entered (`unwindOnReentry`), where the module's imports are all
+// instrumented. Files are complete when the thread exits. A worker thread is
+// usually killed at process exit, not ended: its span files then hold what
+// it finished up to the last time its stack was empty (they are handed over
+// then, or 100 ms later when that was less than 100 ms ago; the Chrome trace
+// is a complete document after every batch); its folded stacks and summary
+// are not written.
+import { isMainThread, threadId } from 'node:worker_threads';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  createRecorder, otlpJsonLinesExporter, chromeTraceExporter, readSites,
+  RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
+} from './wasm-observe.mjs';
+
+function readConfig(env) {
+  const number = (name) => {
+    if (env[name] === undefined || env[name] === '') return undefined;
+    const n = Number(env[name]);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${env[name]}`);
+    return n;
+  };
+  const config = {
+    otlpFile: env.WASM_OBSERVE_OTLP_FILE || null,
+    chrome: env.WASM_OBSERVE_CHROME || null,
+    folded: env.WASM_OBSERVE_FOLDED || null,
+    foldedCalls: env.WASM_OBSERVE_FOLDED_CALLS || null,
+    summary: env.WASM_OBSERVE_SUMMARY === '1',
+    counters: env.WASM_OBSERVE_COUNTERS === '1',
+    backend: env.WASM_OBSERVE_BACKEND || 'auto',
+    serviceName: env.OTEL_SERVICE_NAME || undefined,
+    minDurationNs: number('WASM_OBSERVE_MIN_DURATION_NS'),
+    sampleRatio: number('WASM_OBSERVE_SAMPLE_RATIO'),
+    maxDepth: number('WASM_OBSERVE_MAX_DEPTH'),
+  };
+  if (!['auto', 'wasm32', 'js'].includes(config.backend)) {
+    throw new Error(`WASM_OBSERVE_BACKEND: auto, wasm32 or js, not ${config.backend}`);
+  }
+  return config;
+}
+
+// `trace.json` with tag `2` is `trace.2.json`; no tag keeps the name.
+function taggedPath(file, tag) {
+  if (!tag || file === '-') return file;
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.${tag}${ext}`;
+}
+
+// The hooks' modules a module imports: which ABI it was instrumented for.
+function hookImports(module) {
+  const imports = WebAssembly.Module.imports(module);
+  return {
+    abi: imports.some((d) => d.module === HOOK_MODULE) ? 'wasm-instrument'
+      : imports.some((d) => d.module === OBSERVE_SDK_MODULE) ? 'observe-sdk' : null,
+    // function imports other than the hooks: the calls that can re-enter
+    functionImports: imports.filter((d) => d.kind === 'function' && d.module !== HOOK_MODULE &&
+      d.module !== OBSERVE_SDK_MODULE).length,
+  };
+}
+
+let config;
+try {
+  config = readConfig(process.env);
+} catch (e) {
+  process.stderr.write(`wasm-observe: ${e.message}\n`);
+  process.exit(2);
+}
+
+const traced = []; // { recorder, tag, name }
+let instances = 0;
+
+const noHooks = () => {};
+const wantsOutput = () => config.otlpFile || config.chrome || config.folded || config.foldedCalls ||
+  config.summary || config.counters;
+
+// The hooks for one instance of `module`: a recorder's, or no-ops when there
+// is nothing to write or the module's site table cannot be read (the program
+// runs untraced rather than not at all). null when the module has no hooks.
+function hooksFor(module) {
+  const { abi, functionImports } = hookImports(module);
+  if (!abi) return null;
+  const noop = { [HOOK_MODULE]: { enter: noHooks, exit: noHooks },
+    [OBSERVE_SDK_MODULE]: { enter: noHooks, exit: noHooks, 'memory-grow': noHooks } };
+  if (!wantsOutput()) return noop;
+  try {
+    const recorder = recorderFor(module, functionImports);
+    return isMainThread ? recorder.hooks() : flushingWhenIdle(recorder, recorder.hooks());
+  } catch (e) {
+    process.stderr.write(`wasm-observe: cannot trace a module, running it untraced: ${e.message}\n`);
+    return noop;
+  }
+}
+
+function recorderFor(module, functionImports) {
+  const ordinal = ++instances;
+  const tag = [isMainThread ? '' : `thread-${threadId}`, ordinal > 1 ? String(ordinal) : ''].filter(Boolean).join('.');
+  const exporters = [];
+  if (config.otlpFile) exporters.push(otlpJsonLinesExporter(taggedPath(config.otlpFile, tag)));
+  if (config.chrome) exporters.push(chromeTraceExporter(taggedPath(config.chrome, tag)));
+  const wantProfile = config.folded || config.foldedCalls || config.summary;
+  let record = exporters.length ? RECORD_SPANS : 0;
+  if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
+  const sites = readSites(module);
+  const importSites = sites.sites.filter((s) => s.kind === SITE_IMPORT).length;
+  const recorder = createRecorder({
+    backend: config.backend,
+    record,
+    serviceName: config.serviceName,
+    minDurationNs: config.minDurationNs,
+    sampleRatio: config.sampleRatio,
+    maxDepth: config.maxDepth,
+    exporters,
+    unwindOnReentry: sites.abi === 'wasm-instrument' && importSites >= functionImports,
+  });
+  recorder.loadSites(module);
+  traced.push({ recorder, tag });
+  return recorder;
+}
+
+// A worker thread is usually terminated rather than ended when the process
+// exits, and then its exit handler never runs: so its recorder hands finished
+// spans to the exporters when its stack empties: at once if the last time was
+// IDLE_FLUSH_MS ago, else from a timer (which runs once the thread is idle).
+// (The main thread's exit handler writes everything.)
+const IDLE_FLUSH_MS = 100;
+function flushingWhenIdle(recorder, hooks) {
+  let last = -Infinity;
+  let timer = null;
+  const flush = () => {
+    timer = null;
+    last = performance.now();
+    recorder.flush();
+  };
+  const out = {};
+  for (const [name, namespace] of Object.entries(hooks)) {
+    const exit = namespace.exit;
+    out[name] = {
+      ...namespace,
+      exit(id) {
+        exit(id);
+        if (recorder.depth() !== 0) return;
+        if (performance.now() - last >= IDLE_FLUSH_MS) flush();
+        else if (!timer) (timer = setTimeout(flush, IDLE_FLUSH_MS)).unref();
+      },
+    };
+  }
+  return out;
+}
+
+// The program's import object, with the hooks added where it has none. A proxy
+// rather than a copy: some loaders pass proxies or lazily filled objects.
+function withHooks(module, imports) {
+  const target = imports == null ? {} : imports;
+  if (Reflect.has(target, HOOK_MODULE) || Reflect.has(target, OBSERVE_SDK_MODULE)) return imports;
+  const hooks = hooksFor(module);
+  if (!hooks) return imports;
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (typeof key === 'string' && Object.hasOwn(hooks, key) && !Reflect.has(t, key)) return hooks[key];
+      return Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      return (typeof key === 'string' && Object.hasOwn(hooks, key)) || Reflect.has(t, key);
+    },
+  });
+}
+
+const W = globalThis.WebAssembly;
+const realModule = W.Module;
+const realInstance = W.Instance;
+const realInstantiate = W.instantiate;
+const realCompile = W.compile;
+const realCompileStreaming = W.compileStreaming;
+
+// `instanceof WebAssembly.Instance` keeps working: the proxy forwards the prototype.
+W.Instance = new Proxy(realInstance, {
+  construct(target, args, newTarget) {
+    const [module, imports, ...rest] = args;
+    return Reflect.construct(target, [module, withHooks(module, imports), ...rest],
+      newTarget === W.Instance ? target : newTarget);
+  },
+});
+
+W.instantiate = function instantiate(source, imports, ...rest) {
+  if (source instanceof realModule) {
+    return realInstantiate.call(W, source, withHooks(source, imports), ...rest);
+  }
+  return realCompile.call(W, source, ...rest).then((module) =>
+    realInstantiate.call(W, module, withHooks(module, imports), ...rest)
+      .then((instance) => ({ module, instance })));
+};
+
+if (typeof realCompileStreaming === 'function') {
+  W.instantiateStreaming = function instantiateStreaming(source, imports, ...rest) {
+    return realCompileStreaming.call(W, source, ...rest).then((module) =>
+      realInstantiate.call(W, module, withHooks(module, imports), ...rest)
+        .then((instance) => ({ module, instance })));
+  };
+}
+
+// Closes what is still open (process.exit from inside wasm, an uncaught
+// error) with error status and writes every output. Runs once per thread.
+let finished = false;
+function finishAll() {
+  if (finished) return;
+  finished = true;
+  for (const { recorder, tag } of traced) {
+    try {
+      recorder.close();
+      if (config.folded) fs.writeFileSync(taggedPath(config.folded, tag), Buffer.from(recorder.folded(), 'latin1'));
+      if (config.foldedCalls) fs.writeFileSync(taggedPath(config.foldedCalls, tag), Buffer.from(recorder.foldedCalls(), 'latin1'));
+      const label = tag ? ` [${tag}]` : '';
+      if (config.summary) process.stderr.write(`wasm-observe${label}:\n` + Buffer.from(recorder.summary(20), 'latin1').toString('latin1'));
+      if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(recorder.counters())}\n`);
+    } catch (e) {
+      process.stderr.write(`wasm-observe: writing the trace failed: ${e.message}\n`);
+    }
+  }
+}
+process.on('exit', finishAll);

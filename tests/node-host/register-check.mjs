@@ -1,0 +1,69 @@
+// The Node host's preload (runtime-shim/node/register.mjs) under a JS program
+// (register-app.mjs) with an instrumented module (register.wat). Prints
+// PASS/FAIL lines.
+//   node register-check.mjs INSTRUMENTED.wasm WORKDIR BACKEND
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [wasm, work, backend] = process.argv.slice(2);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const preload = path.join(here, '../../runtime-shim/node/register.mjs');
+const out = [];
+const ok = (name, cond, why = '') => out.push(cond ? `PASS register ${name} [${backend}]` : `FAIL register ${name} [${backend}]: ${why}`);
+
+const run = (env, args = [wasm]) => spawnSync(process.execPath, ['--import', preload, path.join(here, 'register-app.mjs'), ...args], {
+  env: { ...process.env, WASM_OBSERVE_BACKEND: backend, ...env }, encoding: 'utf8', timeout: 60000,
+});
+const expected = 'run(5) = 16\nrun(0): trap\nrun(3) = 10\nreenter(2) = 107\nsecond run(1) = 4\nworker run(4) = 13\n';
+
+fs.mkdirSync(work, { recursive: true });
+const t = path.join(work, `trace-${backend}`);
+for (const f of fs.readdirSync(work)) if (f.startsWith(`trace-${backend}.`)) fs.rmSync(path.join(work, f));
+const r = run({ WASM_OBSERVE_OTLP_FILE: `${t}.jsonl`, WASM_OBSERVE_CHROME: `${t}.json`, WASM_OBSERVE_FOLDED_CALLS: `${t}.calls`,
+  WASM_OBSERVE_COUNTERS: '1', OTEL_SERVICE_NAME: 'register-test' });
+ok('program output and exit code', r.status === 0 && r.stdout === expected, `exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${r.stderr.slice(0, 300)}`);
+
+const spansOf = (file) => {
+  if (!fs.existsSync(file)) return null;
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => JSON.parse(l).resourceSpans[0].scopeSpans[0].spans);
+};
+const main = spansOf(`${t}.jsonl`) ?? [];
+const byId = new Map(main.map((s) => [s.spanId, s]));
+const pathOf = (s) => {
+  const names = [];
+  for (let x = s; x; x = byId.get(x.parentSpanId)) names.unshift(x.name + (x.status.code === 2 ? '!' : ''));
+  return names.join('>');
+};
+const paths = main.map(pathOf);
+// In the order spans end: run(5); run(0) cut short by the trap, closed as
+// unwound when run(3) enters; run(3); reenter(2) with run(2) inside the import call.
+const want = [
+  'run>run>work>crash', 'run>run>work', 'run>run', 'run',
+  'run!>run!>work!>crash!', 'run!>run!>work!', 'run!>run!', 'run!',
+  'run>run>work>crash', 'run>run>work', 'run>run', 'run',
+  'reenter>reenter>env.call_back>run>run>work>crash', 'reenter>reenter>env.call_back>run>run>work',
+  'reenter>reenter>env.call_back>run>run', 'reenter>reenter>env.call_back>run', 'reenter>reenter>env.call_back',
+  'reenter>reenter', 'reenter',
+];
+ok('spans of the main thread, a trap caught by the program closed as unwound', JSON.stringify(paths) === JSON.stringify(want), JSON.stringify(paths));
+ok('a trace per call from JS', new Set(main.filter((s) => !s.parentSpanId).map((s) => s.traceId)).size === 4, JSON.stringify(main.map((s) => s.traceId)));
+ok('service.name from OTEL_SERVICE_NAME', fs.existsSync(`${t}.jsonl`) && fs.readFileSync(`${t}.jsonl`, 'utf8').includes('{"key":"service.name","value":{"stringValue":"register-test"}}'));
+const counters = r.stderr.split('\n').find((l) => l.startsWith('wasm-observe: {'));
+ok('counters on stderr', counters && JSON.parse(counters.slice(14)).spansUnwound === 4, counters);
+const second = spansOf(`${t}.2.jsonl`);
+ok('second instance in its own file', second && second.length === 4 && second.every((s) => s.status.code === 0), JSON.stringify(second));
+const workerFiles = fs.readdirSync(work).filter((f) => /^trace-.*\.thread-\d+\.json$/.test(f) && f.startsWith(`trace-${backend}.`));
+let events = null;
+try { events = JSON.parse(fs.readFileSync(path.join(work, workerFiles[0]), 'utf8')).traceEvents; } catch (e) { events = String(e); }
+ok('a killed worker leaves a complete Chrome trace', workerFiles.length === 1 && Array.isArray(events) && events.length === 4, `${workerFiles} ${JSON.stringify(events).slice(0, 300)}`);
+ok('folded call counts', fs.existsSync(`${t}.calls`) && fs.readFileSync(`${t}.calls`, 'utf8').includes('export:run;run;work;crash 3\n'), fs.existsSync(`${t}.calls`) ? fs.readFileSync(`${t}.calls`, 'utf8') : 'missing');
+
+// Nothing to write: the module still runs, no files.
+const quiet = run({});
+ok('no outputs set: runs untraced', quiet.status === 0 && quiet.stdout === expected && quiet.stderr === '', `exit ${quiet.status} ${quiet.stderr.slice(0, 200)}`);
+// A bad setting: one line, exit 2.
+const bad = run({ WASM_OBSERVE_MIN_DURATION_NS: 'soon' });
+ok('bad setting: one line, exit 2', bad.status === 2 && /^wasm-observe: WASM_OBSERVE_MIN_DURATION_NS: not a number: soon\n$/.test(bad.stderr), `exit ${bad.status} ${JSON.stringify(bad.stderr)}`);
+console.log(out.join('\n'));
