@@ -63,7 +63,23 @@ function slot() {
 let stack = new Int32Array(1024);
 let depth = 0;
 
+// HOOKS_FOLDED_CALLS: the main thread's call tree, a node per call path with
+// its call count, kept here independently of the runtime shim so that the
+// shim's folded call counts can be compared with it (run.sh step 5).
+const foldedCallsPath = isMainThread ? process.env.HOOKS_FOLDED_CALLS : undefined;
+const treeRoot = { calls: 0, children: new Map() };
+let treePath = foldedCallsPath ? [treeRoot] : null;
+
+function treeEnter(id) {
+  const parent = treePath[depth];
+  let node = parent.children.get(id);
+  if (!node) parent.children.set(id, (node = { calls: 0, children: new Map() }));
+  node.calls++;
+  treePath[depth + 1] = node;
+}
+
 function enter(id) {
+  if (treePath) treeEnter(id);
   const b = base >= 0 ? base : slot();
   if (depth === stack.length) {
     const bigger = new Int32Array(stack.length * 2);
@@ -111,7 +127,9 @@ function wantsHooks(module) {
 
 // ---- diagnostics (HOOKS_DEBUG) ----
 let siteNames = null;
-function readSites(module) {
+let firstModule = null; // the main thread's first module with hooks (HOOKS_FOLDED_CALLS)
+// The site table's entries as { kind, name }, or null.
+function readSiteTable(module) {
   const [section] = realModule.customSections(module, 'wasm-instrument.sites');
   if (!section) return null;
   const bytes = new Uint8Array(section);
@@ -127,9 +145,13 @@ function readSites(module) {
   for (let i = 0, n = u32(); i < n; i++) {
     const kind = bytes[pos++]; pos++; u32(); u32();
     const display = name(); name(); name(); name();
-    names.push(`${['internal', 'client', 'server'][kind] ?? kind} ${display}`);
+    names.push({ kind, name: display });
   }
   return names;
+}
+function readSites(module) {
+  const table = readSiteTable(module);
+  return table && table.map((s) => `${['internal', 'client', 'server'][s.kind] ?? s.kind} ${s.name}`);
 }
 const siteName = (id) => `${id}${siteNames && siteNames[id] ? ` (${siteNames[id]})` : ''}`;
 function debugUnbalanced(id) {
@@ -152,11 +174,20 @@ function withHooks(module, imports) {
   const b = slot();
   slots[b + F_MODULES] += 1;
   if (DEBUG && !siteNames) siteNames = readSites(module);
+  if (treePath && !firstModule) firstModule = module;
   const target = imports == null ? {} : imports;
+  // Hooks already given (by runtime-shim/node/register.mjs loaded after this
+  // preload, whose WebAssembly patch then runs first): counted here, then
+  // passed on, so both see the same calls.
+  const given = Reflect.has(target, HOOK_MODULE) ? Reflect.get(target, HOOK_MODULE) : null;
+  const namespace = given ? Object.freeze({
+    enter(id) { enter(id); given.enter(id); },
+    exit(id) { exit(id); given.exit(id); },
+  }) : hookNamespace;
   // A proxy rather than a copy: some loaders pass proxies or lazy objects.
   return new Proxy(target, {
     get(t, key, receiver) {
-      if (key === HOOK_MODULE && !Reflect.has(t, key)) return hookNamespace;
+      if (key === HOOK_MODULE) return namespace;
       return Reflect.get(t, key, receiver);
     },
     has(t, key) {
@@ -190,6 +221,28 @@ if (typeof realCompileStreaming === 'function') {
   };
 }
 
+// The tree as runtime-shim/node/wasm-observe.mjs writeFoldedCalls writes it:
+// `import:` / `export:` before import and export sites, ';' in a name as ':'.
+function writeTree(module) {
+  const sites = readSiteTable(module);
+  const lines = [];
+  const frame = (id) => {
+    const s = sites[id];
+    if (!s) return `?${id}`;
+    return ['', 'import:', 'export:'][s.kind] + s.name.replace(/;/g, ':').replace(/[\x00-\x1f\x7f]/g, '?');
+  };
+  const walk = (node, path) => {
+    for (const [id, child] of node.children) {
+      const p = (path === null ? '' : path + ';') + frame(id);
+      lines.push(`${p} ${child.calls}`);
+      walk(child, p);
+    }
+  };
+  walk(treeRoot, null);
+  lines.sort();
+  writeFileSync(foldedCallsPath, lines.length ? lines.join('\n') + '\n' : '');
+}
+
 function report() {
   const used = Math.min(Atomics.load(header, 0), MAX_SLOTS);
   const t = new Float64Array(NFIELDS);
@@ -205,6 +258,7 @@ function report() {
     `hooks-detail: modules=${t[F_MODULES]} threads=${used} unwound=${t[F_UNWOUND]} max_depth=${maxDepth}` +
     ` open_main=${openMain} open_workers=${openWorkers} workers_with_open=${workersOpen}\n`;
   if (DEBUG) debugOpenStacks(used);
+  if (foldedCallsPath && firstModule) writeTree(firstModule);
   if (reportPath) writeFileSync(reportPath, line);
   else process.stderr.write(line);
 }

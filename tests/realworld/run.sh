@@ -34,6 +34,12 @@
 #        none     no open span at all
 #      and the instrumented run's peak memory (V8 compiles the module) stays
 #      within REALWORLD_MAX_RSS_RATIO of the original's
+#   5. the instrumented run again, traced by the runtime shim's Node host
+#      (node --import hooks.mjs --import runtime-shim/node/register.mjs, OTLP/JSON
+#      lines, Chrome trace, folded call counts): same stdout and exit code, and
+#      check-trace.mjs finds the trace well formed (parents, nesting, status),
+#      every span closed, and the main thread's call tree equal to the one
+#      hooks.mjs kept from the same hook calls
 #
 # Output: one line per module, `PASS name`, `FAIL name: reason` or
 # `SKIP name: reason` (details indented below it), then `N passed, N failed`.
@@ -49,13 +55,14 @@ limit=${REALWORLD_TIMEOUT:-600}
 max_rss_ratio=${REALWORLD_MAX_RSS_RATIO:-3}
 read -r -a extra_args <<<"${INSTRUMENT_ARGS:-}"
 
-# name | .wasm under node_modules | driver | open spans allowed
+# name | .wasm under node_modules | driver | open spans allowed | step 5: shortest
+# span kept (ns; vips makes 18 million) and expected call counts (NAME=N ...)
 modules=(
-  "sqljs|sql.js/dist/sql-wasm.wasm|sqljs.mjs|none"
-  "rollup|@rollup/wasm-node/dist/wasm-node/bindings_wasm_bg.wasm|rollup.mjs|none"
-  "esbuild|esbuild-wasm/esbuild.wasm|esbuild.mjs|main"
-  "oxc|@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm|oxc.mjs|workers"
-  "vips|wasm-vips/lib/vips.wasm|vips.mjs|workers"
+  "sqljs|sql.js/dist/sql-wasm.wasm|sqljs.mjs|none|0|"
+  "rollup|@rollup/wasm-node/dist/wasm-node/bindings_wasm_bg.wasm|rollup.mjs|none|0|"
+  "esbuild|esbuild-wasm/esbuild.wasm|esbuild.mjs|main|0|"
+  "oxc|@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm|oxc.mjs|workers|0|"
+  "vips|wasm-vips/lib/vips.wasm|vips.mjs|workers|50000|__cxa_throw=3"
 )
 
 passed=0
@@ -153,7 +160,7 @@ run_driver() { # driver stdout-file report-file [WASM_PATH]
 hook_module='wasm-instrument:hooks/trace@0.1.0'
 
 for entry in "${selected[@]}"; do
-  IFS='|' read -r name rel driver allow_open <<<"$entry"
+  IFS='|' read -r name rel driver allow_open min_span expect_calls <<<"$entry"
   in=$here/node_modules/$rel
   out=$work/$name.instr.wasm
   if [[ ! -s $in ]]; then
@@ -282,6 +289,32 @@ for entry in "${selected[@]}"; do
         note "$name: open spans explained: $allow_open (main=$open_main, workers=$open_workers)"
       fi
     fi
+  fi
+
+  # 5. traced by the runtime shim's Node host: same stdout; a well-formed trace
+  if ((${#problems[@]} == 0)); then
+    trace=$work/$name.trace
+    rm -f "$trace".*
+    (
+      cd "$here" || exit 99
+      export WASM_PATH=$out HOOKS_FOLDED_CALLS=$trace.ref OTEL_SERVICE_NAME=realworld-$name \
+        WASM_OBSERVE_OTLP_FILE=$trace.jsonl WASM_OBSERVE_CHROME=$trace.json \
+        WASM_OBSERVE_FOLDED_CALLS=$trace.calls WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_MIN_DURATION_NS=$min_span
+      HOOKS_REPORT=$trace.hooks timeout "$limit" node --disable-warning=ExperimentalWarning \
+        --import ./hooks.mjs --import ../../runtime-shim/node/register.mjs "drivers/$driver" \
+        </dev/null >"$trace.stdout" 2>"$trace.stderr"
+    )
+    trace_rc=$?
+    if ((trace_rc != orig_rc)); then
+      problem "traced by the Node host: exit code $trace_rc, $orig_rc without: $(grep -v -e '^hooks' -e '^wasm-observe' -e '^$' "$trace.stderr" | head -n 2 | tr '\n' ' ' | cut -c1-300)"
+    elif ! cmp -s "$work/$name.orig.stdout" "$trace.stdout"; then
+      problem "traced by the Node host: stdout differs: $(diff "$work/$name.orig.stdout" "$trace.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
+    elif ! (cd "$here" && OTEL_SERVICE_NAME=realworld-$name node check-trace.mjs "$trace" "$allow_open" $expect_calls) >"$trace.check" 2>&1; then
+      problem "traced by the Node host: $(head -n 3 "$trace.check" | sed 's/^check-trace: //' | paste -sd ';' | cut -c1-400)"
+    else
+      note "$name: $(cat "$trace.check")"
+    fi
+    [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$trace".*
   fi
 
   if ((${#problems[@]} > 0)); then
