@@ -43,8 +43,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+import { otlpTraceRoot, protobuf } from './otlp-proto.mjs';
+
 const require = createRequire(import.meta.url);
-const protobuf = require('protobufjs');
 const { MockOtlpServer, normalizeTrace } = require('@elastic/mockotlpserver');
 
 const [manifestPath] = process.argv.slice(2);
@@ -58,29 +59,9 @@ const results = [];
 const pass = (name) => results.push(`PASS ${name}`);
 const fail = (name, why) => results.push(`FAIL ${name}: ${String(why).replace(/\s+/g, ' ').slice(0, 300)}`);
 
-// ---- the official .proto files, from inside @elastic/mockotlpserver ------------
+// ---- the official .proto files ---------------------------------------------------
 
-function findProtoDir() {
-  const pkgDir = path.dirname(path.dirname(require.resolve('@elastic/mockotlpserver')));
-  const stack = [pkgDir];
-  while (stack.length) {
-    const dir = stack.pop();
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && e.name !== 'node_modules') stack.push(p);
-      else if (p.endsWith(path.join('opentelemetry', 'proto', 'trace', 'v1', 'trace.proto'))) {
-        return p.slice(0, -path.join('opentelemetry', 'proto', 'trace', 'v1', 'trace.proto').length);
-      }
-    }
-  }
-  throw new Error(`no opentelemetry/proto/trace/v1/trace.proto in ${pkgDir}`);
-}
-
-const protoDir = findProtoDir();
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoDir, target));
-root.loadSync('opentelemetry/proto/trace/v1/trace.proto', { keepCase: false });
-root.resolveAll();
+const root = otlpTraceRoot();
 const TracesData = root.lookupType('opentelemetry.proto.trace.v1.TracesData');
 const SpanType = root.lookupType('opentelemetry.proto.trace.v1.Span');
 const LinkType = root.lookupType('opentelemetry.proto.trace.v1.Span.Link');

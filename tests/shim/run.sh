@@ -121,18 +121,16 @@ build_c() {
 traced() {
   local d=$1 wasm=$2
   shift 2
-  "$d/w2c/traced-run" --chrome "$d/chrome.json" --otlp "$d/otlp.jsonl" --folded "$d/folded.txt" \
-    --calls "$d/calls.txt" --summary --top 1000 --counters "$wasm" "$@" \
-    >"$d/run.out" 2>"$d/run.err" </dev/null
+  FLAMEGRAPH_PL=$FLAMEGRAPH "$d/w2c/traced-run" --chrome "$d/chrome.json" --otlp "$d/otlp.jsonl" \
+    --folded "$d/folded.txt" --flamegraph "$d/flame.svg" --calls "$d/calls.txt" --summary --top 1000 \
+    --counters "$wasm" "$@" >"$d/run.out" 2>"$d/run.err" </dev/null
   echo $? >"$d/run.rc"
 }
 
-# check_flamegraph NAME FOLDED
+# check_flamegraph NAME SVG: traced-run --flamegraph's output
 check_flamegraph() {
-  local svg=${2%.*}.svg
-  if ! perl "$FLAMEGRAPH" "$2" >"$svg" 2>"$svg.log"; then
-    fail "flamegraph $1" "flamegraph.pl failed: $(head -n1 "$svg.log")"
-  elif [[ ! -s $svg ]] || ! grep -q '</svg>' "$svg"; then
+  local svg=$2
+  if [[ ! -s $svg ]] || ! grep -q '</svg>' "$svg"; then
     fail "flamegraph $1" "no complete SVG in $svg"
   elif ! grep -qE '<title>[^<]*main[ (]' "$svg"; then
     fail "flamegraph $1" "the SVG names no main frame"
@@ -241,11 +239,47 @@ run_fixture() {
   local want="enters $calls exits $((calls - open)) spans_recorded $calls unknown_ids 0 exits_without_enter 0 exits_unmatched 0 spans_unwound $open depth_overflows 0 export_errors 0 open_at_end $open "
   if [[ $got == "$want" ]]; then pass "counters $name"; else fail "counters $name" "got '$got', expected '$want'"; fi
 
-  check_flamegraph "$name" "$d/folded.txt"
+  check_flamegraph "$name" "$d/flame.svg"
+  [[ $name == fib ]] && check_otlp_http "$d" "$d/instr/$name.wasm" "${argv[@]}"
 
   local strict=false
   [[ $name == fib ]] && strict=true
   add_case "10-$name" "{\"name\":\"$name\",\"otlp\":\"$d/otlp.jsonl\",\"chrome\":\"$d/chrome.json\",\"golden\":\"$golden\",\"stderr\":\"$d/run.err\",\"top\":1000,\"errors\":$open,\"strictness\":$strict}"
+}
+
+# check_otlp_http DIR WASM ARGS...: traced-run --otlp-http, to a collector
+# (fake-collector.mjs: counts the protobuf requests and the spans in them)
+# and to a port where nothing listens: the program's output and exit code
+# stay its own, and the second says on stderr what was not delivered.
+check_otlp_http() {
+  local d=$1 wasm=$2 port
+  shift 2
+  "$NODE" "$HERE/fake-collector.mjs" "$d/collector.port" "$d/collector.log" &
+  local collector=$!
+  for _ in $(seq 50); do [[ -s $d/collector.port ]] && break; sleep 0.1; done
+  port=$(cat "$d/collector.port" 2>/dev/null)
+  "$d/w2c/traced-run" --otlp-http "http://127.0.0.1:$port" --counters "$wasm" "$@" \
+    >"$d/http.out" 2>"$d/http.err" </dev/null
+  local rc=$?
+  kill "$collector" 2>/dev/null
+  wait "$collector" 2>/dev/null
+  local spans
+  spans=$(counter "$d/http.err" spans_recorded)
+  if [[ $rc == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/http.out" && [[ -n $spans ]] &&
+    grep -qx "spans $spans content-type application/x-protobuf path /v1/traces" "$d/collector.log"; then
+    pass "otlp-http cli"
+  else
+    fail "otlp-http cli" "exit $rc, collector saw: $(head -c 200 "$d/collector.log" 2>/dev/null), counters: $(grep '^counters' "$d/http.err" | cut -c1-120)"
+  fi
+  local t0=$SECONDS
+  "$d/w2c/traced-run" --otlp-http "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
+  rc=$?
+  if [[ $rc == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/down.out" && ((SECONDS - t0 < 30)) &&
+    grep -q '^traced-run: OTLP/HTTP to http://127.0.0.1:9: 1 of 1 batches ([0-9]* spans) not delivered' "$d/down.err"; then
+    pass "otlp-http cli, collector down"
+  else
+    fail "otlp-http cli, collector down" "exit $rc after $((SECONDS - t0)) s: $(head -c 300 "$d/down.err" | tr '\n' ' ')"
+  fi
 }
 
 # ---- a trap: wo_unwind ------------------------------------------------------------------

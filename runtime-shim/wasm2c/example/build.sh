@@ -44,9 +44,10 @@ wasm2c "$@" -n app "$app" -o "$out/app.c"
   $CC $GEN_CFLAGS -w $RT_DEFS $inc -c "$out/app.c" -o "$out/app.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$out/glue.c" -o "$out/glue.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/traced-run.c" -o "$out/traced-run.o"
+  $CC $CFLAGS $RT_DEFS $inc -c "$here/flame_graph.c" -o "$out/flame_graph.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/../wasm_observe_wasm2c.c" -o "$out/wasm_observe_wasm2c.o"
   $CC $CFLAGS $RT_DEFS -I"$e2e" -I"$rt" -c "$e2e/wasm2c-wasi.c" -o "$out/wasi.o"
   $CC $CFLAGS -w $RT_DEFS -D_DEFAULT_SOURCE -I"$rt" -c "$rt/wasm-rt-impl.c" -o "$out/wasm-rt-impl.o"
-  $CC $LDFLAGS "$out/traced-run.o" "$out/glue.o" "$out/app.o" "$out/wasm_observe_wasm2c.o" \
-    "$out/wasi.o" "$out/wasm-rt-impl.o" "$lib" -liberty -lpthread -lm -o "$out/traced-run"
+  $CC $LDFLAGS "$out/traced-run.o" "$out/flame_graph.o" "$out/glue.o" "$out/app.o" "$out/wasm_observe_wasm2c.o" \
+    "$out/wasi.o" "$out/wasm-rt-impl.o" "$lib" -lcurl -liberty -lpthread -lm -o "$out/traced-run"
 }

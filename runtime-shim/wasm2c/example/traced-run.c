@@ -12,7 +12,13 @@
  * called proc_exit, or trapped):
  *   --chrome FILE      Chrome trace event JSON (Perfetto, DevTools, speedscope)
  *   --otlp FILE        OTLP/JSON lines, one TracesData per line
+ *   --otlp-http URL    OTLP/HTTP to a collector (http://host:4318; /v1/traces is
+ *                      appended), protobuf; sent from a background thread, and
+ *                      what is still queued at the end waits at most 10 s
+ *   --otlp-http-json   the same as JSON (application/json)
  *   --folded FILE      folded stacks with self time in ns (flamegraph.pl input)
+ *   --flamegraph FILE  an SVG flame graph of the same, by flamegraph.pl where it
+ *                      is installed (else a line on stderr, no file)
  *   --calls FILE       the call tree with call counts: one line per call path,
  *                      "frame;frame;... CALLS", sorted bytewise, import and
  *                      export sites prefixed "import:"/"export:", then
@@ -40,7 +46,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "flame_graph.h"
 #include "traced-run.h"
 #include "wasm-rt-impl.h"
 
@@ -49,15 +57,16 @@
 wo_wasm2c_hooks traced_hooks;
 
 typedef struct {
-  const char *chrome, *otlp, *folded, *calls, *service;
-  bool summary, counters, off;
+  const char *chrome, *otlp, *otlp_http, *folded, *flamegraph, *calls, *service;
+  bool summary, counters, off, otlp_http_json;
   unsigned top;
   wo_options recorder;
 } options;
 
 static void usage(FILE *out) {
-  fputs("usage: traced-run [--chrome FILE] [--otlp FILE] [--folded FILE] [--calls FILE]\n"
-        "                  [--summary] [--top N] [--counters] [--service NAME] [--max-depth N]\n"
+  fputs("usage: traced-run [--chrome FILE] [--otlp FILE] [--otlp-http URL [--otlp-http-json]]\n"
+        "                  [--folded FILE] [--flamegraph FILE] [--calls FILE] [--summary]\n"
+        "                  [--top N] [--counters] [--service NAME] [--max-depth N]\n"
         "                  [--min-duration NS] [--sample RATIO] [--batch N] [--off] [--] MODULE.wasm [ARGS...]\n",
         out);
 }
@@ -100,11 +109,17 @@ static int parse_options(int argc, char **argv, options *o) {
       o->off = true;
       continue;
     }
+    if (strcmp(a, "--otlp-http-json") == 0) {
+      o->otlp_http_json = true;
+      continue;
+    }
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     uint64_t n = 0;
     bool ok = v != NULL;
     if (strcmp(a, "--chrome") == 0) o->chrome = v;
     else if (strcmp(a, "--otlp") == 0) o->otlp = v;
+    else if (strcmp(a, "--otlp-http") == 0) o->otlp_http = v;
+    else if (strcmp(a, "--flamegraph") == 0) o->flamegraph = v;
     else if (strcmp(a, "--folded") == 0) o->folded = v;
     else if (strcmp(a, "--calls") == 0) o->calls = v;
     else if (strcmp(a, "--service") == 0) o->service = v;
@@ -248,6 +263,20 @@ static bool write_folded(const char *path, const wo_profile_node *root) {
   return fclose(f) == 0 && ok;
 }
 
+/* The folded stacks through flamegraph.pl into `svg`, or a line on stderr. */
+static void write_flame_graph(const char *svg, const wo_profile_node *root, const char *module) {
+  char folded[] = "/tmp/traced-run-folded.XXXXXX";
+  int fd = mkstemp(folded);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  bool ok = f && wo_profile_write_folded(root, f) == WO_OK;
+  if (f) ok = fclose(f) == 0 && ok;
+  else if (fd >= 0) close(fd);
+  char why[512] = "cannot write the folded stacks";
+  if (!ok || !render_flame_graph(folded, svg, module, why, sizeof why))
+    fprintf(stderr, "traced-run: --flamegraph %s: %s\n", svg, why);
+  if (fd >= 0) unlink(folded);
+}
+
 /* ---- main --------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -266,8 +295,9 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  wo_exporter exporters[2];
+  wo_exporter exporters[3];
   size_t exporter_count = 0;
+  wo_otlp_http_stats http_stats = {0};
   const char *paths[2] = {o.chrome, o.otlp};
   for (int k = 0; k < 2; k++) {
     if (!paths[k]) continue;
@@ -282,7 +312,20 @@ int main(int argc, char **argv) {
     }
     exporter_count++;
   }
-  bool want_profile = o.folded || o.calls || o.summary;
+  if (o.otlp_http) {
+    wo_otlp_http_options h = {.endpoint = o.otlp_http,
+                              .encoding = o.otlp_http_json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF,
+                              .final_stats = &http_stats};
+    rc = wo_exporter_otlp_http(&h, &exporters[exporter_count]);
+    if (rc != WO_OK) {
+      fprintf(stderr, "traced-run: --otlp-http %s: %s\n", o.otlp_http, wo_status_message(rc));
+      for (size_t e = 0; e < exporter_count; e++) exporters[e].destroy(exporters[e].state);
+      wo_sites_free(sites);
+      return 2;
+    }
+    exporter_count++;
+  }
+  bool want_profile = o.folded || o.flamegraph || o.calls || o.summary;
   o.recorder.record = (exporter_count ? WO_RECORD_SPANS : 0) | (want_profile ? WO_RECORD_PROFILE : 0);
   if (!o.recorder.record) o.recorder.record = WO_RECORD_PROFILE; /* for --counters alone */
   o.recorder.service_name = o.service ? o.service : base;
@@ -343,6 +386,7 @@ int main(int argc, char **argv) {
   if (want_profile && !profile) fputs("traced-run: no profile (out of memory)\n", stderr);
   if (o.folded && !write_folded(o.folded, profile))
     fprintf(stderr, "traced-run: cannot write %s\n", o.folded);
+  if (o.flamegraph && profile) write_flame_graph(o.flamegraph, profile, base);
   if (o.calls &&
       !write_calls(o.calls, profile, during.exits_without_enter + during.exits_unmatched + during.spans_unwound,
                    open, c.unknown_ids, c.depth_overflows))
@@ -359,6 +403,12 @@ int main(int argc, char **argv) {
             c.export_errors, open);
 
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
+  if (o.otlp_http && http_stats.batches_dropped)
+    fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
+            " spans) not delivered (last HTTP status %ld)\n",
+            o.otlp_http, http_stats.batches_dropped,
+            http_stats.batches_queued + http_stats.dropped_queue_full, http_stats.spans_dropped,
+            http_stats.last_http_status);
   traced_hooks.recorder = NULL;
   wo_sites_free(sites);
   if (instantiated) traced_free();
