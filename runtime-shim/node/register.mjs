@@ -14,6 +14,7 @@
 //   WASM_OBSERVE_CHROME        Chrome trace event JSON
 //   WASM_OBSERVE_FOLDED        folded stacks, self time in ns
 //   WASM_OBSERVE_FOLDED_CALLS  folded stacks, call counts
+//   WASM_OBSERVE_FLAMEGRAPH    an SVG flame graph (flamegraph.pl, where installed)
 //   WASM_OBSERVE_SUMMARY=1     top functions by self time on stderr at exit
 //   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit
 //   WASM_OBSERVE_BACKEND       auto (default), wasm32 or js
@@ -42,6 +43,7 @@ import {
   createRecorder, otlpJsonLinesExporter, chromeTraceExporter, readSites,
   RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
 } from './wasm-observe.mjs';
+import { writeFlameGraph } from './flamegraph.mjs';
 
 function readConfig(env) {
   const number = (name) => {
@@ -55,6 +57,7 @@ function readConfig(env) {
     chrome: env.WASM_OBSERVE_CHROME || null,
     folded: env.WASM_OBSERVE_FOLDED || null,
     foldedCalls: env.WASM_OBSERVE_FOLDED_CALLS || null,
+    flameGraph: env.WASM_OBSERVE_FLAMEGRAPH || null,
     summary: env.WASM_OBSERVE_SUMMARY === '1',
     counters: env.WASM_OBSERVE_COUNTERS === '1',
     backend: env.WASM_OBSERVE_BACKEND || 'auto',
@@ -101,7 +104,7 @@ let instances = 0;
 
 const noHooks = () => {};
 const wantsOutput = () => config.otlpFile || config.chrome || config.folded || config.foldedCalls ||
-  config.summary || config.counters;
+  config.flameGraph || config.summary || config.counters;
 
 // The hooks for one instance of `module`: a recorder's, or no-ops when there
 // is nothing to write or the module's site table cannot be read (the program
@@ -127,7 +130,7 @@ function recorderFor(module, functionImports) {
   const exporters = [];
   if (config.otlpFile) exporters.push(otlpJsonLinesExporter(taggedPath(config.otlpFile, tag)));
   if (config.chrome) exporters.push(chromeTraceExporter(taggedPath(config.chrome, tag)));
-  const wantProfile = config.folded || config.foldedCalls || config.summary;
+  const wantProfile = config.folded || config.foldedCalls || config.flameGraph || config.summary;
   let record = exporters.length ? RECORD_SPANS : 0;
   if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
   const sites = readSites(module);
@@ -240,6 +243,10 @@ function finishAll() {
       if (config.folded) fs.writeFileSync(taggedPath(config.folded, tag), Buffer.from(recorder.folded(), 'latin1'));
       if (config.foldedCalls) fs.writeFileSync(taggedPath(config.foldedCalls, tag), Buffer.from(recorder.foldedCalls(), 'latin1'));
       const label = tag ? ` [${tag}]` : '';
+      if (config.flameGraph) {
+        const why = writeFlameGraph(recorder.folded(), taggedPath(config.flameGraph, tag), `wasm-observe${label}`);
+        if (why) process.stderr.write(`wasm-observe: WASM_OBSERVE_FLAMEGRAPH: ${why}\n`);
+      }
       if (config.summary) process.stderr.write(`wasm-observe${label}:\n` + Buffer.from(recorder.summary(20), 'latin1').toString('latin1'));
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(recorder.counters())}\n`);
     } catch (e) {

@@ -22,7 +22,7 @@ fs.mkdirSync(work, { recursive: true });
 const t = path.join(work, `trace-${backend}`);
 for (const f of fs.readdirSync(work)) if (f.startsWith(`trace-${backend}.`)) fs.rmSync(path.join(work, f));
 const r = run({ WASM_OBSERVE_OTLP_FILE: `${t}.jsonl`, WASM_OBSERVE_CHROME: `${t}.json`, WASM_OBSERVE_FOLDED_CALLS: `${t}.calls`,
-  WASM_OBSERVE_COUNTERS: '1', OTEL_SERVICE_NAME: 'register-test' });
+  WASM_OBSERVE_COUNTERS: '1', OTEL_SERVICE_NAME: 'register-test', WASM_OBSERVE_FLAMEGRAPH: `${t}.svg` });
 ok('program output and exit code', r.status === 0 && r.stdout === expected, `exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, stderr ${r.stderr.slice(0, 300)}`);
 
 const spansOf = (file) => {
@@ -59,6 +59,9 @@ let events = null;
 try { events = JSON.parse(fs.readFileSync(path.join(work, workerFiles[0]), 'utf8')).traceEvents; } catch (e) { events = String(e); }
 ok('a killed worker leaves a complete Chrome trace', workerFiles.length === 1 && Array.isArray(events) && events.length === 4, `${workerFiles} ${JSON.stringify(events).slice(0, 300)}`);
 ok('folded call counts', fs.existsSync(`${t}.calls`) && fs.readFileSync(`${t}.calls`, 'utf8').includes('export:run;run;work;crash 3\n'), fs.existsSync(`${t}.calls`) ? fs.readFileSync(`${t}.calls`, 'utf8') : 'missing');
+
+const svg = fs.existsSync(`${t}.svg`) ? fs.readFileSync(`${t}.svg`, 'utf8') : '';
+ok('flame graph', svg.includes('</svg>') && svg.includes('crash'), `${svg.length} bytes`);
 
 // Nothing to write: the module still runs, no files.
 const quiet = run({});
