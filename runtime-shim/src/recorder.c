@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#ifdef __wasi__
+#include <wasi/api.h>
+#endif
 
 #include "recorder_internal.h"
 
@@ -21,11 +24,24 @@ static _Thread_local struct {
   wo_thread *thread;
 } cached;
 
-static uint64_t system_monotonic_ns(void *unused) {
-  (void)unused;
+static uint64_t system_monotonic_ns(void) {
+#ifdef __wasi__
+  /* wasi-libc's clock_gettime splits WASI's nanoseconds into a timespec that
+   * would be joined again here: a few ns of the ~100 a span costs in Node. */
+  __wasi_timestamp_t ns = 0;
+  if (__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &ns) != 0) return 0;
+  return ns;
+#else
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+#endif
+}
+
+/* The recorder's clock: a direct call for the system clock (the common case,
+ * and an indirect call costs a few ns per hook where the clock is cheap). */
+static inline uint64_t read_clock(const wo_recorder *r) {
+  return r->monotonic_ns ? r->monotonic_ns(r->clock_state) : system_monotonic_ns();
 }
 
 static uint64_t unix_now_ns(void) {
@@ -105,7 +121,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->max_depth = o->max_depth ? o->max_depth : DEFAULT_MAX_DEPTH;
   r->unwind_on_reentry = o->unwind_on_reentry;
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
-  r->monotonic_ns = o->monotonic_ns ? o->monotonic_ns : system_monotonic_ns;
+  r->monotonic_ns = o->monotonic_ns; /* NULL: system_monotonic_ns */
   r->clock_state = o->clock_state;
   if (!o->monotonic_ns && o->clock == WO_CLOCK_TSC && wo_tsc_clock_init(&r->tsc)) {
     r->monotonic_ns = wo_tsc_clock_now;
@@ -116,7 +132,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
     r->seed = unix_now_ns() ^ (uint64_t)(uintptr_t)r;
   r->sites = sites;
   r->site_count = wo_sites_count(sites);
-  r->monotonic_base = r->monotonic_ns(r->clock_state);
+  r->monotonic_base = read_clock(r);
   r->unix_base = unix_now_ns();
   r->resource.service_name = r->service_name;
   r->resource.module_name = r->module_name;
@@ -215,7 +231,7 @@ static void drop_stale_frames(wo_recorder *r, wo_thread *t) {
   }
   uint32_t keep = t->depth;
   while (keep > 0 && !is_import(r, t->stack[keep - 1].id)) keep--;
-  if (keep < t->depth) unwind_above(r, t, keep, r->monotonic_ns(r->clock_state), false);
+  if (keep < t->depth) unwind_above(r, t, keep, read_clock(r), false);
 }
 
 void wo_enter(wo_recorder *r, uint32_t id) {
@@ -251,7 +267,7 @@ void wo_enter(wo_recorder *r, uint32_t id) {
   if (r->record & WO_RECORD_PROFILE)
     f->node = wo_profile_child(&t->arena, parent ? parent->node : &t->root, site);
   t->depth++;
-  f->start_ns = r->monotonic_ns(r->clock_state); /* last: the hook's own cost stays outside */
+  f->start_ns = read_clock(r); /* last: the hook's own cost stays outside */
 }
 
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
@@ -323,7 +339,7 @@ static bool exit_overflow(wo_recorder *r, wo_thread *t, uint32_t id, uint64_t no
 }
 
 void wo_exit(wo_recorder *r, uint32_t id) {
-  uint64_t now = r->monotonic_ns(r->clock_state); /* first: the hook's own cost stays outside */
+  uint64_t now = read_clock(r); /* first: the hook's own cost stays outside */
   wo_thread *t = current_thread(r);
   if (!t) return;
   wo_bump(&t->counters.exits);
@@ -351,7 +367,7 @@ void wo_exit(wo_recorder *r, uint32_t id) {
 }
 
 void wo_unwind(wo_recorder *r) {
-  uint64_t now = r->monotonic_ns(r->clock_state);
+  uint64_t now = read_clock(r);
   wo_thread *t = current_thread(r);
   if (!t) return;
   t->overflow = 0;
@@ -385,7 +401,7 @@ wo_status wo_recorder_flush(wo_recorder *r) {
 }
 
 wo_status wo_recorder_finish(wo_recorder *r) {
-  uint64_t now = r->monotonic_ns(r->clock_state);
+  uint64_t now = read_clock(r);
   pthread_mutex_lock(&r->lock);
   for (wo_thread *t = r->threads; t; t = t->next) {
     t->overflow = 0;

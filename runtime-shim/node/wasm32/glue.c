@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <wasi/api.h>
 
 #include "wasm_observe.h"
 
@@ -48,15 +47,6 @@ static uint64_t resource_start_unix_ns;
 static uint64_t js_clock(void *state) {
   (void)state;
   return (uint64_t)host_now_ns();
-}
-
-/* CLOCK_MONOTONIC straight from WASI: clock_gettime would split the
- * nanoseconds into a timespec that the recorder joins again (~4 ns a span). */
-static uint64_t wasi_clock(void *state) {
-  (void)state;
-  __wasi_timestamp_t t = 0;
-  if (__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t) != 0) return 0;
-  return t;
 }
 
 static wo_status null_export(void *state, const wo_resource *r, const wo_span *spans, size_t count) {
@@ -135,7 +125,7 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .batch_size = batch_size,
                   .seed = seed,
                   .unwind_on_reentry = unwind_on_reentry != 0,
-                  .monotonic_ns = js_clock_on ? js_clock : wasi_clock};
+                  .monotonic_ns = js_clock_on ? js_clock : NULL};
   return (int)wo_recorder_new(&o, sites, &e, 1, &recorder);
 }
 
