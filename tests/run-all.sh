@@ -45,7 +45,7 @@ unit_tests() {
     local status=$?
     printf '%s\n' "$out" | grep -E '^\[ +(OK|FAILED|LINE) +\]'
     passed=$((passed + $(grep -cE '^\[ +OK +\]' <<<"$out")))
-    failed=$((failed + $(grep -cE '^\[ +FAILED +\] [a-z_]+$' <<<"$out")))
+    failed=$((failed + $(grep -cE '^\[ +FAILED +\] [a-z0-9_]+$' <<<"$out")))
     if ((status != 0)) && ! grep -qE '^\[ +FAILED +\]' <<<"$out"; then
       echo "FAIL $(basename "$t"): crashed (exit $status)"; printf '%s\n' "$out" | tail -20
       failed=$((failed + 1))

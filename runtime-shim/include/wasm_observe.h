@@ -266,8 +266,10 @@ typedef struct {
  * collector, from a background thread (libcurl). export_spans only encodes the
  * batch and queues it, so the instrumented program never waits for the
  * network. 429, 502, 503, 504 and connection errors are retried with
- * exponential backoff (100 ms doubling, at most 5 s), honouring a
- * `Retry-After` in seconds (at most 60 s); other statuses are not retried. When
+ * exponential backoff and jitter (100 ms doubling, at most 5 s; each wait a
+ * random time between half and all of that), or when the collector's
+ * `Retry-After` says (seconds or an HTTP-date, at most 60 s; a date in the
+ * past retries at once); other statuses are not retried. When
  * the queue is full (collector down or slow), export_spans drops the whole
  * batch, counts it and returns WO_ERR_IO (the recorder counts an export error).
  * flush waits for the queue to drain, at most timeout_ms, and returns WO_ERR_IO

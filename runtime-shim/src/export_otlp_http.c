@@ -2,15 +2,15 @@
  * thread.
  *
  * export_spans (called under the recorder's lock) encodes the batch
- * (protobuf by hand in otlp_protobuf.c, or the OTLP/JSON writer through
- * open_memstream) and appends it to a bounded ring of batches; a full ring
+ * (protobuf by hand in otlp_protobuf.c, or the OTLP/JSON writer into a
+ * buffer) and appends it to a bounded ring of batches; a full ring
  * drops the new batch and counts it. One worker thread takes batches in
  * order and sends them with libcurl, one at a time, on one reused handle
  * (keep-alive). Retries (429, 502, 503, 504, connection errors and timeouts)
- * wait with exponential backoff or the collector's Retry-After, on a condition
- * variable that destroy signals, and a progress callback abandons a request in
- * flight once destroy has given up on it, so shutting down takes at most
- * about one timeout. */
+ * wait with jittered exponential backoff (retry_backoff.c) or the collector's
+ * Retry-After (http_retry_after.c), on a condition variable that destroy
+ * signals, and a progress callback abandons a request in flight once destroy
+ * has given up on it, so shutting down takes at most about one timeout. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -19,10 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
+#include "http_retry_after.h"
 #include "otlp_json.h"
 #include "otlp_protobuf.h"
+#include "retry_backoff.h"
 #include "wasm_observe.h"
 
 enum {
@@ -31,7 +34,7 @@ enum {
   DEFAULT_MAX_RETRIES = 5,
   BACKOFF_FIRST_MS = 100,
   BACKOFF_MAX_MS = 5000,
-  RETRY_AFTER_MAX_S = 60,
+  RETRY_AFTER_MAX_MS = 60000, /* the most a collector's Retry-After makes us wait */
 };
 
 typedef struct {
@@ -50,7 +53,9 @@ typedef struct {
   int max_retries;
   wo_otlp_http_stats *final_stats;
   CURL *curl;           /* used by the worker only */
-  long retry_after_s;   /* of the last answer, -1 if none; worker only */
+  bool has_retry_after; /* the last answer said when to retry; worker only */
+  uint64_t retry_after_ms;
+  uint64_t jitter;      /* backoff jitter generator state; worker only */
 
   pthread_mutex_t lock; /* guards everything below except `stop`'s reads */
   pthread_cond_t wake;  /* worker: a batch arrived, or stop */
@@ -93,22 +98,21 @@ static size_t discard_body(char *p, size_t size, size_t n, void *unused) {
   return size * n;
 }
 
-/* Reads `Retry-After: <seconds>`; the HTTP-date form is ignored (backoff). */
+static int64_t unix_now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reads `Retry-After:` (seconds or an HTTP-date), converted to a wait at
+ * once: a date is relative to when the answer arrived. */
 static size_t read_header(char *p, size_t size, size_t n, void *state) {
   http_state *s = state;
   size_t len = size * n;
   static const char name[] = "retry-after:";
-  if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-    size_t i = sizeof name - 1;
-    while (i < len && (p[i] == ' ' || p[i] == '\t')) i++;
-    long v = 0;
-    bool digits = false;
-    while (i < len && p[i] >= '0' && p[i] <= '9' && v <= RETRY_AFTER_MAX_S) {
-      v = v * 10 + (p[i++] - '0');
-      digits = true;
-    }
-    if (digits) s->retry_after_s = v > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : v;
-  }
+  if (len >= sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0)
+    s->has_retry_after = wo_http_retry_after(p + sizeof name - 1, len - (sizeof name - 1),
+                                             unix_now_ms(), RETRY_AFTER_MAX_MS, &s->retry_after_ms);
   return len;
 }
 
@@ -137,7 +141,7 @@ static outcome send_batch(http_state *s, const batch *b) {
   curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, b->body);
   curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->size);
   for (int attempt = 0;; attempt++) {
-    s->retry_after_s = -1;
+    s->has_retry_after = false;
     long status = 0;
     CURLcode rc = curl_easy_perform(s->curl);
     if (rc == CURLE_OK) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -150,9 +154,11 @@ static outcome send_batch(http_state *s, const batch *b) {
                      : transient(rc);
     if (!retry) return rc == CURLE_OK ? REJECTED : FAILED;
     if (attempt >= s->max_retries) return FAILED;
-    uint64_t delay_ms = s->retry_after_s >= 0 ? (uint64_t)s->retry_after_s * 1000
-                                              : (uint64_t)BACKOFF_FIRST_MS << (attempt < 6 ? attempt : 6);
-    if (delay_ms > BACKOFF_MAX_MS && s->retry_after_s < 0) delay_ms = BACKOFF_MAX_MS;
+    /* The collector's own time is kept as it is: it asked for that moment. */
+    uint64_t delay_ms = s->has_retry_after
+                            ? s->retry_after_ms
+                            : wo_backoff_ms((unsigned)attempt, BACKOFF_FIRST_MS, BACKOFF_MAX_MS,
+                                            wo_backoff_random(&s->jitter));
     struct timespec deadline = deadline_after(delay_ms);
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stop) && !past(&deadline))
@@ -204,14 +210,13 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
   http_state *s = state;
   batch b = {.spans = count};
   if (s->encoding == WO_OTLP_JSON) {
-    FILE *mem = open_memstream(&b.body, &b.size);
-    if (!mem) return WO_ERR_NO_MEMORY;
-    wo_otlp_json_write(mem, r, spans, count);
-    bool bad = ferror(mem) != 0;
-    if (fclose(mem) != 0 || bad) {
-      free(b.body);
+    wo_buf text = {0};
+    wo_otlp_json_write(&text, r, spans, count);
+    if (text.failed) {
+      wo_buf_free(&text);
       return WO_ERR_NO_MEMORY;
     }
+    b.body = wo_buf_take(&text, &b.size);
   } else {
     uint8_t *body;
     wo_status rc = wo_otlp_protobuf_encode(r, spans, count, &body, &b.size);
@@ -358,6 +363,11 @@ wo_status wo_exporter_otlp_http(const wo_otlp_http_options *o, wo_exporter *out)
   s->max_retries = o->max_retries == 0 ? DEFAULT_MAX_RETRIES : o->max_retries < 0 ? 0 : o->max_retries;
   s->final_stats = o->final_stats;
   s->capacity = o->max_queue ? o->max_queue : DEFAULT_MAX_QUEUE;
+  /* A seed of its own per exporter, not a fixed one: the point of jitter is
+   * that processes turned away together do not retry together. Tests check
+   * the bounds of the wait, which hold for any seed. */
+  if (getrandom(&s->jitter, sizeof s->jitter, 0) != sizeof s->jitter)
+    s->jitter = (uint64_t)unix_now_ms() ^ (uint64_t)(uintptr_t)s;
   wo_status rc = traces_url(o->endpoint, &s->url);
   if (rc != WO_OK) {
     free_state(s);

@@ -4,15 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A batch buffer larger than this (huge names, a huge batch_size) is given
+ * back after writing rather than kept for the whole run. */
+enum { KEEP_BUFFER_BYTES = 4 << 20 };
+
 typedef struct {
   FILE *file;
   bool is_stdout;
   char *footer;
   int flag;
+  wo_buf buffer;
 } file_state;
 
-FILE *wo_exporter_file(void *state) { return ((file_state *)state)->file; }
 int *wo_exporter_file_flag(void *state) { return &((file_state *)state)->flag; }
+wo_buf *wo_exporter_file_buffer(void *state) { return &((file_state *)state)->buffer; }
+
+wo_status wo_exporter_file_write(void *state) {
+  file_state *s = state;
+  wo_buf *b = &s->buffer;
+  wo_status rc = WO_OK;
+  if (b->failed) rc = WO_ERR_NO_MEMORY;
+  else if (b->size && fwrite(b->data, 1, b->size, s->file) != b->size) rc = WO_ERR_IO;
+  else if (ferror(s->file)) rc = WO_ERR_IO;
+  if (b->capacity > KEEP_BUFFER_BYTES) wo_buf_free(b);
+  else wo_buf_clear(b);
+  return rc;
+}
 
 static wo_status flush_file(void *state) {
   return fflush(((file_state *)state)->file) == 0 ? WO_OK : WO_ERR_IO;
@@ -23,6 +40,7 @@ static void close_file(void *state) {
   if (s->footer) fputs(s->footer, s->file);
   if (s->is_stdout) fflush(s->file);
   else fclose(s->file);
+  wo_buf_free(&s->buffer);
   free(s->footer);
   free(s);
 }

@@ -12,8 +12,12 @@
 //   json-matches-protobuf  the JSON bodies of the same run (fixed seed and clock),
 //                        read through the same .proto, equal the protobuf ones;
 //                        an endpoint with its own path is used as is
-//   retry-503            503, 503, then 200: retried with backoff, everything arrives
+//   retry-503            503, 503, then 200: retried with jittered backoff (waits in
+//                        [50, 100] and [100, 200] ms), everything arrives
 //   retry-after-429      429 with Retry-After: 1: the retry waits about a second
+//   retry-after-date-429   429 with Retry-After as an HTTP-date (IMF-fixdate) 1-2 s
+//                        ahead: the retry waits until that moment, the batch
+//                        arrives once
 //   no-retry-400         400: never retried, every batch counted as rejected
 //   no-server            nothing listens: finishes within the timeout, all dropped
 //   never-answers        the server never answers: finishes within the timeout, all dropped
@@ -191,8 +195,9 @@ function close(server) {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-// A fake collector: answers from `script` in order (a status, or {status, headers}),
-// then 200, or never answers (`never`). Records every request.
+// A fake collector: answers from `script` in order (a status, {status, headers},
+// or a function returning either, called when the request arrives), then 200,
+// or never answers (`never`). Records every request.
 async function fakeCollector({ script = [], always = null, never = false } = {}) {
   const requests = [];
   const sockets = new Set();
@@ -202,7 +207,8 @@ async function fakeCollector({ script = [], always = null, never = false } = {})
     req.on('end', () => {
       requests.push({ t: Date.now(), method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
       if (never) return;
-      const step = always ?? (requests.length <= script.length ? script[requests.length - 1] : 200);
+      let step = always ?? (requests.length <= script.length ? script[requests.length - 1] : 200);
+      if (typeof step === 'function') step = step();
       const { status, headers } = typeof step === 'number' ? { status: step, headers: {} } : step;
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(status === 200 ? '{}' : '{"code":3,"message":"test"}');
@@ -378,7 +384,8 @@ await check('retry-503', async () => {
     }
     const gap1 = c.requests[1].t - c.requests[0].t;
     const gap2 = c.requests[2].t - c.requests[1].t;
-    if (gap1 < 80 || gap2 < 180 || gap2 > 2000) throw new Error(`backoff gaps ${gap1} ms, ${gap2} ms (expected ~100, ~200)`);
+    // Equal jitter: 50-100 ms, then 100-200 ms (Date.now() is whole milliseconds).
+    if (gap1 < 49 || gap2 < 99 || gap2 > 2000) throw new Error(`backoff gaps ${gap1} ms, ${gap2} ms (expected 50-100, 100-200)`);
     checkTree(bodiesSpans(c.requests, (_r, i) => i >= 2));
   } finally {
     await c.close();
@@ -395,6 +402,34 @@ await check('retry-after-429', async () => {
     const gap = c.requests[1].t - c.requests[0].t;
     if (gap < 950 || gap > 2500) throw new Error(`waited ${gap} ms after Retry-After: 1`);
     checkTree(bodiesSpans(c.requests, (_r, i) => i >= 1));
+  } finally {
+    await c.close();
+  }
+});
+
+await check('retry-after-date-429', async () => {
+  // The next whole second at least 1 s ahead: an HTTP-date has no fractions.
+  let until = 0;
+  const c = await fakeCollector({
+    script: [() => {
+      until = Math.ceil((Date.now() + 1000) / 1000) * 1000;
+      return { status: 429, headers: { 'retry-after': new Date(until).toUTCString() } };
+    }],
+  });
+  try {
+    const run = await emit([c.url, 'protobuf', 5000, 0, 0, ROOTS, 8]);
+    const out = expectRun(run, '429 date');
+    eq(out.stats.retries, 1, 'retries');
+    eq(out.stats.batches_dropped, 0, 'batches dropped');
+    eq(out.stats.batches_sent, out.stats.batches_queued, 'batches sent');
+    eq(c.requests.length, out.stats.batches_queued + 1, 'requests (one retry)');
+    if (!c.requests[0].body.equals(c.requests[1].body)) throw new Error('the retry does not carry the same batch');
+    // Sent again at the date (10 ms for the clocks' whole milliseconds), not after the 50-100 ms backoff.
+    const early = until - c.requests[1].t;
+    const gap = c.requests[1].t - c.requests[0].t;
+    if (early > 10) throw new Error(`retried ${early} ms before the Retry-After date (${gap} ms after the 429)`);
+    if (-early > 1000) throw new Error(`retried ${-early} ms after the Retry-After date (${gap} ms after the 429)`);
+    checkTree(bodiesSpans(c.requests, (_r, i) => i >= 1)); // every span exactly once
   } finally {
     await c.close();
   }
