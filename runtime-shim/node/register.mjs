@@ -44,6 +44,7 @@ import {
   RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
+import { interceptInstantiation } from './intercept-instantiation.mjs';
 
 function readConfig(env) {
   const number = (name) => {
@@ -198,38 +199,7 @@ function withHooks(module, imports) {
   });
 }
 
-const W = globalThis.WebAssembly;
-const realModule = W.Module;
-const realInstance = W.Instance;
-const realInstantiate = W.instantiate;
-const realCompile = W.compile;
-const realCompileStreaming = W.compileStreaming;
-
-// `instanceof WebAssembly.Instance` keeps working: the proxy forwards the prototype.
-W.Instance = new Proxy(realInstance, {
-  construct(target, args, newTarget) {
-    const [module, imports, ...rest] = args;
-    return Reflect.construct(target, [module, withHooks(module, imports), ...rest],
-      newTarget === W.Instance ? target : newTarget);
-  },
-});
-
-W.instantiate = function instantiate(source, imports, ...rest) {
-  if (source instanceof realModule) {
-    return realInstantiate.call(W, source, withHooks(source, imports), ...rest);
-  }
-  return realCompile.call(W, source, ...rest).then((module) =>
-    realInstantiate.call(W, module, withHooks(module, imports), ...rest)
-      .then((instance) => ({ module, instance })));
-};
-
-if (typeof realCompileStreaming === 'function') {
-  W.instantiateStreaming = function instantiateStreaming(source, imports, ...rest) {
-    return realCompileStreaming.call(W, source, ...rest).then((module) =>
-      realInstantiate.call(W, module, withHooks(module, imports), ...rest)
-        .then((instance) => ({ module, instance })));
-  };
-}
+interceptInstantiation(withHooks);
 
 // Closes what is still open (process.exit from inside wasm, an uncaught
 // error) with error status and writes every output. Runs once per thread.

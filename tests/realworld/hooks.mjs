@@ -30,6 +30,7 @@
 // from the module's `wasm-instrument.sites` section.
 import { isMainThread, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
+import { interceptInstantiation } from '../../runtime-shim/node/intercept-instantiation.mjs';
 
 const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 const ENV_KEY = 'wasm-instrument:realworld-hooks';
@@ -114,12 +115,7 @@ function exit(id) {
 
 const hookNamespace = Object.freeze({ enter, exit });
 
-const W = globalThis.WebAssembly;
-const realModule = W.Module;
-const realInstance = W.Instance;
-const realInstantiate = W.instantiate;
-const realCompile = W.compile;
-const realCompileStreaming = W.compileStreaming;
+const realModule = globalThis.WebAssembly.Module;
 
 function wantsHooks(module) {
   return realModule.imports(module).some((imp) => imp.module === HOOK_MODULE);
@@ -196,30 +192,7 @@ function withHooks(module, imports) {
   });
 }
 
-W.Instance = new Proxy(realInstance, {
-  construct(target, args, newTarget) {
-    const [module, imports, ...rest] = args;
-    return Reflect.construct(target, [module, withHooks(module, imports), ...rest],
-      newTarget === W.Instance ? target : newTarget);
-  },
-});
-
-W.instantiate = function instantiate(source, imports, ...rest) {
-  if (source instanceof realModule) {
-    return realInstantiate.call(W, source, withHooks(source, imports), ...rest);
-  }
-  return realCompile.call(W, source, ...rest).then((module) =>
-    realInstantiate.call(W, module, withHooks(module, imports), ...rest)
-      .then((instance) => ({ module, instance })));
-};
-
-if (typeof realCompileStreaming === 'function') {
-  W.instantiateStreaming = function instantiateStreaming(source, imports, ...rest) {
-    return realCompileStreaming.call(W, source, ...rest).then((module) =>
-      realInstantiate.call(W, module, withHooks(module, imports), ...rest)
-        .then((instance) => ({ module, instance })));
-  };
-}
+interceptInstantiation(withHooks);
 
 // The tree as runtime-shim/node/wasm-observe.mjs writeFoldedCalls writes it:
 // `import:` / `export:` before import and export sites, ';' in a name as ':'.
