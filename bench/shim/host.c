@@ -3,8 +3,8 @@
  *   host MODE MODULE.wasm [ARGS...]
  *
  * Linked like runtime-shim/wasm2c/example/traced-run (the same generated glue,
- * the small WASI of tests/e2e/wasm2c-wasi.c, libwasm-observe), in place of
- * traced-run.o, so that it can time the run itself and give spans to an
+ * run_start.c, the small WASI of tests/e2e/wasm2c-wasi.c, libwasm-observe), in
+ * place of traced-run.o, so that it can time the run itself and give spans to an
  * exporter that discards them. MODE:
  *   plain        an uninstrumented module: no recorder
  *   off          hooks that do nothing (NULL recorder, as traced-run --off)
@@ -36,8 +36,8 @@
 #include <time.h>
 
 
+#include "run_start.h"
 #include "traced-run.h"
-#include "wasm-rt-impl.h"
 
 wo_wasm2c_hooks traced_hooks;
 
@@ -119,36 +119,10 @@ int main(int argc, char **argv) {
 
   const char *base = strrchr(module_path, '/');
   base = base ? base + 1 : module_path;
-  char **pargv = calloc((size_t)(argc - 2), sizeof *pargv);
-  if (!pargv) return 2;
-  pargv[0] = (char *)base;
-  for (int k = 3; k < argc; k++) pargv[k - 2] = argv[k];
-  e2e_wasi_set_args(argc - 2, pargv);
-
-  wasm_rt_init();
-  traced_init_module();
-  volatile int code = 0;
-  volatile bool instantiated = false;
-  volatile uint64_t t0 = now_ns();
-  if (setjmp(e2e_exit_jmp) != 0) {
-    code = e2e_exit_code;
-  } else {
-    wasm_rt_trap_t trap = wasm_rt_impl_try();
-    if (trap != WASM_RT_TRAP_NONE) {
-      fprintf(stderr, "trap: %s\n", wasm_rt_strerror(trap));
-      code = 134;
-      if (recorder) wo_unwind(recorder);
-    } else {
-      traced_instantiate();
-      instantiated = true;
-      e2e_wasi.memory = traced_memory();
-      if (!traced_call_start()) {
-        fprintf(stderr, "host: %s exports no _start\n", module_path);
-        code = 2;
-      }
-    }
-  }
-  fflush(stdout);
+  if (!run_start_init(base, argc - 3, argv + 3)) return 2;
+  uint64_t t0 = now_ns();
+  run_start_result run = run_start("host", module_path);
+  if (run.trapped && recorder) wo_unwind(recorder);
   wo_counters c = {0};
   if (recorder) {
     wo_recorder_finish(recorder);
@@ -157,12 +131,10 @@ int main(int argc, char **argv) {
   uint64_t t1 = now_ns();
   fprintf(stderr, "shim-bench: ns=%" PRIu64 " enters=%" PRIu64 " exits=%" PRIu64 " spans=%" PRIu64
                   " exit=%d\n",
-          t1 - t0, c.enters, c.exits, c.spans_recorded, code);
+          t1 - t0, c.enters, c.exits, c.spans_recorded, run.code);
   if (recorder) wo_recorder_free(recorder);
   traced_hooks.recorder = NULL;
   wo_sites_free(sites);
-  if (instantiated) traced_free();
-  wasm_rt_free();
-  free(pargv);
-  return code;
+  run_start_free();
+  return run.code;
 }

@@ -106,7 +106,7 @@ inc=(-I"$example" -I"$example/.." -I"$root/runtime-shim/include" -I"$wasm2c_rt")
 host_build() { # NAME: wasm2c NAME.wasm, link NAME/host
   local o=$work/$1
   WASM_OBSERVE_LIB=$lib "$example/build.sh" "$work/$1.wasm" "$o" >"$o.log" 2>&1 &&
-    "$CC" "$work/host.o" "$o/glue.o" "$o/app.o" "$o/wasm_observe_wasm2c.o" "$o/wasi.o" \
+    "$CC" "$work/host.o" "$o/run_start.o" "$o/glue.o" "$o/app.o" "$o/wasm_observe_wasm2c.o" "$o/wasi.o" \
       "$o/wasm-rt-impl.o" "$lib" -liberty -lpthread -lm -o "$o/host" >>"$o.log" 2>&1
 }
 say "compiling with wasm2c (5 modules)"

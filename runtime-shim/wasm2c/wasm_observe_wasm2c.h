@@ -21,24 +21,8 @@
 #ifndef WASM_OBSERVE_WASM2C_H
 #define WASM_OBSERVE_WASM2C_H
 
-#include <stdint.h>
-
+#include "wasm2c_core_types.h"
 #include "wasm_observe.h"
-
-/* The same guarded typedefs as a wasm2c-generated header. */
-#ifndef WASM_RT_CORE_TYPES_DEFINED
-#define WASM_RT_CORE_TYPES_DEFINED
-typedef uint8_t u8;
-typedef int8_t s8;
-typedef uint16_t u16;
-typedef int16_t s16;
-typedef uint32_t u32;
-typedef int32_t s32;
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef float f32;
-typedef double f64;
-#endif
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,21 +18,9 @@
 #include <stdint.h>
 
 #include "wasm-rt.h"
-
-/* The same guarded typedefs as the wasm2c-generated header. */
-#ifndef WASM_RT_CORE_TYPES_DEFINED
-#define WASM_RT_CORE_TYPES_DEFINED
-typedef uint8_t u8;
-typedef int8_t s8;
-typedef uint16_t u16;
-typedef int16_t s16;
-typedef uint32_t u32;
-typedef int32_t s32;
-typedef uint64_t u64;
-typedef int64_t s64;
-typedef float f32;
-typedef double f64;
-#endif
+/* By path, relative to this file: every build of these hosts finds it, without
+ * an -I of its own. */
+#include "../../runtime-shim/wasm2c/wasm2c_core_types.h"
 
 #define E2E_HOOKS_MANGLED wasmZ2DinstrumentZ3AhooksZ2FtraceZ400Z2E1Z2E0
 #define E2E_TRAP_EXIT 134

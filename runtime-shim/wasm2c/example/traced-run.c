@@ -49,10 +49,8 @@
 #include <unistd.h>
 
 #include "flame_graph.h"
+#include "run_start.h"
 #include "traced-run.h"
-#include "wasm-rt-impl.h"
-
-#define TRAP_EXIT 134
 
 wo_wasm2c_hooks traced_hooks;
 
@@ -340,44 +338,17 @@ int main(int argc, char **argv) {
   traced_hooks.recorder = o.off ? NULL : recorder;
 
   /* The program's argv: the module's file name, then ARGS. */
-  char **pargv = calloc((size_t)(argc - first), sizeof *pargv);
-  if (!pargv) {
+  if (!run_start_init(base, argc - first - 1, argv + first + 1)) {
     fputs("traced-run: out of memory\n", stderr);
     return 2;
   }
-  pargv[0] = (char *)base;
-  for (int k = first + 1; k < argc; k++) pargv[k - first] = argv[k];
-  e2e_wasi_set_args(argc - first, pargv);
-
-  wasm_rt_init();
-  traced_init_module();
-  volatile int code = 0;
-  volatile bool instantiated = false, trapped = false;
-  if (setjmp(e2e_exit_jmp) != 0) {
-    code = e2e_exit_code; /* proc_exit: the spans it was called from stay open */
-  } else {
-    wasm_rt_trap_t trap = wasm_rt_impl_try();
-    if (trap != WASM_RT_TRAP_NONE) {
-      fprintf(stderr, "trap: %s\n", wasm_rt_strerror(trap));
-      code = TRAP_EXIT;
-      trapped = true;
-    } else {
-      traced_instantiate();
-      instantiated = true;
-      e2e_wasi.memory = traced_memory();
-      if (!traced_call_start()) {
-        fprintf(stderr, "traced-run: %s exports no _start\n", module_path);
-        code = 2;
-      }
-    }
-  }
-  fflush(stdout);
+  run_start_result run = run_start("traced-run", module_path);
 
   /* What the run left: spans still open (proc_exit, trap) and what the hooks
    * did wrong, before the recorder closes the open spans itself. */
   uint64_t open = wo_depth(recorder);
   wo_counters during = wo_recorder_counters(recorder);
-  if (trapped) wo_unwind(recorder); /* a trap: close the spans it cut through */
+  if (run.trapped) wo_unwind(recorder); /* a trap: close the spans it cut through */
   rc = wo_recorder_finish(recorder); /* closes what proc_exit left open, flushes */
   if (rc != WO_OK) fprintf(stderr, "traced-run: writing the trace: %s\n", wo_status_message(rc));
   wo_counters c = wo_recorder_counters(recorder);
@@ -411,8 +382,6 @@ int main(int argc, char **argv) {
             http_stats.last_http_status);
   traced_hooks.recorder = NULL;
   wo_sites_free(sites);
-  if (instantiated) traced_free();
-  wasm_rt_free();
-  free(pargv);
-  return code;
+  run_start_free();
+  return run.code;
 }

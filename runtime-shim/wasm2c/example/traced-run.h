@@ -1,5 +1,5 @@
-/* What traced-run.c, the generated glue (make-glue.sh) and the small WASI
- * preview1 of tests/e2e/wasm2c-wasi.c share. */
+/* What traced-run.c, run_start.c, the generated glue (make-glue.sh) and the
+ * small WASI preview1 of tests/e2e/wasm2c-wasi.c share. */
 #ifndef TRACED_RUN_H
 #define TRACED_RUN_H
 
