@@ -33,3 +33,20 @@ void wi_put_name(wi_writer *w, const void *name, size_t len) {
 }
 
 void wi_put_cstr(wi_writer *w, const char *s) { wi_put_name(w, s, s ? strlen(s) : 0); }
+
+uint8_t *wi_writer_take(wi_writer *w, bool ok, size_t *out_size) {
+  if (!ok || w->failed) {
+    free(w->data);
+    return NULL;
+  }
+  *out_size = w->size;
+  return w->data;
+}
+
+void wi_put_section(wi_writer *w, uint8_t id, wi_writer *payload) {
+  wi_put_bytes(w, &id, 1);
+  wi_put_name(w, payload->data, payload->size);
+  w->failed |= payload->failed;
+  free(payload->data);
+  *payload = (wi_writer){0};
+}

@@ -18,4 +18,13 @@ void wi_put_u32(wi_writer *w, uint32_t v);           /* unsigned LEB128 */
 void wi_put_name(wi_writer *w, const void *name, size_t len); /* length-prefixed */
 void wi_put_cstr(wi_writer *w, const char *s);       /* NULL writes an empty name */
 
+/* Hands over the bytes: returns w->data (size in *out_size) if `ok` and no
+ * allocation failed; otherwise frees them and returns NULL. */
+uint8_t *wi_writer_take(wi_writer *w, bool ok, size_t *out_size);
+
+/* Appends a section, or a subsection of the name section: `id`, then the
+ * bytes of `payload`, length-prefixed. Takes `payload`: frees its data and
+ * carries its allocation failure over to `w`. */
+void wi_put_section(wi_writer *w, uint8_t id, wi_writer *payload);
+
 #endif

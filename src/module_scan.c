@@ -350,10 +350,5 @@ uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_mod
     if (s->is_name) wi_put_name_section_for_binaryen(&w, data + s->start, s->end - s->start);
   }
   wi_put_bytes(&w, data + from, size - from);
-  if (w.failed) {
-    free(w.data);
-    return NULL;
-  }
-  *out_size = w.size;
-  return w.data;
+  return wi_writer_take(&w, true, out_size);
 }

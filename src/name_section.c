@@ -6,6 +6,7 @@
 
 #include "byte_reader.h"
 #include "byte_writer.h"
+#include "module_copy.h"
 
 enum { FUNCTION_NAMES = 1 };
 
@@ -16,11 +17,7 @@ static void put_function_names(wi_writer *w, const wi_function_name *names, size
     wi_put_u32(&sub, names[i].index);
     wi_put_cstr(&sub, names[i].name);
   }
-  uint8_t id = FUNCTION_NAMES;
-  wi_put_bytes(w, &id, 1);
-  wi_put_name(w, sub.data, sub.size);
-  w->failed |= sub.failed;
-  free(sub.data);
+  wi_put_section(w, FUNCTION_NAMES, &sub);
 }
 
 /* The payload of a new name section: the old subsections with function names
@@ -41,55 +38,47 @@ static bool build_payload(wi_reader *old, wi_writer *w, const wi_function_name *
   return true;
 }
 
-static void put_name_section(wi_writer *w, wi_reader *old, const wi_function_name *names,
-                             size_t count, bool *ok) {
+static bool put_name_section(wi_writer *w, wi_reader *old, const wi_function_name *names,
+                             size_t count) {
   wi_writer payload = {0};
   wi_put_cstr(&payload, "name");
-  *ok = build_payload(old, &payload, names, count);
-  uint8_t id = 0;
+  bool ok = build_payload(old, &payload, names, count);
   if (payload.size > 5) { /* "name" alone: nothing to say */
-    wi_put_bytes(w, &id, 1);
-    wi_put_name(w, payload.data, payload.size);
+    wi_put_section(w, 0, &payload);
+  } else {
+    w->failed |= payload.failed;
+    free(payload.data);
   }
-  w->failed |= payload.failed;
-  free(payload.data);
+  return ok;
+}
+
+typedef struct {
+  const wi_function_name *names;
+  size_t count;
+  bool replaced;
+} names_job;
+
+/* wi_copy_module's callback: replaces the `name` custom section. */
+static wi_section_action replace_names(void *ctx, wi_section *section, wi_writer *w) {
+  names_job *job = ctx;
+  const uint8_t *section_name;
+  uint32_t len;
+  if (section->id != 0 || !wi_read_name(&section->payload, &section_name, &len) || len != 4 ||
+      memcmp(section_name, "name", 4) != 0)
+    return WI_SECTION_COPY;
+  job->replaced = true;
+  return put_name_section(w, &section->payload, job->names, job->count) ? WI_SECTION_REWRITTEN
+                                                                        : WI_SECTION_MALFORMED;
 }
 
 uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
                                    const wi_function_name *names, size_t count,
                                    size_t *out_size) {
-  if (size < 8) return NULL;
   wi_writer w = {0};
-  wi_put_bytes(&w, binary, 8);
-  wi_reader r = wi_reader_make(binary, size);
-  wi_skip(&r, 8);
-  bool ok = true, replaced = false;
-  while (ok && wi_reader_left(&r) > 0) {
-    wi_section section;
-    if (!wi_next_section(&r, &section)) {
-      ok = false;
-      break;
-    }
-    if (section.id == 0) {
-      wi_reader payload = section.payload;
-      const uint8_t *section_name;
-      uint32_t len;
-      if (wi_read_name(&payload, &section_name, &len) && len == 4 &&
-          memcmp(section_name, "name", 4) == 0) {
-        put_name_section(&w, &payload, names, count, &ok);
-        replaced = true;
-        continue;
-      }
-    }
-    wi_put_bytes(&w, binary + section.start, r.pos - section.start);
-  }
-  if (ok && !replaced && count > 0) put_name_section(&w, NULL, names, count, &ok);
-  if (!ok || w.failed) {
-    free(w.data);
-    return NULL;
-  }
-  *out_size = w.size;
-  return w.data;
+  names_job job = {names, count, false};
+  bool ok = wi_copy_module(&w, binary, size, replace_names, &job);
+  if (ok && !job.replaced && count > 0) ok = put_name_section(&w, NULL, names, count);
+  return wi_writer_take(&w, ok, out_size);
 }
 
 void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size_t size) {
@@ -115,8 +104,5 @@ void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size
     }
     if (sub.id < FIRST_UNREAD_SUBSECTION) wi_put_bytes(&payload, section + start, r.pos - start);
   }
-  wi_put_bytes(w, &id, 1);
-  wi_put_name(w, payload.data, payload.size);
-  w->failed |= payload.failed;
-  free(payload.data);
+  wi_put_section(w, id, &payload);
 }

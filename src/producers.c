@@ -89,10 +89,5 @@ uint8_t *wi_producers_add_self(const uint8_t *old, size_t old_size, size_t *size
     wi_put_name(&b, SELF_NAME, strlen(SELF_NAME));
     wi_put_name(&b, WI_VERSION, strlen(WI_VERSION));
   }
-  if (b.failed) {
-    free(b.data);
-    return NULL;
-  }
-  *size = b.size;
-  return b.data;
+  return wi_writer_take(&b, true, size);
 }

@@ -1,11 +1,11 @@
 #include "table_exports.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "byte_reader.h"
 #include "byte_writer.h"
+#include "module_copy.h"
 
 enum { EXPORT_SECTION = 7, KIND_TABLE = 1 };
 
@@ -44,31 +44,19 @@ static bool rewrite_exports(BinaryenModuleRef m, wi_reader *r, wi_writer *w) {
   return wi_reader_left(r) == 0;
 }
 
+/* wi_copy_module's callback: rewrites the export section. */
+static wi_section_action fix_exports(void *ctx, wi_section *section, wi_writer *w) {
+  BinaryenModuleRef m = ctx;
+  if (section->id != EXPORT_SECTION || BinaryenGetNumTables(m) < 2) return WI_SECTION_COPY;
+  wi_writer rewritten = {0};
+  bool ok = rewrite_exports(m, &section->payload, &rewritten);
+  wi_put_section(w, section->id, &rewritten);
+  return ok ? WI_SECTION_REWRITTEN : WI_SECTION_MALFORMED;
+}
+
 uint8_t *wi_fix_table_exports(BinaryenModuleRef m, const uint8_t *binary, size_t size,
                               size_t *out_size) {
-  if (size < 8) return NULL;
   wi_writer w = {0};
-  wi_put_bytes(&w, binary, 8);
-  wi_reader r = wi_reader_make(binary, size);
-  wi_skip(&r, 8);
-  while (wi_reader_left(&r) > 0) {
-    wi_section section;
-    if (!wi_next_section(&r, &section)) break;
-    if (section.id != EXPORT_SECTION || BinaryenGetNumTables(m) < 2) {
-      wi_put_bytes(&w, binary + section.start, r.pos - section.start);
-      continue;
-    }
-    wi_writer rewritten = {0};
-    if (!rewrite_exports(m, &section.payload, &rewritten)) r.ok = false;
-    wi_put_bytes(&w, &section.id, 1);
-    wi_put_name(&w, rewritten.data, rewritten.size);
-    w.failed |= rewritten.failed;
-    free(rewritten.data);
-  }
-  if (!r.ok || w.failed) {
-    free(w.data);
-    return NULL;
-  }
-  *out_size = w.size;
-  return w.data;
+  bool ok = wi_copy_module(&w, binary, size, fix_exports, m);
+  return wi_writer_take(&w, ok, out_size);
 }
