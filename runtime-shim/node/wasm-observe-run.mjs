@@ -4,16 +4,27 @@
 //
 //   node wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...]
 //
+//   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
+//                         without a path (http://localhost:4318), a URL with a path
+//                         is used as is. Sent when the program has returned, for
+//                         at most the timeout (10 s); what could not be sent is
+//                         reported in one line on stderr
+//   --otlp-protocol P     http/protobuf (default) or http/json
+//   --otlp-header K=V     an extra request header (repeatable)
+//   --otlp-max-queue N    batches of 512 spans held for sending (default 64): the
+//                         program runs before anything is sent, so spans past
+//                         N x 512 are dropped (and reported)
 //   --otlp-file FILE      OTLP/JSON lines (one TracesData per batch per line)
 //   --chrome FILE         Chrome trace event JSON (Perfetto, DevTools, speedscope)
 //   --folded FILE         folded stacks, self time in ns (flamegraph.pl input)
 //   --folded-calls FILE   call counts per call path (tests/e2e trace naming)
 //   --summary             top functions by self time on stderr at exit
-//   --service-name NAME   OTLP service.name (default wasm-module)
+//   --service-name NAME   OTLP service.name (default $OTEL_SERVICE_NAME, else wasm-module)
 //   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
 //   --sample-ratio R      keep this share of traces (head sampling)
 //   --max-depth N         deeper enters are counted, not recorded (default 4096)
-//   --counters            print the recorder's counters on stderr at exit
+//   --counters            print the recorder's counters on stderr at exit (and
+//                         the OTLP/HTTP exporter's, {"otlp":{...}}, on a second line)
 //   --backend auto|wasm32|js  the recorder: the C library compiled to wasm32
 //                         (built on first use into a cache) or JS; auto (the
 //                         default) quietly uses JS where wasm32 cannot be built,
@@ -26,6 +37,13 @@
 // through wasm frames leaves a closed trace: the open spans end with error
 // status. Besides WASI, `env.print_i32` / `env.print_i64` are provided (the
 // fixtures' helpers: the number and a newline on stdout).
+//
+// Without --otlp, the OpenTelemetry variables turn OTLP/HTTP on:
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT
+// (a base URL: "v1/traces" is added to its path). Also read, with --otlp too:
+// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, OTEL_EXPORTER_OTLP_[TRACES_]HEADERS
+// (k=v,k2=v2, values URL-encoded), OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT (ms) and
+// OTEL_SERVICE_NAME; the options win over them.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +51,8 @@ import { fileURLToPath } from 'node:url';
 import {
   createRecorder, otlpJsonLinesExporter, chromeTraceExporter, RECORD_SPANS, RECORD_PROFILE,
 } from './wasm-observe.mjs';
+import { otlpHttpExporter, describeDrops } from './otlp-http.mjs';
+import { otlpHttpSettings } from './otlp-env.mjs';
 
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning, ...rest) {
@@ -57,7 +77,7 @@ const argv = process.argv.slice(2);
 if (argv[0] === '-h' || argv[0] === '--help') { process.stdout.write(usage() + '\n'); process.exit(0); }
 if (argv[0] !== 'run' || !argv[1]) die('usage: wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...] (--help)');
 const modulePath = argv[1];
-const opts = { summary: false, counters: false };
+const opts = { summary: false, counters: false, otlpHeaders: {} };
 let progArgs = [];
 for (let i = 2; i < argv.length; i++) {
   const a = argv[i];
@@ -72,6 +92,22 @@ for (let i = 2; i < argv.length; i++) {
   };
   switch (a) {
     case '--': progArgs = argv.slice(i + 1); i = argv.length; break;
+    case '--otlp': opts.otlpUrl = value(); break;
+    case '--otlp-protocol':
+      opts.otlpProtocol = value();
+      if (!['http/protobuf', 'http/json'].includes(opts.otlpProtocol)) die(`--otlp-protocol: http/protobuf or http/json, not ${opts.otlpProtocol}`);
+      break;
+    case '--otlp-header': {
+      const v = value();
+      const eq = v.indexOf('=');
+      if (eq <= 0) die(`--otlp-header: NAME=VALUE, not ${v}`);
+      opts.otlpHeaders[v.slice(0, eq).trim()] = v.slice(eq + 1);
+      break;
+    }
+    case '--otlp-max-queue':
+      opts.otlpMaxQueue = number(value());
+      if (!Number.isInteger(opts.otlpMaxQueue) || opts.otlpMaxQueue < 1) die(`--otlp-max-queue: a count of batches, not ${opts.otlpMaxQueue}`);
+      break;
     case '--otlp-file': opts.otlp = value(); break;
     case '--chrome': opts.chrome = value(); break;
     case '--folded': opts.folded = value(); break;
@@ -100,9 +136,13 @@ let mod;
 try { mod = new WebAssembly.Module(bytes); } catch (e) { die(`cannot compile ${modulePath}: ${e.message}`); }
 
 const exporters = [];
+let otlp = null;
 try {
   if (opts.otlp) exporters.push(otlpJsonLinesExporter(opts.otlp));
   if (opts.chrome) exporters.push(chromeTraceExporter(opts.chrome));
+  // --otlp and its options, else the OpenTelemetry variables
+  const settings = otlpHttpSettings({ endpoint: opts.otlpUrl, protocol: opts.otlpProtocol, headers: opts.otlpHeaders });
+  if (settings) exporters.push(otlp = otlpHttpExporter(settings.endpoint, { ...settings, maxQueueBatches: opts.otlpMaxQueue }));
 } catch (e) { die(e.message); }
 const wantProfile = opts.folded || opts.foldedCalls || opts.summary;
 let record = 0;
@@ -113,7 +153,7 @@ try {
   rec = createRecorder({
     backend: opts.backend,
     record: record || RECORD_PROFILE,
-    serviceName: opts.serviceName,
+    serviceName: opts.serviceName ?? (process.env.OTEL_SERVICE_NAME || undefined),
     moduleName: path.basename(modulePath),
     minDurationNs: opts.minDurationNs,
     sampleRatio: opts.sampleRatio,
@@ -151,14 +191,20 @@ function describe(e) {
   return null;
 }
 
-function finish(code) {
+async function finish(code) {
   rec.finish(); // closes what proc_exit or a trap left open, with error status
-  rec.close();
+  rec.close(); // the files; the OTLP/HTTP exporter starts sending what it holds
   if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(rec.folded(), 'latin1'));
   if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
   if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
   if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
   process.exitCode = code;
+  if (!otlp) return;
+  // The program ran synchronously: the batches go out now, within the timeout.
+  const stats = await otlp.shutdown();
+  const dropped = describeDrops(stats);
+  if (dropped) process.stderr.write(`wasm-observe: OTLP export to ${otlp.url}: ${dropped}\n`);
+  if (opts.counters) process.stderr.write(JSON.stringify({ otlp: stats }) + '\n');
 }
 
 let code = 0;
@@ -176,8 +222,8 @@ try {
 } catch (e) {
   const what = describe(e);
   rec.unwind(); // the spans the trap or exception cut through
-  if (what === null) { finish(2); throw e; }
+  if (what === null) { await finish(2); throw e; }
   writeOut(2, `trap: ${what}\n`);
   code = TRAP_EXIT;
 }
-finish(code);
+await finish(code);

@@ -39,6 +39,9 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
+import { encodeOtlpJson, jsonString } from './otlp-json.mjs';
+export { jsonString };
+export { otlpHttpExporter } from './otlp-http.mjs'; // OTLP/HTTP to a collector
 
 export const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 export const OBSERVE_SDK_MODULE = 'dylibso:observe/instrument';
@@ -301,24 +304,7 @@ export function readSites(moduleOrBytes) {
   return { sites: observeSdkSites(imports, defined, m.names ?? null, table), abi: 'observe-sdk' };
 }
 
-// ---- text helpers (the C library's json_text.c) ------------------------------------
-
-// A JSON string as json_text.c writes it: '"' and '\' escaped, control bytes
-// and DEL as \u00XX, everything else as is (names were decoded as UTF-8 with
-// U+FFFD for invalid bytes).
-export function jsonString(s) {
-  let out = '"';
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || c < 0x20 || c === 0x7f) {
-      out += s.slice(from, i);
-      out += c === 0x22 ? '\\"' : c === 0x5c ? '\\\\' : `\\u${c.toString(16).padStart(4, '0')}`;
-      from = i + 1;
-    }
-  }
-  return out + s.slice(from) + '"';
-}
+// ---- text helpers (the C library's json_text.c; jsonString is in otlp-json.mjs) ----
 
 // Nanoseconds (an integer Number) as exact decimal microseconds: "12.345".
 export function micros(ns) {
@@ -326,8 +312,6 @@ export function micros(ns) {
   const frac = ns - whole * 1000;
   return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
-
-function hex32(x) { return (x >>> 0).toString(16).padStart(8, '0'); }
 
 // Folded-stack frames cannot hold ';' or line breaks (profile.c put_frame).
 function foldedFrame(raw) {
@@ -378,41 +362,12 @@ class FileSink {
   close() { if (!this.isStdout) fs.closeSync(this.fd); }
 }
 
-const OTLP_SCOPE = '{"name":"wasm-instrument","version":"0.1.0"}';
-
-function stringAttr(key, value) { return `{"key":"${key}","value":{"stringValue":${jsonString(value)}}}`; }
-function intAttr(key, value) { return `{"key":"${key}","value":{"intValue":"${value}"}}`; }
 
 // OTLP/JSON lines: one TracesData object per batch per line (export_otlp_json.c).
 export function otlpJsonLinesExporter(path) {
   const sink = new FileSink(path);
   return {
-    exportSpans(resource, b, count) {
-      const attrs = [stringAttr('service.name', resource.serviceName)];
-      if (resource.moduleName) attrs.push(stringAttr('wasm.module.name', resource.moduleName));
-      attrs.push(stringAttr('telemetry.sdk.name', 'wasm-observe'), stringAttr('telemetry.sdk.language', 'nodejs'));
-      const spans = new Array(count);
-      const base = resource.startUnixNs;
-      for (let i = 0; i < count; i++) {
-        const site = b.sites[b.site[i]];
-        const t = i * 4;
-        const s = i * 2;
-        let out = `{"traceId":"${hex32(b.traceId[t])}${hex32(b.traceId[t + 1])}${hex32(b.traceId[t + 2])}${hex32(b.traceId[t + 3])}","spanId":"${hex32(b.spanId[s])}${hex32(b.spanId[s + 1])}"`;
-        if (b.parentSpanId[s] !== 0 || b.parentSpanId[s + 1] !== 0) out += `,"parentSpanId":"${hex32(b.parentSpanId[s])}${hex32(b.parentSpanId[s + 1])}"`;
-        const start = base + BigInt(b.start[i]);
-        const end = start + BigInt(b.duration[i]);
-        const kind = site.kind === SITE_IMPORT ? KIND_CLIENT : site.kind === SITE_EXPORT ? KIND_SERVER : KIND_INTERNAL;
-        out += `,"name":${jsonString(site.name)},"kind":${kind},"startTimeUnixNano":"${start}","endTimeUnixNano":"${end}","attributes":[`;
-        out += stringAttr('code.function.name', site.name) + ',' + intAttr('wasm.function.index', site.functionIndex);
-        if (site.symbol) out += ',' + stringAttr('wasm.function.symbol', site.symbol);
-        if (site.kind === SITE_IMPORT) out += ',' + stringAttr('wasm.import.module', site.module) + ',' + stringAttr('wasm.import.name', site.field);
-        else if (site.kind === SITE_EXPORT) out += ',' + stringAttr('wasm.export.name', site.field);
-        out += ',' + intAttr('thread.id', 0) + '],"status":';
-        out += b.error[i] ? '{"code":2,"message":"unwound: the span did not end through its exit"}}' : '{"code":0}}';
-        spans[i] = out;
-      }
-      sink.write(`{"resourceSpans":[{"resource":{"attributes":[${attrs.join(',')}]},"scopeSpans":[{"scope":${OTLP_SCOPE},"spans":[${spans.join(',')}]}]}]}\n`);
-    },
+    exportSpans(resource, b, count) { sink.write(encodeOtlpJson(resource, b, count) + '\n'); },
     flush() {},
     close() { sink.close(); },
   };

@@ -6,12 +6,15 @@
 # fixtures/expected/NAME.folded; OTLP/JSON lines well-formed with every parent in
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
-# (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs) and an
-# --abi observe-sdk module. Every traced check runs once per recorder backend
-# (createRecorder's `backend`, the CLI's --backend: js, and wasm32, the C
-# recorder compiled by runtime-shim/node/wasm32/build.sh into
-# $WASM_OBSERVE_CACHE, default WORK/wasm32-cache); each check's name ends in
-# [js] or [wasm32].
+# (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs), the
+# preload for JS programs (register-check.mjs: a trap the program catches, a
+# call back into the module, a second instance, a killed worker), an
+# --abi observe-sdk module, and the OTLP/HTTP exporter and --otlp against a
+# real receiver and fake collectors (otlp-http.mjs). Every traced check runs
+# once per recorder backend (createRecorder's `backend`, the CLI's --backend:
+# js, and wasm32, the C recorder compiled by runtime-shim/node/wasm32/build.sh
+# into $WASM_OBSERVE_CACHE, default WORK/wasm32-cache); each check's name ends
+# in [js] or [wasm32].
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
 # NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS,
@@ -130,6 +133,16 @@ else
   else
     echo "FAIL js-throw: could not build or instrument js-throw.wat" >"$RESULTS/00-js-throw"
   fi
+  # the preload (runtime-shim/node/register.mjs) under a JS program
+  if wat2wasm --debug-names "$HERE/register.wat" -o "$WORK/register.wasm" &&
+      "$TOOL" "$WORK/register.wasm" -o "$WORK/register.instr.wasm" 2>"$WORK/register.err"; then
+    for b in $BACKENDS; do
+      "$NODE" "$HERE/register-check.mjs" "$WORK/register.instr.wasm" "$WORK/register" "$b" >>"$RESULTS/00-register" 2>&1 ||
+        echo "FAIL register [$b]: exit $?" >>"$RESULTS/00-register"
+    done
+  else
+    echo "FAIL register: could not build or instrument register.wat" >"$RESULTS/00-register"
+  fi
   running=0
   for s in "$FIXTURES"/c/*.c "$FIXTURES"/wat/*.wat; do
     [[ -f $s ]] || continue
@@ -138,6 +151,23 @@ else
     if ((running >= JOBS)); then wait -n; running=$((running - 1)); fi
   done
   wait
+
+  # OTLP/HTTP (otlp-http.mjs): the exporter and the CLI's --otlp on the exit
+  # and tailcall fixtures built above, against @elastic/mockotlpserver
+  # (tests/shim's npm packages) and fake collectors; in the background, as it
+  # mostly waits
+  if [[ ! -d $ROOT/tests/shim/node_modules ]] &&
+      ! (cd "$ROOT/tests/shim" && npm ci --no-audit --no-fund --loglevel=error) >"$WORK/npm.log" 2>&1; then
+    echo "FAIL otlp-http: npm ci in tests/shim failed (see $WORK/npm.log)" >"$RESULTS/zz-otlp-http"
+  elif [[ ! -f $WORK/exit/instr/exit.wasm || ! -f $WORK/tailcall/instr/tailcall.wasm ]]; then
+    echo "FAIL otlp-http: the exit and tailcall fixtures were not built" >"$RESULTS/zz-otlp-http"
+  else
+    "$NODE" "$HERE/otlp-http.mjs" units >"$RESULTS/zz-otlp-http" 2>&1 || echo "FAIL otlp-http units: exit $?" >>"$RESULTS/zz-otlp-http"
+    for b in $BACKENDS; do
+      { timeout 150 "$NODE" "$HERE/otlp-http.mjs" "$b" "$WORK/exit" "$FIXTURES/expected/exit.folded" "$WORK/tailcall" >"$RESULTS/zz-otlp-http-$b" 2>&1 ||
+          echo "FAIL otlp-http [$b]: exit $?" >>"$RESULTS/zz-otlp-http-$b"; } &
+    done
+  fi
 
   # --abi observe-sdk: ids are function indices named by the name section
   res=$RESULTS/zz-observe-sdk
@@ -163,6 +193,7 @@ else
       fi
     done
   fi
+  wait
 fi
 
 cat "$RESULTS"/* | sed '/^$/d' >"$WORK/results.txt"
