@@ -121,7 +121,7 @@ build_c() {
 traced() {
   local d=$1 wasm=$2
   shift 2
-  FLAMEGRAPH_PL=$FLAMEGRAPH "$d/w2c/traced-run" --chrome "$d/chrome.json" --otlp "$d/otlp.jsonl" \
+  FLAMEGRAPH_PL=$FLAMEGRAPH "$d/w2c/traced-run" --chrome "$d/chrome.json" --otlp-file "$d/otlp.jsonl" \
     --folded "$d/folded.txt" --flamegraph "$d/flame.svg" --calls "$d/calls.txt" --summary --top 1000 \
     --counters "$wasm" "$@" >"$d/run.out" 2>"$d/run.err" </dev/null
   echo $? >"$d/run.rc"
@@ -247,7 +247,7 @@ run_fixture() {
   add_case "10-$name" "{\"name\":\"$name\",\"otlp\":\"$d/otlp.jsonl\",\"chrome\":\"$d/chrome.json\",\"golden\":\"$golden\",\"stderr\":\"$d/run.err\",\"top\":1000,\"errors\":$open,\"strictness\":$strict}"
 }
 
-# check_otlp_http DIR WASM ARGS...: traced-run --otlp-http, to a collector
+# check_otlp_http DIR WASM ARGS...: traced-run --otlp URL, to a collector
 # (fake-collector.mjs: counts the protobuf requests and the spans in them)
 # and to a port where nothing listens: the program's output and exit code
 # stay its own, and the second says on stderr what was not delivered.
@@ -258,7 +258,7 @@ check_otlp_http() {
   local collector=$!
   for _ in $(seq 50); do [[ -s $d/collector.port ]] && break; sleep 0.1; done
   port=$(cat "$d/collector.port" 2>/dev/null)
-  "$d/w2c/traced-run" --otlp-http "http://127.0.0.1:$port" --counters "$wasm" "$@" \
+  "$d/w2c/traced-run" --otlp "http://127.0.0.1:$port" --counters "$wasm" "$@" \
     >"$d/http.out" 2>"$d/http.err" </dev/null
   local rc=$?
   kill "$collector" 2>/dev/null
@@ -272,7 +272,7 @@ check_otlp_http() {
     fail "otlp-http cli" "exit $rc, collector saw: $(head -c 200 "$d/collector.log" 2>/dev/null), counters: $(grep '^counters' "$d/http.err" | cut -c1-120)"
   fi
   local t0=$SECONDS
-  "$d/w2c/traced-run" --otlp-http "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
+  "$d/w2c/traced-run" --otlp "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
   rc=$?
   if [[ $rc == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/down.out" && ((SECONDS - t0 < 30)) &&
     grep -q '^traced-run: OTLP/HTTP to http://127.0.0.1:9: 1 of 1 batches ([0-9]* spans) not delivered' "$d/down.err"; then
@@ -339,7 +339,7 @@ run_misbehave() {
   pass "build misbehave"
   # Spans with the default max_depth (4096): no profile (its folded output grows
   # with the square of the depth).
-  "$d/w2c/traced-run" --counters --otlp "$d/otlp.jsonl" --chrome "$d/chrome.json" "$d/misbehave.wasm" \
+  "$d/w2c/traced-run" --counters --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" "$d/misbehave.wasm" \
     >"$d/run.out" 2>"$d/run.err" </dev/null
   echo $? >"$d/run.rc"
   sanitizer_check "sanitizers misbehave" "$d/run.err"

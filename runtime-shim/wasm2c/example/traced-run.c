@@ -11,11 +11,12 @@
  * Options (every output is written when the program has ended: returned,
  * called proc_exit, or trapped):
  *   --chrome FILE      Chrome trace event JSON (Perfetto, DevTools, speedscope)
- *   --otlp FILE        OTLP/JSON lines, one TracesData per line
- *   --otlp-http URL    OTLP/HTTP to a collector (http://host:4318; /v1/traces is
- *                      appended), protobuf; sent from a background thread, and
- *                      what is still queued at the end waits at most 10 s
- *   --otlp-http-json   the same as JSON (application/json)
+ *   --otlp URL         OTLP/HTTP to a collector (http://host:4318; /v1/traces is
+ *                      appended to a URL without a path); sent from a background
+ *                      thread, and what is still queued at the end waits at
+ *                      most 10 s (the same options as the Node host's CLI)
+ *   --otlp-protocol P  http/protobuf (default) or http/json
+ *   --otlp-file FILE   OTLP/JSON lines, one TracesData per line
  *   --folded FILE      folded stacks with self time in ns (flamegraph.pl input)
  *   --flamegraph FILE  an SVG flame graph of the same, by flamegraph.pl where it
  *                      is installed (else a line on stderr, no file)
@@ -55,14 +56,14 @@
 wo_wasm2c_hooks traced_hooks;
 
 typedef struct {
-  const char *chrome, *otlp, *otlp_http, *folded, *flamegraph, *calls, *service;
-  bool summary, counters, off, otlp_http_json;
+  const char *chrome, *otlp_file, *otlp_url, *folded, *flamegraph, *calls, *service;
+  bool summary, counters, off, otlp_json;
   unsigned top;
   wo_options recorder;
 } options;
 
 static void usage(FILE *out) {
-  fputs("usage: traced-run [--chrome FILE] [--otlp FILE] [--otlp-http URL [--otlp-http-json]]\n"
+  fputs("usage: traced-run [--chrome FILE] [--otlp URL [--otlp-protocol P]] [--otlp-file FILE]\n"
         "                  [--folded FILE] [--flamegraph FILE] [--calls FILE] [--summary]\n"
         "                  [--top N] [--counters] [--service NAME] [--max-depth N]\n"
         "                  [--min-duration NS] [--sample RATIO] [--batch N] [--off] [--] MODULE.wasm [ARGS...]\n",
@@ -107,16 +108,16 @@ static int parse_options(int argc, char **argv, options *o) {
       o->off = true;
       continue;
     }
-    if (strcmp(a, "--otlp-http-json") == 0) {
-      o->otlp_http_json = true;
-      continue;
-    }
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     uint64_t n = 0;
     bool ok = v != NULL;
     if (strcmp(a, "--chrome") == 0) o->chrome = v;
-    else if (strcmp(a, "--otlp") == 0) o->otlp = v;
-    else if (strcmp(a, "--otlp-http") == 0) o->otlp_http = v;
+    else if (strcmp(a, "--otlp-file") == 0) o->otlp_file = v;
+    else if (strcmp(a, "--otlp") == 0) o->otlp_url = v;
+    else if (strcmp(a, "--otlp-protocol") == 0) {
+      ok = v && (strcmp(v, "http/protobuf") == 0 || strcmp(v, "http/json") == 0);
+      o->otlp_json = ok && strcmp(v, "http/json") == 0;
+    }
     else if (strcmp(a, "--flamegraph") == 0) o->flamegraph = v;
     else if (strcmp(a, "--folded") == 0) o->folded = v;
     else if (strcmp(a, "--calls") == 0) o->calls = v;
@@ -296,7 +297,7 @@ int main(int argc, char **argv) {
   wo_exporter exporters[3];
   size_t exporter_count = 0;
   wo_otlp_http_stats http_stats = {0};
-  const char *paths[2] = {o.chrome, o.otlp};
+  const char *paths[2] = {o.chrome, o.otlp_file};
   for (int k = 0; k < 2; k++) {
     if (!paths[k]) continue;
     rc = k == 0 ? wo_exporter_chrome_trace(paths[k], &exporters[exporter_count])
@@ -310,13 +311,13 @@ int main(int argc, char **argv) {
     }
     exporter_count++;
   }
-  if (o.otlp_http) {
-    wo_otlp_http_options h = {.endpoint = o.otlp_http,
-                              .encoding = o.otlp_http_json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF,
+  if (o.otlp_url) {
+    wo_otlp_http_options h = {.endpoint = o.otlp_url,
+                              .encoding = o.otlp_json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF,
                               .final_stats = &http_stats};
     rc = wo_exporter_otlp_http(&h, &exporters[exporter_count]);
     if (rc != WO_OK) {
-      fprintf(stderr, "traced-run: --otlp-http %s: %s\n", o.otlp_http, wo_status_message(rc));
+      fprintf(stderr, "traced-run: --otlp %s: %s\n", o.otlp_url, wo_status_message(rc));
       for (size_t e = 0; e < exporter_count; e++) exporters[e].destroy(exporters[e].state);
       wo_sites_free(sites);
       return 2;
@@ -374,10 +375,10 @@ int main(int argc, char **argv) {
             c.export_errors, open);
 
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
-  if (o.otlp_http && http_stats.batches_dropped)
+  if (o.otlp_url && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",
-            o.otlp_http, http_stats.batches_dropped,
+            o.otlp_url, http_stats.batches_dropped,
             http_stats.batches_queued + http_stats.dropped_queue_full, http_stats.spans_dropped,
             http_stats.last_http_status);
   traced_hooks.recorder = NULL;
