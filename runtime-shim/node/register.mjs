@@ -100,7 +100,7 @@ try {
   process.exit(2);
 }
 
-const traced = []; // { recorder, tag, name }
+const traced = []; // { recorder, tag }: this thread's recorders, finished at exit
 let instances = 0;
 
 const noHooks = () => {};
