@@ -1,7 +1,7 @@
 /* libFuzzer harness for the runtime shim's entry points: the site table reader
  * on arbitrary bytes, and the hooks driven in any order a hostile module could
  * choose (unknown ids, exits without enters, exits out of order, runaway
- * depth, unwinds, flushes). Properties: no crash, no leak, bounded depth,
+ * depth, unwinds, flushes; with and without unwind_on_reentry). Properties: no crash, no leak, bounded depth,
  * every span well formed, the stack empty after finish. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,7 +51,8 @@ static void drive_hooks(const uint8_t *data, size_t size) {
                   .min_duration_ns = size > 4 ? data[4] % 4 : 0,
                   .sample_ratio = size > 5 && data[5] & 1 ? 0.5 : 1.0,
                   .monotonic_ns = fake_clock,
-                  .seed = 7};
+                  .seed = 7,
+                  .unwind_on_reentry = size > 5 && data[5] & 2};
   wo_recorder *r;
   CHECK(wo_recorder_new(&o, sites, &check, 1, &r) == WO_OK);
   uint64_t ops = 0;
