@@ -22,6 +22,8 @@ void wi_print_usage(void) {
       "                         (PCRE2 syntax; repeatable; a name matches if any RE does)\n"
       "      --exclude RE       never instrument functions whose name matches RE\n"
       "                         (repeatable; wins over --include)\n"
+      "      --no-functions     no spans for the module's own functions: only the\n"
+      "                         import and export boundaries\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -74,7 +76,7 @@ static wi_options_result usage_error(const char *fmt, const char *arg) {
 
 wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   memset(o, 0, sizeof *o);
-  o->hook_imports = o->hook_exports = o->validate = true;
+  o->hook_functions = o->hook_imports = o->hook_exports = o->validate = true;
   bool only_positional = false;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = NULL;
@@ -96,6 +98,8 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       o->list = true;
     } else if (strcmp(arg, "--stats") == 0) {
       o->stats = true;
+    } else if (strcmp(arg, "--no-functions") == 0) {
+      o->hook_functions = false;
     } else if (strcmp(arg, "--no-imports") == 0) {
       o->hook_imports = false;
     } else if (strcmp(arg, "--no-exports") == 0) {

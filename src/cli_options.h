@@ -19,6 +19,7 @@ typedef struct {
   bool list;                /* print the sites instead of writing a module */
   bool emit_text;           /* -S: write the text format */
   bool stats;
+  bool hook_functions;       /* false: --no-functions (only the boundaries) */
   bool hook_imports;
   bool hook_exports;
   bool validate;

@@ -178,6 +178,9 @@ static int instrument(job_state *s) {
     return fail(s, WI_EXIT_INTERNAL, false,
                 "Binaryen's function count differs from the module's (internal error)");
   if (rc != 0) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  if (!o->hook_functions) /* --no-functions: the filter still picks imports and exports */
+    for (uint32_t i = s->scan.imported_funcs; i < s->names.func_count; i++)
+      s->names.funcs[i].selected = false;
   wi_instrument *ctx = &s->ctx;
   ctx->module = s->module;
   ctx->funcs = s->names.funcs;
