@@ -1,26 +1,39 @@
 // OTLP/HTTP for the Node host: each batch POSTed to a collector's /v1/traces,
-// the rules of the C library's export_otlp_http.c in an event loop instead of
-// a thread.
+// the rules of the C library's export_otlp_http.c, with its sender thread: a
+// worker thread (otlp-http-worker.mjs, one per exporter) does the sending.
 //
 //   import { otlpHttpExporter } from './otlp-http.mjs';
 //   const otlp = otlpHttpExporter('http://localhost:4318', { protocol: 'http/protobuf' });
+//   await otlp.ready;                      // optional: the worker has started
 //   const rec = createRecorder({ exporters: [otlp], ... });
 //   ... run; rec.finish(); rec.close();
 //   const stats = await otlp.shutdown();   // what was sent and what was dropped
+//   // or, where nothing can be awaited (a process 'exit' handler):
+//   const stats = otlp.shutdownSync();     // blocks for at most exportTimeoutMs
 //
 // exportSpans only encodes the batch (the recorder's arrays are valid only
-// during the call) and queues the bytes; it never throws and never waits.
-// Requests go out one at a time, in order, on a keep-alive connection, once
-// the event loop runs: a program that runs synchronously (a WASI command)
-// sends nothing until it returns, so the queue must hold what it records.
-// 429, 502, 503, 504, connection errors and timeouts are retried with
+// during the call) and posts the bytes to the worker (the buffer transferred,
+// not copied); it never throws and never waits. The worker receives them while
+// this thread is busy, so a program that runs synchronously (a WASI command)
+// is traced and sent at the same time. Requests go out one at a time, in
+// order, on a keep-alive connection: a batch, or the batches waiting, up to
+// 4 MB. 429, 502, 503, 504, connection errors and timeouts are retried with
 // exponential backoff and jitter (100 ms doubling, at most 5 s, the upper
 // half random), or after the collector's Retry-After (seconds or an
 // HTTP-date, at most 60 s; http-retry.mjs); any other status drops the batch
-// (rejected). A full queue drops the new batch (the queued ones are older and
-// kept, as in the C library). shutdown() (also close()) sends what is queued
-// for at most exportTimeoutMs, then abandons the request in flight and counts
-// the rest as dropped.
+// (rejected). At most maxQueueBatches batches wait (posted to the worker and
+// not yet in a request): with the request in flight, that bounds the memory
+// when the collector is slow or down. The count is in a SharedArrayBuffer the
+// worker updates with Atomics, so exportSpans reads it without waiting and,
+// when the queue is full, drops the new batch (the waiting ones are older and
+// kept, as in the C library) before encoding it. shutdown() (also close())
+// and shutdownSync() tell the worker to send what it holds for at most
+// exportTimeoutMs, then to abandon the request in flight and count the rest
+// as dropped; shutdown() resolves to stats(), shutdownSync() blocks in
+// Atomics.wait until the worker is done (or the time is over, and GRACE_MS)
+// and returns them. Then the worker is terminated. It holds the process only
+// until it has started (`ready` resolves then: tens of ms; a program that
+// fills the queue faster should await it) and while shutdown() is pending.
 //
 // Options: protocol 'http/protobuf' (default) | 'http/json'; headers {name:
 // value}; timeoutMs per request (10000); maxQueueBatches (64); maxRetries (5;
@@ -29,17 +42,41 @@
 // stats(): batchesQueued, batchesSent, spansSent, batchesDropped, spansDropped
 // (every batch not sent), of which droppedQueueFull, droppedRejected (a status
 // not retried), droppedFailed (retries exhausted, or given up at shutdown);
-// retries, lastHttpStatus, lastError, maxQueued, dropReasons {reason: batches}.
+// retries, lastHttpStatus, lastError, maxQueued (the most batches waiting at
+// once), dropReasons {reason: batches}. The numbers are current; lastError
+// and the worker's dropReasons are at most 200 ms old until shutdown ends.
 import http from 'node:http';
-import https from 'node:https';
+import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { encodeOtlpProtobuf } from './otlp-protobuf.mjs';
 import { encodeOtlpJson } from './otlp-json.mjs';
-import { retryAfterMs, backoffMs } from './http-retry.mjs';
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const DEFAULT_MAX_QUEUE = 64;
 const DEFAULT_MAX_RETRIES = 5;
-const RETRY_STATUS = new Set([429, 502, 503, 504]);
+// How long past the export timeout shutdown waits for the worker to account
+// for what it gave up (it stops at the deadline itself); after that the
+// exporter counts what the worker still held as dropped.
+const GRACE_MS = 500;
+
+// The SharedArrayBuffer between an exporter and its worker: an Int32Array
+// `ctl` (waited on) and a BigInt64Array `num` of counters (spans can pass 2^31).
+export const SHARED = {
+  ctlSlots: 4,
+  CTL_QUEUED: 0, // batches posted to the worker and not yet in a request: the queue bound
+  CTL_HELD: 1, // batches posted and not yet sent or dropped (queued or in flight)
+  CTL_DONE: 2, // 1 when the worker has finished (after 'finish')
+  numOffset: 16,
+  numSlots: 9,
+  HELD_SPANS: 0, // the spans of CTL_HELD's batches
+  BATCHES_SENT: 1,
+  SPANS_SENT: 2,
+  BATCHES_DROPPED: 3, // by the worker (exportSpans counts its own apart)
+  SPANS_DROPPED: 4,
+  DROPPED_REJECTED: 5,
+  DROPPED_FAILED: 6,
+  RETRIES: 7,
+  LAST_HTTP_STATUS: 8,
+};
 
 // The URL to POST to. endpointKind:
 //   'auto' (default, the C library's rule): "/v1/traces" is added to a URL
@@ -58,16 +95,6 @@ export function otlpTracesUrl(endpoint, endpointKind = 'auto') {
     throw new Error(`OTLP endpointKind: auto, base or traces, not ${endpointKind}`);
   }
   return url.href;
-}
-
-function networkReason(e) {
-  switch (e.code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ECONNRESET': return 'connection reset';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
-    default: return e.message || String(e);
-  }
 }
 
 function count(value, fallback, name, min) {
@@ -105,184 +132,205 @@ export function otlpHttpExporter(endpoint, options = {}) {
     headers[name.toLowerCase()] = String(value);
   }
   headers['content-type'] = json ? 'application/json' : 'application/x-protobuf';
-  const transport = url.protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: 1 });
 
-  const s = {
-    batchesQueued: 0, // accepted by exportSpans
-    batchesSent: 0, // answered with a 2xx
-    spansSent: 0,
-    batchesDropped: 0, // every batch not sent, for any reason below
-    spansDropped: 0,
-    droppedQueueFull: 0, // refused by exportSpans
-    droppedRejected: 0, // answered with a status that is not retried
-    droppedFailed: 0, // retries exhausted, or not sent when shutdown gave up
-    retries: 0,
-    lastHttpStatus: 0,
-    lastError: null, // of the last failed attempt
-    maxQueued: 0, // the most batches ever waiting at once
-    dropReasons: {}, // reason -> batches
-  };
+  const shared = new SharedArrayBuffer(SHARED.numOffset + 8 * SHARED.numSlots);
+  const ctl = new Int32Array(shared, 0, SHARED.ctlSlots);
+  const num = new BigInt64Array(shared, SHARED.numOffset, SHARED.numSlots);
+  const { port1: port, port2 } = new MessageChannel();
+  // execArgv []: not the program's --import preloads (register.mjs) again
+  const worker = new Worker(new URL('./otlp-http-worker.mjs', import.meta.url), {
+    workerData: { url: url.href, json, headers, timeoutMs, maxRetries, exportTimeoutMs, shared, port: port2 },
+    transferList: [port2],
+    execArgv: [],
+  });
+  // Held until it has started (tens of ms, so that `await ready` can hold the
+  // process), never after.
+  let started;
+  const ready = new Promise((resolve) => { started = () => { worker.unref(); resolve(); }; });
+  worker.once('message', started); // { type: 'ready' }, its only message here
+  let failure = null; // the worker failed: why (new batches are dropped)
+  worker.on('error', (e) => { failure = `internal error: ${e.message}`; started(); });
+  worker.on('exit', () => { failure ??= 'internal error: the sending thread ended'; started(); });
 
-  const queue = []; // { body, spans }
-  let pumping = false;
-  let scheduled = false; // a pump() is queued as a microtask
+  // What exportSpans dropped itself; the worker's counts are in `num`.
+  const own = { batchesQueued: 0, batchesDropped: 0, spansDropped: 0, droppedQueueFull: 0, droppedFailed: 0, maxQueued: 0, dropReasons: {} };
+  let workerInfo = { lastError: null, dropReasons: {} }; // as the worker last told
   let closed = false; // shutdown started: new batches are dropped
-  let stopping = false; // shutdown gave up: abandon the request or wait in flight
-  let deadline = Infinity; // shutdown's: no retry waits past it
-  let cancel = null; // ends the request or backoff wait in flight
-  let idleWaiters = [];
+  let deadline = 0; // shutdown's, Date.now() ms
+  let final = null; // workerPart() once shutdown is over
 
   function drop(spans, reason, kind) {
-    s.batchesDropped++;
-    s.spansDropped += spans;
-    s[kind]++;
-    s.dropReasons[reason] = (s.dropReasons[reason] ?? 0) + 1;
+    own.batchesDropped++;
+    own.spansDropped += spans;
+    own[kind]++;
+    own.dropReasons[reason] = (own.dropReasons[reason] ?? 0) + 1;
   }
 
-  function post(body) {
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (r) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        cancel = null;
-        resolve(r);
-      };
-      const req = transport.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': body.length } });
-      const timer = setTimeout(() => { req.destroy(); done({ error: `no answer within ${timeoutMs} ms` }); }, timeoutMs);
-      timer.unref(); // the socket keeps the process alive while it is open
-      cancel = () => { req.destroy(); done({ error: null }); };
-      req.on('response', (res) => {
-        s.lastHttpStatus = res.statusCode;
-        const after = retryAfterMs(res.headers['retry-after']);
-        res.on('end', () => done({ status: res.statusCode, retryAfterMs: after }));
-        res.on('error', (e) => done({ error: networkReason(e) }));
-        res.resume(); // the body is not needed; reading it frees the connection
-      });
-      req.on('error', (e) => done({ error: networkReason(e) }));
-      req.end(body);
-    });
+  // The worker's messages not read yet (never waits).
+  function readInfo() {
+    for (let m; (m = receiveMessageOnPort(port));) workerInfo = m.message;
   }
 
-  function wait(ms) {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => { cancel = null; resolve(true); }, ms);
-      if (!closed) timer.unref(); // a collector that is down never holds the process; shutdown does
-      cancel = () => { clearTimeout(timer); cancel = null; resolve(false); };
-    });
+  // The worker's numbers (current), and what it last told; frozen once it is over.
+  function workerPart() {
+    if (final) return final;
+    readInfo();
+    const n = (slot) => Number(Atomics.load(num, slot));
+    return {
+      batchesSent: n(SHARED.BATCHES_SENT),
+      spansSent: n(SHARED.SPANS_SENT),
+      batchesDropped: n(SHARED.BATCHES_DROPPED),
+      spansDropped: n(SHARED.SPANS_DROPPED),
+      droppedRejected: n(SHARED.DROPPED_REJECTED),
+      droppedFailed: n(SHARED.DROPPED_FAILED),
+      retries: n(SHARED.RETRIES),
+      lastHttpStatus: n(SHARED.LAST_HTTP_STATUS),
+      lastError: workerInfo.lastError,
+      dropReasons: workerInfo.dropReasons,
+    };
   }
 
-  // { ok } or { reason, kind } for one batch, retries included.
-  async function send(body) {
-    for (let attempt = 0; ; attempt++) {
-      const r = await post(body);
-      if (r.status >= 200 && r.status < 300) return { ok: true };
-      if (stopping) return { reason: gaveUp(), kind: 'droppedFailed' };
-      const reason = r.error ?? `HTTP ${r.status}`;
-      s.lastError = reason;
-      if (r.error === undefined && !RETRY_STATUS.has(r.status)) return { reason, kind: 'droppedRejected' };
-      if (attempt >= maxRetries) return { reason, kind: 'droppedFailed' };
-      const delay = r.retryAfterMs ?? backoffMs(attempt); // the collector's time as it is: it asked for it
-      if (Date.now() + delay >= deadline) return { reason, kind: 'droppedFailed' }; // no time left to retry
-      if (!(await wait(delay))) return { reason, kind: 'droppedFailed' };
-      s.retries++;
+  function stats() {
+    const w = workerPart();
+    const dropReasons = { ...own.dropReasons };
+    for (const [r, b] of Object.entries(w.dropReasons)) dropReasons[r] = (dropReasons[r] ?? 0) + b;
+    return {
+      batchesQueued: own.batchesQueued,
+      batchesSent: w.batchesSent,
+      spansSent: w.spansSent,
+      batchesDropped: own.batchesDropped + w.batchesDropped,
+      spansDropped: own.spansDropped + w.spansDropped,
+      droppedQueueFull: own.droppedQueueFull,
+      droppedRejected: w.droppedRejected,
+      droppedFailed: own.droppedFailed + w.droppedFailed,
+      retries: w.retries,
+      lastHttpStatus: w.lastHttpStatus,
+      lastError: w.lastError,
+      maxQueued: own.maxQueued,
+      dropReasons,
+    };
+  }
+
+  // Tells the worker to finish, once.
+  function begin() {
+    if (closed) return;
+    closed = true;
+    deadline = Date.now() + exportTimeoutMs;
+    worker.postMessage({ type: 'finish', deadline });
+  }
+
+  let release = null; // a pending shutdown()'s: resolves it
+
+  // The worker is done, or given up on (then what it still held is dropped;
+  // a batch it finished meanwhile may be counted twice), the stats frozen,
+  // the worker terminated.
+  function end() {
+    if (final) return;
+    readInfo();
+    final = workerPart();
+    const held = Atomics.load(ctl, SHARED.CTL_HELD);
+    if (held > 0) {
+      const why = failure ?? workerInfo.lastError ?? `not sent within the export timeout (${exportTimeoutMs} ms)`;
+      own.batchesDropped += held;
+      own.spansDropped += Number(Atomics.load(num, SHARED.HELD_SPANS));
+      own.droppedFailed += held;
+      own.dropReasons[why] = (own.dropReasons[why] ?? 0) + held;
     }
-  }
-
-  const gaveUp = () => s.lastError ?? `not sent within the export timeout (${exportTimeoutMs} ms)`;
-
-  async function pump() {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (queue.length && !stopping) {
-        const b = queue.shift();
-        let r;
-        try {
-          r = await send(b.body);
-        } catch (e) { // never an unhandled rejection, and the batch still counted
-          r = { reason: `internal error: ${e.message}`, kind: 'droppedFailed' };
-        }
-        if (r.ok) { s.batchesSent++; s.spansSent += b.spans; } else drop(b.spans, r.reason, r.kind);
-      }
-    } finally {
-      pumping = false;
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w(true);
-    }
-  }
-
-  // Resolves true once the queue is empty and nothing is in flight.
-  function idle() {
-    if (!pumping && queue.length === 0) return Promise.resolve(true);
-    const p = new Promise((resolve) => idleWaiters.push(resolve));
-    if (!pumping) pump();
-    return p;
-  }
-
-  // idle(), or false after `ms` (a timer that holds the process if `hold`).
-  function idleWithin(ms, hold) {
-    let timer;
-    const late = new Promise((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-    if (!hold) timer.unref();
-    return Promise.race([idle(), late]).finally(() => clearTimeout(timer));
+    if (release) release();
+    port.close();
+    worker.terminate().catch(() => {});
   }
 
   let shutdownPromise = null;
   function shutdown() {
     if (shutdownPromise) return shutdownPromise;
-    closed = true;
-    deadline = Date.now() + exportTimeoutMs;
-    shutdownPromise = (async () => {
-      try {
-        if (!(await idleWithin(exportTimeoutMs, true))) {
-          stopping = true;
-          if (cancel) cancel();
-          await idle(); // the pump stops at once now
-        }
-      } catch (e) {
-        s.lastError = `internal error: ${e.message}`;
-      }
-      for (const b of queue.splice(0)) drop(b.spans, gaveUp(), 'droppedFailed');
-      agent.destroy();
-      return stats();
-    })();
+    begin();
+    shutdownPromise = new Promise((resolve) => {
+      if (final || failure) { end(); resolve(stats()); return; }
+      // The listener holds the process until the worker is done; so does the
+      // timer, in case it never says so.
+      const timer = setTimeout(end, Math.max(0, deadline + GRACE_MS - Date.now()));
+      const onMessage = (m) => { workerInfo = m; if (m.type === 'done') end(); };
+      port.on('message', onMessage);
+      worker.once('exit', end);
+      release = () => {
+        clearTimeout(timer);
+        port.off('message', onMessage);
+        worker.off('exit', end);
+        resolve(stats());
+      };
+    });
     return shutdownPromise;
   }
 
-  function stats() { return { ...s, dropReasons: { ...s.dropReasons } }; }
+  // shutdown() for where nothing can be awaited: blocks this thread until the
+  // worker is done, for at most exportTimeoutMs (and GRACE_MS).
+  function shutdownSync() {
+    begin();
+    const limit = deadline + GRACE_MS;
+    while (!final && Atomics.load(ctl, SHARED.CTL_DONE) === 0 && !failure) {
+      const left = limit - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(ctl, SHARED.CTL_DONE, 0, left);
+    }
+    end();
+    return stats();
+  }
 
+  const textEncoder = new TextEncoder();
   return {
     url: url.href,
     protocol,
+    // Resolves when the worker has started (or failed to). Batches are taken
+    // before, but held: a program that fills more than maxQueueBatches in
+    // the first tens of ms should await it before it runs.
+    ready,
     exportSpans(resource, batch, n) {
       if (n <= 0) return;
       if (closed) { drop(n, 'exported after shutdown', 'droppedFailed'); return; }
-      if (queue.length >= maxQueue) { drop(n, 'queue full', 'droppedQueueFull'); return; } // before encoding: no work for nothing
+      if (failure) { drop(n, failure, 'droppedFailed'); return; }
+      // before encoding: no work for nothing (only this thread adds to the count)
+      if (Atomics.load(ctl, SHARED.CTL_QUEUED) >= maxQueue) { drop(n, 'queue full', 'droppedQueueFull'); return; }
       let body;
       try {
-        body = json ? Buffer.from(encodeOtlpJson(resource, batch, n), 'utf8') : encodeOtlpProtobuf(resource, batch, n);
+        body = json ? textEncoder.encode(encodeOtlpJson(resource, batch, n)) : encodeOtlpProtobuf(resource, batch, n);
       } catch (e) {
         drop(n, `cannot encode: ${e.message}`, 'droppedFailed');
         return;
       }
-      queue.push({ body, spans: n });
-      s.batchesQueued++;
-      if (queue.length > s.maxQueued) s.maxQueued = queue.length;
-      // Not from here: the caller is the recorder, inside the program's hook call.
-      if (!pumping && !scheduled) {
-        scheduled = true;
-        queueMicrotask(() => { scheduled = false; pump(); });
+      // Transferred, so a buffer of its own (both encoders make one; a Buffer may be a pool's slice).
+      const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer;
+      const queued = Atomics.add(ctl, SHARED.CTL_QUEUED, 1) + 1;
+      Atomics.add(ctl, SHARED.CTL_HELD, 1);
+      Atomics.add(num, SHARED.HELD_SPANS, BigInt(n));
+      try {
+        worker.postMessage({ type: 'batch', body: buffer, spans: n }, [buffer]);
+      } catch (e) {
+        Atomics.sub(ctl, SHARED.CTL_QUEUED, 1);
+        Atomics.sub(ctl, SHARED.CTL_HELD, 1);
+        Atomics.sub(num, SHARED.HELD_SPANS, BigInt(n));
+        drop(n, `internal error: ${e.message}`, 'droppedFailed');
+        return;
       }
+      own.batchesQueued++;
+      if (queued > own.maxQueued) own.maxQueued = queued;
     },
-    // Resolves true when everything queued so far was handled, false after
-    // timeoutMs; the recorder calls it without waiting.
-    flush() { return idleWithin(timeoutMs, false); },
+    // Resolves true when everything held so far was handled, false after
+    // timeoutMs; the recorder calls it without waiting. Holds nothing.
+    flush() {
+      const until = Date.now() + timeoutMs;
+      return new Promise((resolve) => {
+        const poll = () => {
+          if (Atomics.load(ctl, SHARED.CTL_HELD) === 0) resolve(true);
+          else if (final || Date.now() >= until) resolve(false);
+          else setTimeout(poll, 20).unref();
+        };
+        poll();
+      });
+    },
     close: shutdown,
     shutdown,
+    shutdownSync,
     stats,
   };
 }

@@ -16,10 +16,17 @@
 //   WASM_OBSERVE_FOLDED_CALLS  folded stacks, call counts
 //   WASM_OBSERVE_FLAMEGRAPH    an SVG flame graph (flamegraph.pl, where installed)
 //   WASM_OBSERVE_SUMMARY=1     top functions by self time on stderr at exit
-//   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit
+//   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit (and the
+//                              OTLP/HTTP exporter's, {"otlp":{...}})
 //   WASM_OBSERVE_BACKEND       auto (default), wasm32 or js
 //   WASM_OBSERVE_MIN_DURATION_NS, WASM_OBSERVE_SAMPLE_RATIO, WASM_OBSERVE_MAX_DEPTH
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
+//   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,
+//                              with OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, _HEADERS
+//                              and _TIMEOUT (otlp-env.mjs): sent by a worker
+//                              thread while the program runs; at exit the rest,
+//                              for at most the timeout (10 s), and one line on
+//                              stderr if anything was dropped
 //
 // With none of the outputs set, nothing is recorded (the hooks are still given,
 // so the module runs). The first instance on the main thread writes the files
@@ -35,7 +42,9 @@
 // it finished up to the last time its stack was empty (they are handed over
 // then, or 100 ms later when that was less than 100 ms ago; the Chrome trace
 // is a complete document after every batch); its folded stacks and summary
-// are not written.
+// are not written. OTLP/HTTP has one exporter (one sending thread) per thread
+// that traces, for all its instances; a worker's spans go out as they are
+// handed over, and what is still held when the worker is killed is lost.
 import { isMainThread, threadId } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,6 +54,8 @@ import {
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
 import { interceptInstantiation } from './intercept-instantiation.mjs';
+import { otlpHttpExporter, otlpTracesUrl, describeDrops } from './otlp-http.mjs';
+import { otlpHttpSettings } from './otlp-env.mjs';
 
 function readConfig(env) {
   const number = (name) => {
@@ -66,10 +77,12 @@ function readConfig(env) {
     minDurationNs: number('WASM_OBSERVE_MIN_DURATION_NS'),
     sampleRatio: number('WASM_OBSERVE_SAMPLE_RATIO'),
     maxDepth: number('WASM_OBSERVE_MAX_DEPTH'),
+    otlpHttp: otlpHttpSettings({}, env), // null without an endpoint
   };
   if (!['auto', 'wasm32', 'js'].includes(config.backend)) {
     throw new Error(`WASM_OBSERVE_BACKEND: auto, wasm32 or js, not ${config.backend}`);
   }
+  if (config.otlpHttp) otlpTracesUrl(config.otlpHttp.endpoint, config.otlpHttp.endpointKind); // a bad URL: here, not at the first instance
   return config;
 }
 
@@ -105,7 +118,16 @@ let instances = 0;
 
 const noHooks = () => {};
 const wantsOutput = () => config.otlpFile || config.chrome || config.folded || config.foldedCalls ||
-  config.flameGraph || config.summary || config.counters;
+  config.flameGraph || config.summary || config.counters || config.otlpHttp;
+
+// The thread's OTLP/HTTP exporter, made with its first recorder: one worker
+// thread sends for all of them (one queue bound for the thread). Each recorder
+// gets a view without flush and close; finishAll ends it.
+let otlp = null;
+function otlpHttpView() {
+  otlp ??= otlpHttpExporter(config.otlpHttp.endpoint, config.otlpHttp);
+  return { exportSpans: (resource, batch, n) => otlp.exportSpans(resource, batch, n) };
+}
 
 // The hooks for one instance of `module`: a recorder's, or no-ops when there
 // is nothing to write or the module's site table cannot be read (the program
@@ -131,6 +153,7 @@ function recorderFor(module, functionImports) {
   const exporters = [];
   if (config.otlpFile) exporters.push(otlpJsonLinesExporter(taggedPath(config.otlpFile, tag)));
   if (config.chrome) exporters.push(chromeTraceExporter(taggedPath(config.chrome, tag)));
+  if (config.otlpHttp) exporters.push(otlpHttpView());
   const wantProfile = config.folded || config.foldedCalls || config.flameGraph || config.summary;
   let record = exporters.length ? RECORD_SPANS : 0;
   if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
@@ -222,6 +245,15 @@ function finishAll() {
     } catch (e) {
       process.stderr.write(`wasm-observe: writing the trace failed: ${e.message}\n`);
     }
+  }
+  if (otlp) {
+    // An exit handler cannot await: this blocks until the worker thread has
+    // sent what it holds, for at most the export timeout.
+    const stats = otlp.shutdownSync();
+    const label = isMainThread ? '' : ` [thread-${threadId}]`;
+    const dropped = describeDrops(stats);
+    if (dropped) process.stderr.write(`wasm-observe${label}: OTLP export to ${otlp.url}: ${dropped}\n`);
+    if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ otlp: stats })}\n`);
   }
 }
 process.on('exit', finishAll);

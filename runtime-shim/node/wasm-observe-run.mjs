@@ -6,14 +6,15 @@
 //
 //   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
 //                         without a path (http://localhost:4318), a URL with a path
-//                         is used as is. Sent when the program has returned, for
-//                         at most the timeout (10 s); what could not be sent is
-//                         reported in one line on stderr
+//                         is used as is. Sent by a worker thread while the program
+//                         runs, the rest when it has returned, for at most the
+//                         timeout (10 s); what could not be sent is reported in
+//                         one line on stderr
 //   --otlp-protocol P     http/protobuf (default) or http/json
 //   --otlp-header K=V     an extra request header (repeatable)
-//   --otlp-max-queue N    batches of 512 spans held for sending (default 64): the
-//                         program runs before anything is sent, so spans past
-//                         N x 512 are dropped (and reported)
+//   --otlp-max-queue N    batches of 512 spans held for sending (default 64): when
+//                         the collector is slower than the program (or down), the
+//                         batches past N are dropped (and reported)
 //   --otlp-file FILE      OTLP/JSON lines (one TracesData per batch per line)
 //   --chrome FILE         Chrome trace event JSON (Perfetto, DevTools, speedscope)
 //   --folded FILE         folded stacks, self time in ns (flamegraph.pl input)
@@ -207,6 +208,7 @@ async function finish(code) {
   if (opts.counters) process.stderr.write(JSON.stringify({ otlp: stats }) + '\n');
 }
 
+if (otlp) await otlp.ready; // its worker thread, before the program fills the queue
 let code = 0;
 try {
   const instance = new WebAssembly.Instance(mod, imports); // runs the start function

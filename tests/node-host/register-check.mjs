@@ -13,8 +13,10 @@ const preload = path.join(here, '../../runtime-shim/node/register.mjs');
 const out = [];
 const ok = (name, cond, why = '') => out.push(cond ? `PASS register ${name} [${backend}]` : `FAIL register ${name} [${backend}]: ${why}`);
 
+// (not the OTLP/HTTP settings of the environment: register-otlp.mjs tests those)
+const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_EXPORTER_OTLP_')));
 const run = (env, args = [wasm]) => spawnSync(process.execPath, ['--import', preload, path.join(here, 'register-app.mjs'), ...args], {
-  env: { ...process.env, WASM_OBSERVE_BACKEND: backend, ...env }, encoding: 'utf8', timeout: 60000,
+  env: { ...inherited, WASM_OBSERVE_BACKEND: backend, ...env }, encoding: 'utf8', timeout: 60000,
 });
 const expected = 'run(5) = 16\nrun(0): trap\nrun(3) = 10\nreenter(2) = 107\nsecond run(1) = 4\nworker run(4) = 13\n';
 

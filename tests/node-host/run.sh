@@ -9,8 +9,9 @@
 # (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
 # call back into the module, a second instance, a killed worker), an
-# --abi observe-sdk module, and the OTLP/HTTP exporter and --otlp against a
-# real receiver and fake collectors (otlp-http.mjs). Every traced check runs
+# --abi observe-sdk module, the OTLP/HTTP exporter and --otlp against a
+# real receiver and fake collectors (otlp-http.mjs), and the preload's
+# OTLP/HTTP (register-otlp.mjs). Every traced check runs
 # once per recorder backend (createRecorder's `backend`, the CLI's --backend:
 # js, and wasm32, the C recorder compiled by runtime-shim/node/wasm32/build.sh
 # into $WASM_OBSERVE_CACHE, default WORK/wasm32-cache); each check's name ends
@@ -163,10 +164,26 @@ else
     echo "FAIL otlp-http: the exit and tailcall fixtures were not built" >"$RESULTS/zz-otlp-http"
   else
     "$NODE" "$HERE/otlp-http.mjs" units >"$RESULTS/zz-otlp-http" 2>&1 || echo "FAIL otlp-http units: exit $?" >>"$RESULTS/zz-otlp-http"
+    # long-run first, one backend at a time and nothing else running: it
+    # checks that the sending keeps up with a program filling 3 batches a ms
     for b in $BACKENDS; do
-      { timeout 150 "$NODE" "$HERE/otlp-http.mjs" "$b" "$WORK/exit" "$FIXTURES/expected/exit.folded" "$WORK/tailcall" >"$RESULTS/zz-otlp-http-$b" 2>&1 ||
+      timeout 150 "$NODE" "$HERE/otlp-http.mjs" "$b" "$WORK/exit" "$FIXTURES/expected/exit.folded" "$WORK/tailcall" long-run >"$RESULTS/zz-otlp-http-long-run-$b" 2>&1 ||
+        echo "FAIL otlp-http long-run [$b]: exit $?" >>"$RESULTS/zz-otlp-http-long-run-$b"
+    done
+    for b in $BACKENDS; do
+      { timeout 150 "$NODE" "$HERE/otlp-http.mjs" "$b" "$WORK/exit" "$FIXTURES/expected/exit.folded" "$WORK/tailcall" rest >"$RESULTS/zz-otlp-http-$b" 2>&1 ||
           echo "FAIL otlp-http [$b]: exit $?" >>"$RESULTS/zz-otlp-http-$b"; } &
     done
+    # the preload with OTEL_EXPORTER_OTLP_ENDPOINT (register-otlp.mjs), on
+    # register.wat built above
+    if [[ ! -f $WORK/register.instr.wasm ]]; then
+      echo "FAIL register-otlp: register.wat was not built" >"$RESULTS/zz-register-otlp"
+    else
+      for b in $BACKENDS; do
+        { timeout 150 "$NODE" "$HERE/register-otlp.mjs" "$WORK/register.instr.wasm" "$WORK/register" "$b" >"$RESULTS/zz-register-otlp-$b" 2>&1 ||
+            echo "FAIL register-otlp [$b]: exit $?" >>"$RESULTS/zz-register-otlp-$b"; } &
+      done
+    fi
   fi
 
   # --abi observe-sdk: ids are function indices named by the name section
