@@ -29,9 +29,11 @@ mkdir -p "$out"
 echo
 echo "\$ node runtime-shim/node/wasm-observe-run.mjs run wordfreq.instr.wasm \\"
 echo "    --chrome demo-output/trace.json --otlp-file demo-output/trace.jsonl \\"
-echo "    --folded demo-output/profile.folded --summary        (same output, plus a trace)"
+echo "    --folded demo-output/profile.folded --flamegraph demo-output/flame.svg --summary"
+echo "                                                       (same output, plus a trace)"
 node "$root/runtime-shim/node/wasm-observe-run.mjs" run "$work/wordfreq.instr.wasm" \
   --chrome "$out/trace.json" --otlp-file "$out/trace.jsonl" --folded "$out/profile.folded" \
+  --flamegraph "$out/flame.svg" \
   --folded-calls "$work/calls.folded" --summary --service-name wordfreq
 
 echo
@@ -40,5 +42,6 @@ echo "through an export, import: = a call into the host):"
 node "$root/examples/show-tree.mjs" "$work/calls.folded"
 echo
 echo "Open demo-output/trace.json in https://ui.perfetto.dev or chrome://tracing;"
-echo "demo-output/trace.jsonl holds the same spans as OTLP/JSON; flamegraph.pl"
-echo "demo-output/profile.folded > flame.svg draws a flame graph."
+echo "demo-output/trace.jsonl holds the same spans as OTLP/JSON; demo-output/flame.svg"
+echo "is a flame graph of demo-output/profile.folded (open it in a browser). With a"
+echo "collector at hand, --otlp http://localhost:4318 sends the spans to it."

@@ -19,6 +19,9 @@
 //   --chrome FILE         Chrome trace event JSON (Perfetto, DevTools, speedscope)
 //   --folded FILE         folded stacks, self time in ns (flamegraph.pl input)
 //   --folded-calls FILE   call counts per call path (tests/e2e trace naming)
+//   --flamegraph FILE     an SVG flame graph of the folded stacks, by flamegraph.pl
+//                         ($FLAMEGRAPH_PL, the PATH, or libdevel-nytprof-perl's);
+//                         a line on stderr where it is not installed
 //   --summary             top functions by self time on stderr at exit
 //   --service-name NAME   OTLP service.name (default $OTEL_SERVICE_NAME, else wasm-module)
 //   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
@@ -52,6 +55,7 @@ import { fileURLToPath } from 'node:url';
 import {
   createRecorder, otlpJsonLinesExporter, chromeTraceExporter, RECORD_SPANS, RECORD_PROFILE,
 } from './wasm-observe.mjs';
+import { writeFlameGraph } from './flamegraph.mjs';
 import { otlpHttpExporter, describeDrops } from './otlp-http.mjs';
 import { otlpHttpSettings } from './otlp-env.mjs';
 
@@ -113,6 +117,7 @@ for (let i = 2; i < argv.length; i++) {
     case '--chrome': opts.chrome = value(); break;
     case '--folded': opts.folded = value(); break;
     case '--folded-calls': opts.foldedCalls = value(); break;
+    case '--flamegraph': opts.flameGraph = value(); break;
     case '--summary': opts.summary = true; break;
     case '--counters': opts.counters = true; break;
     case '--service-name': opts.serviceName = value(); break;
@@ -145,7 +150,7 @@ try {
   const settings = otlpHttpSettings({ endpoint: opts.otlpUrl, protocol: opts.otlpProtocol, headers: opts.otlpHeaders });
   if (settings) exporters.push(otlp = otlpHttpExporter(settings.endpoint, { ...settings, maxQueueBatches: opts.otlpMaxQueue }));
 } catch (e) { die(e.message); }
-const wantProfile = opts.folded || opts.foldedCalls || opts.summary;
+const wantProfile = opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary;
 let record = 0;
 if (exporters.length) record |= RECORD_SPANS;
 if (wantProfile) record |= RECORD_PROFILE;
@@ -197,6 +202,10 @@ async function finish(code) {
   rec.close(); // the files; the OTLP/HTTP exporter starts sending what it holds
   if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(rec.folded(), 'latin1'));
   if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
+  if (opts.flameGraph) {
+    const why = writeFlameGraph(rec.folded(), opts.flameGraph, path.basename(modulePath));
+    if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
+  }
   if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
   if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
   process.exitCode = code;

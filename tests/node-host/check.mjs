@@ -3,7 +3,8 @@
 //
 //   node check.mjs DIR EXPECTED.folded [LABEL]
 //
-// DIR holds the CLI's outputs: otlp.jsonl, chrome.json, self.folded, calls.folded.
+// DIR holds the CLI's outputs: otlp.jsonl, chrome.json, self.folded, calls.folded,
+// and flame.svg if the run made one.
 // EXPECTED is fixtures/expected/NAME.folded (call counts per stack, e2e naming:
 // import:/export: prefixes, last line "# unbalanced U open O invalid I truncated T").
 // Prints one "PASS what" / "FAIL what: why" line per check (LABEL, e.g. the
@@ -50,6 +51,18 @@ check('folded stacks', () => {
   const extra = new Set([...got].filter((s) => !want.has(s)));
   if (missing.size || extra.size) return `missing ${missing.size} (${fmt(missing)}), extra ${extra.size} (${fmt(extra)})`;
 });
+
+// the flame graph (--flamegraph, when DIR has one): an SVG with the program's
+// root frame
+if (fs.existsSync(`${dir}/flame.svg`)) {
+  check('flame graph', () => {
+    const svg = fs.readFileSync(`${dir}/flame.svg`, 'utf8');
+    if (!svg.includes('</svg>')) return 'not a complete SVG';
+    // a root frame: as wide as its whole subtree, so flamegraph.pl never leaves it out
+    const root = [...expected.keys()].map((k) => strip(k).split(';')[0]).find((f) => /^[\w.]+$/.test(f));
+    if (root && !svg.includes(`<title>${root} (`)) return `no frame for ${root}`;
+  });
+}
 
 // call counts through the profile tree
 check('call counts', () => {
