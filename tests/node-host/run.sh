@@ -6,7 +6,8 @@
 # fixtures/expected/NAME.folded; OTLP/JSON lines well-formed with every parent in
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
-# (unit.mjs), a JS exception thrown through wasm frames (js-throw.mjs), the
+# (unit.mjs), the sampled profile timing (profile-sampled.mjs), a JS exception
+# thrown through wasm frames (js-throw.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
 # call back into the module, a second instance, a killed worker), an
 # --abi observe-sdk module, the OTLP/HTTP exporter and --otlp against a
@@ -119,6 +120,7 @@ fi
 # the recorder's semantics, with a fake clock
 for b in $BACKENDS; do
   "$NODE" "$HERE/unit.mjs" "$b" >"$RESULTS/00-unit-$b" 2>&1 || echo "FAIL unit.mjs [$b]: exit $?" >>"$RESULTS/00-unit-$b"
+  "$NODE" "$HERE/profile-sampled.mjs" "$b" >"$RESULTS/00-sampled-$b" 2>&1 || echo "FAIL profile-sampled.mjs [$b]: exit $?" >>"$RESULTS/00-sampled-$b"
 done
 
 if [[ ! -x $TOOL ]]; then
