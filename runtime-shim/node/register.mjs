@@ -19,6 +19,12 @@
 //   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit (and the
 //                              OTLP/HTTP exporter's, {"otlp":{...}})
 //   WASM_OBSERVE_BACKEND       auto (default), wasm32 or js
+//   WASM_OBSERVE_PROFILE_TIMING  clock (default) or sampled: for the profile
+//                              outputs alone (folded, flame graph, summary),
+//                              exact call counts with times estimated by a
+//                              sampling thread, so the hooks read no clock
+//                              (the JS recorder; see createRecorder)
+//   WASM_OBSERVE_PROFILE_INTERVAL_US  the sampling period (default 100)
 //   WASM_OBSERVE_MIN_DURATION_NS, WASM_OBSERVE_SAMPLE_RATIO, WASM_OBSERVE_MAX_DEPTH
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
 //   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,
@@ -78,7 +84,18 @@ function readConfig(env) {
     sampleRatio: number('WASM_OBSERVE_SAMPLE_RATIO'),
     maxDepth: number('WASM_OBSERVE_MAX_DEPTH'),
     otlpHttp: otlpHttpSettings({}, env), // null without an endpoint
+    profileTiming: env.WASM_OBSERVE_PROFILE_TIMING || 'clock',
+    profileIntervalUs: number('WASM_OBSERVE_PROFILE_INTERVAL_US'),
   };
+  if (!['clock', 'sampled'].includes(config.profileTiming)) {
+    throw new Error(`WASM_OBSERVE_PROFILE_TIMING: clock or sampled, not ${config.profileTiming}`);
+  }
+  if (config.profileTiming === 'sampled' && (config.otlpFile || config.chrome || config.otlpHttp)) {
+    throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is for the profile outputs only: spans need the clock');
+  }
+  if (config.profileTiming === 'sampled' && config.backend === 'wasm32') {
+    throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is the JS recorder\'s: WASM_OBSERVE_BACKEND auto or js');
+  }
   if (!['auto', 'wasm32', 'js'].includes(config.backend)) {
     throw new Error(`WASM_OBSERVE_BACKEND: auto, wasm32 or js, not ${config.backend}`);
   }
@@ -182,6 +199,8 @@ function recorderFor(module, functionImports) {
     maxDepth: config.maxDepth,
     exporters,
     unwindOnReentry: sites.abi === 'wasm-instrument' && importSites >= functionImports,
+    profileTiming: config.profileTiming,
+    profileIntervalUs: config.profileIntervalUs,
   });
   recorder.loadSites(module);
   traced.push({ recorder, tag });
@@ -257,6 +276,8 @@ function finishAll() {
       }
       if (config.summary) process.stderr.write(`wasm-observe${label}:\n` + Buffer.from(recorder.summary(20), 'latin1').toString('latin1'));
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(recorder.counters())}\n`);
+      const sampler = config.counters && recorder.samplerStats ? recorder.samplerStats() : null;
+      if (sampler) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ sampler })}\n`);
     } catch (e) {
       process.stderr.write(`wasm-observe: writing the trace failed: ${e.message}\n`);
     }

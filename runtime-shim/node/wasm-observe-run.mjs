@@ -27,6 +27,11 @@
 //   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
 //   --sample-ratio R      keep this share of traces (head sampling)
 //   --max-depth N         deeper enters are counted, not recorded (default 4096)
+//   --profile-timing sampled  for the profile outputs alone (--folded,
+//                         --flamegraph, --summary): exact call counts, times
+//                         estimated by a sampling thread, no clock in the hooks
+//                         (the JS recorder); clock (the default) times each call
+//   --profile-interval-us N   the sampling period (default 100)
 //   --counters            print the recorder's counters on stderr at exit (and
 //                         the OTLP/HTTP exporter's, {"otlp":{...}}, on a second line)
 //   --backend auto|wasm32|js  the recorder: the C library compiled to wasm32
@@ -125,6 +130,11 @@ for (let i = 2; i < argv.length; i++) {
     case '--min-duration-us': opts.minDurationNs = number(value()) * 1000; break;
     case '--sample-ratio': opts.sampleRatio = number(value()); break;
     case '--max-depth': opts.maxDepth = number(value()); break;
+    case '--profile-timing':
+      opts.profileTiming = value();
+      if (!['clock', 'sampled'].includes(opts.profileTiming)) die(`--profile-timing: clock or sampled, not ${opts.profileTiming}`);
+      break;
+    case '--profile-interval-us': opts.profileIntervalUs = number(value()); break;
     case '--backend':
       opts.backend = value();
       if (!['auto', 'js', 'wasm32'].includes(opts.backend)) die(`--backend: auto, wasm32 or js, not ${opts.backend}`);
@@ -165,6 +175,8 @@ try {
     sampleRatio: opts.sampleRatio,
     maxDepth: opts.maxDepth,
     exporters,
+    profileTiming: opts.profileTiming,
+    profileIntervalUs: opts.profileIntervalUs,
   });
   rec.loadSites(bytes);
 } catch (e) { die(`${modulePath}: ${e.message}`); }
@@ -208,6 +220,8 @@ async function finish(code) {
   }
   if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
   if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
+  const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
+  if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');
   process.exitCode = code;
   if (!otlp) return;
   // The program ran synchronously: the batches go out now, within the timeout.

@@ -65,6 +65,18 @@ ok('folded call counts', fs.existsSync(`${t}.calls`) && fs.readFileSync(`${t}.ca
 const svg = fs.existsSync(`${t}.svg`) ? fs.readFileSync(`${t}.svg`, 'utf8') : '';
 ok('flame graph', svg.includes('</svg>') && svg.includes('crash'), `${svg.length} bytes`);
 
+// Sampled profile timing: the same call counts, with no clock in the hooks
+// (the JS recorder, whatever the backend asked for is left to auto).
+if (backend === 'js') {
+  const sampled = run({ WASM_OBSERVE_BACKEND: 'auto', WASM_OBSERVE_PROFILE_TIMING: 'sampled', WASM_OBSERVE_FOLDED_CALLS: `${t}.sampled.calls` });
+  const calls = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : 'missing');
+  ok('sampled profile timing: the same call counts', sampled.status === 0 && sampled.stdout === expected &&
+    calls(`${t}.sampled.calls`) === calls(`${t}.calls`), `exit ${sampled.status} ${sampled.stderr.slice(0, 200)}`);
+  const mixed = run({ WASM_OBSERVE_PROFILE_TIMING: 'sampled', WASM_OBSERVE_CHROME: `${t}.never.json` });
+  ok('sampled profile timing with spans: one line, exit 2', mixed.status === 2 && /^wasm-observe: WASM_OBSERVE_PROFILE_TIMING=sampled is for the profile outputs only/.test(mixed.stderr) &&
+    !fs.existsSync(`${t}.never.json`), `exit ${mixed.status} ${JSON.stringify(mixed.stderr)}`);
+}
+
 // Nothing to write: the module still runs, no files.
 const quiet = run({});
 ok('no outputs set: runs untraced', quiet.status === 0 && quiet.stdout === expected && quiet.stderr === '', `exit ${quiet.status} ${quiet.stderr.slice(0, 200)}`);
