@@ -11,6 +11,8 @@
 #                          3); the table gives the first (cold) and the best of
 #                          the others (warm)
 #   BENCH_RW_BACKENDS      recorder backends (default "wasm32 js")
+#   BENCH_RW_REGISTER      the preload (default runtime-shim/node/register.mjs;
+#                          e.g. a modified copy, to measure it)
 #   BENCH_RW_SQLJS_SCALE, BENCH_RW_SQLJS_TRACE_SCALE     workload size (default 1;
 #                          0.02 with full tracing, whose OTLP file grows by ~420
 #                          bytes a span)
@@ -35,7 +37,7 @@ node=${NODE:-node}
 runs=${BENCH_RW_RUNS:-5}
 passes=${BENCH_RW_PASSES:-3}
 read -r -a backends <<<"${BENCH_RW_BACKENDS:-wasm32 js}"
-register=$root/runtime-shim/node/register.mjs
+register=${BENCH_RW_REGISTER:-$root/runtime-shim/node/register.mjs}
 
 # The issue's goals (issue 3, "Performance").
 goal_all=3      # every function, aggregate mode, x uninstrumented
@@ -49,6 +51,7 @@ for v in runs passes; do
 done
 for b in "${backends[@]}"; do [[ $b == wasm32 || $b == js ]] || die "BENCH_RW_BACKENDS: wasm32 or js, not $b"; done
 [[ -x $tool ]] || die "no tool at $tool (build it: ./run build)"
+[[ -f $register ]] || die "no preload at $register"
 command -v "$node" >/dev/null || die "no $node"
 command -v wasm-opt >/dev/null || die "wasm-opt is missing (Debian package binaryen)"
 
@@ -124,6 +127,15 @@ if command -v wat2wasm >/dev/null && wat2wasm "$here/count-hooks.wat" -o "$work/
   calls_hooks=$work/count-hooks.wasm
 else
   notes+=("no wat2wasm (Debian package wabt): the row 'call counts and a shadow stack, no clock' is left out")
+fi
+
+# Aggregate mode with sampled profile timing (the JS recorder's
+# profileTiming 'sampled': exact call counts, times from a sampling thread, no
+# clock read in the hooks), where the preload has WASM_OBSERVE_PROFILE_TIMING.
+sampled=1
+if ! grep -q WASM_OBSERVE_PROFILE_TIMING "$register"; then
+  sampled=
+  notes+=("$register has no WASM_OBSERVE_PROFILE_TIMING: the rows 'every function, aggregate, sampled time' are left out")
 fi
 
 # ------------------------------------------------------------------ modules
@@ -235,6 +247,7 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     cases+=("$w bound.$b bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b"
       "$w profile.$b all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b")
   done
+  [[ -n $sampled ]] && cases+=("$w sampled.js all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=js WASM_OBSERVE_PROFILE_TIMING=sampled")
   cases+=("$w tbase base t 0")
   for b in "${backends[@]}"; do
     cases+=("$w trace.$b all t 1 WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_BACKEND=$b")
@@ -279,6 +292,7 @@ label() {
     calls) echo "every function, call counts + shadow stack in wasm, no clock (the hooks a sampling profiler needs; not a recorder)" ;;
     bound.*) echo "only the boundaries, aggregate (profile), ${1#bound.} recorder" ;;
     profile.*) echo "every function, aggregate (profile), ${1#profile.} recorder" ;;
+    sampled.*) echo "every function, aggregate (profile), sampled time (exact call counts; a thread samples the current node every 100 us), ${1#sampled.} recorder" ;;
     tbase) echo "uninstrumented" ;;
     trace.*) echo "every function, full tracing → OTLP/JSON lines file, ${1#trace.} recorder" ;;
     tracenull.*) echo "every function, full tracing → OTLP/JSON to /dev/null, ${1#tracenull.} recorder" ;;
@@ -294,7 +308,7 @@ declare -A goal_lines
 for w in "${ready[@]+"${ready[@]}"}"; do
   s=${w_scale[$w]} t=${w_tscale[$w]}
   for key in base wasmopt noop-wasm noop-js calls $(for b in "${backends[@]}"; do echo "bound.$b"; done) \
-    $(for b in "${backends[@]}"; do echo "profile.$b"; done) tbase \
+    $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js tbase \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done) "tracenull.${backends[0]:-js}"; do
     k=$w.$key
     [[ -n ${bestl[$k]:-} ]] || continue
@@ -315,9 +329,11 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     ((n > 0)) && nsps=$(per "${bestl[$k]}" "${bestl[$w.$b]}" "$n")
     goal="" res=""
     case $key in
-      profile.*)
+      profile.* | sampled.*)
         goal="≤ ${goal_all}x" res=$(verdict "${xl%x}" "$goal_all")
-        goal_lines[$k]="Goal every function in aggregate mode ≤ ${goal_all}x ($w, ${key#profile.} recorder; ${w_sites_all[$w]}): $res: ${xl} warm, ${x1} cold (${nsps} ns per span above uninstrumented; $(count "$n") spans in a pass of $(ms "${bestl[$w.base]}") uninstrumented: one every $(awk -v a="${bestl[$w.base]}" -v n="$n" 'BEGIN { printf "%.1f", a / n }') ns)"
+        how="${key#*.} recorder"
+        [[ $key == sampled.* ]] && how+=", sampled time"
+        goal_lines[$k]="Goal every function in aggregate mode ≤ ${goal_all}x ($w, $how; ${w_sites_all[$w]}): $res: ${xl} warm, ${x1} cold (${nsps} ns per span above uninstrumented; $(count "$n") spans in a pass of $(ms "${bestl[$w.base]}") uninstrumented: one every $(awk -v a="${bestl[$w.base]}" -v n="$n" 'BEGIN { printf "%.1f", a / n }') ns)"
         ;;
       bound.*)
         goal="≤ ${goal_bound}x" res=$(verdict "${xl%x}" "$goal_bound")
@@ -340,10 +356,10 @@ for w in "${ready[@]+"${ready[@]}"}"; do
   done
 done
 echo
-echo "Times: the workload alone (process.hrtime.bigint() around each pass, in the process: not node's startup, compiling the module, or what the recorder does at exit), best of $runs interleaved processes; pass 1 includes V8's lazy compilation and tier-up of the functions it runs, the later passes (best of them) run them optimised. Ratios and ns per span from the warm pass; ns per span: time above the uninstrumented baseline of the same size, divided by the spans of one pass (enter/exit pairs, counted by JS hooks). Aggregate mode: register.mjs with WASM_OBSERVE_FOLDED=/dev/null. Node $("$node" --version)."
+echo "Times: the workload alone (process.hrtime.bigint() around each pass, in the process: not node's startup, compiling the module, or what the recorder does at exit), best of $runs interleaved processes; pass 1 includes V8's lazy compilation and tier-up of the functions it runs, the later passes (best of them) run them optimised. Ratios and ns per span from the warm pass; ns per span: time above the uninstrumented baseline of the same size, divided by the spans of one pass (enter/exit pairs, counted by JS hooks). Aggregate mode: register.mjs with WASM_OBSERVE_FOLDED=/dev/null (sampled time: and WASM_OBSERVE_PROFILE_TIMING=sampled). Node $("$node" --version)."
 echo
 for w in "${ready[@]+"${ready[@]}"}"; do
-  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) $(for b in "${backends[@]}"; do echo "bound.$b"; done) \
+  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js $(for b in "${backends[@]}"; do echo "bound.$b"; done) \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done); do
     [[ -n ${goal_lines[$w.$key]:-} ]] && echo "${goal_lines[$w.$key]}"
   done
