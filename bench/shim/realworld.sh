@@ -56,16 +56,14 @@ command -v "$node" >/dev/null || die "no $node"
 command -v wasm-opt >/dev/null || die "wasm-opt is missing (Debian package binaryen)"
 
 # workload: name, driver, package .wasm, import regex, scale, trace scale
-declare -A w_driver w_wasm w_imports w_scale w_tscale w_what w_sites_all w_sites_bound
+declare -A w_driver w_wasm w_scale w_tscale w_what w_sites_all w_sites_bound
 w_driver[sqljs]=$here/sqljs-workload.mjs
 w_wasm[sqljs]=$root/tests/realworld/node_modules/sql.js/dist/sql-wasm.wasm
-w_imports[sqljs]='^a\.'
 w_scale[sqljs]=${BENCH_RW_SQLJS_SCALE:-1}
 w_tscale[sqljs]=${BENCH_RW_SQLJS_TRACE_SCALE:-0.02}
 w_what[sqljs]="sql.js 1.16.0 (SQLite, emscripten)"
 w_driver[brotli]=$here/brotli-workload.mjs
 w_wasm[brotli]=$here/node_modules/brotli-wasm/pkg.node/brotli_wasm_bg.wasm
-w_imports[brotli]='^__wbindgen_placeholder__\.'
 w_scale[brotli]=${BENCH_RW_BROTLI_SCALE:-3}
 w_tscale[brotli]=${BENCH_RW_BROTLI_TRACE_SCALE:-0.02}
 w_what[brotli]="brotli-wasm 3.0.1 (Rust, wasm-bindgen)"
@@ -157,14 +155,8 @@ for w in "${active[@]+"${active[@]}"}"; do
     continue
   fi
   # Only the boundaries: every import call and every export entry, no function
-  # spans. Import sites are named module.field; an export-entry site matches
-  # its export name, the display name of the function it exports and that
-  # function's symbol (its name-section name, "" when it has none), while the
-  # function itself matches only its display name (the export's name). So
-  # '^$' selects the entries of exports whose function has no name-section
-  # name, without those functions (both modules here have no name section).
-  # Checked below: a module with names would select function sites.
-  bound_args=(--include "${w_imports[$w]}" --include '^$')
+  # spans (--no-functions). Checked below with --list.
+  bound_args=(--no-functions)
   "$tool" "$src" -o "$d/bound.wasm" "${bound_args[@]}" 2>>"$d/err" || {
     skips+=("SKIP $w: instrumenting the boundaries failed: $(head -1 "$d/err")")
     continue
