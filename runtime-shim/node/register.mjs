@@ -188,8 +188,8 @@ function recorderFor(module, functionImports) {
   const wantProfile = config.folded || config.foldedCalls || config.flameGraph || config.summary;
   let record = exporters.length ? RECORD_SPANS : 0;
   if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
-  const sites = readSites(module);
-  const importSites = sites.sites.filter((s) => s.kind === SITE_IMPORT).length;
+  const table = readSites(module);
+  const importSites = table.sites.filter((s) => s.kind === SITE_IMPORT).length;
   const recorder = createRecorder({
     backend: config.backend,
     record,
@@ -198,11 +198,12 @@ function recorderFor(module, functionImports) {
     sampleRatio: config.sampleRatio,
     maxDepth: config.maxDepth,
     exporters,
-    unwindOnReentry: sites.abi === 'wasm-instrument' && importSites >= functionImports,
+    sites: table.sites,
+    abi: table.abi,
+    unwindOnReentry: table.abi === 'wasm-instrument' && importSites >= functionImports,
     profileTiming: config.profileTiming,
     profileIntervalUs: config.profileIntervalUs,
   });
-  recorder.loadSites(module);
   traced.push({ recorder, tag });
   return recorder;
 }
@@ -267,11 +268,12 @@ function finishAll() {
   for (const { recorder, tag } of traced) {
     try {
       recorder.close();
-      if (config.folded) fs.writeFileSync(taggedPath(config.folded, tag), Buffer.from(recorder.folded(), 'latin1'));
+      const folded = config.folded || config.flameGraph ? recorder.folded() : null; // the profile is read once
+      if (config.folded) fs.writeFileSync(taggedPath(config.folded, tag), Buffer.from(folded, 'latin1'));
       if (config.foldedCalls) fs.writeFileSync(taggedPath(config.foldedCalls, tag), Buffer.from(recorder.foldedCalls(), 'latin1'));
       const label = tag ? ` [${tag}]` : '';
       if (config.flameGraph) {
-        const why = writeFlameGraph(recorder.folded(), taggedPath(config.flameGraph, tag), `wasm-observe${label}`);
+        const why = writeFlameGraph(folded, taggedPath(config.flameGraph, tag), `wasm-observe${label}`);
         if (why) process.stderr.write(`wasm-observe: WASM_OBSERVE_FLAMEGRAPH: ${why}\n`);
       }
       if (config.summary) process.stderr.write(`wasm-observe${label}:\n` + Buffer.from(recorder.summary(20), 'latin1').toString('latin1'));

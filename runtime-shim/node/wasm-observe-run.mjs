@@ -212,10 +212,11 @@ function describe(e) {
 async function finish(code) {
   rec.finish(); // closes what proc_exit or a trap left open, with error status
   rec.close(); // the files; the OTLP/HTTP exporter starts sending what it holds
-  if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(rec.folded(), 'latin1'));
+  const folded = opts.folded || opts.flameGraph ? rec.folded() : null; // the profile is read once
+  if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(folded, 'latin1'));
   if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
   if (opts.flameGraph) {
-    const why = writeFlameGraph(rec.folded(), opts.flameGraph, path.basename(modulePath));
+    const why = writeFlameGraph(folded, opts.flameGraph, path.basename(modulePath));
     if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
   }
   if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));

@@ -430,6 +430,8 @@ function recordFlags(record) {
 // or 'spans', 'profile', ['spans','profile']), minDurationNs, sampleRatio
 // (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed
 // (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns),
+// sites and abi (a site table already read: readSites's `sites` and `abi`, in
+// place of a later loadSites),
 // unwindOnReentry (for JS programs that call exports directly and may catch a
 // trap: an export entered while the stack's top is not an import call first
 // closes the frames above the newest import frame as unwound; wrong when
@@ -915,7 +917,7 @@ export function createRecorder(options = {}) {
 
   function memoryGrow(pages) { c.memoryGrows++; }
 
-  let abi = 'wasm-instrument';
+  let abi = options.abi ?? 'wasm-instrument';
 
   function loadSites(moduleOrBytes) {
     const r = readSites(moduleOrBytes);

@@ -125,7 +125,7 @@ export function createWasm32Recorder(module, options, record) {
     startUnixNs: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n,
   };
   let sites = [];
-  let abi = 'wasm-instrument';
+  let abi = options.abi ?? 'wasm-instrument';
   let exportErrors = 0;
   let memoryGrows = 0;
   let lastExportError = null;

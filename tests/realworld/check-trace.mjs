@@ -120,7 +120,8 @@ const ref = sorted(`${prefix}.ref`);
 if (calls.length === 0) problem(`${prefix}.calls: empty`);
 if (calls.join('\n') !== ref.join('\n')) {
   const refSet = new Set(ref);
-  const first = calls.find((l) => !refSet.has(l)) ?? ref.find((l) => !new Set(calls).has(l));
+  const callSet = new Set(calls);
+  const first = calls.find((l) => !refSet.has(l)) ?? ref.find((l) => !callSet.has(l));
   problem(`folded call counts differ from hooks.mjs's (${calls.length} vs ${ref.length} paths), e.g. ${first?.slice(0, 200)}`);
 }
 for (const e of expects) {
