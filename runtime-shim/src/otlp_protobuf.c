@@ -7,10 +7,10 @@
 #include "otlp_protobuf.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "json_text.h"
+#include "text_buffer.h"
 
 /* The same scope as export_otlp_json.c. */
 #define SCOPE_NAME "wasm-instrument"
@@ -41,38 +41,7 @@ enum { STATUS_MESSAGE = 2, STATUS_CODE = 3, STATUS_CODE_ERROR = 2 };
 /* KeyValue, AnyValue */
 enum { KV_KEY = 1, KV_VALUE = 2, ANY_STRING = 1, ANY_INT = 3 };
 
-typedef struct {
-  uint8_t *data;
-  size_t size, cap;
-  bool failed;
-} pb_buf;
-
-static bool reserve(pb_buf *b, size_t n) {
-  if (b->failed) return false;
-  if (b->cap - b->size >= n) return true;
-  size_t cap = b->cap ? b->cap : 4096;
-  while (cap - b->size < n) {
-    if (cap > SIZE_MAX / 2) {
-      b->failed = true;
-      return false;
-    }
-    cap *= 2;
-  }
-  uint8_t *p = realloc(b->data, cap);
-  if (!p) {
-    b->failed = true;
-    return false;
-  }
-  b->data = p;
-  b->cap = cap;
-  return true;
-}
-
-static void put_raw(pb_buf *b, const void *p, size_t n) {
-  if (!reserve(b, n)) return;
-  memcpy(b->data + b->size, p, n);
-  b->size += n;
-}
+static void put_raw(wo_buf *b, const void *p, size_t n) { wo_buf_append(b, p, n); }
 
 static size_t varint_to(uint8_t *out, uint64_t v) {
   size_t n = 0;
@@ -84,49 +53,49 @@ static size_t varint_to(uint8_t *out, uint64_t v) {
   return n;
 }
 
-static void put_varint(pb_buf *b, uint64_t v) {
+static void put_varint(wo_buf *b, uint64_t v) {
   uint8_t tmp[10];
   put_raw(b, tmp, varint_to(tmp, v));
 }
 
-static void put_tag(pb_buf *b, uint32_t field, unsigned wire) {
+static void put_tag(wo_buf *b, uint32_t field, unsigned wire) {
   put_varint(b, ((uint64_t)field << 3) | wire);
 }
 
-static void put_varint_field(pb_buf *b, uint32_t field, uint64_t v) {
+static void put_varint_field(wo_buf *b, uint32_t field, uint64_t v) {
   put_tag(b, field, WIRE_VARINT);
   put_varint(b, v);
 }
 
-static void put_fixed64_field(pb_buf *b, uint32_t field, uint64_t v) {
+static void put_fixed64_field(wo_buf *b, uint32_t field, uint64_t v) {
   uint8_t le[8];
   for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
   put_tag(b, field, WIRE_FIXED64);
   put_raw(b, le, 8);
 }
 
-static void put_bytes_field(pb_buf *b, uint32_t field, const uint8_t *p, size_t n) {
+static void put_bytes_field(wo_buf *b, uint32_t field, const uint8_t *p, size_t n) {
   put_tag(b, field, WIRE_LEN);
   put_varint(b, n);
   put_raw(b, p, n);
 }
 
-static size_t begin(const pb_buf *b) { return b->size; }
+static size_t begin(const wo_buf *b) { return b->size; }
 
 /* Turns the bytes written since `start` into a length-delimited field. */
-static void end(pb_buf *b, size_t start, uint32_t field) {
+static void end(wo_buf *b, size_t start, uint32_t field) {
   uint8_t head[20];
   size_t len = b->size - start;
   size_t n = varint_to(head, ((uint64_t)field << 3) | WIRE_LEN);
   n += varint_to(head + n, len);
-  if (!reserve(b, n)) return;
+  if (!wo_buf_reserve(b, n)) return;
   memmove(b->data + start + n, b->data + start, len);
   memcpy(b->data + start, head, n);
   b->size += n;
 }
 
 /* A `string` field: valid UTF-8, bad bytes become U+FFFD as in the JSON. */
-static void put_string_field(pb_buf *b, uint32_t field, const char *s) {
+static void put_string_field(wo_buf *b, uint32_t field, const char *s) {
   static const uint8_t replacement[3] = {0xef, 0xbf, 0xbd};
   size_t start = begin(b);
   for (const unsigned char *p = (const unsigned char *)s; *p;) {
@@ -142,7 +111,7 @@ static void put_string_field(pb_buf *b, uint32_t field, const char *s) {
   end(b, start, field);
 }
 
-static void string_attribute(pb_buf *b, uint32_t field, const char *key, const char *value) {
+static void string_attribute(wo_buf *b, uint32_t field, const char *key, const char *value) {
   size_t kv = begin(b);
   put_string_field(b, KV_KEY, key);
   size_t any = begin(b);
@@ -151,7 +120,7 @@ static void string_attribute(pb_buf *b, uint32_t field, const char *key, const c
   end(b, kv, field);
 }
 
-static void int_attribute(pb_buf *b, uint32_t field, const char *key, uint64_t value) {
+static void int_attribute(wo_buf *b, uint32_t field, const char *key, uint64_t value) {
   size_t kv = begin(b);
   put_string_field(b, KV_KEY, key);
   size_t any = begin(b);
@@ -166,7 +135,7 @@ static bool is_zero(const uint8_t *bytes, size_t n) {
   return true;
 }
 
-static void put_span(pb_buf *b, const wo_span *s) {
+static void put_span(wo_buf *b, const wo_span *s) {
   size_t span = begin(b);
   put_bytes_field(b, SPAN_TRACE_ID, s->trace_id, 16);
   put_bytes_field(b, SPAN_SPAN_ID, s->span_id, 8);
@@ -200,7 +169,7 @@ wo_status wo_otlp_protobuf_encode(const wo_resource *r, const wo_span *spans, si
                                   uint8_t **out, size_t *out_size) {
   *out = NULL;
   *out_size = 0;
-  pb_buf b = {0};
+  wo_buf b = {0};
   size_t resource_spans = begin(&b);
   size_t resource = begin(&b);
   string_attribute(&b, RESOURCE_ATTRIBUTES, "service.name", r->service_name);
@@ -217,10 +186,9 @@ wo_status wo_otlp_protobuf_encode(const wo_resource *r, const wo_span *spans, si
   end(&b, scope_spans, RESOURCE_SPANS_SCOPE_SPANS);
   end(&b, resource_spans, REQUEST_RESOURCE_SPANS);
   if (b.failed) {
-    free(b.data);
+    wo_buf_free(&b);
     return WO_ERR_NO_MEMORY;
   }
-  *out = b.data;
-  *out_size = b.size;
+  *out = (uint8_t *)wo_buf_take(&b, out_size);
   return WO_OK;
 }
