@@ -1,15 +1,17 @@
 // The sampling thread of profile-sampler.mjs (not imported: startProfileSampler
-// starts it with workerData { control, counts, intervalUs }). Every
-// `intervalUs` (Atomics.wait with a timeout: the thread sleeps in between) it
-// reads the recorder's current profile node and adds one to its sample count,
-// until the recorder asks it to stop; then it says it has stopped.
+// starts it with workerData { control, counts, intervalUs, current,
+// currentOffset }). Every `intervalUs` (Atomics.wait with a timeout: the
+// thread sleeps in between) it reads the recorder's current profile node and
+// adds one to its sample count, until the recorder asks it to stop; then it
+// says it has stopped.
 import { workerData } from 'node:worker_threads';
 import {
-  CURRENT, STATE, WAKE, STARTING, RUNNING, STOPPING, STOPPED,
+  STATE, WAKE, STARTING, RUNNING, STOPPING, STOPPED,
   NUM_OFFSET, NUM_SLOTS, SAMPLES, COVERED_NS, UNATTRIBUTED,
 } from './profile-sampler.mjs';
 
-const { control, counts: countsBuffer, intervalUs } = workerData;
+const { control, counts: countsBuffer, intervalUs, current: currentBuffer, currentOffset } = workerData;
+const current = new Int32Array(currentBuffer, currentOffset, 1);
 const ctl = new Int32Array(control, 0, NUM_OFFSET / 4);
 const num = new Float64Array(control, NUM_OFFSET, NUM_SLOTS);
 const counts = new Uint32Array(countsBuffer); // length-tracking: the recorder grows it
@@ -22,7 +24,7 @@ if (Atomics.compareExchange(ctl, STATE, STARTING, RUNNING) === STARTING) {
   for (;;) {
     Atomics.wait(ctl, WAKE, 0, timeoutMs);
     if (Atomics.load(ctl, STATE) !== RUNNING) break;
-    const node = Atomics.load(ctl, CURRENT);
+    const node = Atomics.load(current, 0);
     if (node >= 0 && node < counts.length) counts[node]++;
     else num[UNATTRIBUTED] = ++unattributed;
     num[SAMPLES] = ++samples;

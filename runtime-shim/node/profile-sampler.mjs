@@ -1,9 +1,9 @@
-// The sampling thread of the JS recorder's sampled profile timing
-// (createRecorder({ record: RECORD_PROFILE, profileTiming: 'sampled' }) in
-// wasm-observe.mjs). The recorder keeps its call tree and exact call counts
-// without reading a clock: on every enter and exit it stores the index of its
-// current profile node (0: no wasm frame open) into `current`, a plain store
-// into a SharedArrayBuffer. A node:worker_threads Worker
+// The sampling thread of the sampled profile timing (sampled-recorder.mjs).
+// The recorder keeps its call tree and exact call counts without reading a
+// clock: on every enter and exit it stores the index of its current profile
+// node (0: no wasm frame open) into `current`, an Int32 in a
+// SharedArrayBuffer of its own (its hooks' shared wasm memory). A
+// node:worker_threads Worker
 // (profile-sampler-worker.mjs) wakes every `intervalUs` (Atomics.wait with a
 // timeout), reads that index and adds one to the node's sample count. The
 // recorder turns the counts into times when it writes its profile: each
@@ -11,9 +11,9 @@
 // divided by every sample it took, on a node or not).
 //
 // Memory shared with the worker:
-//   control  SharedArrayBuffer, CONTROL_BYTES: Int32 slots (CURRENT alone on
-//            its cache line: the recorder writes it at every call, the worker
-//            only reads it), then Float64 slots the worker writes
+//   current  the recorder's: the worker only reads it
+//   control  SharedArrayBuffer, CONTROL_BYTES: Int32 slots, then Float64
+//            slots the worker writes
 //   counts   SharedArrayBuffer of Uint32 sample counts, one per profile node.
 //            Growable (Node 20+: `maxByteLength`) up to MAX_NODES nodes,
 //            grown by the recorder when its tree outgrows it, and read by the
@@ -28,7 +28,6 @@
 import { Worker } from 'node:worker_threads';
 
 // Int32 slots of `control`
-export const CURRENT = 0; // the recorder's current profile node
 export const STATE = 16; // STARTING -> RUNNING -> STOPPING -> STOPPED (or STARTING -> STOPPING -> STOPPED)
 export const WAKE = 17; // 0 while running; 1 wakes the worker for good
 export const STARTING = 0;
@@ -69,10 +68,10 @@ function requestStop(ctl) {
 // Stops the worker of a recorder that was collected without finish().
 const orphans = new FinalizationRegistry(requestStop);
 
-// Starts the sampling thread. `owner`: an object that lives as long as the
-// recorder does (the worker is stopped when it is collected); `nodes`: the
-// tree's capacity now. Returns
-//   current         Int32Array(1): the recorder stores its current node in [0]
+// Starts the sampling thread. `current`: an Int32Array over a
+// SharedArrayBuffer whose [0] the recorder keeps at its current node;
+// `owner`: an object that lives as long as the recorder does (the worker is
+// stopped when it is collected); `nodes`: the tree's capacity now. Returns
 //   grow(nodes)     the tree can now hold `nodes` nodes
 //   stop()          ends the sampling; waits (at most STOP_WAIT_MS) until the
 //                   worker has taken its last sample. Idempotent.
@@ -80,7 +79,7 @@ const orphans = new FinalizationRegistry(requestStop);
 //   stats()         { intervalUs, samples, samplesOutside (on node 0),
 //                     samplesUnattributed, coveredNs, nsPerSample, running, error }
 const STOP_WAIT_MS = 1000;
-export function startProfileSampler(intervalUs, owner, nodes) {
+export function startProfileSampler(intervalUs, current, owner, nodes) {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const ctl = new Int32Array(control, 0, NUM_OFFSET / 4);
   const num = new Float64Array(control, NUM_OFFSET, NUM_SLOTS);
@@ -89,7 +88,7 @@ export function startProfileSampler(intervalUs, owner, nodes) {
   let error = null;
   // execArgv []: not the program's --import preloads (register.mjs) again
   const worker = new Worker(new URL('./profile-sampler-worker.mjs', import.meta.url), {
-    workerData: { control, counts, intervalUs },
+    workerData: { control, counts, intervalUs, current: current.buffer, currentOffset: current.byteOffset },
     execArgv: [],
   });
   worker.unref();
@@ -116,7 +115,6 @@ export function startProfileSampler(intervalUs, owner, nodes) {
   }
 
   return {
-    current: new Int32Array(control, 0, 1),
     grow(n) {
       const want = 4 * Math.min(n, MAX_NODES);
       if (counts.growable && want > counts.byteLength) counts.grow(want);

@@ -43,7 +43,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
 import { encodeOtlpJson, jsonString } from './otlp-json.mjs';
-import { startProfileSampler } from './profile-sampler.mjs';
+import { createSampledRecorder } from './sampled-recorder.mjs';
 export { jsonString };
 export { otlpHttpExporter } from './otlp-http.mjs'; // OTLP/HTTP to a collector
 
@@ -62,12 +62,12 @@ export const KIND_INTERNAL = 1;
 export const KIND_SERVER = 2;
 export const KIND_CLIENT = 3;
 
-const DEFAULT_MAX_DEPTH = 4096;
+export const DEFAULT_MAX_DEPTH = 4096;
 const DEFAULT_BATCH = 512;
-const FIRST_STACK = 64;
+export const FIRST_STACK = 64;
 // Enters beyond maxDepth are not recorded, but the ids of this many are kept
 // so that an exit can still be matched against them (recorder_internal.h).
-const OVERFLOW_IDS = 4096;
+export const OVERFLOW_IDS = 4096;
 
 export class WasmObserveError extends Error {
   constructor(code, message) {
@@ -448,10 +448,11 @@ function recordFlags(record) {
 // Linux for 100, and the estimate uses the time it actually covered) }
 // The recorder's `backend` says which one it is.
 //
-// Sampled profile timing: enter and exit keep the shadow stack and the call
-// tree, count the call, and store the index of the current profile node (0:
-// no frame open) into a SharedArrayBuffer: a plain typed-array store, no
-// clock. A worker thread (profile-sampler.mjs; unref'd, it never keeps the
+// Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
+// shadow stack and the call tree, count the call, and store the index of the
+// current profile node (0: no frame open) into shared memory, no clock; they
+// are wasm (sampled-hooks.wat), called wasm to wasm, with slow paths in JS
+// for the unusual calls. A worker thread (profile-sampler.mjs; unref'd, it never keeps the
 // process alive) wakes every profileIntervalUs and adds one to the sample
 // count of the node it finds there. When the profile is written (profile(),
 // folded(), summary(), ...), a node's self time is its samples x (the wall
@@ -497,7 +498,8 @@ export function createRecorder(options = {}) {
       throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' is the JS recorder's: backend 'js' or 'auto', not 'wasm32'");
     }
   }
-  if (backend !== 'js' && !sampledTiming) {
+  if (sampledTiming) return createSampledRecorder(options, profileIntervalUs);
+  if (backend !== 'js') {
     const module = wasm32RecorderModule(backend === 'auto');
     if (module) return createWasm32Recorder(module, options, record);
   }
@@ -516,12 +518,7 @@ export function createRecorder(options = {}) {
   const hr = process.hrtime.bigint;
   const monoBase = clock ? 0 : Number(hr());
   const clockBase = clock ? clock() : 0;
-  const startUnixNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n;
-  const resource = {
-    serviceName: options.serviceName ?? 'wasm-module',
-    moduleName: options.moduleName ?? '',
-    startUnixNs,
-  };
+  const resource = recorderResource(options);
 
   // ids: xorshift128 (32-bit words); seeded like the C recorder (option or random).
   let seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
@@ -540,17 +537,7 @@ export function createRecorder(options = {}) {
 
   let sites = [];
   let siteCount = 0;
-  let siteIsExport = new Uint8Array(0); // sampled timing: 1 for an export site (unwindOnReentry)
-  let siteFast = new Uint8Array(0); // sampled timing: 1 where enter takes the fast path
-  let siteLast = new Int32Array(0); // sampled timing: the node last entered for the site
-  const sitesChanged = () => {
-    siteCount = sites.length;
-    if (sampledTiming) {
-      siteIsExport = Uint8Array.from(sites, (s) => (s.kind === SITE_EXPORT ? 1 : 0));
-      siteFast = Uint8Array.from(siteIsExport, (e) => (unwindOnReentry && e ? 0 : 1));
-      siteLast = new Int32Array(siteCount);
-    }
-  };
+  const sitesChanged = () => { siteCount = sites.length; };
 
   // The stack: one frame per open span.
   let capacity = Math.min(FIRST_STACK, maxDepth);
@@ -579,10 +566,7 @@ export function createRecorder(options = {}) {
   }
 
   // The profile tree: node 0 is the root; children in a linked list, moved to
-  // the front when found (hot children are found first), as in profile.c
-  // (sampled timing finds them otherwise: callChild). A child's index is
-  // always above its parent's.
-  let sampler = null; // sampled timing: the sampling thread (profile-sampler.mjs)
+  // the front when found (hot children are found first), as in profile.c.
   let nodeCap = 256;
   let nSite = new Int32Array(nodeCap);
   let nFirst = new Int32Array(nodeCap).fill(-1);
@@ -603,11 +587,6 @@ export function createRecorder(options = {}) {
     nTotal = grow(Float64Array, nTotal);
     nSelf = grow(Float64Array, nSelf);
     nodeCap = n;
-    if (sampledTiming) {
-      nParent = grow(Int32Array, nParent);
-      rehash();
-      sampler.grow(n);
-    }
   }
 
   function profileChild(parent, site) {
@@ -626,58 +605,6 @@ export function createRecorder(options = {}) {
     nSite[node] = site;
     nNext[node] = nFirst[parent];
     nFirst[parent] = node;
-    return node;
-  }
-
-  // Sampled timing finds a child without walking the child list (3.6 nodes
-  // a call on average on sql.js, with a long tail): first the node last
-  // entered for the site, if its parent is the same (83% of the calls on
-  // sql.js, 89% on brotli-wasm), else a hash table of (parent, site) -> node
-  // (open addressing, linear probing, at most half full; 0 marks an empty
-  // slot: the root is no one's child). It counts the call at enter (the
-  // clock counts it at exit: profile() leaves out the frames still open).
-  // Children stay in their lists, newest first, for writing the profile.
-  let nParent = sampledTiming ? new Int32Array(nodeCap) : null;
-  if (nParent) nParent[0] = -1; // the root: siteLast's 0 never matches
-  let hTable = null;
-  let hMask = 0;
-  let hShift = 0;
-  const hashOf = (parent, site) => Math.imul(Math.imul(parent, 0x9e3779b1) ^ site, 0x85ebca6b) >>> hShift;
-  function rehash() {
-    const size = 2 * nodeCap;
-    hTable = new Int32Array(size);
-    hMask = size - 1;
-    hShift = 32 - Math.log2(size);
-    for (let n = 1; n < nodeCount; n++) {
-      let h = hashOf(nParent[n], nSite[n]);
-      while (hTable[h] !== 0) h = (h + 1) & hMask;
-      hTable[h] = n;
-    }
-  }
-  if (sampledTiming) rehash();
-
-  // The child of `parent` for `site` (made if new), its call counted.
-  function callChild(parent, site) {
-    const last = siteLast[site];
-    if (nParent[last] === parent) { nCalls[last]++; return last; }
-    let h = hashOf(parent, site);
-    for (let n = hTable[h]; n !== 0; n = hTable[h]) {
-      if (nSite[n] === site && nParent[n] === parent) { nCalls[n]++; siteLast[site] = n; return n; }
-      h = (h + 1) & hMask;
-    }
-    if (nodeCount === nodeCap) {
-      growNodes();
-      h = hashOf(parent, site);
-      while (hTable[h] !== 0) h = (h + 1) & hMask;
-    }
-    const node = nodeCount++;
-    nSite[node] = site;
-    nParent[node] = parent;
-    nNext[node] = nFirst[parent];
-    nFirst[parent] = node;
-    hTable[h] = node;
-    nCalls[node] = 1;
-    siteLast[site] = node;
     return node;
   }
 
@@ -703,11 +630,6 @@ export function createRecorder(options = {}) {
   };
   let lastExportError = null;
 
-  // Sampled timing: the thread starts now; stopped by finish(), or when the
-  // recorder (whose closures hold `c`) is collected.
-  if (sampledTiming) sampler = startProfileSampler(profileIntervalUs, c, nodeCap);
-  const current = sampler ? sampler.current : null;
-
   function exportBatch() {
     if (batchCount === 0) return;
     for (const e of exporters) {
@@ -716,9 +638,7 @@ export function createRecorder(options = {}) {
     batchCount = 0;
   }
 
-  // With sampled timing nothing reads the clock: every time is 0 (only the
-  // order of closing matters then).
-  const now = sampledTiming ? () => 0 : clock ? () => clock() - clockBase : () => Number(hr()) - monoBase;
+  const now = clock ? () => clock() - clockBase : () => Number(hr()) - monoBase;
 
   const isImport = (id) => sites[id].kind === SITE_IMPORT;
 
@@ -773,11 +693,6 @@ export function createRecorder(options = {}) {
 
   function closeTop(t, error) {
     const d = --depth;
-    if (sampledTiming) { // the call was counted at enter
-      if (error) c.spansUnwound++;
-      current[0] = d > 0 ? fNode[d - 1] : 0;
-      return;
-    }
     const start = fStart[d];
     const duration = t > start ? t - start : 0;
     if (d > 0) fChildren[d - 1] += duration;
@@ -853,62 +768,6 @@ export function createRecorder(options = {}) {
     closeTop(t, false);
   }
 
-  // The hooks with sampled profile timing: the rules of enter and exit above
-  // (spans off), without the clock. A fast path for the usual call (a known
-  // site, room on the stack; an exit of the top frame), the rest in the slow
-  // path. The call is counted at enter (callChild); each hook stores the node
-  // it leaves current for the sampling thread (0: no frame open).
-  function enterSampled(id) {
-    c.enters++;
-    const d = depth;
-    // siteFast[id] !== 1: an unknown id (out of range: undefined), or an
-    // export under unwindOnReentry; d >= capacity: the stack must grow, or
-    // is at maxDepth (where it is while enters overflow)
-    if (siteFast[id] !== 1 || d >= capacity) { enterSampledSlow(id); return; }
-    fId[d] = id;
-    const n = callChild(d === 0 ? 0 : fNode[d - 1], id);
-    fNode[d] = n;
-    depth = d + 1;
-    current[0] = n;
-  }
-
-  function enterSampledSlow(id) {
-    id >>>= 0;
-    if (id >= siteCount) { c.unknownIds++; return; }
-    if (unwindOnReentry && siteIsExport[id] === 1 && (depth !== 0 || overflow !== 0)) dropStaleFrames();
-    if (overflow !== 0 || depth >= maxDepth) { enterOverflow(id); return; }
-    if (depth === capacity) growStack();
-    const d = depth;
-    fId[d] = id;
-    const n = callChild(d === 0 ? 0 : fNode[d - 1], id);
-    fNode[d] = n;
-    depth = d + 1;
-    current[0] = n;
-  }
-
-  function exitSampled(id) {
-    c.exits++;
-    const d = depth - 1;
-    if (d < 0 || fId[d] !== id || overflow !== 0) { exitSampledSlow(id); return; }
-    depth = d;
-    current[0] = d > 0 ? fNode[d - 1] : 0;
-  }
-
-  function exitSampledSlow(id) {
-    id >>>= 0;
-    if (id >= siteCount) { c.unknownIds++; return; }
-    if (overflow !== 0 && exitOverflow(id, 0)) return;
-    const d = depth - 1;
-    if (d < 0) { c.exitsWithoutEnter++; return; }
-    if (fId[d] !== id) {
-      let k = d;
-      while (k > 0 && fId[k - 1] !== id) k--;
-      if (k === 0) { c.exitsUnmatched++; return; }
-      unwindAbove(k, 0);
-    }
-    closeTop(0, false);
-  }
-
   function unwind() {
     const t = now();
     overflow = 0;
@@ -931,54 +790,28 @@ export function createRecorder(options = {}) {
 
   let finished = false;
 
-  // Sampled timing: a node's self time from its samples; its total, self +
-  // the children's totals (a child's index is above its parent's). The
-  // root's stay 0, as with the clock.
-  function sampledTimes() {
-    const perSample = sampler.stats().nsPerSample;
-    for (let n = 1; n < nodeCount; n++) nTotal[n] = nSelf[n] = Math.round(sampler.count(n) * perSample);
-    for (let n = nodeCount - 1; n > 0; n--) if (nParent[n] !== 0) nTotal[nParent[n]] += nTotal[n];
-  }
-
   // The profile as a tree of plain objects: { site, calls, totalNs, selfNs, children }.
   function profile() {
     if (!recordProfile) return null;
-    const build = (n) => {
-      const node = { site: n === 0 ? null : sites[nSite[n]], calls: nCalls[n], totalNs: nTotal[n], selfNs: nSelf[n], children: [] };
-      for (let ch = nFirst[n]; ch !== -1; ch = nNext[ch]) node.children.push(build(ch));
-      return node;
-    };
-    if (!sampledTiming) return build(0);
-    // Sampled timing counts a call at enter: the frames still open are left
-    // out while the tree is built, as the clock counts a call at exit.
-    sampledTimes();
-    for (let d = 0; d < depth; d++) nCalls[fNode[d]]--;
-    try {
-      return build(0);
-    } finally {
-      for (let d = 0; d < depth; d++) nCalls[fNode[d]]++;
-    }
+    return buildProfile(sites, { site: nSite, first: nFirst, next: nNext, calls: nCalls, total: nTotal, self: nSelf });
   }
-
-  const hookEnter = sampledTiming ? enterSampled : enter;
-  const hookExit = sampledTiming ? exitSampled : exit;
 
   return {
     backend: 'js',
     resource,
     get abi() { return abi; },
     get sites() { return sites; },
-    enter: hookEnter,
-    exit: hookExit,
+    enter,
+    exit,
     unwind,
     memoryGrow,
     depth: () => depth,
     // The import object entries: the default ABI always, and observe-sdk's
     // when the module was loaded as an observe-sdk module (or asked for).
     hooks(which) {
-      const h = { [HOOK_MODULE]: { enter: hookEnter, exit: hookExit } };
+      const h = { [HOOK_MODULE]: { enter, exit } };
       if (which === 'observe-sdk' || (which === undefined && abi === 'observe-sdk')) {
-        h[OBSERVE_SDK_MODULE] = { enter: hookEnter, exit: hookExit, 'memory-grow': memoryGrow };
+        h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
       }
       return h;
     },
@@ -991,7 +824,6 @@ export function createRecorder(options = {}) {
     // Closes the open spans with error status (proc_exit, shutdown), hands
     // everything to the exporters and flushes them. Idempotent.
     finish() {
-      if (sampler) sampler.stop();
       const t = now();
       overflow = 0;
       unwindAbove(0, t);
@@ -1007,7 +839,7 @@ export function createRecorder(options = {}) {
     },
     counters() { return { ...c }; },
     // Sampled profile timing: what the times rest on (null with the clock).
-    samplerStats() { return sampler ? sampler.stats() : null; },
+    samplerStats() { return null; },
     get lastExportError() { return lastExportError; },
     profile,
     // Folded stacks, one line per call path with its self time in ns.
@@ -1016,6 +848,28 @@ export function createRecorder(options = {}) {
     foldedCalls() { return writeFoldedCalls(profile()); },
     summary(top = 20) { return writeSummary(profile(), top); },
   };
+}
+
+// The resource of a recorder's spans: the options' names and the time it began.
+export function recorderResource(options) {
+  return {
+    serviceName: options.serviceName ?? 'wasm-module',
+    moduleName: options.moduleName ?? '',
+    startUnixNs: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n,
+  };
+}
+
+// The profile as a tree of plain objects { site, calls, totalNs, selfNs,
+// children } from a recorder's node arrays (node 0 the root; children in
+// lists: first / next, -1 ends).
+export function buildProfile(sites, nodes) {
+  const { site, first, next, calls, total, self } = nodes;
+  const build = (n) => {
+    const node = { site: n === 0 ? null : sites[site[n]], calls: calls[n], totalNs: total[n], selfNs: self[n], children: [] };
+    for (let ch = first[n]; ch !== -1; ch = next[ch]) node.children.push(build(ch));
+    return node;
+  };
+  return build(0);
 }
 
 // Folded stacks from a profile tree: self time in ns, paths with no self time

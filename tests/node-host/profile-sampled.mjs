@@ -133,6 +133,42 @@ function random(seed) {
     `${calls(clock)} / ${calls(sampled)}; depth ${clock.depthBefore} / ${sampled.depthBefore}`);
 }
 
+{ // differential fuzzing: 120 random hostile sequences, each with its own
+  // maxDepth (past the first stack of 64 frames or not) and unwindOnReentry,
+  // ids in and out of range (negative ones too); counts and counters as the
+  // clock's at the end and halfway
+  const bad = [];
+  for (let seed = 1; seed <= 120 && bad.length < 3; seed++) {
+    const r = random(seed * 2654435761 >>> 0 || 1);
+    const maxDepth = [3, 20, 64, 65, 200, 0][r(6)];
+    const opts = { maxDepth, unwindOnReentry: r(2) === 1 };
+    const recs = pair(opts);
+    const mids = recs.map((rec) => {
+      const q = random(seed);
+      const stack = [];
+      let mid = null;
+      for (let i = 0; i < 6000; i++) {
+        const k = q(100);
+        if (k < 45) { const id = q(8); stack.push(id); rec.enter(id); }
+        else if (k < 85) { if (stack.length) rec.exit(stack.pop()); }
+        else if (k < 88) rec.enter(q(3) === 0 ? -q(5) - 1 : 8 + q(5));
+        else if (k < 91) rec.exit(q(3) === 0 ? -q(5) - 1 : q(13));
+        else if (k < 95 && stack.length > 1) { const j = q(stack.length); rec.exit(stack[j]); stack.length = j; }
+        else if (k < 98) { rec.enter(5); stack.push(5); }
+        else if (k < 99) { rec.unwind(); stack.length = 0; }
+        else { rec.exit(4); }
+        if (i === 3000) mid = `${rec.foldedCalls()}${rec.depth()}`;
+      }
+      return mid;
+    });
+    for (const rec of recs) rec.finish();
+    const [clock, sampled] = recs.map(calls);
+    if (clock !== sampled || mids[0] !== mids[1]) bad.push(`seed ${seed} ${JSON.stringify(opts)}: ${clock !== sampled ? firstDifference(clock, sampled) : 'halfway'}`);
+    for (const rec of recs) rec.close();
+  }
+  ok('differential fuzzing against the clock', bad.length === 0, bad.join('; '));
+}
+
 { // a function busy 4 of every 6 ms (2 before its callee, 2 after), its
   // callee 1 ms, 1 ms outside any frame: ~80% of the time charged to it
   const rec = createRecorder({ backend, record: RECORD_PROFILE, sites, profileTiming: 'sampled' });

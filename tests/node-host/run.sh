@@ -6,7 +6,8 @@
 # fixtures/expected/NAME.folded; OTLP/JSON lines well-formed with every parent in
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
-# (unit.mjs), the sampled profile timing (profile-sampled.mjs), a JS exception
+# (unit.mjs), the sampled profile timing (profile-sampled.mjs; its hooks'
+# binary built from its source), a JS exception
 # thrown through wasm frames (js-throw.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
 # call back into the module, a second instance, a killed worker), an
@@ -115,6 +116,14 @@ if [[ " $BACKENDS " == *" wasm32 "* ]]; then
   else
     echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
   fi
+fi
+
+# the sampled timing's hooks: the checked-in binary is its source's build
+if wat2wasm --enable-threads "$ROOT/runtime-shim/node/sampled-hooks.wat" -o "$WORK/sampled-hooks.wasm" 2>"$WORK/sampled-hooks.err" &&
+    cmp -s "$WORK/sampled-hooks.wasm" "$ROOT/runtime-shim/node/sampled-hooks.wasm"; then
+  echo "PASS sampled-hooks.wasm is sampled-hooks.wat built" >"$RESULTS/00-sampled-hooks"
+else
+  echo "FAIL sampled-hooks.wasm is sampled-hooks.wat built: rebuild it (wat2wasm --enable-threads); $(head -n1 "$WORK/sampled-hooks.err")" >"$RESULTS/00-sampled-hooks"
 fi
 
 # the recorder's semantics, with a fake clock

@@ -40,6 +40,9 @@
 #      check-trace.mjs finds the trace well formed (parents, nesting, status),
 #      every span closed, and the main thread's call tree equal to the one
 #      hooks.mjs kept from the same hook calls
+#   6. once more with the sampled profile timing (WASM_OBSERVE_PROFILE_TIMING=
+#      sampled: the hooks in wasm, slow paths in JS): same stdout and exit
+#      code, and the main thread's folded call counts equal hooks.mjs's
 #
 # Output: one line per module, `PASS name`, `FAIL name: reason` or
 # `SKIP name: reason` (details indented below it), then `N passed, N failed`.
@@ -315,6 +318,32 @@ for entry in "${selected[@]}"; do
       note "$name: $(cat "$trace.check")"
     fi
     [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$trace".*
+  fi
+
+  # 6. the profile with sampled timing (its hooks in wasm): same stdout and
+  # exit code; the main thread's folded call counts exactly hooks.mjs's
+  if ((${#problems[@]} == 0)); then
+    prof=$work/$name.sampled
+    rm -f "$prof".*
+    (
+      cd "$here" || exit 99
+      export WASM_PATH=$out HOOKS_FOLDED_CALLS=$prof.ref \
+        WASM_OBSERVE_PROFILE_TIMING=sampled WASM_OBSERVE_FOLDED_CALLS=$prof.calls
+      HOOKS_REPORT=$prof.hooks timeout "$limit" node --disable-warning=ExperimentalWarning \
+        --import ./hooks.mjs --import ../../runtime-shim/node/register.mjs "drivers/$driver" \
+        </dev/null >"$prof.stdout" 2>"$prof.stderr"
+    )
+    prof_rc=$?
+    if ((prof_rc != orig_rc)); then
+      problem "sampled profile: exit code $prof_rc, $orig_rc without: $(grep -v -e '^hooks' -e '^wasm-observe' -e '^$' "$prof.stderr" | head -n 2 | tr '\n' ' ' | cut -c1-300)"
+    elif ! cmp -s "$work/$name.orig.stdout" "$prof.stdout"; then
+      problem "sampled profile: stdout differs: $(diff "$work/$name.orig.stdout" "$prof.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
+    elif [[ ! -s $prof.calls ]] || ! cmp -s <(sort "$prof.calls") <(sort "$prof.ref"); then
+      problem "sampled profile: folded call counts differ from hooks.mjs's: $(diff <(sort "$prof.calls" 2>/dev/null) <(sort "$prof.ref" 2>/dev/null) | grep -m1 '^[<>]' | cut -c1-200)"
+    else
+      note "$name: sampled profile: $(wc -l <"$prof.calls") call paths as hooks.mjs counted"
+    fi
+    [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prof".*
   fi
 
   if ((${#problems[@]} > 0)); then
