@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A batch buffer larger than this (huge names, a huge batch_size) is given
  * back after writing rather than kept for the whole run. */
@@ -11,7 +12,12 @@ enum { KEEP_BUFFER_BYTES = 4 << 20 };
 typedef struct {
   FILE *file;
   bool is_stdout;
+  /* A regular file with a footer keeps it written after every batch, the
+   * position left before it (the next batch overwrites it): a process killed
+   * before close leaves a complete document. Else the footer goes at close. */
+  bool footer_in_place;
   char *footer;
+  size_t footer_length;
   int flag;
   wo_buf buffer;
 } file_state;
@@ -19,12 +25,20 @@ typedef struct {
 int *wo_exporter_file_flag(void *state) { return &((file_state *)state)->flag; }
 wo_buf *wo_exporter_file_buffer(void *state) { return &((file_state *)state)->buffer; }
 
+/* Writes the footer and steps back before it; fseek also hands stdio's
+ * buffer to the file, so what is written so far survives a kill. */
+static bool put_footer_in_place(file_state *s) {
+  return fwrite(s->footer, 1, s->footer_length, s->file) == s->footer_length &&
+         fseek(s->file, -(long)s->footer_length, SEEK_CUR) == 0;
+}
+
 wo_status wo_exporter_file_write(void *state) {
   file_state *s = state;
   wo_buf *b = &s->buffer;
   wo_status rc = WO_OK;
   if (b->failed) rc = WO_ERR_NO_MEMORY;
   else if (b->size && fwrite(b->data, 1, b->size, s->file) != b->size) rc = WO_ERR_IO;
+  else if (s->footer_in_place && b->size && !put_footer_in_place(s)) rc = WO_ERR_IO;
   else if (ferror(s->file)) rc = WO_ERR_IO;
   if (b->capacity > KEEP_BUFFER_BYTES) wo_buf_free(b);
   else wo_buf_clear(b);
@@ -37,7 +51,7 @@ static wo_status flush_file(void *state) {
 
 static void close_file(void *state) {
   file_state *s = state;
-  if (s->footer) fputs(s->footer, s->file);
+  if (s->footer && !s->footer_in_place) fputs(s->footer, s->file); /* else it is there */
   if (s->is_stdout) fflush(s->file);
   else fclose(s->file);
   wo_buf_free(&s->buffer);
@@ -62,6 +76,12 @@ wo_status wo_exporter_file_open(const char *path, wo_export_fn export_spans, con
     return rc;
   }
   if (header) fputs(header, s->file);
+  if (s->footer) {
+    struct stat st;
+    s->footer_length = strlen(s->footer);
+    s->footer_in_place = !s->is_stdout && fstat(fileno(s->file), &st) == 0 && S_ISREG(st.st_mode) &&
+                         put_footer_in_place(s);
+  }
   out->state = s;
   out->export_spans = export_spans;
   out->flush = flush_file;
