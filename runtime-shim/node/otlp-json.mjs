@@ -38,7 +38,7 @@ const SCOPE = '{"name":"wasm-instrument","version":"0.1.0"}';
 export function encodeOtlpJson(resource, b, count) {
   const attrs = [stringAttr('service.name', resource.serviceName)];
   if (resource.moduleName) attrs.push(stringAttr('wasm.module.name', resource.moduleName));
-  attrs.push(stringAttr('telemetry.sdk.name', 'wasm-observe'), stringAttr('telemetry.sdk.language', 'nodejs'));
+  attrs.push(stringAttr('telemetry.sdk.name', 'wasm-observe'), stringAttr('telemetry.sdk.language', resource.sdkLanguage ?? 'nodejs'));
   const spans = new Array(count);
   const base = resource.startUnixNs;
   for (let i = 0; i < count; i++) {

@@ -104,7 +104,7 @@ function resourcePart(resource) {
     stringAttr(r, 1, 'service.name', resource.serviceName);
     if (resource.moduleName) stringAttr(r, 1, 'wasm.module.name', resource.moduleName);
     stringAttr(r, 1, 'telemetry.sdk.name', 'wasm-observe');
-    stringAttr(r, 1, 'telemetry.sdk.language', 'nodejs');
+    stringAttr(r, 1, 'telemetry.sdk.language', resource.sdkLanguage ?? 'nodejs');
   })));
 }
 

@@ -55,7 +55,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createRecorder, otlpJsonLinesExporter, chromeTraceExporter, readSites,
+  createRecorder, readSites,
   RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
@@ -182,11 +182,11 @@ function recorderFor(module, functionImports) {
   const ordinal = ++instances;
   const tag = [isMainThread ? '' : `thread-${threadId}`, ordinal > 1 ? String(ordinal) : ''].filter(Boolean).join('.');
   const exporters = [];
-  if (config.otlpFile) exporters.push(otlpJsonLinesExporter(taggedPath(config.otlpFile, tag)));
-  if (config.chrome) exporters.push(chromeTraceExporter(taggedPath(config.chrome, tag)));
   if (config.otlpHttp) exporters.push(otlpHttpView());
+  const otlpFile = config.otlpFile ? taggedPath(config.otlpFile, tag) : undefined;
+  const chromeFile = config.chrome ? taggedPath(config.chrome, tag) : undefined;
   const wantProfile = config.folded || config.foldedCalls || config.flameGraph || config.summary;
-  let record = exporters.length ? RECORD_SPANS : 0;
+  let record = exporters.length || otlpFile || chromeFile ? RECORD_SPANS : 0;
   if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
   const table = readSites(module);
   const importSites = table.sites.filter((s) => s.kind === SITE_IMPORT).length;
@@ -198,6 +198,8 @@ function recorderFor(module, functionImports) {
     sampleRatio: config.sampleRatio,
     maxDepth: config.maxDepth,
     exporters,
+    otlpFile,
+    chromeFile,
     sites: table.sites,
     abi: table.abi,
     unwindOnReentry: table.abi === 'wasm-instrument' && importSites >= functionImports,

@@ -58,7 +58,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createRecorder, otlpJsonLinesExporter, chromeTraceExporter, RECORD_SPANS, RECORD_PROFILE,
+  createRecorder, RECORD_SPANS, RECORD_PROFILE,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
 import { otlpHttpExporter, describeDrops } from './otlp-http.mjs';
@@ -154,15 +154,13 @@ try { mod = new WebAssembly.Module(bytes); } catch (e) { die(`cannot compile ${m
 const exporters = [];
 let otlp = null;
 try {
-  if (opts.otlp) exporters.push(otlpJsonLinesExporter(opts.otlp));
-  if (opts.chrome) exporters.push(chromeTraceExporter(opts.chrome));
   // --otlp and its options, else the OpenTelemetry variables
   const settings = otlpHttpSettings({ endpoint: opts.otlpUrl, protocol: opts.otlpProtocol, headers: opts.otlpHeaders });
   if (settings) exporters.push(otlp = otlpHttpExporter(settings.endpoint, { ...settings, maxQueueBatches: opts.otlpMaxQueue }));
 } catch (e) { die(e.message); }
 const wantProfile = opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary;
 let record = 0;
-if (exporters.length) record |= RECORD_SPANS;
+if (exporters.length || opts.otlp || opts.chrome) record |= RECORD_SPANS;
 if (wantProfile) record |= RECORD_PROFILE;
 let rec;
 try {
@@ -175,6 +173,8 @@ try {
     sampleRatio: opts.sampleRatio,
     maxDepth: opts.maxDepth,
     exporters,
+    otlpFile: opts.otlp,
+    chromeFile: opts.chrome,
     profileTiming: opts.profileTiming,
     profileIntervalUs: opts.profileIntervalUs,
   });

@@ -428,7 +428,12 @@ function recordFlags(record) {
 // 'wasm32': the same with a one-line note on stderr when it falls back; 'js'),
 // serviceName, moduleName, record (RECORD_* flags,
 // or 'spans', 'profile', ['spans','profile']), minDurationNs, sampleRatio
-// (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...], seed
+// (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...],
+// otlpFile and chromeFile (spans to an OTLP/JSON lines file and a Chrome
+// trace, as otlpJsonLinesExporter and chromeTraceExporter write them; with
+// the wasm32 backend the C library's exporters write them from inside the
+// instance, the spans never copied out to JS, ~8x faster; they need
+// RECORD_SPANS; closed by close()), seed
 // (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns),
 // sites and abi (a site table already read: readSites's `sites` and `abi`, in
 // place of a later loadSites),
@@ -490,6 +495,9 @@ export function createRecorder(options = {}) {
     throw new WasmObserveError('INVALID_ARGUMENT', `profileIntervalUs must be a number of microseconds in [1, 1e7], not ${profileIntervalUs}`);
   }
   const sampledTiming = profileTiming === 'sampled';
+  if ((options.otlpFile || options.chromeFile) && !recordSpans) {
+    throw new WasmObserveError('INVALID_ARGUMENT', 'otlpFile and chromeFile need record RECORD_SPANS');
+  }
   if (sampledTiming) {
     if (recordSpans || !recordProfile) {
       throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' needs record RECORD_PROFILE alone (spans need the clock)");
@@ -508,7 +516,9 @@ export function createRecorder(options = {}) {
   const minDurationNs = Number(options.minDurationNs ?? 0);
   const maxDepth = options.maxDepth > 0 ? options.maxDepth >>> 0 : DEFAULT_MAX_DEPTH;
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : DEFAULT_BATCH;
-  const exporters = options.exporters ?? [];
+  const exporters = [...(options.exporters ?? [])];
+  if (options.otlpFile) exporters.push(otlpJsonLinesExporter(options.otlpFile));
+  if (options.chromeFile) exporters.push(chromeTraceExporter(options.chromeFile));
   const clock = options.monotonicNs ?? null;
   const unwindOnReentry = !!options.unwindOnReentry;
 

@@ -5,13 +5,16 @@
 // by a hash of its sources, so a changed source is rebuilt). One instance of
 // it per recorder. The instrumented module imports `enter` / `exit` straight
 // from the instance's exports (wasm to wasm); the clock is WASI's
-// clock_time_get through node:wasi. Batches of finished spans are copied out
+// clock_time_get through node:wasi. The files of createRecorder's otlpFile
+// and chromeFile are written by the C exporters inside the instance (through
+// WASI, with "/" preopened: the spans never cross to JS). For the JS
+// exporters (`exporters`), batches of finished spans are copied out
 // by wasm32/glue.c into arrays laid out as the JS recorder's batch (site
 // indices, ids as 32-bit words, times in ns since the recorder began), which
-// the same JS exporters read through typed-array views; the profile tree is read back
+// the JS exporters read through typed-array views; the profile tree is read back
 // from wo_recorder_profile and written by the same writeFolded /
-// writeFoldedCalls / writeSummary. The site table is read in JS (names);
-// the C recorder gets a module with as many sites, kinds only.
+// writeFoldedCalls / writeSummary. The site table is read in JS; the C
+// recorder gets a module holding the same table (siteTableModule).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +23,7 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  readSites, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
+  readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
   HOOK_MODULE, OBSERVE_SDK_MODULE, RECORD_SPANS, RECORD_PROFILE,
 } from './wasm-observe.mjs';
 
@@ -97,17 +100,26 @@ async function loadWasi() {
 }
 await loadWasi();
 
-// A module holding only a site table (version 1) with the sites' kinds and
-// no names: the C recorder needs the kinds (span kind, unwindOnReentry).
-function siteKindsModule(sites) {
-  const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
-  const name = Buffer.from('wasm-instrument.sites', 'latin1');
-  const count = sites.length;
-  const entries = Buffer.alloc(count * 8); // kind, flags 0, input 0, output 0, four empty names
-  for (let i = 0; i < count; i++) entries[i * 8] = sites[i].kind;
-  const payload = Buffer.concat([Buffer.from(leb(name.length)), name, Buffer.from(leb(1)), Buffer.from(leb(count)), entries]);
-  return Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0]), Buffer.from(leb(payload.length)), payload]);
+// A module holding only a site table (version 1) with the sites as JS read
+// them (whichever way: the module's table, or its name section): the C
+// recorder gets the same kinds, indices and names (its exporters write them).
+function siteTableModule(sites) {
+  const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return Buffer.from(b); };
+  const bytes = (b) => [leb(b.length), b];
+  const parts = [leb(1), leb(sites.length)];
+  for (const s of sites) {
+    // kind, flags 0, input index 0 (unused), output index, then the names:
+    // display (its bytes: `raw`), symbol, import module, import or export field
+    parts.push(Buffer.from([s.kind, 0, 0]), leb(s.functionIndex >>> 0), ...bytes(Buffer.from(s.raw, 'latin1')),
+      ...bytes(Buffer.from(s.symbol ?? '', 'utf8')), ...bytes(Buffer.from(s.module ?? '', 'utf8')),
+      ...bytes(Buffer.from(s.field ?? '', 'utf8')));
+  }
+  const payload = Buffer.concat([...bytes(Buffer.from('wasm-instrument.sites', 'latin1')), ...parts]);
+  return Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0]), leb(payload.length), payload]);
 }
+
+const FILE_OTLP_JSON_LINES = 0;
+const FILE_CHROME_TRACE = 1;
 
 const STATUS = ['OK', 'NO_MEMORY', 'INVALID_ARGUMENT', 'NOT_WASM', 'NO_SITE_TABLE', 'MALFORMED', 'UNSUPPORTED_VERSION', 'IO'];
 const COUNTERS = ['enters', 'exits', 'spansRecorded', 'spansFiltered', 'unknownIds', 'exitsWithoutEnter',
@@ -119,11 +131,10 @@ export function createWasm32Recorder(module, options, record) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : 512;
   const exporters = options.exporters ?? [];
   const clock = options.monotonicNs ?? null;
-  const resource = {
-    serviceName: options.serviceName ?? 'wasm-module',
-    moduleName: options.moduleName ?? '',
-    startUnixNs: BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n,
-  };
+  // the C library's resource, as its exporters write it
+  const resource = { ...recorderResource(options), sdkLanguage: 'cpp' };
+  const files = [[FILE_OTLP_JSON_LINES, options.otlpFile], [FILE_CHROME_TRACE, options.chromeFile]]
+    .filter(([, file]) => file).map(([kind, file]) => [kind, file === '-' ? file : path.resolve(file)]);
   let sites = [];
   let abi = options.abi ?? 'wasm-instrument';
   let exportErrors = 0;
@@ -151,7 +162,8 @@ export function createWasm32Recorder(module, options, record) {
     return 0;
   }
 
-  const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true });
+  // the files' directories are reached through "/" (only when there are files)
+  const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true, preopens: files.length ? { '/': '/' } : {} });
   const instance = new WebAssembly.Instance(module, {
     wasi_snapshot_preview1: wasi.wasiImport,
     host: { now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch },
@@ -159,15 +171,31 @@ export function createWasm32Recorder(module, options, record) {
   wasi.initialize(instance);
   ex = instance.exports;
 
+  // A copy of `bytes` in the instance's memory (NUL-terminated); free it.
+  function copyIn(bytes) {
+    const p = ex.alloc(bytes.length + 1);
+    if (p === 0) throw new WasmObserveError('NO_MEMORY', 'wasm32 recorder: out of memory');
+    const view = new Uint8Array(ex.memory.buffer, p, bytes.length + 1);
+    view.set(bytes);
+    view[bytes.length] = 0;
+    return p;
+  }
   function setup(list) {
-    const bytes = siteKindsModule(list);
-    const p = ex.alloc(bytes.length);
-    new Uint8Array(ex.memory.buffer, p, bytes.length).set(bytes);
+    for (const [kind, file] of files) {
+      const p = copyIn(Buffer.from(file, 'utf8'));
+      const rc = ex.add_file_exporter(kind, p);
+      ex.free(p);
+      if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'IO', `${file}: cannot open for writing`);
+    }
+    const bytes = siteTableModule(list);
+    const p = copyIn(bytes);
+    const service = copyIn(Buffer.from(resource.serviceName, 'utf8'));
+    const moduleName = copyIn(Buffer.from(resource.moduleName, 'utf8'));
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
-    const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, 1, Number(options.minDurationNs ?? 0),
+    const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, exporters.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
-      options.unwindOnReentry ? 1 : 0);
-    ex.free(p);
+      options.unwindOnReentry ? 1 : 0, service, moduleName);
+    for (const q of [p, service, moduleName]) ex.free(q);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
   }
   let ready = false;
@@ -181,6 +209,7 @@ export function createWasm32Recorder(module, options, record) {
   if (options.sites) useSites(options.sites);
 
   function counters() {
+    if (closed) return { ...closed.counters };
     const p = ex.counters();
     const words = new BigUint64Array(ex.memory.buffer, p, COUNTERS.length);
     const c = {};
@@ -190,7 +219,10 @@ export function createWasm32Recorder(module, options, record) {
     return c;
   }
 
+  let closed = null; // after close(): { profile, counters }
+
   function profile() {
+    if (closed) return closed.profile;
     if (!(record & RECORD_PROFILE) || !ready) return null;
     const p = ex.profile();
     if (p === 0) return null;
@@ -247,6 +279,12 @@ export function createWasm32Recorder(module, options, record) {
     },
     close() {
       if (!finished) this.finish();
+      if (ready && !closed) {
+        // frees the C recorder (its exporters close their files): what can
+        // still be asked of it is kept
+        closed = { profile: profile(), counters: counters() };
+        ex.close();
+      }
       for (const e of exporters) if (e.close) e.close();
       exporters.length = 0;
     },

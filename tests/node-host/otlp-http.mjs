@@ -468,7 +468,7 @@ function checkSpans(spans, serviceName = 'wasm-module') {
     eq(s.attrs['thread.id'], 0, `${s.name}: thread.id`);
     if (s.kind === 3) eq([s.attrs['wasm.import.module'], `wasi_snapshot_preview1.${s.attrs['wasm.import.name']}`], ['wasi_snapshot_preview1', s.name], `${s.name}: import attributes`);
     if (s.kind === 2) eq(s.attrs['wasm.export.name'], '_start', `${s.name}: wasm.export.name`);
-    eq(s.resource, { 'service.name': serviceName, 'wasm.module.name': 'exit.wasm', 'telemetry.sdk.name': 'wasm-observe', 'telemetry.sdk.language': 'nodejs' }, 'resource attributes');
+    eq(s.resource, { 'service.name': serviceName, 'wasm.module.name': 'exit.wasm', 'telemetry.sdk.name': 'wasm-observe', 'telemetry.sdk.language': backend === 'wasm32' ? 'cpp' : 'nodejs' }, 'resource attributes');
     eq(s.scope, 'wasm-instrument', 'scope');
     ok(BigInt(s.end) >= BigInt(s.start), `${s.name} ends before it starts`);
   }

@@ -8,10 +8,12 @@
  * spans and profile nodes go out as site indices.
  * Clock: CLOCK_MONOTONIC through WASI (node:wasi's clock_time_get), or, with
  * js_clock = 1, the JS import `host.now_ns() -> f64` (a test clock).
- * Exporter: with bridge = 1, each batch is copied into arrays laid out as
- * the JS exporters' batch (glue_batch) and handed to the JS import
- * `host.export_batch(header, count)`; with bridge = 0 spans are only counted
- * (the benchmark measures the recorder, not JSON writing). */
+ * Exporters: the C file exporters (OTLP/JSON lines, Chrome trace) given by
+ * add_file_exporter, which write through WASI (the host preopens "/"), so
+ * spans never cross to JS; and with bridge = 1, each batch is also copied
+ * into arrays laid out as the JS exporters' batch (glue_batch) and handed to
+ * the JS import `host.export_batch(header, count)`. With neither, spans are
+ * only counted (the benchmark measures the recorder, not JSON writing). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +39,9 @@ typedef struct {
   uint32_t *depth;
 } glue_batch;
 
+enum { MAX_FILE_EXPORTERS = 4 };
+static wo_exporter file_exporters[MAX_FILE_EXPORTERS];
+static size_t file_exporter_count;
 static uint64_t exported_spans;
 static wo_sites *sites;
 static wo_recorder *recorder;
@@ -108,17 +113,39 @@ static wo_status bridge_export(void *state, const wo_resource *r, const wo_span 
 __attribute__((export_name("alloc"))) void *glue_alloc(size_t n) { return malloc(n); }
 __attribute__((export_name("free"))) void glue_free(void *p) { free(p); }
 
-/* Returns 0 or a wo_status. One recorder per instance. */
+/* Before setup: spans also go to the file at `path` (NUL-terminated),
+ * written by the C exporter of `kind` (0: OTLP/JSON lines, 1: Chrome trace).
+ * Returns 0 or a wo_status (WO_ERR_IO: the file cannot be opened). */
+__attribute__((export_name("add_file_exporter"))) int add_file_exporter(int kind, const char *path) {
+  if (recorder || file_exporter_count == MAX_FILE_EXPORTERS) return WO_ERR_INVALID_ARGUMENT;
+  wo_exporter *e = &file_exporters[file_exporter_count];
+  wo_status rc = kind == 0   ? wo_exporter_otlp_json_lines(path, e)
+                 : kind == 1 ? wo_exporter_chrome_trace(path, e)
+                             : WO_ERR_INVALID_ARGUMENT;
+  if (rc == WO_OK) file_exporter_count++;
+  return (int)rc;
+}
+
+/* Returns 0 or a wo_status. One recorder per instance. The names may be NULL
+ * (the defaults). */
 __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size, unsigned record,
                                                 int js_clock_on, int bridge,
                                                 double min_duration_ns, double sample_ratio,
                                                 uint32_t max_depth, uint32_t batch_size,
-                                                uint64_t seed, int unwind_on_reentry) {
+                                                uint64_t seed, int unwind_on_reentry,
+                                                const char *service_name, const char *module_name) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) return (int)rc;
-  wo_exporter e = {.export_spans = bridge ? bridge_export : null_export};
+  wo_exporter exporters[MAX_FILE_EXPORTERS + 1];
+  size_t count = 0;
+  for (size_t i = 0; i < file_exporter_count; i++) exporters[count++] = file_exporters[i];
+  file_exporter_count = 0; /* the recorder owns them now */
+  if (bridge) exporters[count++] = (wo_exporter){.export_spans = bridge_export};
+  if (count == 0) exporters[count++] = (wo_exporter){.export_spans = null_export};
   wo_options o = {.record = record,
+                  .service_name = service_name,
+                  .module_name = module_name,
                   .min_duration_ns = (uint64_t)min_duration_ns,
                   .sample_ratio = sample_ratio,
                   .max_depth = max_depth,
@@ -126,7 +153,13 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .seed = seed,
                   .unwind_on_reentry = unwind_on_reentry != 0,
                   .monotonic_ns = js_clock_on ? js_clock : NULL};
-  return (int)wo_recorder_new(&o, sites, &e, 1, &recorder);
+  return (int)wo_recorder_new(&o, sites, exporters, count, &recorder);
+}
+
+/* Frees the recorder: its files are closed (the hooks do nothing after). */
+__attribute__((export_name("close"))) void glue_close(void) {
+  wo_recorder_free(recorder);
+  recorder = NULL;
 }
 
 /* The hooks do nothing until setup. */
