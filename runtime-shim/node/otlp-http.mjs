@@ -277,6 +277,39 @@ export function otlpHttpExporter(endpoint, options = {}) {
     return stats();
   }
 
+  // Whether a batch of n spans can be queued now (else counted as dropped);
+  // asked before encoding: no work for nothing (only this thread adds to
+  // the queue's count).
+  function accepts(n) {
+    if (n <= 0) return false;
+    if (closed) { drop(n, 'exported after shutdown', 'droppedFailed'); return false; }
+    if (failure) { drop(n, failure, 'droppedFailed'); return false; }
+    if (Atomics.load(ctl, SHARED.CTL_QUEUED) >= maxQueue) { drop(n, 'queue full', 'droppedQueueFull'); return false; }
+    return true;
+  }
+
+  // Hands a request body of n spans to the sending thread.
+  function send(body, n) {
+    // Transferred, so a buffer of its own (a Buffer may be a pool's slice, a
+    // view of wasm memory is the instance's).
+    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const buffer = whole ? body.buffer : body.slice().buffer;
+    const queued = Atomics.add(ctl, SHARED.CTL_QUEUED, 1) + 1;
+    Atomics.add(ctl, SHARED.CTL_HELD, 1);
+    Atomics.add(num, SHARED.HELD_SPANS, BigInt(n));
+    try {
+      worker.postMessage({ type: 'batch', body: buffer, spans: n }, [buffer]);
+    } catch (e) {
+      Atomics.sub(ctl, SHARED.CTL_QUEUED, 1);
+      Atomics.sub(ctl, SHARED.CTL_HELD, 1);
+      Atomics.sub(num, SHARED.HELD_SPANS, BigInt(n));
+      drop(n, `internal error: ${e.message}`, 'droppedFailed');
+      return;
+    }
+    own.batchesQueued++;
+    if (queued > own.maxQueued) own.maxQueued = queued;
+  }
+
   const textEncoder = new TextEncoder();
   return {
     url: url.href,
@@ -286,11 +319,7 @@ export function otlpHttpExporter(endpoint, options = {}) {
     // the first tens of ms should await it before it runs.
     ready,
     exportSpans(resource, batch, n) {
-      if (n <= 0) return;
-      if (closed) { drop(n, 'exported after shutdown', 'droppedFailed'); return; }
-      if (failure) { drop(n, failure, 'droppedFailed'); return; }
-      // before encoding: no work for nothing (only this thread adds to the count)
-      if (Atomics.load(ctl, SHARED.CTL_QUEUED) >= maxQueue) { drop(n, 'queue full', 'droppedQueueFull'); return; }
+      if (!accepts(n)) return;
       let body;
       try {
         body = json ? textEncoder.encode(encodeOtlpJson(resource, batch, n)) : encodeOtlpProtobuf(resource, batch, n);
@@ -298,22 +327,14 @@ export function otlpHttpExporter(endpoint, options = {}) {
         drop(n, `cannot encode: ${e.message}`, 'droppedFailed');
         return;
       }
-      // Transferred, so a buffer of its own (both encoders make one; a Buffer may be a pool's slice).
-      const buffer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body.buffer : body.slice().buffer;
-      const queued = Atomics.add(ctl, SHARED.CTL_QUEUED, 1) + 1;
-      Atomics.add(ctl, SHARED.CTL_HELD, 1);
-      Atomics.add(num, SHARED.HELD_SPANS, BigInt(n));
-      try {
-        worker.postMessage({ type: 'batch', body: buffer, spans: n }, [buffer]);
-      } catch (e) {
-        Atomics.sub(ctl, SHARED.CTL_QUEUED, 1);
-        Atomics.sub(ctl, SHARED.CTL_HELD, 1);
-        Atomics.sub(num, SHARED.HELD_SPANS, BigInt(n));
-        drop(n, `internal error: ${e.message}`, 'droppedFailed');
-        return;
-      }
-      own.batchesQueued++;
-      if (queued > own.maxQueued) own.maxQueued = queued;
+      send(body, n);
+    },
+    // The same for a batch of n spans already encoded as `encoding` says
+    // (by the wasm32 recorder's C encoders): the request body's bytes, read
+    // during the call.
+    encoding: json ? 'json' : 'protobuf',
+    exportEncoded(bytes, n) {
+      if (accepts(n)) send(bytes, n);
     },
     // Resolves true when everything held so far was handled, false after
     // timeoutMs; the recorder calls it without waiting. Holds nothing.

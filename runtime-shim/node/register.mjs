@@ -159,7 +159,11 @@ const wantsOutput = () => config.otlpFile || config.chrome || config.folded || c
 let otlp = null;
 function otlpHttpView() {
   otlp ??= otlpHttpExporter(config.otlpHttp.endpoint, config.otlpHttp);
-  return { exportSpans: (resource, batch, n) => otlp.exportSpans(resource, batch, n) };
+  return {
+    exportSpans: (resource, batch, n) => otlp.exportSpans(resource, batch, n),
+    encoding: otlp.encoding,
+    exportEncoded: (bytes, n) => otlp.exportEncoded(bytes, n),
+  };
 }
 
 // The hooks for one instance of `module`: a recorder's, or no-ops when there

@@ -5,16 +5,19 @@
 // by a hash of its sources, so a changed source is rebuilt). One instance of
 // it per recorder. The instrumented module imports `enter` / `exit` straight
 // from the instance's exports (wasm to wasm); the clock is WASI's
-// clock_time_get through node:wasi. The files of createRecorder's otlpFile
-// and chromeFile are written by the C exporters inside the instance (through
-// WASI, with "/" preopened: the spans never cross to JS). For the JS
-// exporters (`exporters`), batches of finished spans are copied out
-// by wasm32/glue.c into arrays laid out as the JS recorder's batch (site
-// indices, ids as 32-bit words, times in ns since the recorder began), which
-// the JS exporters read through typed-array views; the profile tree is read back
-// from wo_recorder_profile and written by the same writeFolded /
-// writeFoldedCalls / writeSummary. The site table is read in JS; the C
-// recorder gets a module holding the same table (siteTableModule).
+// clock_time_get through node:wasi. Spans are encoded in C where they can be:
+// - createRecorder's otlpFile and chromeFile are written by the C exporters
+//   inside the instance (through WASI, with "/" preopened);
+// - an exporter that takes request bodies (otlpHttpExporter: exportEncoded)
+//   gets each batch encoded by the C OTLP encoders (protobuf or JSON);
+// - for any other JS exporter, wasm32/glue.c copies each batch into arrays
+//   laid out as the JS recorder's batch (site indices, ids as 32-bit words,
+//   times in ns since the recorder began), which it reads through typed-array
+//   views.
+// The profile tree is read back from wo_recorder_profile and written by the
+// same writeFolded / writeFoldedCalls / writeSummary. The site table is read
+// in JS; the C recorder gets a module holding the same table
+// (siteTableModule).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -130,6 +133,10 @@ const NODE_BYTES = 32;
 export function createWasm32Recorder(module, options, record) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : 512;
   const exporters = options.exporters ?? [];
+  // Exporters that take a request body (otlpHttpExporter) get it encoded in
+  // C; the others get the batch's arrays.
+  const encoded = exporters.filter((e) => typeof e.exportEncoded === 'function' && (e.encoding === 'protobuf' || e.encoding === 'json'));
+  const columnar = exporters.filter((e) => !encoded.includes(e));
   const clock = options.monotonicNs ?? null;
   // the C library's resource, as its exporters write it
   const resource = { ...recorderResource(options), sdkLanguage: 'cpp' };
@@ -156,9 +163,16 @@ export function createWasm32Recorder(module, options, record) {
     batch.error = new Uint8Array(buf, p[6], count);
     batch.depth = new Uint32Array(buf, p[7], count);
     resource.startUnixNs = BigInt.asUintN(64, ex.start_unix_ns());
-    for (const e of exporters) {
+    for (const e of columnar) {
       try { e.exportSpans(resource, batch, count); } catch (err) { exportErrors++; lastExportError = err; }
     }
+    return 0;
+  }
+  // glue.c encoded a batch of `count` spans for encoded[handle].
+  function exportEncoded(handle, p, size, count) {
+    try {
+      encoded[handle].exportEncoded(new Uint8Array(ex.memory.buffer, p, size), count);
+    } catch (err) { exportErrors++; lastExportError = err; }
     return 0;
   }
 
@@ -166,7 +180,7 @@ export function createWasm32Recorder(module, options, record) {
   const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true, preopens: files.length ? { '/': '/' } : {} });
   const instance = new WebAssembly.Instance(module, {
     wasi_snapshot_preview1: wasi.wasiImport,
-    host: { now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch },
+    host: { now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded },
   });
   wasi.initialize(instance);
   ex = instance.exports;
@@ -187,12 +201,16 @@ export function createWasm32Recorder(module, options, record) {
       ex.free(p);
       if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'IO', `${file}: cannot open for writing`);
     }
+    encoded.forEach((e, handle) => {
+      const rc = ex.add_encoded_exporter(handle, e.encoding === 'json' ? 1 : 0);
+      if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'NO_MEMORY', `wasm32 recorder: exporter ${handle} (${STATUS[rc] ?? rc})`);
+    });
     const bytes = siteTableModule(list);
     const p = copyIn(bytes);
     const service = copyIn(Buffer.from(resource.serviceName, 'utf8'));
     const moduleName = copyIn(Buffer.from(resource.moduleName, 'utf8'));
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
-    const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, exporters.length ? 1 : 0, Number(options.minDurationNs ?? 0),
+    const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
       options.unwindOnReentry ? 1 : 0, service, moduleName);
     for (const q of [p, service, moduleName]) ex.free(q);

@@ -58,7 +58,7 @@
 //                      once with its parent, nothing dropped, nothing on stderr
 //                      (see longRunCheck)
 //     queue-full       (API) 200 batches of 512 spans against a stuck collector with
-//                      maxQueueBatches 2: 198 dropped and counted, memory bounded;
+//                      maxQueueBatches 2: 196-198 dropped and counted, memory bounded;
 //                      shutdown abandons the request in flight at exportTimeoutMs
 import fs from 'node:fs';
 import http from 'node:http';
@@ -823,9 +823,12 @@ async function queueFullCheck() {
     const shutStarted = Date.now();
     const s = await otlp.shutdown();
     const shutdownMs = Date.now() - shutStarted;
-    eq([s.batchesQueued, s.droppedQueueFull, s.maxQueued], [2, BATCHES - 2, 2], 'stats [queued, refused, most queued]');
+    // 2 queued; 2 more if the thread had started and taken the first ones
+    // into its (stuck) request while the program recorded
+    ok(s.batchesQueued >= 2 && s.batchesQueued <= 4 && s.batchesQueued + s.droppedQueueFull === BATCHES && s.maxQueued === 2,
+      `stats [queued, refused, most queued]: ${[s.batchesQueued, s.droppedQueueFull, s.maxQueued]}, expected [2 to 4, the rest of ${BATCHES}, 2]`);
     eq([s.batchesSent, s.batchesDropped, s.spansDropped], [0, BATCHES, BATCHES * SIZE], 'stats [sent, dropped, spans dropped]');
-    eq(s.dropReasons['queue full'], BATCHES - 2, 'dropped with the queue full');
+    eq(s.dropReasons['queue full'], s.droppedQueueFull, 'dropped with the queue full');
     eq(rec.counters().exportErrors, 0, 'exceptions thrown into the recorder');
     // 2 bodies of ~45 KB are kept; all 200 would be ~9 MB.
     ok(grown < 3_000_000, `array buffers grew by ${grown} bytes while recording`);

@@ -10,7 +10,10 @@
  * js_clock = 1, the JS import `host.now_ns() -> f64` (a test clock).
  * Exporters: the C file exporters (OTLP/JSON lines, Chrome trace) given by
  * add_file_exporter, which write through WASI (the host preopens "/"), so
- * spans never cross to JS; and with bridge = 1, each batch is also copied
+ * spans never cross to JS; encoded exporters (add_encoded_exporter), which
+ * encode each batch as an OTLP request body (protobuf or JSON) and hand the
+ * bytes to the JS import `host.export_encoded(handle, bytes, size, count)`
+ * (the Node host's OTLP/HTTP sender); and with bridge = 1, each batch is also copied
  * into arrays laid out as the JS exporters' batch (glue_batch) and handed to
  * the JS import `host.export_batch(header, count)`. With neither, spans are
  * only counted (the benchmark measures the recorder, not JSON writing). */
@@ -18,11 +21,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "otlp_json.h"
+#include "otlp_protobuf.h"
+#include "text_buffer.h"
 #include "wasm_observe.h"
 
 __attribute__((import_module("host"), import_name("now_ns"))) double host_now_ns(void);
 __attribute__((import_module("host"), import_name("export_batch"))) int host_export_batch(
     const void *spans, uint32_t count);
+__attribute__((import_module("host"), import_name("export_encoded"))) int host_export_encoded(
+    uint32_t handle, const void *bytes, uint32_t size, uint32_t count);
 
 /* A batch as the JS exporters take it (wasm-observe.mjs, "exporters"): one
  * array per field, which wasm32-recorder.mjs views in place. Ids are 32-bit
@@ -39,9 +47,10 @@ typedef struct {
   uint32_t *depth;
 } glue_batch;
 
-enum { MAX_FILE_EXPORTERS = 4 };
-static wo_exporter file_exporters[MAX_FILE_EXPORTERS];
-static size_t file_exporter_count;
+/* The C exporters given before setup (files, encoded). */
+enum { MAX_C_EXPORTERS = 8 };
+static wo_exporter c_exporters[MAX_C_EXPORTERS];
+static size_t c_exporter_count;
 static uint64_t exported_spans;
 static wo_sites *sites;
 static wo_recorder *recorder;
@@ -117,13 +126,60 @@ __attribute__((export_name("free"))) void glue_free(void *p) { free(p); }
  * written by the C exporter of `kind` (0: OTLP/JSON lines, 1: Chrome trace).
  * Returns 0 or a wo_status (WO_ERR_IO: the file cannot be opened). */
 __attribute__((export_name("add_file_exporter"))) int add_file_exporter(int kind, const char *path) {
-  if (recorder || file_exporter_count == MAX_FILE_EXPORTERS) return WO_ERR_INVALID_ARGUMENT;
-  wo_exporter *e = &file_exporters[file_exporter_count];
+  if (recorder || c_exporter_count == MAX_C_EXPORTERS) return WO_ERR_INVALID_ARGUMENT;
+  wo_exporter *e = &c_exporters[c_exporter_count];
   wo_status rc = kind == 0   ? wo_exporter_otlp_json_lines(path, e)
                  : kind == 1 ? wo_exporter_chrome_trace(path, e)
                              : WO_ERR_INVALID_ARGUMENT;
-  if (rc == WO_OK) file_exporter_count++;
+  if (rc == WO_OK) c_exporter_count++;
   return (int)rc;
+}
+
+typedef struct {
+  uint32_t handle; /* the host's number for its exporter */
+  bool json;       /* else protobuf */
+  wo_buf text;     /* JSON: the body, kept between batches */
+} encoded_state;
+
+static wo_status encoded_export(void *state, const wo_resource *r, const wo_span *spans,
+                                size_t count) {
+  encoded_state *e = state;
+  if (e->json) {
+    wo_buf_clear(&e->text);
+    wo_otlp_json_write(&e->text, r, spans, count);
+    if (e->text.failed) return WO_ERR_NO_MEMORY;
+    return host_export_encoded(e->handle, e->text.data, (uint32_t)e->text.size, (uint32_t)count) == 0
+               ? WO_OK
+               : WO_ERR_IO;
+  }
+  uint8_t *body;
+  size_t size;
+  wo_status rc = wo_otlp_protobuf_encode(r, spans, count, &body, &size);
+  if (rc != WO_OK) return rc;
+  int host = host_export_encoded(e->handle, body, (uint32_t)size, (uint32_t)count);
+  free(body);
+  return host == 0 ? WO_OK : WO_ERR_IO;
+}
+
+static void encoded_destroy(void *state) {
+  encoded_state *e = state;
+  wo_buf_free(&e->text);
+  free(e);
+}
+
+/* Before setup: each batch also goes to the host's exporter `handle`,
+ * encoded as an OTLP request body (json = 1: OTLP/JSON, else protobuf).
+ * Returns 0 or a wo_status. */
+__attribute__((export_name("add_encoded_exporter"))) int add_encoded_exporter(uint32_t handle,
+                                                                              int json) {
+  if (recorder || c_exporter_count == MAX_C_EXPORTERS) return WO_ERR_INVALID_ARGUMENT;
+  encoded_state *e = calloc(1, sizeof *e);
+  if (!e) return WO_ERR_NO_MEMORY;
+  e->handle = handle;
+  e->json = json != 0;
+  c_exporters[c_exporter_count++] =
+      (wo_exporter){.state = e, .export_spans = encoded_export, .destroy = encoded_destroy};
+  return WO_OK;
 }
 
 /* Returns 0 or a wo_status. One recorder per instance. The names may be NULL
@@ -137,10 +193,10 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) return (int)rc;
-  wo_exporter exporters[MAX_FILE_EXPORTERS + 1];
+  wo_exporter exporters[MAX_C_EXPORTERS + 1];
   size_t count = 0;
-  for (size_t i = 0; i < file_exporter_count; i++) exporters[count++] = file_exporters[i];
-  file_exporter_count = 0; /* the recorder owns them now */
+  for (size_t i = 0; i < c_exporter_count; i++) exporters[count++] = c_exporters[i];
+  c_exporter_count = 0; /* the recorder owns them now */
   if (bridge) exporters[count++] = (wo_exporter){.export_spans = bridge_export};
   if (count == 0) exporters[count++] = (wo_exporter){.export_spans = null_export};
   wo_options o = {.record = record,
