@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import {
   readSites, buildProfile, recorderResource, writeFolded, writeFoldedCalls, writeSummary,
-  HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT, SITE_EXPORT, DEFAULT_MAX_DEPTH, FIRST_STACK, OVERFLOW_IDS,
+  hookNamespaces, SITE_IMPORT, SITE_EXPORT, DEFAULT_MAX_DEPTH, FIRST_STACK, OVERFLOW_IDS,
 } from './wasm-observe.mjs';
 import { startProfileSampler } from './profile-sampler.mjs';
 
@@ -354,13 +354,7 @@ export function createSampledRecorder(options, intervalUs) {
     unwind,
     memoryGrow,
     depth: () => hooks.depth.value,
-    hooks(which) {
-      const h = { [HOOK_MODULE]: { enter, exit } };
-      if (which === 'observe-sdk' || (which === undefined && abi === 'observe-sdk')) {
-        h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
-      }
-      return h;
-    },
+    hooks: (which) => hookNamespaces({ enter, exit, memoryGrow }, which ?? abi),
     loadSites(moduleOrBytes) {
       const r = readSites(moduleOrBytes);
       useSites(r.sites);

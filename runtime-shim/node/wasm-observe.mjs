@@ -818,13 +818,7 @@ export function createRecorder(options = {}) {
     depth: () => depth,
     // The import object entries: the default ABI always, and observe-sdk's
     // when the module was loaded as an observe-sdk module (or asked for).
-    hooks(which) {
-      const h = { [HOOK_MODULE]: { enter, exit } };
-      if (which === 'observe-sdk' || (which === undefined && abi === 'observe-sdk')) {
-        h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
-      }
-      return h;
-    },
+    hooks: (which) => hookNamespaces({ enter, exit, memoryGrow }, which ?? abi),
     loadSites,
     // Hands finished spans to the exporters and flushes them.
     flush() {
@@ -858,6 +852,14 @@ export function createRecorder(options = {}) {
     foldedCalls() { return writeFoldedCalls(profile()); },
     summary(top = 20) { return writeSummary(profile(), top); },
   };
+}
+
+// The import object entries of a recorder's hooks for a module of `abi`:
+// the default ABI's always, and observe-sdk's for an observe-sdk module.
+export function hookNamespaces({ enter, exit, memoryGrow }, abi) {
+  const h = { [HOOK_MODULE]: { enter, exit } };
+  if (abi === 'observe-sdk') h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
+  return h;
 }
 
 // The resource of a recorder's spans: the options' names and the time it began.

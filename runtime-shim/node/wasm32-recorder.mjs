@@ -27,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
-  HOOK_MODULE, OBSERVE_SDK_MODULE, RECORD_SPANS, RECORD_PROFILE,
+  hookNamespaces, RECORD_SPANS, RECORD_PROFILE,
 } from './wasm-observe.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -276,13 +276,7 @@ export function createWasm32Recorder(module, options, record) {
     unwind: () => ex.unwind(),
     memoryGrow,
     depth: () => ex.depth(),
-    hooks(which) {
-      const h = { [HOOK_MODULE]: { enter, exit } };
-      if (which === 'observe-sdk' || (which === undefined && abi === 'observe-sdk')) {
-        h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
-      }
-      return h;
-    },
+    hooks: (which) => hookNamespaces({ enter, exit, memoryGrow }, which ?? abi),
     loadSites(moduleOrBytes) {
       const r = readSites(moduleOrBytes);
       useSites(r.sites);
