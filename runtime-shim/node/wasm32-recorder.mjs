@@ -121,6 +121,20 @@ function siteTableModule(sites) {
   return Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0]), leb(payload.length), payload]);
 }
 
+// node:wasi's functions imported straight into wasm are called through V8's
+// fast API path, and with the recorder writing its files through fd_write,
+// Node 20 then crashed now and then (brotli-wasm traced to /dev/null: a
+// segfault in 1 run of 6, or the program's own results changed; never with
+// --no-turbo-fast-api-calls). Called from a JS function, they take the
+// regular path. clock_time_get, called at every enter and exit, stays
+// direct: it was the only WASI call before the files, in every test and
+// benchmark, and never failed.
+function regularWasiCalls(wasiImport) {
+  const out = {};
+  for (const [name, f] of Object.entries(wasiImport)) out[name] = name === 'clock_time_get' ? f : (...args) => f(...args);
+  return out;
+}
+
 const FILE_OTLP_JSON_LINES = 0;
 const FILE_CHROME_TRACE = 1;
 
@@ -179,7 +193,7 @@ export function createWasm32Recorder(module, options, record) {
   // the files' directories are reached through "/" (only when there are files)
   const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true, preopens: files.length ? { '/': '/' } : {} });
   const instance = new WebAssembly.Instance(module, {
-    wasi_snapshot_preview1: wasi.wasiImport,
+    wasi_snapshot_preview1: regularWasiCalls(wasi.wasiImport),
     host: { now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded },
   });
   wasi.initialize(instance);

@@ -112,6 +112,17 @@ for (const backend of ['js', 'wasm32']) {
   }
 }
 
+// Full tracing as the host writes it: spans encoded as OTLP/JSON lines to
+// /dev/null (the JS encoder with 'js'; the C one, inside the instance, with
+// 'wasm32'): the encoding counted, the disk not.
+for (const backend of ['js', 'wasm32']) {
+  const rec = createRecorder({ backend, record: RECORD_SPANS, otlpFile: '/dev/null', seed: 42 });
+  rec.loadSites(instrBytes);
+  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
+  rec.close();
+  add(`createRecorder({backend: '${backend}', otlpFile: '/dev/null'}), spans encoded as OTLP/JSON lines`, t, rec.counters().enters);
+}
+
 console.log(`node ${process.version}, N = ${N}, best of ${ROUNDS}; ns per enter/exit pair above the uninstrumented loop (enters: over all rounds)`);
 for (const [name, ns, enters] of rows) {
   console.log(`${ns.toFixed(1).padStart(8)} ns  ${name}${enters != null ? `  (enters ${enters})` : ''}`);
