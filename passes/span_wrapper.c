@@ -1,6 +1,7 @@
 /* A span wrapper: a function with the signature of `target` that opens a span,
  * calls `target` with its own parameters, and closes the span. The import and
  * export boundaries both use it. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,7 +31,13 @@ char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char 
   BinaryenExpressionRef inner;
   BinaryenType tuple_var = results;
   BinaryenIndex var_count = 0;
-  if (results != BinaryenTypeNone() && BinaryenTypeArity(results) > 1) {
+  /* A numeric result waits in a local while exit is called: no call to an
+   * exit helper on the way out of every boundary crossing (a reference
+   * result may not be defaultable, so it keeps the helper). */
+  bool numeric = results == BinaryenTypeInt32() || results == BinaryenTypeInt64() ||
+                 results == BinaryenTypeFloat32() || results == BinaryenTypeFloat64() ||
+                 results == BinaryenTypeVec128();
+  if (numeric || (results != BinaryenTypeNone() && BinaryenTypeArity(results) > 1)) {
     BinaryenExpressionRef seq[3] = {
         BinaryenLocalSet(m, param_count, call),
         wi_hook_exit(&ctx->hooks, site),

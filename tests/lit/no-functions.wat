@@ -18,8 +18,10 @@
 ;; WAT-NEXT: )
 ;; WAT-NEXT: )
 ;; WAT: (func $wi$import$env.log
+;; WAT-NEXT: (local $1 i32)
 ;; WAT-NEXT: (call $wi$hook$enter
 ;; WAT: (func $wi$export$run
+;; WAT-NEXT: (local $1 i32)
 ;; WAT-NEXT: (call $wi$hook$enter
 ;; IMPORTS: 0	import	0	env.log	log
 ;; IMPORTS-NOT: export
