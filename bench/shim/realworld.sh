@@ -127,9 +127,9 @@ else
   notes+=("no wat2wasm (Debian package wabt): the row 'call counts and a shadow stack, no clock' is left out")
 fi
 
-# Aggregate mode with sampled profile timing (the JS recorder's
-# profileTiming 'sampled': exact call counts, times from a sampling thread, no
-# clock read in the hooks), where the preload has WASM_OBSERVE_PROFILE_TIMING.
+# Aggregate mode with sampled profile timing (profileTiming 'sampled': exact
+# call counts, times from a sampling thread, no clock read in the hooks, which
+# are wasm), where the preload has WASM_OBSERVE_PROFILE_TIMING.
 sampled=1
 if ! grep -q WASM_OBSERVE_PROFILE_TIMING "$register"; then
   sampled=
@@ -239,7 +239,8 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     cases+=("$w bound.$b bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b"
       "$w profile.$b all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b")
   done
-  [[ -n $sampled ]] && cases+=("$w sampled.js all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=js WASM_OBSERVE_PROFILE_TIMING=sampled")
+  [[ -n $sampled ]] && cases+=("$w sampled.js all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=js WASM_OBSERVE_PROFILE_TIMING=sampled"
+    "$w bound.sampled bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled")
   cases+=("$w tbase base t 0")
   for b in "${backends[@]}"; do
     cases+=("$w trace.$b all t 1 WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_BACKEND=$b")
@@ -282,9 +283,10 @@ label() {
     noop-wasm) echo "every function, no-op hooks in wasm (floor: the calls alone)" ;;
     noop-js) echo "every function, no-op JS hooks (register.mjs, no output set)" ;;
     calls) echo "every function, call counts + shadow stack in wasm, no clock (the hooks a sampling profiler needs; not a recorder)" ;;
+    bound.sampled) echo "only the boundaries, aggregate (profile), sampled time (its hooks in wasm)" ;;
     bound.*) echo "only the boundaries, aggregate (profile), ${1#bound.} recorder" ;;
     profile.*) echo "every function, aggregate (profile), ${1#profile.} recorder" ;;
-    sampled.*) echo "every function, aggregate (profile), sampled time (exact call counts; a thread samples the current node every 100 us), ${1#sampled.} recorder" ;;
+    sampled.*) echo "every function, aggregate (profile), sampled time (exact call counts; its hooks in wasm; a thread samples the current node every 100 us)" ;;
     tbase) echo "uninstrumented" ;;
     trace.*) echo "every function, full tracing → OTLP/JSON lines file, ${1#trace.} recorder" ;;
     tracenull.*) echo "every function, full tracing → OTLP/JSON to /dev/null, ${1#tracenull.} recorder" ;;
@@ -299,7 +301,7 @@ echo "|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|"
 declare -A goal_lines
 for w in "${ready[@]+"${ready[@]}"}"; do
   s=${w_scale[$w]} t=${w_tscale[$w]}
-  for key in base wasmopt noop-wasm noop-js calls $(for b in "${backends[@]}"; do echo "bound.$b"; done) \
+  for key in base wasmopt noop-wasm noop-js calls $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
     $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js tbase \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done) "tracenull.${backends[0]:-js}"; do
     k=$w.$key
@@ -329,7 +331,9 @@ for w in "${ready[@]+"${ready[@]}"}"; do
         ;;
       bound.*)
         goal="≤ ${goal_bound}x" res=$(verdict "${xl%x}" "$goal_bound")
-        goal_lines[$k]="Goal only the boundaries ≤ ${goal_bound}x ($w, ${key#bound.} recorder; ${w_sites_bound[$w]}): $res: ${xl} warm, ${x1} cold ($(count "$n") spans a pass, one every $(awk -v a="${bestl[$w.base]}" -v n="$n" 'BEGIN { printf "%.0f", a / n }') ns of the uninstrumented pass; ns each above uninstrumented: ${nsps})"
+        how="${key#bound.} recorder"
+        [[ $key == bound.sampled ]] && how="sampled time"
+        goal_lines[$k]="Goal only the boundaries ≤ ${goal_bound}x ($w, $how; ${w_sites_bound[$w]}): $res: ${xl} warm, ${x1} cold ($(count "$n") spans a pass, one every $(awk -v a="${bestl[$w.base]}" -v n="$n" 'BEGIN { printf "%.0f", a / n }') ns of the uninstrumented pass; ns each above uninstrumented: ${nsps})"
         ;;
       trace.*)
         goal="(reported)"
@@ -351,7 +355,7 @@ echo
 echo "Times: the workload alone (process.hrtime.bigint() around each pass, in the process: not node's startup, compiling the module, or what the recorder does at exit), best of $runs interleaved processes; pass 1 includes V8's lazy compilation and tier-up of the functions it runs, the later passes (best of them) run them optimised. Ratios and ns per span from the warm pass; ns per span: time above the uninstrumented baseline of the same size, divided by the spans of one pass (enter/exit pairs, counted by JS hooks). Aggregate mode: register.mjs with WASM_OBSERVE_FOLDED=/dev/null (sampled time: and WASM_OBSERVE_PROFILE_TIMING=sampled). Node $("$node" --version)."
 echo
 for w in "${ready[@]+"${ready[@]}"}"; do
-  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js $(for b in "${backends[@]}"; do echo "bound.$b"; done) \
+  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done); do
     [[ -n ${goal_lines[$w.$key]:-} ]] && echo "${goal_lines[$w.$key]}"
   done
