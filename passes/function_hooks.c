@@ -56,24 +56,19 @@ static bool is_defaultable(BinaryenType t) {
          t == BinaryenTypeExternref() || t == BinaryenTypeAnyref() || t == BinaryenTypeEqref();
 }
 
-/* `value` then exit(site), yielding the value. The value waits in a local
- * of the function's (one) result local: an exit helper would be one more
- * call at every return, which V8 does not inline (sql.js: ~2% of the run
- * per helper call and span). Only a result type a local cannot hold without
- * initialisation (a non-nullable reference) uses the helper. `type` is the
- * function's declared result type. */
+/* `value` then exit(site), yielding the value; tuples go through a local.
+ * `type` is the function's declared result type. */
 static BinaryenExpressionRef exit_after_value(wi_instrument *ctx, uint32_t site,
                                               BinaryenExpressionRef value, BinaryenType type,
-                                              added_locals *locals, BinaryenIndex *result_local) {
+                                              added_locals *locals, BinaryenIndex *tuple_local) {
   BinaryenModuleRef m = ctx->module;
-  if (BinaryenExpressionGetType(value) == BinaryenTypeUnreachable() ||
-      (BinaryenTypeArity(type) <= 1 && !is_defaultable(type)))
+  if (BinaryenExpressionGetType(value) == BinaryenTypeUnreachable() || BinaryenTypeArity(type) <= 1)
     return wi_hook_exit_after(&ctx->hooks, site, value, type);
-  if (*result_local == (BinaryenIndex)-1) *result_local = add_local(locals, type);
+  if (*tuple_local == (BinaryenIndex)-1) *tuple_local = add_local(locals, type);
   BinaryenExpressionRef seq[3] = {
-      BinaryenLocalSet(m, *result_local, value),
+      BinaryenLocalSet(m, *tuple_local, value),
       wi_hook_exit(&ctx->hooks, site),
-      BinaryenLocalGet(m, *result_local, type),
+      BinaryenLocalGet(m, *tuple_local, type),
   };
   return BinaryenBlock(m, NULL, seq, 3, type);
 }
@@ -135,12 +130,12 @@ static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunc
 }
 
 static void hook_return(wi_instrument *ctx, const wi_node *node, BinaryenFunctionRef func,
-                        uint32_t site, added_locals *locals, BinaryenIndex *result_local) {
+                        uint32_t site, added_locals *locals, BinaryenIndex *tuple_local) {
   BinaryenExpressionRef ret = node->expr;
   BinaryenExpressionRef value = BinaryenReturnGetValue(ret);
   if (value) {
     BinaryenType results = BinaryenFunctionGetResults(func);
-    BinaryenReturnSetValue(ret, exit_after_value(ctx, site, value, results, locals, result_local));
+    BinaryenReturnSetValue(ret, exit_after_value(ctx, site, value, results, locals, tuple_local));
     return;
   }
   BinaryenExpressionRef seq[2] = {wi_hook_exit(&ctx->hooks, site), ret};
@@ -149,14 +144,14 @@ static void hook_return(wi_instrument *ctx, const wi_node *node, BinaryenFunctio
 
 static BinaryenExpressionRef hook_fallthrough(wi_instrument *ctx, BinaryenExpressionRef body,
                                               BinaryenType results, uint32_t site,
-                                              added_locals *locals, BinaryenIndex *result_local) {
+                                              added_locals *locals, BinaryenIndex *tuple_local) {
   BinaryenType type = BinaryenExpressionGetType(body);
   if (type == BinaryenTypeUnreachable()) return body;
   if (results == BinaryenTypeNone()) {
     BinaryenExpressionRef seq[2] = {body, wi_hook_exit(&ctx->hooks, site)};
     return BinaryenBlock(ctx->module, NULL, seq, 2, BinaryenTypeNone());
   }
-  return exit_after_value(ctx, site, body, results, locals, result_local);
+  return exit_after_value(ctx, site, body, results, locals, tuple_local);
 }
 
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
@@ -167,15 +162,15 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   BinaryenType results = BinaryenFunctionGetResults(func);
   added_locals locals = {0};
   locals.first_index = BinaryenFunctionGetNumLocals(func);
-  BinaryenIndex result_local = (BinaryenIndex)-1;
+  BinaryenIndex tuple_local = (BinaryenIndex)-1;
 
   for (size_t i = 0; i < facts->tail_calls.count; i++)
     hook_tail_call(ctx, &facts->tail_calls.items[i], func, site, &locals);
   for (size_t i = 0; i < facts->returns.count; i++)
-    hook_return(ctx, &facts->returns.items[i], func, site, &locals, &result_local);
+    hook_return(ctx, &facts->returns.items[i], func, site, &locals, &tuple_local);
 
   BinaryenExpressionRef body = hook_fallthrough(ctx, BinaryenFunctionGetBody(func), results, site,
-                                                &locals, &result_local);
+                                                &locals, &tuple_local);
   char label[48];
   if (facts->has_wi_labels) snprintf(label, sizeof label, "wi$unwind$%u$", site);
   else snprintf(label, sizeof label, "wi$unwind");

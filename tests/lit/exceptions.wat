@@ -25,13 +25,12 @@
 ;; CHECK: (import "wasm-instrument:hooks/trace@0.1.0" "enter" (func $wi$hook$enter (param i32)))
 ;; CHECK: (import "wasm-instrument:hooks/trace@0.1.0" "exit" (func $wi$hook$exit (param i32)))
 ;; CHECK:  (func $thrower (param $0 i32) (result i32)
-;; CHECK-NEXT:   (local $1 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result i32)
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (local.set $1
+;; CHECK-NEXT:     (call $wi$exit$0
 ;; CHECK-NEXT:      (block (result i32)
 ;; CHECK-NEXT:       (if
 ;; CHECK-NEXT:        (local.get $0)
@@ -41,11 +40,8 @@
 ;; CHECK-NEXT:       )
 ;; CHECK-NEXT:       (i32.const 7)
 ;; CHECK-NEXT:      )
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (call $wi$hook$exit
 ;; CHECK-NEXT:      (i32.const 0)
 ;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (local.get $1)
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:    (catch_all
 ;; CHECK-NEXT:     (call $wi$hook$exit
@@ -56,13 +52,12 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $catcher (param $0 i32) (result i32)
-;; CHECK-NEXT:   (local $1 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 1)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result i32)
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (local.set $1
+;; CHECK-NEXT:     (call $wi$exit$0
 ;; CHECK-NEXT:      (try $label$3 (result i32)
 ;; CHECK-NEXT:       (do
 ;; CHECK-NEXT:        (call $thrower
@@ -76,11 +71,8 @@
 ;; CHECK-NEXT:        )
 ;; CHECK-NEXT:       )
 ;; CHECK-NEXT:      )
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (call $wi$hook$exit
 ;; CHECK-NEXT:      (i32.const 1)
 ;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (local.get $1)
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:    (catch_all
 ;; CHECK-NEXT:     (call $wi$hook$exit
@@ -91,13 +83,12 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $delegator (param $0 i32) (result i32)
-;; CHECK-NEXT:   (local $1 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 2)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result i32)
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (local.set $1
+;; CHECK-NEXT:     (call $wi$exit$0
 ;; CHECK-NEXT:      (try $label$3 (result i32)
 ;; CHECK-NEXT:       (do
 ;; CHECK-NEXT:        (call $thrower
@@ -106,11 +97,8 @@
 ;; CHECK-NEXT:       )
 ;; CHECK-NEXT:       (delegate $wi$unwind)
 ;; CHECK-NEXT:      )
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (call $wi$hook$exit
 ;; CHECK-NEXT:      (i32.const 2)
 ;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (local.get $1)
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:    (catch_all
 ;; CHECK-NEXT:     (call $wi$hook$exit
@@ -119,6 +107,12 @@
 ;; CHECK-NEXT:     (rethrow $wi$unwind)
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
+;; CHECK:  (func $wi$exit$0 (param $0 i32) (param $1 i32) (result i32)
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (local.get $1)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (local.get $0)
 ;; CHECK-NEXT:  )
 ;; CHECK: ;; custom section "wasm-instrument.sites"
 ;; CHECK: ;; custom section "producers"

@@ -26,6 +26,15 @@
 ;; CHECK: (export "memory" (memory $0))
 ;; CHECK: (export "second" (func $wi$export$second))
 ;; CHECK: (export "alias" (func $wi$export$alias))
+;; CHECK:  (func $a (result i32)
+;; CHECK-NEXT:   (call $wi$hook$enter
+;; CHECK-NEXT:    (i32.const 0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (i32.const 1)
+;; CHECK-NEXT:    (i32.const 0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
 ;; CHECK:  (func $b (param $0 i32) (param $1 i64)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 1)
@@ -37,20 +46,11 @@
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
-;; CHECK:  (func $a (result i32)
-;; CHECK-NEXT:   (local $0 i32)
-;; CHECK-NEXT:   (call $wi$hook$enter
-;; CHECK-NEXT:    (i32.const 0)
+;; CHECK:  (func $wi$exit$0 (param $0 i32) (param $1 i32) (result i32)
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (local.get $1)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block (result i32)
-;; CHECK-NEXT:    (local.set $0
-;; CHECK-NEXT:     (i32.const 1)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 0)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (local.get $0)
-;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (local.get $0)
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$export$first (result i32)
 ;; CHECK-NEXT:   (local $0 i32)

@@ -1,6 +1,5 @@
-;; Multi-value results go through a tuple local, as single values do through a
-;; local of their type: the function gets one extra local and keeps its local
-;; names.
+;; Multi-value results go through a tuple local (a helper cannot take a tuple):
+;; the function gets one extra local and keeps its local names.
 ;; RUN: wasm-instrument %s -S --no-exports | FileCheck %s
 ;; RUN: wasm-instrument %s -o %t && wasm-validate %t
 

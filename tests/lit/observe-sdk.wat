@@ -19,6 +19,22 @@
 ;; CHECK: (export "grow" (func $grow))
 ;; CHECK: (export "wasm_instr_version_major" (global $wasm_instr_version_major))
 ;; CHECK: (export "wasm_instr_version_minor" (global $wasm_instr_version_minor))
+;; CHECK:  (func $grow (param $0 i32) (result i32)
+;; CHECK-NEXT:   (call $wi$hook$enter
+;; CHECK-NEXT:    (i32.const 4)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (block (result i32)
+;; CHECK-NEXT:     (call $wi$import$env.host)
+;; CHECK-NEXT:     (memory.grow
+;; CHECK-NEXT:      (call $wi$memory_grow
+;; CHECK-NEXT:       (local.get $0)
+;; CHECK-NEXT:      )
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:    (i32.const 4)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$import$env.host
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
@@ -36,27 +52,11 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (local.get $0)
 ;; CHECK-NEXT:  )
-;; CHECK:  (func $grow (param $0 i32) (result i32)
-;; CHECK-NEXT:   (local $1 i32)
-;; CHECK-NEXT:   (call $wi$hook$enter
-;; CHECK-NEXT:    (i32.const 6)
-;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block (result i32)
-;; CHECK-NEXT:    (local.set $1
-;; CHECK-NEXT:     (block (result i32)
-;; CHECK-NEXT:      (call $wi$import$env.host)
-;; CHECK-NEXT:      (memory.grow
-;; CHECK-NEXT:       (call $wi$memory_grow
-;; CHECK-NEXT:        (local.get $0)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:      )
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 6)
-;; CHECK-NEXT:    )
+;; CHECK:  (func $wi$exit$0 (param $0 i32) (param $1 i32) (result i32)
+;; CHECK-NEXT:   (call $wi$hook$exit
 ;; CHECK-NEXT:    (local.get $1)
 ;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (local.get $0)
 ;; CHECK-NEXT:  )
 ;; CHECK: ;; custom section "wasm-instrument.sites"
 ;; CHECK: ;; custom section "producers"
