@@ -12,7 +12,7 @@
 // typed arrays, at addresses this file hands the hooks in their globals. An
 // array that outgrows its region gets a new one at the end of the memory
 // (the old one is not reused: the memory holds at most about twice what is
-// live). When the memory cannot grow (4 GiB), a call that needed the room is
+// live). When the memory cannot grow (1 GiB), a call that needed the room is
 // counted as a depth overflow, not recorded.
 //
 // A call is counted at enter (the clock counts it at exit): profile() leaves
@@ -26,7 +26,7 @@ import {
 import { startProfileSampler } from './profile-sampler.mjs';
 
 const PAGE = 65536;
-const MAX_PAGES = 65536;
+const MAX_PAGES = 16384; // 1 GiB: 2^24 call paths, with room to move their arrays
 const FIRST_NODES = 256;
 
 let hooksModule = null;
@@ -116,13 +116,19 @@ export function createSampledRecorder(options, intervalUs) {
   // The sites.
   let sites = [];
   let siteCount = 0;
+  // The site arrays hold at least as many sites as any table loaded before:
+  // frames opened under a longer one may still be on the stack, and the
+  // hooks read their flags.
+  let siteRoom = 0;
   let siteIsImport = new Uint8Array(0);
   let siteIsExport = new Uint8Array(0);
   function sitesChanged() {
     const n = sites.length;
-    const flagsAt = alloc(n);
-    const lastAt = flagsAt < 0 ? -1 : alloc(4 * n);
+    const room = Math.max(n, siteRoom);
+    const flagsAt = alloc(room);
+    const lastAt = flagsAt < 0 ? -1 : alloc(4 * room);
     if (lastAt < 0) throw new Error(`sampled profile: no memory for ${n} sites`);
+    siteRoom = room;
     hooks.siteFlags.value = flagsAt;
     hooks.siteLast.value = lastAt; // zeros: node 0, whose parent -1 matches none
     hooks.siteCount.value = siteCount = n;
@@ -304,14 +310,21 @@ export function createSampledRecorder(options, intervalUs) {
     closeTop(false);
   }
 
-  function enterSlow(id) { depth = hooks.depth.value; enterRules(id >>> 0); settle(); }
-  function exitSlow(id) { depth = hooks.depth.value; exitRules(id >>> 0); settle(); }
+  // settle() even if a rule throws (out of memory): the hooks must not keep
+  // a depth the slow path has moved from
+  function enterSlow(id) {
+    depth = hooks.depth.value;
+    try { enterRules(id >>> 0); } finally { settle(); }
+  }
+  function exitSlow(id) {
+    depth = hooks.depth.value;
+    try { exitRules(id >>> 0); } finally { settle(); }
+  }
 
   function unwind() {
     depth = hooks.depth.value;
     overflow = 0;
-    unwindAbove(0);
-    settle();
+    try { unwindAbove(0); } finally { settle(); }
   }
 
   sampler = startProfileSampler(intervalUs, current, c, nodeCap);

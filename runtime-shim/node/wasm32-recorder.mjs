@@ -208,7 +208,18 @@ export function createWasm32Recorder(module, options, record) {
     view[bytes.length] = 0;
     return p;
   }
+  // The C exporters, then the recorder; on any failure the exporters given
+  // so far are closed (the recorder owns them once made, also on failure).
   function setup(list) {
+    try {
+      addExporters();
+    } catch (e) {
+      ex.discard_exporters();
+      throw e;
+    }
+    makeRecorder(list);
+  }
+  function addExporters() {
     for (const [kind, file] of files) {
       const p = copyIn(Buffer.from(file, 'utf8'));
       const rc = ex.add_file_exporter(kind, p);
@@ -219,10 +230,19 @@ export function createWasm32Recorder(module, options, record) {
       const rc = ex.add_encoded_exporter(handle, e.encoding === 'json' ? 1 : 0);
       if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'NO_MEMORY', `wasm32 recorder: exporter ${handle} (${STATUS[rc] ?? rc})`);
     });
+  }
+  function makeRecorder(list) {
     const bytes = siteTableModule(list);
-    const p = copyIn(bytes);
-    const service = copyIn(Buffer.from(resource.serviceName, 'utf8'));
-    const moduleName = copyIn(Buffer.from(resource.moduleName, 'utf8'));
+    let p = 0, service = 0, moduleName = 0;
+    try {
+      p = copyIn(bytes);
+      service = copyIn(Buffer.from(resource.serviceName, 'utf8'));
+      moduleName = copyIn(Buffer.from(resource.moduleName, 'utf8'));
+    } catch (e) {
+      for (const q of [p, service, moduleName]) if (q) ex.free(q);
+      ex.discard_exporters();
+      throw e;
+    }
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
@@ -277,6 +297,13 @@ export function createWasm32Recorder(module, options, record) {
   const enter = ex.enter;
   const exit = ex.exit;
   const memoryGrow = () => { memoryGrows++; };
+  // finish and flush say whether the C exporters' files could be written
+  // (their last stdio buffer goes out then): a failure counts as an export error.
+  function checked(rc, what) {
+    if (rc === 0) return;
+    exportErrors++;
+    lastExportError = new WasmObserveError(STATUS[rc] ?? 'IO', `wasm32 recorder: ${what} failed (${STATUS[rc] ?? rc})`);
+  }
   const flushJs = () => { for (const e of exporters) if (e.flush) e.flush(); };
   let finished = false;
 
@@ -297,9 +324,9 @@ export function createWasm32Recorder(module, options, record) {
       abi = r.abi;
       return r;
     },
-    flush() { ex.flush(); flushJs(); },
+    flush() { checked(ex.flush(), 'flush'); flushJs(); },
     finish() {
-      ex.finish();
+      checked(ex.finish(), 'finish');
       flushJs();
       finished = true;
     },
@@ -307,7 +334,9 @@ export function createWasm32Recorder(module, options, record) {
       if (!finished) this.finish();
       if (ready && !closed) {
         // frees the C recorder (its exporters close their files): what can
-        // still be asked of it is kept
+        // still be asked of it is kept, once what was recorded since finish
+        // is exported
+        checked(ex.flush(), 'flush');
         closed = { profile: profile(), counters: counters() };
         ex.close();
       }

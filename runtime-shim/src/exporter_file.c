@@ -16,6 +16,10 @@ typedef struct {
    * position left before it (the next batch overwrites it): a process killed
    * before close leaves a complete document. Else the footer goes at close. */
   bool footer_in_place;
+  /* A write failed: the file's end is unknown (a batch cut short, a footer
+   * left in the middle), so nothing more is written to it, and every export
+   * and flush says WO_ERR_IO. */
+  bool failed;
   char *footer;
   size_t footer_length;
   int flag;
@@ -36,22 +40,28 @@ wo_status wo_exporter_file_write(void *state) {
   file_state *s = state;
   wo_buf *b = &s->buffer;
   wo_status rc = WO_OK;
-  if (b->failed) rc = WO_ERR_NO_MEMORY;
-  else if (b->size && fwrite(b->data, 1, b->size, s->file) != b->size) rc = WO_ERR_IO;
-  else if (s->footer_in_place && b->size && !put_footer_in_place(s)) rc = WO_ERR_IO;
-  else if (ferror(s->file)) rc = WO_ERR_IO;
+  if (s->failed) rc = WO_ERR_IO;
+  else if (b->failed) rc = WO_ERR_NO_MEMORY; /* nothing written: the file stays whole */
+  else if ((b->size && fwrite(b->data, 1, b->size, s->file) != b->size) ||
+           (s->footer_in_place && b->size && !put_footer_in_place(s)) || ferror(s->file)) {
+    s->failed = true;
+    rc = WO_ERR_IO;
+  }
   if (b->capacity > KEEP_BUFFER_BYTES) wo_buf_free(b);
   else wo_buf_clear(b);
   return rc;
 }
 
 static wo_status flush_file(void *state) {
-  return fflush(((file_state *)state)->file) == 0 ? WO_OK : WO_ERR_IO;
+  file_state *s = state;
+  if (!s->failed && fflush(s->file) != 0) s->failed = true;
+  return s->failed ? WO_ERR_IO : WO_OK;
 }
 
 static void close_file(void *state) {
   file_state *s = state;
-  if (s->footer && !s->footer_in_place) fputs(s->footer, s->file); /* else it is there */
+  /* in place, the footer is there already */
+  if (s->footer && !s->footer_in_place && !s->failed) fputs(s->footer, s->file);
   if (s->is_stdout) fflush(s->file);
   else fclose(s->file);
   wo_buf_free(&s->buffer);
@@ -79,8 +89,8 @@ wo_status wo_exporter_file_open(const char *path, wo_export_fn export_spans, con
   if (s->footer) {
     struct stat st;
     s->footer_length = strlen(s->footer);
-    s->footer_in_place = !s->is_stdout && fstat(fileno(s->file), &st) == 0 && S_ISREG(st.st_mode) &&
-                         put_footer_in_place(s);
+    s->footer_in_place = !s->is_stdout && fstat(fileno(s->file), &st) == 0 && S_ISREG(st.st_mode);
+    if (s->footer_in_place && !put_footer_in_place(s)) s->failed = true;
   }
   out->state = s;
   out->export_spans = export_spans;

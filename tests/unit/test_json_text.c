@@ -288,6 +288,29 @@ static void exporters_write_the_same_bytes(void **state) {
   unlink(chrome_path);
 }
 
+/* A write that fails (here /dev/full: no space) makes every later export and
+ * flush fail too: the file's end is unknown, nothing more goes into it. */
+static void file_write_errors_stick(void **state) {
+  (void)state;
+  FILE *probe = fopen("/dev/full", "w");
+  if (!probe) {
+    skip();
+    return;
+  }
+  fclose(probe);
+  wo_site site = {WO_SITE_FUNCTION, 1, "f", "", "", ""};
+  wo_span spans[64] = {0};
+  for (int i = 0; i < 64; i++) spans[i].site = &site;
+  wo_resource r = {"svc", "", 0};
+  wo_exporter e;
+  assert_int_equal(wo_exporter_otlp_json_lines("/dev/full", &e), WO_OK);
+  /* 64 spans make a line longer than stdio's buffer: written at once */
+  assert_int_equal(e.export_spans(e.state, &r, spans, 64), WO_ERR_IO);
+  assert_int_equal(e.flush(e.state), WO_ERR_IO);
+  assert_int_equal(e.export_spans(e.state, &r, spans, 1), WO_ERR_IO);
+  e.destroy(e.state);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(integers_match_printf),
@@ -296,6 +319,7 @@ int main(void) {
       cmocka_unit_test(strings_are_escaped_and_valid_utf8),
       cmocka_unit_test(buffer_grows_clears_and_hands_over),
       cmocka_unit_test(exporters_write_the_same_bytes),
+      cmocka_unit_test(file_write_errors_stick),
   };
   return cmocka_run_group_tests_name("json_text", tests, NULL, NULL);
 }

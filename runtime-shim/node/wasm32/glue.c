@@ -182,8 +182,17 @@ __attribute__((export_name("add_encoded_exporter"))) int add_encoded_exporter(ui
   return WO_OK;
 }
 
+/* Closes the exporters given since the last setup (a setup that cannot
+ * happen: the host gave up). */
+__attribute__((export_name("discard_exporters"))) void discard_exporters(void) {
+  for (size_t i = 0; i < c_exporter_count; i++)
+    if (c_exporters[i].destroy) c_exporters[i].destroy(c_exporters[i].state);
+  c_exporter_count = 0;
+}
+
 /* Returns 0 or a wo_status. One recorder per instance. The names may be NULL
- * (the defaults). */
+ * (the defaults). The exporters given before are the recorder's, or closed
+ * if it cannot be made. */
 __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size, unsigned record,
                                                 int js_clock_on, int bridge,
                                                 double min_duration_ns, double sample_ratio,
@@ -192,7 +201,10 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                                                 const char *service_name, const char *module_name) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
-  if (rc != WO_OK) return (int)rc;
+  if (rc != WO_OK) {
+    discard_exporters();
+    return (int)rc;
+  }
   wo_exporter exporters[MAX_C_EXPORTERS + 1];
   size_t count = 0;
   for (size_t i = 0; i < c_exporter_count; i++) exporters[count++] = c_exporters[i];
