@@ -223,17 +223,18 @@ function report() {
   const t = new Float64Array(NFIELDS);
   let maxDepth = 0, openMain = 0, openWorkers = 0, workersOpen = 0, midHook = 0;
   for (let s = 0; s < used; s++) {
-    const b = s * NFIELDS;
-    // A worker may be inside a hook while this reads its slot (its counter
+    // One read of the slot, used for everything below: a worker may still be
+    // running, and its counts move between reads.
+    const slot = slots.slice(s * NFIELDS, (s + 1) * NFIELDS);
+    // A worker may be inside a hook while its slot is read (its counter
     // bumped, its depth not yet): one span apart, its open spans are the
     // enters not exited. More apart is a real inconsistency, left to show.
-    let depth = slots[b + F_DEPTH];
-    const entered = slots[b + F_ENTERS] - slots[b + F_EXITS];
-    if (!slots[b + F_MAIN] && entered !== depth && Math.abs(entered - depth) === 1) { depth = entered; midHook++; }
-    for (let f = 0; f < NFIELDS; f++) t[f] += f === F_DEPTH ? depth : slots[b + f];
-    maxDepth = Math.max(maxDepth, slots[b + F_MAXDEPTH]);
-    if (slots[b + F_MAIN]) openMain += depth;
-    else if (depth > 0) { openWorkers += depth; workersOpen++; }
+    const entered = slot[F_ENTERS] - slot[F_EXITS];
+    if (!slot[F_MAIN] && entered !== slot[F_DEPTH] && Math.abs(entered - slot[F_DEPTH]) === 1) { slot[F_DEPTH] = entered; midHook++; }
+    for (let f = 0; f < NFIELDS; f++) t[f] += slot[f];
+    maxDepth = Math.max(maxDepth, slot[F_MAXDEPTH]);
+    if (slot[F_MAIN]) openMain += slot[F_DEPTH];
+    else if (slot[F_DEPTH] > 0) { openWorkers += slot[F_DEPTH]; workersOpen++; }
   }
   const line = `hooks: enters=${t[F_ENTERS]} exits=${t[F_EXITS]} unbalanced=${t[F_UNBAL]} open=${t[F_DEPTH]}\n` +
     `hooks-detail: modules=${t[F_MODULES]} threads=${used} unwound=${t[F_UNWOUND]} max_depth=${maxDepth}` +
