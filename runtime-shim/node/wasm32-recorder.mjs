@@ -146,7 +146,7 @@ const NODE_BYTES = 32;
 // Options as createRecorder's (record already as flags).
 export function createWasm32Recorder(module, options, record) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : 512;
-  const exporters = options.exporters ?? [];
+  const exporters = [...(options.exporters ?? [])]; // its own list: close() empties it
   // Exporters that take a request body (otlpHttpExporter) get it encoded in
   // C; the others get the batch's arrays.
   const encoded = exporters.filter((e) => typeof e.exportEncoded === 'function' && (e.encoding === 'protobuf' || e.encoding === 'json'));
