@@ -7,7 +7,8 @@
 # the same trace; one Chrome X event per span; error status on the spans a trap
 # or proc_exit left open. Plus the recorder's semantics with a fake clock
 # (unit.mjs), the sampled profile timing (profile-sampled.mjs; its hooks'
-# binary built from its source), a JS exception
+# binary built from its source; every fixture through the command with
+# --profile-timing sampled: the clock's call counts), a JS exception
 # thrown through wasm frames (js-throw.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
 # call back into the module, a second instance, a killed worker), an
@@ -106,6 +107,21 @@ run_fixture() {
     fi
     "$NODE" "$HERE/check.mjs" "$t/trace" "$FIXTURES/expected/$name.folded" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res"
   done
+  # the command with sampled profile timing: the same output and exit code,
+  # and the same call counts as the clock's (checked above against the golden
+  # trace)
+  t=$d/sampled
+  mkdir -p "$t"
+  "$NODE" "$RUN" run "$d/instr/$name.wasm" --profile-timing sampled --folded-calls "$t/calls.folded" -- "${argv[@]}" \
+    >"$t/instr.out" 2>"$t/instr.err" </dev/null
+  local rc=$? clock=$d/${BACKENDS%% *}/trace/calls.folded
+  if [[ $rc != "$(cat "$d/orig.rc")" ]] || ! cmp -s "$d/orig.out" "$t/instr.out" || ! cmp -s "$d/orig.err" "$t/instr.err"; then
+    echo "FAIL $name sampled profile: same output and exit code: exit $(cat "$d/orig.rc") -> $rc; $(head -c 200 "$t/instr.err")" >>"$res"
+  elif [[ ! -s $t/calls.folded ]] || ! cmp -s <(sort "$t/calls.folded") <(sort "$clock"); then
+    echo "FAIL $name sampled profile: call counts differ from the clock's: $(diff <(sort "$t/calls.folded") <(sort "$clock") | grep -m1 '^[<>]' | cut -c1-200)" >>"$res"
+  else
+    echo "PASS $name sampled profile: same output, the clock's call counts" >>"$res"
+  fi
 }
 
 # the wasm32 recorder, built once here (its first use would build it too)
