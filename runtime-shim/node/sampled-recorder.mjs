@@ -5,7 +5,8 @@
 //
 // The hooks are wasm (sampled-hooks.wat): an instrumented module calls them
 // wasm to wasm, and the usual call (a known site, a call path seen before,
-// room on the stack, an exit of the top frame) never leaves wasm. The rest
+// room on the stack, an exit of the top frame, an export entered over an
+// import frame) never leaves wasm. The rest
 // comes here, to the slow paths below, which apply the recorder's rules (the
 // same as wasm-observe.mjs's enter / exit, spans off) to the same state: the
 // stack and the tree live in the hooks' shared memory, viewed here through
@@ -35,14 +36,14 @@ function sampledHooksModule() {
   return hooksModule;
 }
 
-// The child of (parent, site) in the hash table: the same function as the
-// hooks' $hash; `shift` is 32 - log2(table size).
+// The first slot to look at for (parent, site) in the hash table: the same
+// function as the hooks' $hash; `shift` is 32 - log2(table size).
 const hashOf = (parent, site, shift) => Math.imul(Math.imul(parent, 0x9e3779b1) ^ site, 0x85ebca6b) >>> shift;
 
 // Options as createRecorder's, already checked; intervalUs the sampling period.
 export function createSampledRecorder(options, intervalUs) {
   const maxDepth = options.maxDepth > 0 ? options.maxDepth >>> 0 : DEFAULT_MAX_DEPTH;
-  const exporters = options.exporters ?? [];
+  const exporters = [...(options.exporters ?? [])]; // its own list: close() empties it
   const unwindOnReentry = !!options.unwindOnReentry;
   const resource = recorderResource(options);
 
