@@ -27,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
-  hookNamespaces, RECORD_SPANS, RECORD_PROFILE,
+  hookNamespaces, RECORD_PROFILE,
 } from './wasm-observe.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

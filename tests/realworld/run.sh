@@ -321,24 +321,14 @@ for entry in "${selected[@]}"; do
   if ((${#problems[@]} == 0)); then
     trace=$work/$name.trace
     rm -f "$trace".*
-    (
-      cd "$here" || exit 99
-      export WASM_PATH=$out HOOKS_FOLDED_CALLS=$trace.ref OTEL_SERVICE_NAME=realworld-$name \
-        WASM_OBSERVE_OTLP_FILE=$trace.jsonl WASM_OBSERVE_CHROME=$trace.json \
-        WASM_OBSERVE_FOLDED_CALLS=$trace.calls WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_MIN_DURATION_NS=$min_span
-      HOOKS_REPORT=$trace.hooks timeout "$limit" node --disable-warning=ExperimentalWarning \
-        --import ./hooks.mjs --import ../../runtime-shim/node/register.mjs "drivers/$driver" \
-        </dev/null >"$trace.stdout" 2>"$trace.stderr"
-    )
-    trace_rc=$?
-    if ((trace_rc != orig_rc)); then
-      problem "traced by the Node host: exit code $trace_rc, $orig_rc without: $(grep -v -e '^hooks' -e '^wasm-observe' -e '^$' "$trace.stderr" | head -n 2 | tr '\n' ' ' | cut -c1-300)"
-    elif ! cmp -s "$work/$name.orig.stdout" "$trace.stdout"; then
-      problem "traced by the Node host: stdout differs: $(diff "$work/$name.orig.stdout" "$trace.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
-    elif ! (cd "$here" && OTEL_SERVICE_NAME=realworld-$name node check-trace.mjs "$trace" "$allow_open" $expect_calls) >"$trace.check" 2>&1; then
-      problem "traced by the Node host: $(head -n 3 "$trace.check" | sed 's/^check-trace: //' | paste -sd ';' | cut -c1-400)"
-    else
-      note "$name: $(cat "$trace.check")"
+    if run_registered "$trace" "traced by the Node host" OTEL_SERVICE_NAME="realworld-$name" \
+        WASM_OBSERVE_OTLP_FILE="$trace.jsonl" WASM_OBSERVE_CHROME="$trace.json" \
+        WASM_OBSERVE_FOLDED_CALLS="$trace.calls" WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_MIN_DURATION_NS="$min_span"; then
+      if ! (cd "$here" && OTEL_SERVICE_NAME=realworld-$name node check-trace.mjs "$trace" "$allow_open" $expect_calls) >"$trace.check" 2>&1; then
+        problem "traced by the Node host: $(head -n 3 "$trace.check" | sed 's/^check-trace: //' | paste -sd ';' | cut -c1-400)"
+      else
+        note "$name: $(cat "$trace.check")"
+      fi
     fi
     [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$trace".*
   fi
@@ -348,23 +338,12 @@ for entry in "${selected[@]}"; do
   if ((${#problems[@]} == 0)); then
     prof=$work/$name.sampled
     rm -f "$prof".*
-    (
-      cd "$here" || exit 99
-      export WASM_PATH=$out HOOKS_FOLDED_CALLS=$prof.ref \
-        WASM_OBSERVE_PROFILE_TIMING=sampled WASM_OBSERVE_FOLDED_CALLS=$prof.calls
-      HOOKS_REPORT=$prof.hooks timeout "$limit" node --disable-warning=ExperimentalWarning \
-        --import ./hooks.mjs --import ../../runtime-shim/node/register.mjs "drivers/$driver" \
-        </dev/null >"$prof.stdout" 2>"$prof.stderr"
-    )
-    prof_rc=$?
-    if ((prof_rc != orig_rc)); then
-      problem "sampled profile: exit code $prof_rc, $orig_rc without: $(grep -v -e '^hooks' -e '^wasm-observe' -e '^$' "$prof.stderr" | head -n 2 | tr '\n' ' ' | cut -c1-300)"
-    elif ! cmp -s "$work/$name.orig.stdout" "$prof.stdout"; then
-      problem "sampled profile: stdout differs: $(diff "$work/$name.orig.stdout" "$prof.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
-    elif [[ ! -s $prof.calls ]] || ! cmp -s <(sort "$prof.calls") <(sort "$prof.ref"); then
-      problem "sampled profile: folded call counts differ from hooks.mjs's: $(diff <(sort "$prof.calls" 2>/dev/null) <(sort "$prof.ref" 2>/dev/null) | grep -m1 '^[<>]' | cut -c1-200)"
-    else
-      note "$name: sampled profile: $(wc -l <"$prof.calls") call paths as hooks.mjs counted"
+    if run_registered "$prof" "sampled profile" WASM_OBSERVE_PROFILE_TIMING=sampled WASM_OBSERVE_FOLDED_CALLS="$prof.calls"; then
+      if [[ ! -s $prof.calls ]] || ! cmp -s <(sort "$prof.calls") <(sort "$prof.ref"); then
+        problem "sampled profile: folded call counts differ from hooks.mjs's: $(diff <(sort "$prof.calls" 2>/dev/null) <(sort "$prof.ref" 2>/dev/null) | grep -m1 '^[<>]' | cut -c1-200)"
+      else
+        note "$name: sampled profile: $(wc -l <"$prof.calls") call paths as hooks.mjs counted"
+      fi
     fi
     [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prof".*
   fi
