@@ -209,15 +209,16 @@ export function createWasm32Recorder(module, options, record) {
     return p;
   }
   // The C exporters, then the recorder; on any failure the exporters given
-  // so far are closed (the recorder owns them once made, also on failure).
+  // so far are closed (the recorder owns them once made, also on failure:
+  // then there are none left to discard).
   function setup(list) {
     try {
       addExporters();
+      makeRecorder(list);
     } catch (e) {
       ex.discard_exporters();
       throw e;
     }
-    makeRecorder(list);
   }
   function addExporters() {
     for (const [kind, file] of files) {
@@ -240,7 +241,6 @@ export function createWasm32Recorder(module, options, record) {
       moduleName = copyIn(Buffer.from(resource.moduleName, 'utf8'));
     } catch (e) {
       for (const q of [p, service, moduleName]) if (q) ex.free(q);
-      ex.discard_exporters();
       throw e;
     }
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
