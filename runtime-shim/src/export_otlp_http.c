@@ -23,8 +23,7 @@
 #include <time.h>
 
 #include "http_retry_after.h"
-#include "otlp_json.h"
-#include "otlp_protobuf.h"
+#include "otlp_request.h"
 #include "retry_backoff.h"
 #include "wasm_observe.h"
 
@@ -209,20 +208,8 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
                               size_t count) {
   http_state *s = state;
   batch b = {.spans = count};
-  if (s->encoding == WO_OTLP_JSON) {
-    wo_buf text = {0};
-    wo_otlp_json_write(&text, r, spans, count);
-    if (text.failed) {
-      wo_buf_free(&text);
-      return WO_ERR_NO_MEMORY;
-    }
-    b.body = wo_buf_take(&text, &b.size);
-  } else {
-    uint8_t *body;
-    wo_status rc = wo_otlp_protobuf_encode(r, spans, count, &body, &b.size);
-    if (rc != WO_OK) return rc;
-    b.body = (char *)body;
-  }
+  wo_status rc = wo_otlp_request_body(s->encoding, r, spans, count, &b.body, &b.size);
+  if (rc != WO_OK) return rc;
   pthread_mutex_lock(&s->lock);
   if (s->count == s->capacity) {
     count_dropped(s, &b, &s->stats.dropped_queue_full);

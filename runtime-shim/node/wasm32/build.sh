@@ -12,5 +12,5 @@ ${CC:-clang} --target=wasm32-wasi --sysroot="${WASI_SYSROOT:-/usr}" -O3 -flto -m
   -Wno-implicit-function-declaration \
   "$S/recorder.c" "$S/profile.c" "$S/sites.c" "$S/span_batch.c" "$S/status.c" "$S/demangle_name.c" "$S/tsc_clock.c" \
   "$S/exporter_file.c" "$S/export_otlp_json.c" "$S/export_chrome_trace.c" "$S/json_text.c" "$S/text_buffer.c" \
-  "$S/otlp_protobuf.c" \
+  "$S/otlp_protobuf.c" "$S/otlp_request.c" \
   "$ROOT/src/byte_reader.c" "$HERE/glue.c" -o "$1"

@@ -21,9 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "otlp_json.h"
-#include "otlp_protobuf.h"
-#include "text_buffer.h"
+#include "otlp_request.h"
 #include "wasm_observe.h"
 
 __attribute__((import_module("host"), import_name("now_ns"))) double host_now_ns(void);
@@ -136,35 +134,20 @@ __attribute__((export_name("add_file_exporter"))) int add_file_exporter(int kind
 }
 
 typedef struct {
-  uint32_t handle; /* the host's number for its exporter */
-  bool json;       /* else protobuf */
-  wo_buf text;     /* JSON: the body, kept between batches */
+  uint32_t handle;           /* the host's number for its exporter */
+  wo_otlp_encoding encoding; /* of the request body */
 } encoded_state;
 
 static wo_status encoded_export(void *state, const wo_resource *r, const wo_span *spans,
                                 size_t count) {
   encoded_state *e = state;
-  if (e->json) {
-    wo_buf_clear(&e->text);
-    wo_otlp_json_write(&e->text, r, spans, count);
-    if (e->text.failed) return WO_ERR_NO_MEMORY;
-    return host_export_encoded(e->handle, e->text.data, (uint32_t)e->text.size, (uint32_t)count) == 0
-               ? WO_OK
-               : WO_ERR_IO;
-  }
-  uint8_t *body;
+  char *body;
   size_t size;
-  wo_status rc = wo_otlp_protobuf_encode(r, spans, count, &body, &size);
+  wo_status rc = wo_otlp_request_body(e->encoding, r, spans, count, &body, &size);
   if (rc != WO_OK) return rc;
   int host = host_export_encoded(e->handle, body, (uint32_t)size, (uint32_t)count);
   free(body);
   return host == 0 ? WO_OK : WO_ERR_IO;
-}
-
-static void encoded_destroy(void *state) {
-  encoded_state *e = state;
-  wo_buf_free(&e->text);
-  free(e);
 }
 
 /* Before setup: each batch also goes to the host's exporter `handle`,
@@ -176,9 +159,9 @@ __attribute__((export_name("add_encoded_exporter"))) int add_encoded_exporter(ui
   encoded_state *e = calloc(1, sizeof *e);
   if (!e) return WO_ERR_NO_MEMORY;
   e->handle = handle;
-  e->json = json != 0;
+  e->encoding = json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF;
   c_exporters[c_exporter_count++] =
-      (wo_exporter){.state = e, .export_spans = encoded_export, .destroy = encoded_destroy};
+      (wo_exporter){.state = e, .export_spans = encoded_export, .destroy = free};
   return WO_OK;
 }
 
