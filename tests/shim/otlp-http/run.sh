@@ -3,7 +3,8 @@
 # builds emit.c against the ASan+UBSan library (cc -std=c17 -Wall -Wextra -Werror)
 # and runs check.mjs, which drives it against @elastic/mockotlpserver and fake
 # collectors on 127.0.0.1 (see check.mjs for the checks). Prints PASS/FAIL lines
-# and ends with "N passed, N failed"; exits 1 if anything failed.
+# and ends with "N passed, N failed, N skipped" (nothing is skipped); exits 1 if
+# anything failed.
 #
 # Environment: WASM_OBSERVE_LIB (default build-asan/libwasm-observe.a), CC (default cc),
 # NODE (default node), OTLP_HTTP_WORK (work dir, default a new mktemp dir).
@@ -55,5 +56,5 @@ else
     report "FAIL check.mjs: exit $rc: $(head -c 400 "$work/check.err" | tr '\n' ' ')"
   fi
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, 0 skipped"
 ((failed == 0))
