@@ -3,12 +3,13 @@
 //
 //   node check.mjs DIR EXPECTED.folded [LABEL]
 //
-// DIR holds the CLI's outputs: otlp.jsonl, chrome.json, self.folded, calls.folded,
-// and flame.svg if the run made one.
+// DIR holds the CLI's outputs: otlp.jsonl, chrome.json, self.folded, calls.folded
+// and flame.svg.
 // EXPECTED is fixtures/expected/NAME.folded (call counts per stack, e2e naming:
 // import:/export: prefixes, last line "# unbalanced U open O invalid I truncated T").
 // Prints one "PASS what" / "FAIL what: why" line per check (LABEL, e.g. the
-// recorder backend, appended to each check's name as " [LABEL]").
+// recorder backend, appended to each check's name as " [LABEL]"). Every check
+// compares with EXPECTED: when it cannot be read, each of them fails.
 import fs from 'node:fs';
 
 const [dir, expectedPath, label] = process.argv.slice(2);
@@ -16,14 +17,21 @@ const results = [];
 const tag = label ? ` [${label}]` : '';
 const pass = (what) => results.push(`PASS ${what}${tag}`);
 const fail = (what, why) => results.push(`FAIL ${what}${tag}: ${why}`);
+let noGolden = null;
 const check = (what, fn) => {
+  if (noGolden) return fail(what, noGolden);
   try {
     const why = fn();
     if (why) fail(what, why); else pass(what);
   } catch (e) { fail(what, e.message.slice(0, 200)); }
 };
 
-const expectedLines = fs.readFileSync(expectedPath, 'latin1').split('\n').filter((l) => l !== '');
+let expectedLines = [];
+try {
+  expectedLines = fs.readFileSync(expectedPath, 'latin1').split('\n').filter((l) => l !== '');
+} catch (e) {
+  noGolden = `no golden file ${expectedPath} (${e.code ?? e.message.slice(0, 200)})`;
+}
 const summary = expectedLines.find((l) => l.startsWith('#')) ?? '';
 const open = Number((/open (\d+)/.exec(summary) ?? [0, 0])[1]);
 const expected = new Map();
@@ -52,17 +60,15 @@ check('folded stacks', () => {
   if (missing.size || extra.size) return `missing ${missing.size} (${fmt(missing)}), extra ${extra.size} (${fmt(extra)})`;
 });
 
-// the flame graph (--flamegraph, when DIR has one): an SVG with the program's
-// root frame
-if (fs.existsSync(`${dir}/flame.svg`)) {
-  check('flame graph', () => {
-    const svg = fs.readFileSync(`${dir}/flame.svg`, 'utf8');
-    if (!svg.includes('</svg>')) return 'not a complete SVG';
-    // a root frame: as wide as its whole subtree, so flamegraph.pl never leaves it out
-    const root = [...expected.keys()].map((k) => strip(k).split(';')[0]).find((f) => /^[\w.]+$/.test(f));
-    if (root && !svg.includes(`<title>${root} (`)) return `no frame for ${root}`;
-  });
-}
+// the flame graph (--flamegraph): an SVG with the program's root frame
+check('flame graph', () => {
+  if (!fs.existsSync(`${dir}/flame.svg`)) return 'no flame.svg (flamegraph.pl missing? apt-get install libdevel-nytprof-perl)';
+  const svg = fs.readFileSync(`${dir}/flame.svg`, 'utf8');
+  if (!svg.includes('</svg>')) return 'not a complete SVG';
+  // a root frame: as wide as its whole subtree, so flamegraph.pl never leaves it out
+  const root = [...expected.keys()].map((k) => strip(k).split(';')[0]).find((f) => /^[\w.]+$/.test(f));
+  if (root && !svg.includes(`<title>${root} (`)) return `no frame for ${root}`;
+});
 
 // call counts through the profile tree
 check('call counts', () => {

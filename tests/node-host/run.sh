@@ -23,7 +23,8 @@
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
 # NODE_HOST_WORK (work dir, default a new mktemp dir), NODE_HOST_JOBS,
 # NODE_HOST_BACKENDS (default "js wasm32"), WASM_OBSERVE_CACHE.
-# Output: PASS/FAIL lines, then "N passed, N failed"; exit 1 on failure.
+# Output: PASS/FAIL lines, then "N passed, N failed, N skipped" (nothing is
+# skipped: a missing golden file fails the checks that need it); exit 1 on failure.
 set -u
 set -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -105,7 +106,8 @@ run_fixture() {
     else
       echo "FAIL $name same output and exit code [$b]: exit $(cat "$d/orig.rc") -> $(cat "$t/instr.rc"); $(diff "$d/orig.out" "$t/instr.out" | head -3 | tr '\n' ' ') $(diff "$d/orig.err" "$t/instr.err" | head -3 | tr '\n' ' ')" >>"$res"
     fi
-    "$NODE" "$HERE/check.mjs" "$t/trace" "$FIXTURES/expected/$name.folded" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res"
+    "$NODE" "$HERE/check.mjs" "$t/trace" "$FIXTURES/expected/$name.folded" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res" ||
+      echo "FAIL $name check.mjs [$b]: exit $? (its checks did not all run)" >>"$res"
   done
   # the command with sampled profile timing: the same output and exit code,
   # and the same call counts as the clock's (checked above against the golden
@@ -245,5 +247,5 @@ cat "$WORK/results.txt"
 npass=$(grep -c '^PASS ' "$WORK/results.txt")
 nfail=$(grep -c '^FAIL ' "$WORK/results.txt")
 echo "work dir: $WORK" >&2
-echo "$npass passed, $nfail failed"
+echo "$npass passed, $nfail failed, 0 skipped"
 ((nfail == 0))
