@@ -33,8 +33,8 @@
 # FUZZ_CC (default clang).
 #
 # Output: `PASS name`, `FAIL name: reason` (with the seed and a repro script in
-# the work directory), `SKIP name: reason`, then one line `N passed, N failed`.
-# Exit status 1 if anything failed.
+# the work directory), `SKIP name: reason`, then one line `N passed, N failed,
+# N skipped`. Exit status 1 if anything failed.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,7 +72,7 @@ done
 [[ -x $TOOL ]] || missing+=("$TOOL")
 if ((${#missing[@]})); then
   fail prerequisites "missing: ${missing[*]}"
-  echo "$passed passed, $failed failed"
+  echo "$passed passed, $failed failed, $skipped skipped"
   exit 1
 fi
 
@@ -401,7 +401,11 @@ done
 mutations=0
 : >"$mut_dir/cases.tsv"
 if [[ -z $FILTER || $FILTER == *mutate* ]]; then
-  python3 "$HERE/mutate.py" "$mut_dir/cases" "$mut_dir"/bases/*.wasm >"$mut_dir/cases.tsv"
+  # No case at all would leave this part out silently.
+  if ! python3 "$HERE/mutate.py" "$mut_dir/cases" "$mut_dir"/bases/*.wasm >"$mut_dir/cases.tsv" 2>"$mut_dir/mutate.err" ||
+      [[ ! -s $mut_dir/cases.tsv ]]; then
+    fail mutate "mutate.py failed or made no case: $(first_line "$mut_dir/mutate.err")"
+  fi
 fi
 declare -A group_bad group_first group_count
 group_order=()
@@ -526,5 +530,5 @@ echo "# $mutations mutated inputs; $runs_done differential runs ($enters_total h
 if ((failed == 0 && keep_work == 0)); then
   rm -rf "$WORK"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
