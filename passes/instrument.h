@@ -71,6 +71,8 @@ typedef struct {
   bool hook_imports;             /* the import boundary */
   bool hook_exports;             /* the export boundary */
   bool untyped_references;       /* the input uses no typed references (nor GC) */
+  uint32_t first_site_id;        /* hook ids are first_site_id + site (default ABI) */
+  bool site_table_section;       /* add the site table as a custom section */
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_hooks hooks;

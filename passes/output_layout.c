@@ -57,9 +57,15 @@ int wi_pass_site_table(wi_instrument *ctx) {
     wi_name_map_get(&indices, site->func_name, &site->output_index);
     ids[i] = site->output_index;
   }
-  if (ctx->abi == WI_ABI_OBSERVE_SDK) wi_hooks_renumber(&ctx->hooks, ids);
+  if (ctx->abi == WI_ABI_OBSERVE_SDK) {
+    wi_hooks_renumber(&ctx->hooks, ids);
+  } else if (ctx->first_site_id != 0) {
+    for (size_t i = 0; i < ctx->sites.count; i++) ids[i] = ctx->first_site_id + (uint32_t)i;
+    wi_hooks_renumber(&ctx->hooks, ids);
+  }
   free(ids);
   wi_name_map_free(&indices);
+  if (!ctx->site_table_section) return 0;
 
   size_t size;
   uint8_t *payload = wi_site_table_encode(&ctx->sites, &size);

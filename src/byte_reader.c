@@ -43,6 +43,24 @@ bool wi_skip_sleb(wi_reader *r, unsigned bits) {
   return fail(r);
 }
 
+bool wi_read_s33_index(wi_reader *r, uint32_t *out) {
+  uint64_t value = 0;
+  unsigned shift = 0;
+  for (unsigned i = 0; i < 5; i++) {
+    uint8_t byte;
+    if (!wi_read_u8(r, &byte)) return false;
+    value |= (uint64_t)(byte & 0x7f) << shift;
+    shift += 7;
+    if ((byte & 0x80) == 0) {
+      bool negative = (byte & 0x40) != 0;
+      if (negative || value > UINT32_MAX) return fail(r);
+      *out = (uint32_t)value;
+      return true;
+    }
+  }
+  return fail(r);
+}
+
 bool wi_skip(wi_reader *r, size_t n) {
   if (!r->ok || n > wi_reader_left(r)) return fail(r);
   r->pos += n;

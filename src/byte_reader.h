@@ -23,6 +23,9 @@ bool wi_read_u8(wi_reader *r, uint8_t *out);
 bool wi_read_u32(wi_reader *r, uint32_t *out);
 /* Skips a signed LEB128 of at most `bits` bits (33 or 64). */
 bool wi_skip_sleb(wi_reader *r, unsigned bits);
+/* A signed LEB128 of at most 33 bits that must be a non-negative u32 (a type
+ * index where a value type is expected). */
+bool wi_read_s33_index(wi_reader *r, uint32_t *out);
 /* A length-prefixed byte string; *out points into the reader's data. */
 bool wi_read_name(wi_reader *r, const uint8_t **out, uint32_t *len);
 bool wi_skip(wi_reader *r, size_t n);

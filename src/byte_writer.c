@@ -27,6 +27,22 @@ void wi_put_u32(wi_writer *w, uint32_t v) {
   wi_put_bytes(w, leb, wi_encode_u32(leb, v));
 }
 
+void wi_put_s33(wi_writer *w, uint32_t v) {
+  uint8_t leb[5];
+  size_t n = 0;
+  uint64_t rest = v;
+  for (;;) {
+    uint8_t byte = rest & 0x7f;
+    rest >>= 7;
+    if (rest == 0 && (byte & 0x40) == 0) { /* the sign bit is clear: done */
+      leb[n++] = byte;
+      break;
+    }
+    leb[n++] = byte | 0x80;
+  }
+  wi_put_bytes(w, leb, n);
+}
+
 void wi_put_name(wi_writer *w, const void *name, size_t len) {
   wi_put_u32(w, (uint32_t)len);
   wi_put_bytes(w, name, len);

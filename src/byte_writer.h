@@ -15,6 +15,7 @@ typedef struct {
 
 void wi_put_bytes(wi_writer *w, const void *bytes, size_t n);
 void wi_put_u32(wi_writer *w, uint32_t v);           /* unsigned LEB128 */
+void wi_put_s33(wi_writer *w, uint32_t v);           /* a non-negative signed LEB128 (s33) */
 void wi_put_name(wi_writer *w, const void *name, size_t len); /* length-prefixed */
 void wi_put_cstr(wi_writer *w, const char *s);       /* NULL writes an empty name */
 

@@ -35,6 +35,15 @@ void wi_print_usage(void) {
       "  -h, --help             show this help\n"
       "      --version          show the version\n"
       "\n"
+      "Components (detected by their header; every core module inside is\n"
+      "instrumented with the options above, nested components too):\n"
+      "      --link MODE        how the hooks reach a tracer: wasi-otel (default: a guest\n"
+      "                         shim inside the component calls wasi:otel/tracing),\n"
+      "                         wasi-observe (the same onto wasi:observe/tracer), or\n"
+      "                         hooks (the component imports wasm-instrument:hooks/trace)\n"
+      "      --all-modules      also instrument the modules that component tooling adds\n"
+      "                         (the WASI preview1 adapter, wit-component's shim and fixups)\n"
+      "\n"
       "Names are matched in demangled and in raw form. Exit codes: 0 success,\n"
       "1 bad input, 2 usage error, 3 internal error.\n",
       stdout);
@@ -104,6 +113,8 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       o->hook_imports = false;
     } else if (strcmp(arg, "--no-exports") == 0) {
       o->hook_exports = false;
+    } else if (strcmp(arg, "--all-modules") == 0) {
+      o->all_modules = true;
     } else if (strcmp(arg, "--no-validate") == 0) {
       o->validate = false;
     } else if (takes_value(argc, argv, &i, "-o", &value, &missing) ||
@@ -121,6 +132,13 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       if (strcmp(value, "default") == 0) o->abi = WI_ABI_DEFAULT;
       else if (strcmp(value, "observe-sdk") == 0) o->abi = WI_ABI_OBSERVE_SDK;
       else return usage_error("unknown --abi '%s' (default or observe-sdk)", value);
+    } else if (takes_value(argc, argv, &i, "--link", &value, &missing)) {
+      if (missing) return usage_error("%s needs wasi-otel, wasi-observe or hooks", arg);
+      if (strcmp(value, "wasi-otel") == 0) o->link = WI_LINK_WASI_OTEL;
+      else if (strcmp(value, "wasi-observe") == 0) o->link = WI_LINK_WASI_OBSERVE;
+      else if (strcmp(value, "hooks") == 0) o->link = WI_LINK_HOOKS;
+      else return usage_error("unknown --link '%s' (wasi-otel, wasi-observe or hooks)", value);
+      o->link_given = true;
     } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
       if (missing) return usage_error("%s needs auto, on or off", arg);
       if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;

@@ -9,6 +9,13 @@
 
 typedef enum { WI_EH_AUTO, WI_EH_ON, WI_EH_OFF } wi_exceptions_mode;
 
+/* How an instrumented component gets its hooks (components only). */
+typedef enum {
+  WI_LINK_WASI_OTEL,    /* the guest shim, onto wasi:otel/tracing (the default) */
+  WI_LINK_WASI_OBSERVE, /* the guest shim, onto wasi:observe/tracer */
+  WI_LINK_HOOKS,        /* the component imports wit/hooks.wit's interface */
+} wi_link_mode;
+
 typedef struct {
   const char *input;        /* a path or "-"; borrowed from argv */
   const char *output;       /* a path, "-" or NULL */
@@ -25,6 +32,9 @@ typedef struct {
   bool validate;
   wi_abi abi;
   wi_exceptions_mode exceptions;
+  wi_link_mode link;
+  bool link_given;          /* --link was on the command line */
+  bool all_modules;         /* components: also the modules component tooling adds */
 } wi_options;
 
 typedef enum { WI_OPTIONS_RUN, WI_OPTIONS_DONE, WI_OPTIONS_ERROR } wi_options_result;

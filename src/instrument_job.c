@@ -17,6 +17,7 @@
 #include "producers.h"
 #include "site_listing.h"
 #include "table_exports.h"
+#include "component_job.h"
 
 static double now_ms(void) {
   struct timespec t;
@@ -40,7 +41,7 @@ static bool looks_like_text(const uint8_t *data, size_t size) {
 /* Turns a text module into a binary with a name section, so that both inputs
  * take one path. Binaryen ends the process on a parse error; the sandbox
  * reports it. */
-static uint8_t *text_to_binary(uint8_t *text, size_t *size) {
+static uint8_t *text_to_binary(const uint8_t *text, size_t *size) {
   BinaryenModuleRef m = BinaryenModuleParse((const char *)text);
   BinaryenModuleSetFeatures(m, BinaryenFeatureAll());
   BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(m, NULL);
@@ -52,8 +53,9 @@ static uint8_t *text_to_binary(uint8_t *text, size_t *size) {
 }
 
 typedef struct {
-  wi_job *job;
+  const wi_module_task *task;
   FILE *report;
+  FILE *listing;
   const char *file;
   wi_module_scan scan;
   uint8_t *converted; /* binary made from a text input */
@@ -145,7 +147,7 @@ static bool binaryen_validates(BinaryenModuleRef module, bool quiet) {
  * a bad input (exit 1) from a bug of ours (exit 3); Binaryen's first message
  * then goes into the one-line error. */
 static int validate_output(job_state *s) {
-  if (!s->job->options->validate) return 0;
+  if (!s->task->options->validate) return 0;
   wi_report_phase(s->report, "validating output");
   double t0 = now_ms();
   bool valid = binaryen_validates(s->module, true);
@@ -163,7 +165,7 @@ static int validate_output(job_state *s) {
 }
 
 static bool use_exceptions(const job_state *s) {
-  switch (s->job->options->exceptions) {
+  switch (s->task->options->exceptions) {
     case WI_EH_ON: return true;
     case WI_EH_OFF: return false;
     case WI_EH_AUTO: break;
@@ -172,8 +174,8 @@ static bool use_exceptions(const job_state *s) {
 }
 
 static int instrument(job_state *s) {
-  const wi_options *o = s->job->options;
-  int rc = wi_describe_functions(s->module, &s->scan, s->job->filter, &s->names);
+  const wi_options *o = s->task->options;
+  int rc = wi_describe_functions(s->module, &s->scan, s->task->filter, &s->names);
   if (rc == -2)
     return fail(s, WI_EXIT_INTERNAL, false,
                 "Binaryen's function count differs from the module's (internal error)");
@@ -192,6 +194,8 @@ static int instrument(job_state *s) {
   ctx->exceptions = use_exceptions(s);
   ctx->hook_imports = o->hook_imports;
   ctx->hook_exports = o->hook_exports;
+  ctx->first_site_id = s->task->first_site_id;
+  ctx->site_table_section = !s->task->in_component;
   ctx->untyped_references = !s->scan.uses_typed_references &&
                             !(s->input_features & (BinaryenFeatureGC() |
                                                    BinaryenFeatureTypedFunctionReferences()));
@@ -214,22 +218,21 @@ static int instrument(job_state *s) {
   return 0;
 }
 
-static int write_output(job_state *s) {
-  const wi_options *o = s->job->options;
-  int fd = s->job->output_fd;
+/* Encodes the output (or the listing, or the text format) into s->result. */
+static int write_output(job_state *s, wi_module_result *out) {
+  const wi_options *o = s->task->options;
   wi_report_phase(s->report, "writing");
   double t0 = now_ms();
-  int err = 0;
+  out->site_table = wi_site_table_encode(&s->ctx.sites, &out->site_table_size);
+  if (!out->site_table) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  out->site_count = (uint32_t)s->ctx.sites.count;
   if (o->list) {
-    FILE *out = fdopen(dup(fd), "w");
-    if (!out) return fail(s, WI_EXIT_INTERNAL, false, "cannot write the listing");
-    wi_write_site_list(out, &s->ctx);
-    err = fclose(out) != 0;
+    if (s->listing) wi_write_site_list(s->listing, &s->ctx, s->task->first_site_id);
   } else if (o->emit_text) {
     char *text = BinaryenModuleAllocateAndWriteText(s->module);
     s->measures.output_size = strlen(text);
-    err = wi_write_all(fd, text, s->measures.output_size);
-    free(text);
+    out->bytes = (uint8_t *)text;
+    out->size = s->measures.output_size;
   } else {
     BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(s->module, NULL);
     size_t size;
@@ -241,33 +244,35 @@ static int write_output(job_state *s) {
     uint8_t *fixed = wi_fix_table_exports(s->module, binary, size, &size);
     free(binary);
     if (!fixed) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the export section");
-    binary = fixed;
     s->measures.output_size = size;
-    err = wi_write_all(fd, binary, size);
     if (o->stats) {
       wi_module_scan out_scan;
       char why[128];
-      if (wi_scan_module(binary, size, &out_scan, why, sizeof why) == WI_SCAN_OK)
+      if (wi_scan_module(fixed, size, &out_scan, why, sizeof why) == WI_SCAN_OK)
         s->measures.output_code_size = out_scan.code_section_size;
       wi_scan_free(&out_scan);
     }
-    free(binary);
+    out->bytes = fixed;
+    out->size = size;
   }
   s->measures.write_ms = now_ms() - t0;
-  if (err) return fail(s, WI_EXIT_BAD_INPUT, false, "cannot write the output");
   return 0;
 }
 
-int wi_run_job(void *arg, FILE *report) {
-  wi_job *job = arg;
-  job_state s = {.job = job, .report = report, .file = job->input_label};
-  const uint8_t *data = job->input;
-  size_t size = job->input_size;
-  BinaryenSetDebugInfo(true); /* keeps the name section */
-  BinaryenSetColorsEnabled(false);
+void wi_module_result_free(wi_module_result *r) {
+  free(r->bytes);
+  free(r->site_table);
+  memset(r, 0, sizeof *r);
+}
+
+int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t size,
+                         FILE *report, FILE *listing, wi_module_result *out) {
+  memset(out, 0, sizeof *out);
+  job_state s = {.task = task, .report = report, .listing = listing, .file = task->label};
   if (!(size >= 4 && memcmp(data, "\0asm", 4) == 0) && looks_like_text(data, size)) {
     wi_report_phase(report, "parsing text");
-    s.converted = text_to_binary(job->input, &size);
+    /* The input buffer ends with a NUL byte (wi_read_all). */
+    s.converted = text_to_binary(data, &size);
     if (!s.converted) return fail(&s, WI_EXIT_INTERNAL, false, "out of memory");
     data = s.converted;
   }
@@ -296,9 +301,45 @@ int wi_run_job(void *arg, FILE *report) {
       if (!s.scan.has_data_count) features &= ~BinaryenFeatureBulkMemory();
       BinaryenModuleSetFeatures(s.module, features);
     }
-    if (rc == 0) rc = write_output(&s);
-    if (rc == 0 && job->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
+    if (rc == 0) rc = write_output(&s, out);
+    if (rc == 0 && task->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
   }
+  if (rc != 0) wi_module_result_free(out);
   job_state_free(&s);
+  return rc;
+}
+
+int wi_run_job(void *arg, FILE *report) {
+  wi_job *job = arg;
+  BinaryenSetDebugInfo(true); /* keeps the name section */
+  BinaryenSetColorsEnabled(false);
+  if (wi_is_component(job->input, job->input_size)) return wi_run_component_job(job, report);
+  if (job->options->link_given || job->options->all_modules)
+    wi_report_say(report, "wasm-instrument: warning: %s: --link and --all-modules apply to "
+                  "components; ignored for a core module", job->input_label);
+  wi_module_task task = {.options = job->options, .filter = job->filter,
+                         .label = job->input_label};
+  FILE *listing = NULL;
+  if (job->options->list) {
+    listing = fdopen(dup(job->output_fd), "w");
+    if (!listing) {
+      wi_report_fail(report, WI_EXIT_INTERNAL, false, "wasm-instrument: error: %s: %s",
+                     job->input_label, "cannot write the listing");
+      return WI_EXIT_INTERNAL;
+    }
+  }
+  wi_module_result result;
+  int rc = wi_instrument_module(&task, job->input, job->input_size, report, listing, &result);
+  if (listing && fclose(listing) != 0 && rc == 0) {
+    wi_report_fail(report, WI_EXIT_BAD_INPUT, false, "wasm-instrument: error: %s: %s",
+                   job->input_label, "cannot write the listing");
+    rc = WI_EXIT_BAD_INPUT;
+  }
+  if (rc == 0 && result.bytes && wi_write_all(job->output_fd, result.bytes, result.size) != 0) {
+    wi_report_fail(report, WI_EXIT_BAD_INPUT, false, "wasm-instrument: error: %s: %s",
+                   job->input_label, "cannot write the output");
+    rc = WI_EXIT_BAD_INPUT;
+  }
+  wi_module_result_free(&result);
   return rc;
 }

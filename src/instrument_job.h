@@ -19,8 +19,34 @@ typedef struct {
   int output_fd;               /* the temporary output file */
 } wi_job;
 
-/* Runs the job; progress and errors go to `report` (see job_report.h).
- * Returns the process exit code (exit_codes.h). */
+/* Runs the job on a module or a component; progress and errors go to
+ * `report` (see job_report.h). Returns the process exit code (exit_codes.h). */
 int wi_run_job(void *job, FILE *report);
+
+/* One core module to instrument: the whole input, or one module of a component. */
+typedef struct {
+  const wi_options *options;
+  const wi_name_filter *filter;
+  const char *label;        /* names the module in messages */
+  uint32_t first_site_id;   /* ids start here (a component numbers all its modules' sites
+                               in one space) */
+  bool in_component;        /* write no site table section: the component carries one */
+} wi_module_task;
+
+typedef struct {
+  uint8_t *bytes;      /* the output module (the text format with -S; NULL with --list), owned */
+  size_t size;
+  uint8_t *site_table; /* the site table's encoded payload (docs/hook-contract.md), owned */
+  size_t site_table_size;
+  uint32_t site_count;
+} wi_module_result;
+
+/* Scans, reads, instruments, validates and encodes one module. `data` must be
+ * followed by a NUL byte when it may be text. With --list the listing goes to
+ * `listing` (if not NULL). Errors are reported on `report`; returns the exit
+ * code, and on failure `out` holds nothing. */
+int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t size,
+                         FILE *report, FILE *listing, wi_module_result *out);
+void wi_module_result_free(wi_module_result *result);
 
 #endif

@@ -5,11 +5,11 @@
 #include "expr_children.h"
 #include "job_report.h"
 
-void wi_write_site_list(FILE *out, const wi_instrument *ctx) {
+void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) {
   fprintf(out, "# id\tkind\tsize\tname\tsymbol\n");
   for (size_t i = 0; i < ctx->sites.count; i++) {
     const wi_site *s = &ctx->sites.items[i];
-    fprintf(out, "%zu\t%s\t%u\t%s\t%s\n", i, wi_site_kind_name(s->kind),
+    fprintf(out, "%zu\t%s\t%u\t%s\t%s\n", first_id + i, wi_site_kind_name(s->kind),
             s->kind == WI_SITE_FUNCTION ? s->body_size : 0, s->display,
             s->symbol[0] && strcmp(s->symbol, s->display) != 0 ? s->symbol : "");
   }

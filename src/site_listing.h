@@ -8,8 +8,8 @@
 #include "function_names.h"
 #include "instrument.h"
 
-/* Writes the site listing to `out`. */
-void wi_write_site_list(FILE *out, const wi_instrument *ctx);
+/* Writes the site listing to `out`; ids are numbered from first_id. */
+void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id);
 
 typedef struct {
   size_t input_size, output_size;
