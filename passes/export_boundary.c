@@ -42,6 +42,28 @@ static int64_t exported_defined_function(const wi_instrument *ctx, const saved_e
   return index;
 }
 
+static bool is_quiet_export(const wi_instrument *ctx, const char *name) {
+  for (size_t i = 0; i < ctx->quiet_export_count; i++)
+    if (strcmp(ctx->quiet_exports[i], name) == 0) return true;
+  return false;
+}
+
+/* A realloc or post-return export: its wrapper silences the hooks, and it
+ * is no export-entry site (the host runs it inside a crossing that already
+ * has one). Returns -1 when out of memory. */
+static int quiet_export(wi_instrument *ctx, saved_export *e) {
+  if (!wi_can_quiet_wrap(ctx, e->value)) return 0;
+  size_t size = strlen(e->name) + 16;
+  char *base = malloc(size);
+  if (!base) return -1;
+  snprintf(base, size, "wi$quiet$%s", e->name);
+  e->wrapper = wi_add_quiet_wrapper(ctx, base, e->value, ctx->quiet_global);
+  free(base);
+  if (!e->wrapper) return -1;
+  ctx->stats.exports_quieted++;
+  return 0;
+}
+
 int wi_pass_export_wrappers(wi_instrument *ctx) {
   BinaryenModuleRef m = ctx->module;
   BinaryenIndex count = BinaryenGetNumExports(m);
@@ -55,7 +77,15 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
     saved[i].value = BinaryenExportGetValue(e);
     saved[i].kind = BinaryenExportGetKind(e);
     int64_t index = exported_defined_function(ctx, &saved[i]);
-    if (index < 0 || !ctx->exports[i].selected) continue;
+    if (index >= 0 && ctx->quiet_global && is_quiet_export(ctx, saved[i].name)) {
+      if (quiet_export(ctx, &saved[i]) != 0) {
+        free_saved(saved, count);
+        return -1;
+      }
+      any |= saved[i].wrapper != NULL;
+      continue;
+    }
+    if (index < 0 || !ctx->hook_exports || !ctx->exports[i].selected) continue;
     uint32_t site = wi_add_site(ctx, WI_SITE_EXPORT, (uint32_t)index, saved[i].value,
                                 saved[i].name, saved[i].name);
     size_t size = strlen(saved[i].name) + 16;

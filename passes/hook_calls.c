@@ -35,9 +35,45 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_abi abi, bool excep
   return h->enter_name && h->exit_name && (abi != WI_ABI_OBSERVE_SDK || h->memory_grow_name);
 }
 
+/* (func $guard (param $id i32) (if (i32.eqz (global.get $quiet)) (call $hook (local.get $id)))) */
+static char *add_quiet_guard(wi_hooks *h, const char *hook, const char *field,
+                             const char *quiet_global) {
+  char base[64];
+  snprintf(base, sizeof base, "wi$quiet$%s", field);
+  char *name = wi_unique_function_name(h->module, base);
+  if (!name) return NULL;
+  BinaryenModuleRef m = h->module;
+  BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
+  BinaryenExpressionRef quiet = BinaryenGlobalGet(m, quiet_global, BinaryenTypeInt32());
+  BinaryenExpressionRef body =
+      BinaryenIf(m, BinaryenUnary(m, BinaryenEqZInt32(), quiet),
+                 BinaryenCall(m, hook, &id, 1, BinaryenTypeNone()), NULL);
+  BinaryenAddFunction(m, name, BinaryenTypeInt32(), BinaryenTypeNone(), NULL, 0, body);
+  return name;
+}
+
+bool wi_hooks_add_quiet_guards(wi_hooks *h, const char *quiet_global) {
+  BinaryenAddGlobal(h->module, quiet_global, BinaryenTypeInt32(), true,
+                    BinaryenConst(h->module, BinaryenLiteralInt32(0)));
+  char *enter = add_quiet_guard(h, h->enter_name, "enter", quiet_global);
+  char *exit = add_quiet_guard(h, h->exit_name, "exit", quiet_global);
+  if (!enter || !exit) {
+    free(enter);
+    free(exit);
+    return false;
+  }
+  h->enter_import = h->enter_name;
+  h->exit_import = h->exit_name;
+  h->enter_name = enter;
+  h->exit_name = exit;
+  return true;
+}
+
 void wi_hooks_free(wi_hooks *h) {
   free(h->enter_name);
   free(h->exit_name);
+  free(h->enter_import);
+  free(h->exit_import);
   free(h->memory_grow_name);
   free(h->memory_grow_helper);
   for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);

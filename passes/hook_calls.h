@@ -30,8 +30,10 @@ typedef struct {
   BinaryenModuleRef module;
   wi_abi abi;
   bool exceptions;        /* guard bodies with catch_all { exit; rethrow } */
-  char *enter_name;       /* internal names of the hook imports, owned */
-  char *exit_name;
+  char *enter_name;       /* internal names of what hook calls call: the hook imports, */
+  char *exit_name;        /* or their quiet guards; owned */
+  char *enter_import;     /* the hook imports when guarded, else NULL; owned */
+  char *exit_import;
   char *memory_grow_name; /* observe-sdk only, else NULL */
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   wi_exit_helper *helpers; /* owned, one per result type */
@@ -44,6 +46,14 @@ typedef struct {
 /* Adds the hook imports to `module`. Returns false when out of memory. */
 bool wi_hooks_init(wi_hooks *hooks, BinaryenModuleRef module, wi_abi abi, bool exceptions);
 void wi_hooks_free(wi_hooks *hooks);
+
+/* Inside a component, the host calls some exported functions (`realloc` and
+ * `post-return` in canonical ABI options) while the instance may not call
+ * out of itself: an import call there traps. Adds the mutable i32 global
+ * `quiet_global` and makes every hook call go through a guard that calls the
+ * hook only while the global is 0 (see wi_add_quiet_wrapper). Returns false
+ * when out of memory. */
+bool wi_hooks_add_quiet_guards(wi_hooks *hooks, const char *quiet_global);
 
 /* A function name not yet used in the module, made from `base` (malloc'd). */
 char *wi_unique_function_name(BinaryenModuleRef module, const char *base);

@@ -74,6 +74,14 @@ int wi_instrument_run(wi_instrument *ctx) {
     if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
   if (!wi_hooks_init(&ctx->hooks, ctx->module, ctx->abi, ctx->exceptions))
     return fail(ctx, "out of memory");
+  if (ctx->quiet_export_count > 0) {
+    snprintf(ctx->quiet_global_name, sizeof ctx->quiet_global_name, "wi$quiet");
+    for (unsigned n = 1; BinaryenGetGlobal(ctx->module, ctx->quiet_global_name); n++)
+      snprintf(ctx->quiet_global_name, sizeof ctx->quiet_global_name, "wi$quiet$%u", n);
+    ctx->quiet_global = ctx->quiet_global_name;
+    if (!wi_hooks_add_quiet_guards(&ctx->hooks, ctx->quiet_global))
+      return fail(ctx, "out of memory");
+  }
   if (ctx->hook_imports && wi_pass_import_wrappers(ctx) != 0) return fail(ctx, "out of memory");
   for (uint32_t i = 0; i < ctx->func_count; i++) {
     if (ctx->funcs[i].import_module) continue;
@@ -81,7 +89,8 @@ int wi_instrument_run(wi_instrument *ctx) {
   }
   if (ctx->hook_imports && wi_pass_redirect_imports_in_module(ctx) != 0)
     return fail(ctx, "out of memory");
-  if (ctx->hook_exports && ctx->abi == WI_ABI_DEFAULT && wi_pass_export_wrappers(ctx) != 0)
+  if ((ctx->hook_exports || ctx->quiet_global) && ctx->abi == WI_ABI_DEFAULT &&
+      wi_pass_export_wrappers(ctx) != 0)
     return fail(ctx, "out of memory");
   if (wi_pass_observe_version_globals(ctx) != 0) return fail(ctx, "out of memory");
   if (ctx->hooks.out_of_memory) return fail(ctx, "out of memory");

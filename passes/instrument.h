@@ -51,6 +51,7 @@ typedef struct {
   uint32_t functions_uninspectable;
   uint32_t imports_wrapped;
   uint32_t exports_wrapped;
+  uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
   uint32_t tail_calls;
   uint32_t memory_grows_hooked;
   uint32_t functions_rebuilt; /* given extra locals */
@@ -72,10 +73,14 @@ typedef struct {
   bool hook_exports;             /* the export boundary */
   bool untyped_references;       /* the input uses no typed references (nor GC) */
   uint32_t first_site_id;        /* hook ids are first_site_id + site (default ABI) */
+  const char *const *quiet_exports; /* exports the host calls while the instance may not */
+  size_t quiet_export_count;        /* call out (components: realloc, post-return) */
   bool site_table_section;       /* add the site table as a custom section */
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_hooks hooks;
+  const char *quiet_global;      /* the global that silences the hooks, or NULL */
+  char quiet_global_name[32];
   wi_site_table sites;
   wi_stats stats;
   wi_skip *skips;
@@ -118,6 +123,14 @@ uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index
  * its name (owned by the caller), or NULL when out of memory. */
 char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
                           uint32_t site);
+/* Adds (func $name (params) (results) quiet += 1; call target; quiet -= 1),
+ * which silences the hooks while the host runs `target` (see
+ * wi_hooks_add_quiet_guards). `target` must return nothing, numbers or a
+ * tuple (wi_can_quiet_wrap). Returns the name (owned by the caller), or NULL
+ * when out of memory. */
+char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                           const char *quiet_global);
+bool wi_can_quiet_wrap(wi_instrument *ctx, const char *target);
 /* Re-adds `func` with `count` extra locals of `types`; returns the new ref. */
 BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
                                            const BinaryenType *types, uint32_t count);

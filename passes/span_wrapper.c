@@ -1,60 +1,111 @@
-/* A span wrapper: a function with the signature of `target` that opens a span,
- * calls `target` with its own parameters, and closes the span. The import and
- * export boundaries both use it. */
+/* Wrappers: functions with the signature of a `target` that call it with
+ * their own parameters, adding something around the call. The span wrapper
+ * (import and export boundaries) opens and closes a span; the quiet wrapper
+ * (components) silences the hooks during the call. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "instrument.h"
 
+/* What a wrapper of `target` is made of. */
+typedef struct {
+  BinaryenType params, results;
+  uint32_t param_count;
+  char *name;                 /* the wrapper's name, owned until handed over */
+  BinaryenExpressionRef call; /* target called with the wrapper's parameters */
+} forwarding;
+
+static bool forwarding_make(wi_instrument *ctx, const char *base_name, const char *target,
+                            forwarding *f) {
+  BinaryenModuleRef m = ctx->module;
+  BinaryenFunctionRef callee = BinaryenGetFunction(m, target);
+  f->params = BinaryenFunctionGetParams(callee);
+  f->results = BinaryenFunctionGetResults(callee);
+  f->param_count = f->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(f->params);
+  BinaryenType *param_types = malloc((f->param_count ? f->param_count : 1) * sizeof *param_types);
+  BinaryenExpressionRef *operands = malloc((f->param_count ? f->param_count : 1) * sizeof *operands);
+  f->name = wi_unique_function_name(m, base_name);
+  bool ok = param_types && operands && f->name;
+  if (ok) {
+    if (f->param_count) BinaryenTypeExpand(f->params, param_types);
+    for (uint32_t i = 0; i < f->param_count; i++)
+      operands[i] = BinaryenLocalGet(m, i, param_types[i]);
+    f->call = BinaryenCall(m, target, operands, f->param_count, f->results);
+  } else {
+    free(f->name);
+    f->name = NULL;
+  }
+  free(param_types);
+  free(operands);
+  return ok;
+}
+
+/* A value of these types can wait in a local (a reference may not be
+ * defaultable); a tuple always can. */
+static bool fits_a_local(BinaryenType results) {
+  return results == BinaryenTypeInt32() || results == BinaryenTypeInt64() ||
+         results == BinaryenTypeFloat32() || results == BinaryenTypeFloat64() ||
+         results == BinaryenTypeVec128() ||
+         (results != BinaryenTypeNone() && BinaryenTypeArity(results) > 1);
+}
+
 char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
                           uint32_t site) {
   BinaryenModuleRef m = ctx->module;
-  BinaryenFunctionRef callee = BinaryenGetFunction(m, target);
-  BinaryenType params = BinaryenFunctionGetParams(callee);
-  BinaryenType results = BinaryenFunctionGetResults(callee);
-  uint32_t param_count = BinaryenTypeArity(params);
-  if (params == BinaryenTypeNone()) param_count = 0;
-  BinaryenType *param_types = malloc((param_count ? param_count : 1) * sizeof *param_types);
-  BinaryenExpressionRef *operands = malloc((param_count ? param_count : 1) * sizeof *operands);
-  char *name = wi_unique_function_name(m, base_name);
-  if (!param_types || !operands || !name) {
-    free(param_types);
-    free(operands);
-    free(name);
-    return NULL;
-  }
-  if (param_count) BinaryenTypeExpand(params, param_types);
-  for (uint32_t i = 0; i < param_count; i++) operands[i] = BinaryenLocalGet(m, i, param_types[i]);
-  BinaryenExpressionRef call = BinaryenCall(m, target, operands, param_count, results);
-
+  forwarding f;
+  if (!forwarding_make(ctx, base_name, target, &f)) return NULL;
   BinaryenExpressionRef inner;
-  BinaryenType tuple_var = results;
+  BinaryenType tuple_var = f.results;
   BinaryenIndex var_count = 0;
   /* A numeric result waits in a local while exit is called: no call to an
-   * exit helper on the way out of every boundary crossing (a reference
-   * result may not be defaultable, so it keeps the helper). */
-  bool numeric = results == BinaryenTypeInt32() || results == BinaryenTypeInt64() ||
-                 results == BinaryenTypeFloat32() || results == BinaryenTypeFloat64() ||
-                 results == BinaryenTypeVec128();
-  if (numeric || (results != BinaryenTypeNone() && BinaryenTypeArity(results) > 1)) {
+   * exit helper on the way out of every boundary crossing. */
+  if (fits_a_local(f.results)) {
     BinaryenExpressionRef seq[3] = {
-        BinaryenLocalSet(m, param_count, call),
+        BinaryenLocalSet(m, f.param_count, f.call),
         wi_hook_exit(&ctx->hooks, site),
-        BinaryenLocalGet(m, param_count, results),
+        BinaryenLocalGet(m, f.param_count, f.results),
     };
-    inner = BinaryenBlock(m, NULL, seq, 3, results);
+    inner = BinaryenBlock(m, NULL, seq, 3, f.results);
     var_count = 1;
   } else {
-    inner = wi_hook_exit_after(&ctx->hooks, site, call, results);
+    inner = wi_hook_exit_after(&ctx->hooks, site, f.call, f.results);
   }
   BinaryenExpressionRef body[2] = {
       wi_hook_enter(&ctx->hooks, site),
       wi_hook_unwind_guard(&ctx->hooks, site, inner, "wi$unwind"),
   };
-  BinaryenAddFunction(m, name, params, results, &tuple_var, var_count,
-                      BinaryenBlock(m, NULL, body, 2, results));
-  free(param_types);
-  free(operands);
-  return name;
+  BinaryenAddFunction(m, f.name, f.params, f.results, &tuple_var, var_count,
+                      BinaryenBlock(m, NULL, body, 2, f.results));
+  return f.name;
+}
+
+static BinaryenExpressionRef add_to_quiet(BinaryenModuleRef m, const char *quiet, int32_t delta) {
+  BinaryenExpressionRef sum =
+      BinaryenBinary(m, BinaryenAddInt32(), BinaryenGlobalGet(m, quiet, BinaryenTypeInt32()),
+                     BinaryenConst(m, BinaryenLiteralInt32(delta)));
+  return BinaryenGlobalSet(m, quiet, sum);
+}
+
+bool wi_can_quiet_wrap(wi_instrument *ctx, const char *target) {
+  BinaryenType results = BinaryenFunctionGetResults(BinaryenGetFunction(ctx->module, target));
+  return results == BinaryenTypeNone() || fits_a_local(results);
+}
+
+char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                           const char *quiet_global) {
+  BinaryenModuleRef m = ctx->module;
+  forwarding f;
+  if (!forwarding_make(ctx, base_name, target, &f)) return NULL;
+  BinaryenType var = f.results;
+  bool has_result = f.results != BinaryenTypeNone();
+  BinaryenExpressionRef body[4] = {
+      add_to_quiet(m, quiet_global, 1),
+      has_result ? BinaryenLocalSet(m, f.param_count, f.call) : f.call,
+      add_to_quiet(m, quiet_global, -1),
+      has_result ? BinaryenLocalGet(m, f.param_count, f.results) : NULL,
+  };
+  BinaryenAddFunction(m, f.name, f.params, f.results, &var, has_result ? 1 : 0,
+                      BinaryenBlock(m, NULL, body, has_result ? 4 : 3, f.results));
+  return f.name;
 }

@@ -218,6 +218,38 @@ static bool add_sites(cjob *j, const wi_module_result *r) {
   return !j->sites.failed;
 }
 
+static void free_names(char **names, size_t count) {
+  for (size_t i = 0; names && i < count; i++) free(names[i]);
+  free(names);
+}
+
+/* The exports of core module `module` that the component names as `realloc`
+ * or `post-return` (malloc'd copies; free_names); *count of them; NULL when
+ * out of memory. */
+static char **quiet_exports_of(const cnode *node, size_t module, size_t *count) {
+  const wi_component_facts *f = &node->facts;
+  char **names = calloc(f->quiet_func_count + 1, sizeof *names);
+  *count = 0;
+  if (!names) return NULL;
+  for (size_t q = 0; q < f->quiet_func_count; q++) {
+    uint32_t func = f->quiet_funcs[q];
+    if (func >= f->core_func_count || f->core_funcs[func].core_instance == UINT32_MAX) continue;
+    const wi_core_func_fact *origin = &f->core_funcs[func];
+    bool from_module = false;
+    for (size_t i = 0; i < f->core_instantiation_count; i++)
+      if (f->core_instantiations[i].instance == origin->core_instance)
+        from_module = f->core_instantiations[i].module == module;
+    if (!from_module) continue;
+    char *name = strndup((const char *)origin->name, origin->name_len);
+    if (!name) {
+      free_names(names, *count);
+      return NULL;
+    }
+    names[(*count)++] = name;
+  }
+  return names;
+}
+
 static int instrument_modules(cjob *j, cnode *node) {
   const wi_options *o = j->job->options;
   for (size_t i = 0; i < node->comp->count; i++) {
@@ -253,12 +285,21 @@ static int instrument_modules(cjob *j, cnode *node) {
     free(label);
     char *full = module_label(node, index, true, j->file);
     if (!full) return out_of_memory(j);
+    size_t quiet_count;
+    char **quiet = quiet_exports_of(node, index, &quiet_count);
+    if (!quiet) {
+      free(full);
+      return out_of_memory(j);
+    }
     wi_module_task task = {.options = o, .filter = j->job->filter, .label = full,
-                           .first_site_id = j->site_count, .in_component = true};
+                           .first_site_id = j->site_count, .in_component = true,
+                           .quiet_exports = (const char *const *)quiet,
+                           .quiet_export_count = quiet_count};
     double t0 = now_ms();
     int rc = wi_instrument_module(&task, s->payload, s->size, j->report, j->listing,
                                   &node->results[index]);
     j->module_ms += now_ms() - t0;
+    free_names(quiet, quiet_count);
     free(full);
     if (rc != 0) return rc;
     if (!add_sites(j, &node->results[index])) return out_of_memory(j);

@@ -27,6 +27,8 @@ void wi_component_facts_free(wi_component_facts *f) {
   free(f->instantiations);
   free(f->imports);
   free(f->type_defs);
+  free(f->core_funcs);
+  free(f->quiet_funcs);
   memset(f, 0, sizeof *f);
 }
 
@@ -107,7 +109,20 @@ static void copy_span(tc *t, size_t from) {
   if (t->out) wi_put_bytes(t->out, t->r.data + from, t->r.pos - from);
 }
 
+static bool note(tc *t, void **array, size_t *count, size_t item_size, const void *item);
+
 static void define(tc *t, wi_space space) { t->scope->count[space]++; }
+
+/* Defines a core function of the component itself and records its origin. */
+static bool define_core_func(tc *t, uint32_t core_instance, const uint8_t *name, uint32_t len) {
+  wi_component_facts *f = t->walk->facts;
+  wi_core_func_fact item = {core_instance, name, len};
+  if (f && t->scope == t->walk->scope &&
+      !note(t, (void **)&f->core_funcs, &f->core_func_count, sizeof item, &item))
+    return false;
+  define(t, WI_SPACE_CORE_FUNC);
+  return true;
+}
 
 /* Checks `index` against the definitions of `space` in `scope`. */
 static bool check_index(tc *t, const wi_scope *scope, wi_space space, uint32_t index) {
@@ -477,9 +492,19 @@ static bool copy_alias(tc *t) {
     case 0x00: /* export of an instance */
       if (!copy_index(t, WI_SPACE_INSTANCE) || !copy_name(t)) return false;
       break;
-    case 0x01: /* export of a core instance */
-      if (!copy_index(t, WI_SPACE_CORE_INSTANCE) || !copy_name(t)) return false;
+    case 0x01: { /* export of a core instance */
+      uint32_t instance;
+      const uint8_t *name;
+      uint32_t len;
+      if (!wi_read_u32(&t->r, &instance)) return truncated(t);
+      if (!check_index(t, t->scope, WI_SPACE_CORE_INSTANCE, instance)) return false;
+      if (t->out)
+        wi_put_u32(t->out, wi_shift_index(t->scope->shift, WI_SPACE_CORE_INSTANCE, instance));
+      if (!wi_read_name(&t->r, &name, &len)) return truncated(t);
+      if (t->out) wi_put_name(t->out, name, len);
+      if (space == WI_SPACE_CORE_FUNC) return define_core_func(t, instance, name, len);
       break;
+    }
     case 0x02: { /* outer */
       uint32_t levels, index;
       if (!copy_u32(t, &levels)) return false;
@@ -668,7 +693,19 @@ static bool copy_canon_opts(tc *t) {
     switch (opt) {
       case 0x00: case 0x01: case 0x02: case 0x06: break;
       case 0x03: if (!copy_index(t, WI_SPACE_CORE_MEMORY)) return false; break;
-      case 0x04: case 0x05: case 0x07:
+      case 0x04: case 0x05: { /* realloc, post-return */
+        size_t at = t->r.pos;
+        uint32_t func;
+        if (!copy_index(t, WI_SPACE_CORE_FUNC)) return false;
+        wi_reader again = wi_reader_make(t->r.data, t->r.size);
+        again.pos = at;
+        wi_read_u32(&again, &func);
+        wi_component_facts *f = t->walk->facts;
+        if (f && !note(t, (void **)&f->quiet_funcs, &f->quiet_func_count, sizeof func, &func))
+          return false;
+        break;
+      }
+      case 0x07:
         if (!copy_index(t, WI_SPACE_CORE_FUNC)) return false;
         break;
       default: return failf(t, "unknown canonical option");
@@ -739,8 +776,7 @@ static bool canon_entry(tc *t) {
       return failf(t, what);
     }
   }
-  if (ok) define(t, WI_SPACE_CORE_FUNC);
-  return ok;
+  return ok && define_core_func(t, UINT32_MAX, NULL, 0);
 }
 
 static bool import_entry(tc *t) {

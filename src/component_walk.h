@@ -69,6 +69,14 @@ typedef struct {
   uint32_t index;      /* the index the import defines in its space */
 } wi_import_fact;
 
+/* Where a core function comes from: an export of a core instance, or
+ * (core_instance UINT32_MAX) a canonical definition. */
+typedef struct {
+  uint32_t core_instance;
+  const uint8_t *name; /* the export's name, borrowed from the input */
+  uint32_t name_len;
+} wi_core_func_fact;
+
 typedef struct {
   size_t *module_sections;      /* section index of each core module, owned */
   size_t module_count;
@@ -83,6 +91,12 @@ typedef struct {
   const uint8_t **type_defs; /* [type_count]: the deftype bytes of a type the type section
                                 defines, else NULL; owned array */
   uint32_t type_count;
+  wi_core_func_fact *core_funcs;  /* by core func index, owned */
+  size_t core_func_count;
+  uint32_t *quiet_funcs;          /* core funcs named by `realloc` or `post-return`
+                                     options: the host calls them while the instance
+                                     may not call out; owned */
+  size_t quiet_func_count;
 } wi_component_facts;
 
 void wi_component_facts_free(wi_component_facts *facts);

@@ -195,6 +195,8 @@ static int instrument(job_state *s) {
   ctx->hook_imports = o->hook_imports;
   ctx->hook_exports = o->hook_exports;
   ctx->first_site_id = s->task->first_site_id;
+  ctx->quiet_exports = s->task->quiet_exports;
+  ctx->quiet_export_count = s->task->quiet_export_count;
   ctx->site_table_section = !s->task->in_component;
   ctx->untyped_references = !s->scan.uses_typed_references &&
                             !(s->input_features & (BinaryenFeatureGC() |

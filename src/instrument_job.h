@@ -31,6 +31,9 @@ typedef struct {
   uint32_t first_site_id;   /* ids start here (a component numbers all its modules' sites
                                in one space) */
   bool in_component;        /* write no site table section: the component carries one */
+  const char *const *quiet_exports; /* exports the host calls while the instance may not
+                                       call out (realloc, post-return); borrowed */
+  size_t quiet_export_count;
 } wi_module_task;
 
 typedef struct {
