@@ -106,6 +106,7 @@ suite e2e tests/e2e/run.sh "$sanitized_tool"
 suite shim tests/shim/run.sh "$sanitized_tool" "$sanitized_lib"
 suite otlp-http tests/shim/otlp-http/run.sh "$sanitized_lib"
 suite node-host tests/node-host/run.sh "$sanitized_tool"
+suite component tests/component/run.sh "$sanitized_tool"
 suite realworld tests/realworld/run.sh "$plain_tool"
 suite fuzz tests/fuzz/run.sh "$plain_tool"
 echo

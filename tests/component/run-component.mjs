@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Component host for the tests: runs a WASI command component through jco.
+//
+//   node run-component.mjs COMPONENT.wasm TRACE_OUT [args...]
+//
+// Transpiles the component with jco (instantiation mode, into
+// $COMPONENT_JS_DIR or a temporary directory), gives it WASI from
+// @bytecodealliance/preview2-shim (arguments: the component's file name, then
+// args; an empty environment) and, when it imports the hook interface
+// (`--link hooks`), hooks that record the calls; runs `wasi:cli/run`, and
+// writes the calls as folded stacks with call counts to TRACE_OUT in the e2e
+// format (tests/e2e/folded-trace.mjs), named by the component's site table.
+//
+// With COMPONENT_CALL="NAME ARG..." it calls that export instead of
+// wasi:cli/run and prints the result as JSON.
+//
+// Exit status: 0, or 1 when the program exits with an error (the WASI
+// preview2 exit carries only ok/err); 134 after a trap (a line "trap: ..." on
+// stderr); 2 for a host error.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transpile } from '@bytecodealliance/jco';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { Recorder, siteNames } from '../e2e/folded-trace.mjs';
+
+const HOOKS = 'wasm-instrument:hooks/trace';
+const SITES_SECTION = 'wasm-instrument.sites';
+const TRAP_EXIT = 134;
+
+function die(msg) {
+  process.stderr.write(`run-component: ${msg}\n`);
+  process.exit(2);
+}
+
+const [componentPath, traceOut, ...progArgs] = process.argv.slice(2);
+if (!componentPath || !traceOut) die('usage: run-component.mjs COMPONENT.wasm TRACE_OUT [args...]');
+
+// The payload of a custom section of the component itself (not of a module
+// or component nested in it).
+function topLevelCustomSection(bytes, wanted) {
+  let p = 8;
+  const u32 = () => {
+    let result = 0, shift = 0;
+    for (;;) {
+      const b = bytes[p++];
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    const size = u32();
+    const end = p + size;
+    if (id === 0) {
+      const len = u32();
+      const name = Buffer.from(bytes.subarray(p, p + len)).toString('utf8');
+      if (name === wanted) return bytes.subarray(p + len, end);
+    }
+    p = end;
+  }
+  return null;
+}
+
+const bytes = new Uint8Array(fs.readFileSync(componentPath));
+const table = topLevelCustomSection(bytes, SITES_SECTION);
+let names = null;
+if (table) {
+  try { names = siteNames(table); } catch (e) { die(`bad ${SITES_SECTION} section: ${e.message}`); }
+}
+const rec = new Recorder(names);
+
+const outDir = process.env.COMPONENT_JS_DIR ||
+  fs.mkdtempSync(path.join(os.tmpdir(), 'component-js-'));
+let files;
+try {
+  ({ files } = await transpile(bytes, { name: 'component', instantiation: 'async', quiet: true }));
+} catch (e) {
+  die(`jco transpile failed: ${e.message ?? e}`);
+}
+fs.mkdirSync(outDir, { recursive: true });
+for (const [name, data] of Object.entries(files)) {
+  fs.mkdirSync(path.dirname(path.join(outDir, name)), { recursive: true });
+  fs.writeFileSync(path.join(outDir, name), data);
+}
+fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
+const { instantiate } = await import(pathToFileURL(path.join(outDir, 'component.js')).href);
+
+const shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
+const imports = shim.getImportObject();
+imports[HOOKS] = { enter: (id) => rec.enter(id), exit: (id) => rec.exit(id) };
+
+let written = false;
+function finish() {
+  if (written) return;
+  written = true;
+  fs.writeFileSync(traceOut, Buffer.from(rec.folded(), 'latin1'));
+}
+// wasi:cli/exit ends the process from inside the call (preview2-shim calls
+// process.exit): the trace is written on the way out.
+process.on('exit', finish);
+
+let instance;
+try {
+  instance = await instantiate(
+    (file) => WebAssembly.compile(fs.readFileSync(path.join(outDir, file))), imports);
+} catch (e) {
+  die(`instantiation failed: ${e.message ?? e}`);
+}
+// COMPONENT_CALL="NAME ARG...": call that export with numeric arguments and
+// print its result as JSON, instead of running wasi:cli/run.
+const call = process.env.COMPONENT_CALL ? process.env.COMPONENT_CALL.split(' ') : null;
+let entry;
+if (call) {
+  const fn = instance[call[0]];
+  if (typeof fn !== 'function') die(`the component exports no function ${call[0]}`);
+  entry = () => process.stdout.write(`${JSON.stringify(fn(...call.slice(1).map(Number)))}\n`);
+} else {
+  const run = instance.run ?? Object.values(instance).find((v) => typeof v?.run === 'function');
+  if (!run) die('the component exports no wasi:cli/run');
+  entry = () => run.run();
+}
+let code = 0;
+try {
+  entry();
+} catch (e) {
+  if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
+    process.stderr.write(`trap: ${e.message}\n`);
+    code = TRAP_EXIT;
+  } else if (e?.payload !== undefined || e?.constructor?.name === 'ComponentError') {
+    code = 1; // run returned err
+  } else {
+    throw e;
+  }
+}
+finish();
+process.exitCode = code;
