@@ -1,0 +1,61 @@
+/* Internal declarations shared by the guest shim's sources (core module B,
+ * wasm32, no libc). Each B variant links blob.c, span_stack.c, guest_libc.c
+ * and one link_*.c (plus trace_ids.c for wasi-otel). */
+#ifndef WI_GUEST_H
+#define WI_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_abi.h"
+
+#define WI_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
+#define WI_EXPORT(name) __attribute__((export_name(name)))
+
+/* One open span. The link fills `handle` (wasi-observe) or `span_id` and
+ * `start_ns` (wasi-otel) in guest_link_open. */
+typedef struct {
+  uint32_t site;        /* the site id */
+  uint32_t handle;      /* wasi-observe: the span resource's handle */
+  uint64_t start_ns;    /* wasi-otel: start time, epoch nanoseconds */
+  char span_id[16];     /* wasi-otel: lowercase hex */
+} guest_frame;
+
+/* Where B keeps its open-span stack and the deep-enter kind bits: the top of
+ * B's part of the memory, not in B's data section (wasm-ld writes an imported
+ * memory's zero-initialised data out as zeros). B's own stack and static data
+ * must end below it: span_stack.c checks __heap_base at the first hook call. */
+#define GUEST_FRAMES_BASE \
+  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * sizeof(guest_frame) - WI_GUEST_DEEP_KIND_BITS / 8)
+_Static_assert(sizeof(guest_frame) == 32, "frame size");
+
+/* blob.c: the site blob, checked once. */
+/* 1 when the blob at WI_GUEST_BLOB_BASE is whole and was made for `link`
+ * (magic, version, link, every site record and attribute array inside the
+ * blob, the blob inside the memory); 0 otherwise. */
+int guest_blob_check(uint32_t link);
+/* Valid after guest_blob_check returned 1. */
+extern wi_guest_blob_header *guest_blob;
+extern const wi_guest_site_record *guest_sites;
+
+/* The link (link_otel.c or link_observe.c). */
+/* Which blob this B accepts (WI_GUEST_BLOB_LINK_*). */
+extern const uint32_t guest_link_kind;
+/* Called once, after the blob was accepted. */
+void guest_link_init(void);
+/* Opens the span of `frames[depth]` (frames[0 .. depth-1] are its open
+ * ancestors; depth 0 is a root). */
+void guest_link_open(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site);
+/* Ends the span of `frames[depth]`, with status unset, or error("unwound")
+ * when `unwound`. */
+void guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
+                      int unwound);
+
+/* The status message of a span that a trap, a host exception or an
+ * out-of-order exit cut through. */
+#define GUEST_UNWOUND_MESSAGE "unwound"
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
+#endif
