@@ -107,6 +107,7 @@ suite shim tests/shim/run.sh "$sanitized_tool" "$sanitized_lib"
 suite otlp-http tests/shim/otlp-http/run.sh "$sanitized_lib"
 suite node-host tests/node-host/run.sh "$sanitized_tool"
 suite component tests/component/run.sh "$sanitized_tool"
+suite guest-shim tests/guest-shim/run.sh "GUEST_SHIM_BUILD=$root/$sanitized"
 suite realworld tests/realworld/run.sh "$plain_tool"
 suite fuzz tests/fuzz/run.sh "$plain_tool"
 echo
