@@ -1,8 +1,19 @@
 #!/usr/bin/env node
 // wasm-observe run: runs a WASI command module (or a module exporting `run`)
-// under node:wasi with tracing.
+// under node:wasi, or a WASI command component through jco, with tracing.
 //
 //   node wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...]
+//   node wasm-observe-run.mjs run COMPONENT.wasm [options] [--] [args...]
+//
+// A component (instrumented with `wasm-instrument --link hooks`) is transpiled
+// by jco into a cache ($WASM_OBSERVE_CACHE, else ~/.cache/wasm-observe) and
+// run with @bytecodealliance/preview2-shim, with the same options and outputs
+// (component-host.mjs). These two npm packages are needed for components
+// only, found in $WASM_OBSERVE_NODE_MODULES (a node_modules directory), else
+// from this script's directory or the current one:
+//   npm install @bytecodealliance/jco@1.35.0 @bytecodealliance/preview2-shim@0.25.0
+// A component's exit status carries only ok/err: 0 or 1 (134 after a trap).
+// A component that does not import the hooks runs untraced.
 //
 //   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
 //                         without a path (http://localhost:4318), a URL with a path
@@ -85,7 +96,7 @@ function usage() {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '-h' || argv[0] === '--help') { process.stdout.write(usage() + '\n'); process.exit(0); }
-if (argv[0] !== 'run' || !argv[1]) die('usage: wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...] (--help)');
+if (argv[0] !== 'run' || !argv[1]) die('usage: wasm-observe-run.mjs run MODULE.wasm|COMPONENT.wasm [options] [--] [args...] (--help)');
 const modulePath = argv[1];
 const opts = { summary: false, counters: false, otlpHeaders: {} };
 let progArgs = [];
@@ -148,58 +159,82 @@ for (let i = 2; i < argv.length; i++) {
 
 let bytes;
 try { bytes = fs.readFileSync(modulePath); } catch (e) { die(`cannot read ${modulePath}: ${e.message}`); }
-let mod;
-try { mod = new WebAssembly.Module(bytes); } catch (e) { die(`cannot compile ${modulePath}: ${e.message}`); }
 
-const exporters = [];
-let otlp = null;
-try {
-  // --otlp and its options, else the OpenTelemetry variables
-  const settings = otlpHttpSettings({ endpoint: opts.otlpUrl, protocol: opts.otlpProtocol, headers: opts.otlpHeaders });
-  if (settings) exporters.push(otlp = otlpHttpExporter(settings.endpoint, { ...settings, maxQueueBatches: opts.otlpMaxQueue }));
-} catch (e) { die(e.message); }
-const wantProfile = opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary;
-let record = 0;
-if (exporters.length || opts.otlp || opts.chrome) record |= RECORD_SPANS;
-if (wantProfile) record |= RECORD_PROFILE;
-let rec;
-try {
-  rec = createRecorder({
-    backend: opts.backend,
-    record: record || RECORD_PROFILE,
-    serviceName: opts.serviceName ?? (process.env.OTEL_SERVICE_NAME || undefined),
-    moduleName: path.basename(modulePath),
-    minDurationNs: opts.minDurationNs,
-    sampleRatio: opts.sampleRatio,
-    maxDepth: opts.maxDepth,
-    exporters,
-    otlpFile: opts.otlp,
-    chromeFile: opts.chrome,
-    profileTiming: opts.profileTiming,
-    profileIntervalUs: opts.profileIntervalUs,
-  });
-  rec.loadSites(bytes);
-} catch (e) { die(`${modulePath}: ${e.message}`); }
+// The recorder and the outputs the options ask for, the same for a module and
+// a component: named by `sitesSource` (loadSites: the module's bytes, or a
+// module holding a component's site table). finish(code) writes and flushes
+// everything once (awaits the OTLP/HTTP exporter); finishSync() does the same
+// where nothing can be awaited (a process 'exit' handler).
+function startRecording(sitesSource) {
+  const exporters = [];
+  let otlp = null;
+  try {
+    // --otlp and its options, else the OpenTelemetry variables
+    const settings = otlpHttpSettings({ endpoint: opts.otlpUrl, protocol: opts.otlpProtocol, headers: opts.otlpHeaders });
+    if (settings) exporters.push(otlp = otlpHttpExporter(settings.endpoint, { ...settings, maxQueueBatches: opts.otlpMaxQueue }));
+  } catch (e) { die(e.message); }
+  const wantProfile = opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary;
+  let record = 0;
+  if (exporters.length || opts.otlp || opts.chrome) record |= RECORD_SPANS;
+  if (wantProfile) record |= RECORD_PROFILE;
+  let rec;
+  try {
+    rec = createRecorder({
+      backend: opts.backend,
+      record: record || RECORD_PROFILE,
+      serviceName: opts.serviceName ?? (process.env.OTEL_SERVICE_NAME || undefined),
+      moduleName: path.basename(modulePath),
+      minDurationNs: opts.minDurationNs,
+      sampleRatio: opts.sampleRatio,
+      maxDepth: opts.maxDepth,
+      exporters,
+      otlpFile: opts.otlp,
+      chromeFile: opts.chrome,
+      profileTiming: opts.profileTiming,
+      profileIntervalUs: opts.profileIntervalUs,
+    });
+    rec.loadSites(sitesSource);
+  } catch (e) { die(`${modulePath}: ${e.message}`); }
 
-const importDescs = WebAssembly.Module.imports(mod);
-const usesWasi = importDescs.some((d) => d.module === 'wasi_snapshot_preview1');
-const writeOut = (fd, s) => fs.writeSync(fd, s);
-const env = {
-  print_i32: (x) => writeOut(1, `${x | 0}\n`),
-  print_i64: (x) => writeOut(1, `${BigInt.asIntN(64, x)}\n`),
-};
-const provided = { env, ...rec.hooks('observe-sdk') };
-let wasi = null;
-const imports = {};
-if (usesWasi) {
-  wasi = new WASI({ version: 'preview1', args: [path.basename(modulePath), ...progArgs], env: {}, returnOnExit: true });
-  imports.wasi_snapshot_preview1 = wasi.wasiImport;
-}
-for (const d of importDescs) {
-  if (d.module === 'wasi_snapshot_preview1') continue;
-  const m = Object.hasOwn(provided, d.module) ? provided[d.module] : null;
-  if (!m || !Object.hasOwn(m, d.name) || d.kind !== 'function') die(`unsupported import ${d.module}.${d.name} (${d.kind})`);
-  imports[d.module] = m;
+  let written = false;
+  function writeOutputs() {
+    if (written) return false;
+    written = true;
+    rec.finish(); // closes what proc_exit or a trap left open, with error status
+    rec.close(); // the files; the OTLP/HTTP exporter starts sending what it holds
+    const folded = opts.folded || opts.flameGraph ? rec.folded() : null; // the profile is read once
+    if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(folded, 'latin1'));
+    if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
+    if (opts.flameGraph) {
+      const why = writeFlameGraph(folded, opts.flameGraph, path.basename(modulePath));
+      if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
+    }
+    if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
+    if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
+    const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
+    if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');
+    return true;
+  }
+  function reportOtlp(stats) {
+    const dropped = describeDrops(stats);
+    if (dropped) process.stderr.write(`wasm-observe: OTLP export to ${otlp.url}: ${dropped}\n`);
+    if (opts.counters) process.stderr.write(JSON.stringify({ otlp: stats }) + '\n');
+  }
+  return {
+    rec,
+    otlp,
+    async finish(code) {
+      if (!writeOutputs()) return;
+      process.exitCode = code;
+      if (!otlp) return;
+      // The program ran synchronously: the batches go out now, within the timeout.
+      reportOtlp(await otlp.shutdown());
+    },
+    finishSync() {
+      if (!writeOutputs()) return;
+      if (otlp) reportOtlp(otlp.shutdownSync());
+    },
+  };
 }
 
 function describe(e) {
@@ -209,47 +244,61 @@ function describe(e) {
   return null;
 }
 
-async function finish(code) {
-  rec.finish(); // closes what proc_exit or a trap left open, with error status
-  rec.close(); // the files; the OTLP/HTTP exporter starts sending what it holds
-  const folded = opts.folded || opts.flameGraph ? rec.folded() : null; // the profile is read once
-  if (opts.folded) fs.writeFileSync(opts.folded, Buffer.from(folded, 'latin1'));
-  if (opts.foldedCalls) fs.writeFileSync(opts.foldedCalls, Buffer.from(rec.foldedCalls(), 'latin1'));
-  if (opts.flameGraph) {
-    const why = writeFlameGraph(folded, opts.flameGraph, path.basename(modulePath));
-    if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
-  }
-  if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
-  if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
-  const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
-  if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');
-  process.exitCode = code;
-  if (!otlp) return;
-  // The program ran synchronously: the batches go out now, within the timeout.
-  const stats = await otlp.shutdown();
-  const dropped = describeDrops(stats);
-  if (dropped) process.stderr.write(`wasm-observe: OTLP export to ${otlp.url}: ${dropped}\n`);
-  if (opts.counters) process.stderr.write(JSON.stringify({ otlp: stats }) + '\n');
+// A component (the preamble's layer bytes are 0x01 0x00) is run through jco
+// by component-host.mjs; a core module under node:wasi here.
+const isComponent = bytes.length >= 8 && bytes.readUInt32BE(0) === 0x0061736d && bytes[6] === 1 && bytes[7] === 0;
+if (isComponent) {
+  const { runComponent } = await import('./component-host.mjs');
+  await runComponent({ componentPath: modulePath, bytes, progArgs, opts, startRecording, describeTrap: describe, die });
+} else {
+  await runModule();
 }
 
-if (otlp) await otlp.ready; // its worker thread, before the program fills the queue
-let code = 0;
-try {
-  const instance = new WebAssembly.Instance(mod, imports); // runs the start function
-  const ex = instance.exports;
-  if (typeof ex._start === 'function') {
-    if (wasi) code = wasi.start(instance) ?? 0;
-    else ex._start();
-  } else {
-    if (wasi && typeof ex._initialize === 'function') wasi.initialize(instance);
-    else if (wasi && ex.memory) wasi.initialize(instance);
-    if (typeof ex.run === 'function') ex.run();
+async function runModule() {
+  let mod;
+  try { mod = new WebAssembly.Module(bytes); } catch (e) { die(`cannot compile ${modulePath}: ${e.message}`); }
+  const { rec, otlp, finish } = startRecording(bytes);
+
+  const importDescs = WebAssembly.Module.imports(mod);
+  const usesWasi = importDescs.some((d) => d.module === 'wasi_snapshot_preview1');
+  const writeOut = (fd, s) => fs.writeSync(fd, s);
+  const env = {
+    print_i32: (x) => writeOut(1, `${x | 0}\n`),
+    print_i64: (x) => writeOut(1, `${BigInt.asIntN(64, x)}\n`),
+  };
+  const provided = { env, ...rec.hooks('observe-sdk') };
+  let wasi = null;
+  const imports = {};
+  if (usesWasi) {
+    wasi = new WASI({ version: 'preview1', args: [path.basename(modulePath), ...progArgs], env: {}, returnOnExit: true });
+    imports.wasi_snapshot_preview1 = wasi.wasiImport;
   }
-} catch (e) {
-  const what = describe(e);
-  rec.unwind(); // the spans the trap or exception cut through
-  if (what === null) { await finish(2); throw e; }
-  writeOut(2, `trap: ${what}\n`);
-  code = TRAP_EXIT;
+  for (const d of importDescs) {
+    if (d.module === 'wasi_snapshot_preview1') continue;
+    const m = Object.hasOwn(provided, d.module) ? provided[d.module] : null;
+    if (!m || !Object.hasOwn(m, d.name) || d.kind !== 'function') die(`unsupported import ${d.module}.${d.name} (${d.kind})`);
+    imports[d.module] = m;
+  }
+
+  if (otlp) await otlp.ready; // its worker thread, before the program fills the queue
+  let code = 0;
+  try {
+    const instance = new WebAssembly.Instance(mod, imports); // runs the start function
+    const ex = instance.exports;
+    if (typeof ex._start === 'function') {
+      if (wasi) code = wasi.start(instance) ?? 0;
+      else ex._start();
+    } else {
+      if (wasi && typeof ex._initialize === 'function') wasi.initialize(instance);
+      else if (wasi && ex.memory) wasi.initialize(instance);
+      if (typeof ex.run === 'function') ex.run();
+    }
+  } catch (e) {
+    const what = describe(e);
+    rec.unwind(); // the spans the trap or exception cut through
+    if (what === null) { await finish(2); throw e; }
+    writeOut(2, `trap: ${what}\n`);
+    code = TRAP_EXIT;
+  }
+  await finish(code);
 }
-await finish(code);

@@ -45,7 +45,7 @@ function sources() {
   return list;
 }
 
-function cacheDir() {
+export function cacheDir() {
   if (process.env.WASM_OBSERVE_CACHE) return process.env.WASM_OBSERVE_CACHE;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'wasm-observe');

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# Tests of the Node host's component path (runtime-shim/node/component-host.mjs:
+# `wasm-observe-run.mjs run COMPONENT.wasm`, through jco).
+#
+# The C fixtures (fixtures/c/*.c) and tests/component-host/fixtures/*.c are
+# built into WASI command components as tests/component/run.sh does (`jco new
+# --wasi-command`, the preview1 adapter), instrumented with --link hooks, and
+# run through the command with every file output, once per recorder backend:
+# - stdout, stderr and exit status are those of the untraced component run by
+#   tests/component/run-component.mjs (jco and preview2-shim too);
+# - the outputs pass tests/node-host/check.mjs against the module's golden
+#   trace (fixtures/expected/NAME.folded; for the fixtures here, the trace of
+#   the same program as a core module, by tests/e2e/run-node.mjs), with the
+#   stdio flushes left out of both sides (--exclude: the adapter reports stdout
+#   as a terminal, so libc flushes it line by line): call counts, folded
+#   stacks, OTLP/JSON lines well formed with every parent present, one Chrome
+#   X event per span, error status on the spans exit() or a trap left open;
+# - OTLP/HTTP (http/json to a collector in otlp-http-check.mjs) delivers the
+#   spans of the OTLP/JSON file, and --summary follows the program's stderr;
+# - the uninstrumented component runs untraced (the same output; with output
+#   options, one line on stderr and no file);
+# - nothing is written to the current directory; the transpiled JS is in the
+#   cache ($WASM_OBSERVE_CACHE), one directory per component;
+# - jco found from the current directory; jco missing (the resolution pointed
+#   at empty directories): exit 2 and one line saying what to npm install.
+#
+# npm packages: tests/component's (jco, preview2-shim), installed by
+# scripts/npm-fetch-pinned.sh from its package-lock.json.
+# Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
+# COMPONENT_HOST_WORK (work dir, default a new mktemp dir), COMPONENT_HOST_JOBS,
+# COMPONENT_HOST_BACKENDS (default "js wasm32").
+# Output: PASS/FAIL lines, then "N passed, N failed, N skipped"; exit 1 on failure.
+set -u
+set -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOOL=${WASM_INSTRUMENT:-$ROOT/build/wasm-instrument}
+case $TOOL in /*) ;; *) TOOL=$PWD/$TOOL ;; esac
+NODE=${NODE:-node}
+CC=${CC:-clang}
+WASI_SYSROOT=${WASI_SYSROOT:-/usr}
+JOBS=${COMPONENT_HOST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+WORK=${COMPONENT_HOST_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/component-host.XXXXXX")}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+BACKENDS=${COMPONENT_HOST_BACKENDS:-js wasm32}
+RUN=$ROOT/runtime-shim/node/wasm-observe-run.mjs
+CHECK=$ROOT/tests/node-host/check.mjs
+REF_RUNNER=$ROOT/tests/component/run-component.mjs
+NPM_DIR=$ROOT/tests/component
+MODULES=$NPM_DIR/node_modules
+JCO=$MODULES/.bin/jco
+EXCLUDE='__stdio_write|__stdio_exit'
+RESULTS=$WORK/results.d
+rm -rf "$RESULTS" "$WORK/cache"
+mkdir -p "$RESULTS"
+export WASM_OBSERVE_CACHE=$WORK/cache
+unset NODE_PATH WASM_OBSERVE_NODE_MODULES OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+
+finish() {
+  cat "$RESULTS"/* 2>/dev/null | sed '/^$/d' >"$WORK/results.txt"
+  cat "$WORK/results.txt"
+  local npass nfail
+  npass=$(grep -c '^PASS ' "$WORK/results.txt")
+  nfail=$(grep -c '^FAIL ' "$WORK/results.txt")
+  echo "work dir: $WORK" >&2
+  echo "$npass passed, $nfail failed, 0 skipped"
+  ((nfail == 0))
+  exit
+}
+
+directive() { sed -n -E "s@^[[:space:]]*(//|;;)[[:space:]]*$2:[[:space:]]*(.*)\$@\2@p" "$1" | head -n1; }
+
+if ! "$ROOT/scripts/npm-fetch-pinned.sh" "$NPM_DIR" node_modules/.bin/jco \
+    node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm \
+    node_modules/@bytecodealliance/preview2-shim/package.json >"$WORK/npm.log" 2>&1; then
+  echo "FAIL setup: cannot install tests/component's pinned npm packages: $(head -n3 "$WORK/npm.log" | tr '\n' ' ')" >"$RESULTS/00-setup"
+  finish
+fi
+if [[ ! -x $TOOL ]]; then
+  echo "FAIL setup: $TOOL not found (build it, or set WASM_INSTRUMENT)" >"$RESULTS/00-setup"
+  finish
+fi
+
+# same RESULT NAME REF_PREFIX GOT_PREFIX: stdout, stderr and exit status equal
+same() {
+  local res=$1 what=$2 ref=$3 got=$4
+  if cmp -s "$ref.rc" "$got.rc" && cmp -s "$ref.out" "$got.out" && cmp -s "$ref.err" "$got.err"; then
+    echo "PASS $what ($(cat "$ref.rc"))" >>"$res"
+  else
+    echo "FAIL $what: exit $(cat "$ref.rc") -> $(cat "$got.rc"); $(diff "$ref.out" "$got.out" | head -3 | tr '\n' ' ') $(diff "$ref.err" "$got.err" | head -3 | tr '\n' ' ')" >>"$res"
+  fi
+}
+
+# observe PREFIX ARGS...: the command from an empty current directory, with
+# the npm packages through WASM_OBSERVE_NODE_MODULES; PREFIX.out/.err/.rc
+observe() {
+  local pre=$1
+  shift
+  (cd "$CWD" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$@") >"$pre.out" 2>"$pre.err" </dev/null
+  echo $? >"$pre.rc"
+}
+
+run_fixture() {
+  local src=$1 name
+  name=$(basename "$src" .c)
+  local d=$WORK/$name res=$RESULTS/$name
+  local CWD=$d/cwd
+  mkdir -p "$d/i" "$CWD"
+  : >"$res"
+  local args
+  args=$(directive "$src" e2e-args)
+  # shellcheck disable=SC2206
+  local argv=($args)
+  if ! { $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -std=c17 -c "$src" -o "$d/prog.o" &&
+      $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$d/prog.o" -o "$d/prog.wasm" -Wl,--strip-debug &&
+      "$JCO" new "$d/prog.wasm" --wasi-command -o "$d/orig.wasm"; } >"$d/build.log" 2>&1; then
+    echo "FAIL $name build: $(tail -n3 "$d/build.log" | tr '\n' ' ')" >>"$res"
+    return
+  fi
+  # the instrumented component has the original's file name: argv[0] is the same
+  if ! "$TOOL" "$d/orig.wasm" -o "$d/i/orig.wasm" --link hooks >"$d/instrument.log" 2>&1; then
+    echo "FAIL $name instrument: $(head -n2 "$d/instrument.log" | tr '\n' ' ')" >>"$res"
+    return
+  fi
+
+  # the golden trace: the module's, or this program's as a core module
+  local golden=$ROOT/fixtures/expected/$name.folded
+  if [[ $src != "$ROOT"/fixtures/* ]]; then
+    golden=$d/module.folded
+    if ! "$TOOL" "$d/prog.wasm" -o "$d/prog.instr.wasm" >>"$d/instrument.log" 2>&1; then
+      echo "FAIL $name instrument the core module: $(tail -n2 "$d/instrument.log" | tr '\n' ' ')" >>"$res"
+    else
+      "$NODE" "$ROOT/tests/e2e/run-node.mjs" "$d/prog.instr.wasm" "$golden" "${argv[@]}" >/dev/null 2>&1 </dev/null
+    fi
+  fi
+
+  # the untraced run through jco (tests/component's host)
+  COMPONENT_JS_DIR=$d/ref.js "$NODE" "$REF_RUNNER" "$d/orig.wasm" "$d/ref.trace" "${argv[@]}" \
+    >"$d/ref.out" 2>"$d/ref.err" </dev/null
+  echo $? >"$d/ref.rc"
+  local want
+  want=$(directive "$src" component-exit)
+  if [[ -z $want ]]; then
+    want=$(directive "$src" e2e-exit)
+    want=$(( ${want:-0} == 0 ? 0 : 1 ))
+  fi
+  if [[ $(cat "$d/ref.rc") != "$want" ]]; then
+    echo "FAIL $name untraced run: exit $(cat "$d/ref.rc"), expected $want: $(head -c 200 "$d/ref.err")" >>"$res"
+    return
+  fi
+
+  local b t
+  for b in $BACKENDS; do
+    t=$d/$b
+    mkdir -p "$t/trace"
+    observe "$t/instr" "$d/i/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
+      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" -- "${argv[@]}"
+    same "$res" "$name same output and exit code [$b]" "$d/ref" "$t/instr"
+    "$NODE" "$CHECK" --exclude "$EXCLUDE" "$t/trace" "$golden" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res" ||
+      echo "FAIL $name check.mjs [$b]: exit $? (its checks did not all run)" >>"$res"
+  done
+
+  # OTLP/HTTP and --summary (the default backend)
+  (cd "$CWD" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$HERE/otlp-http-check.mjs" "$name" "$RUN" "$d/i/orig.wasm" "$d/ref" "$d/otlp-http" "${argv[@]}") \
+    >>"$res" 2>&1 || echo "FAIL $name otlp-http-check.mjs: exit $?" >>"$res"
+
+  # the uninstrumented component: untraced, the same output; with outputs
+  # asked for, one line more on stderr and no file
+  observe "$d/plain" "$d/orig.wasm" -- "${argv[@]}"
+  same "$res" "$name uninstrumented runs untraced, same output and exit code" "$d/ref" "$d/plain"
+  observe "$d/plain-outputs" "$d/orig.wasm" --chrome "$d/plain.json" --folded-calls "$d/plain.folded" -- "${argv[@]}"
+  if cmp -s "$d/ref.out" "$d/plain-outputs.out" && cmp -s "$d/ref.rc" "$d/plain-outputs.rc" &&
+      [[ $(head -c "$(stat -c %s "$d/ref.err")" "$d/plain-outputs.err") == "$(cat "$d/ref.err")" ]] &&
+      [[ $(tail -c +"$(($(stat -c %s "$d/ref.err") + 1))" "$d/plain-outputs.err") == "wasm-observe: orig.wasm is not instrumented (no wasm-instrument:hooks/trace import): it ran untraced, no trace written" ]] &&
+      [[ ! -e $d/plain.json && ! -e $d/plain.folded ]]; then
+    echo "PASS $name uninstrumented with outputs: one line on stderr, no file" >>"$res"
+  else
+    echo "FAIL $name uninstrumented with outputs: exit $(cat "$d/plain-outputs.rc"); stderr $(tail -c 300 "$d/plain-outputs.err" | tr '\n' ' '); files: $(ls "$d"/plain.json "$d"/plain.folded 2>/dev/null)" >>"$res"
+  fi
+
+  if [[ -z $(ls -A "$CWD") ]]; then
+    echo "PASS $name nothing written to the current directory" >>"$res"
+  else
+    echo "FAIL $name nothing written to the current directory: $(ls -A "$CWD" | head -3 | tr '\n' ' ')" >>"$res"
+  fi
+}
+
+# the wasm32 recorder, built once here (its first use would build it too)
+if [[ " $BACKENDS " == *" wasm32 "* ]]; then
+  if "$NODE" --input-type=module -e "import { wasm32RecorderPath } from '$ROOT/runtime-shim/node/wasm32-recorder.mjs'; wasm32RecorderPath();" \
+      >"$WORK/wasm32-build.log" 2>&1; then
+    echo "PASS wasm32 recorder build" >"$RESULTS/00-build"
+  else
+    echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
+  fi
+fi
+
+fixtures=("$ROOT"/fixtures/c/*.c "$HERE"/fixtures/*.c)
+running=0
+for s in "${fixtures[@]}"; do
+  [[ -f $s ]] || continue
+  run_fixture "$s" &
+  running=$((running + 1))
+  if ((running >= JOBS)); then wait -n; running=$((running - 1)); fi
+done
+wait
+
+res=$RESULTS/zz-resolution
+fib=$WORK/fib
+if [[ ! -s $fib/i/orig.wasm ]]; then
+  echo "FAIL resolution: the fib component was not built" >"$res"
+else
+  # jco and preview2-shim from the current directory (no variable)
+  (cd "$NPM_DIR" && "$NODE" "$RUN" run "$fib/i/orig.wasm" --folded-calls "$WORK/cwd-resolution.folded") \
+    >"$WORK/cwd-resolution.out" 2>"$WORK/cwd-resolution.err" </dev/null
+  echo $? >"$WORK/cwd-resolution.rc"
+  if cmp -s "$fib/ref.out" "$WORK/cwd-resolution.out" && cmp -s "$fib/ref.err" "$WORK/cwd-resolution.err" &&
+      cmp -s "$fib/ref.rc" "$WORK/cwd-resolution.rc" && [[ -s $WORK/cwd-resolution.folded ]]; then
+    echo "PASS jco and preview2-shim found from the current directory" >"$res"
+  else
+    echo "FAIL jco and preview2-shim found from the current directory: exit $(cat "$WORK/cwd-resolution.rc"); $(head -c 300 "$WORK/cwd-resolution.err")" >"$res"
+  fi
+  # missing: the variable and the current directory are empty directories
+  mkdir -p "$WORK/empty-modules" "$WORK/empty-cwd"
+  (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$WORK/empty-modules "$NODE" "$RUN" run "$fib/i/orig.wasm" --chrome "$WORK/missing.json") \
+    >"$WORK/missing.out" 2>"$WORK/missing.err" </dev/null
+  rc=$?
+  if ((rc == 2)) && [[ ! -s $WORK/missing.out && ! -e $WORK/missing.json && $(wc -l <"$WORK/missing.err") == 1 ]] &&
+      grep -q '^wasm-observe: running a component needs @bytecodealliance/jco and @bytecodealliance/preview2-shim .*: npm install @bytecodealliance/jco@[0-9.]* @bytecodealliance/preview2-shim@[0-9.]*$' "$WORK/missing.err"; then
+    echo "PASS missing jco: exit 2, one line: what to npm install" >>"$res"
+  else
+    echo "FAIL missing jco: exit $rc; stdout $(head -c 100 "$WORK/missing.out"); stderr ($(wc -l <"$WORK/missing.err") lines) $(head -c 400 "$WORK/missing.err" | tr '\n' '|')" >>"$res"
+  fi
+fi
+
+# the cache: one directory of transpiled JS per component run (original and
+# instrumented), nothing left half-written
+res=$RESULTS/zz-cache
+built=$(find "$WORK" -mindepth 2 -maxdepth 3 -path '*/i/orig.wasm' | wc -l)
+dirs=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' 2>/dev/null | wc -l)
+partial=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -name '*.tmp' 2>/dev/null | wc -l)
+complete=$(find "$WORK/cache/components" -mindepth 2 -maxdepth 2 -name meta.json 2>/dev/null | wc -l)
+if ((built > 0 && dirs == 2 * built && complete == dirs && partial == 0)); then
+  echo "PASS cache: one transpiled directory per component ($dirs for $built fixtures), none partial" >"$res"
+else
+  echo "FAIL cache: $dirs directories ($complete complete, $partial partial) for $built instrumented and $built original components" >"$res"
+fi
+
+finish
