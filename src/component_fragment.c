@@ -60,14 +60,30 @@ uint32_t wi_fragment_import_instance(wi_fragment *f, const char *name, uint32_t 
   return define(f, WI_SPACE_INSTANCE);
 }
 
-uint32_t wi_fragment_alias_func(wi_fragment *f, uint32_t instance, const char *name) {
+static uint32_t alias_export(wi_fragment *f, uint8_t sort, uint32_t instance, const char *name) {
   wi_writer entry = {0};
-  put_byte(&entry, 0x01); /* sort func */
+  put_byte(&entry, sort);
   put_byte(&entry, 0x00); /* export of an instance */
   wi_put_u32(&entry, instance);
   wi_put_cstr(&entry, name);
   one_entry_section(f, WI_CSEC_ALIAS, &entry);
-  return define(f, WI_SPACE_FUNC);
+  return define(f, (wi_space)wi_sort_space(sort, 0));
+}
+
+uint32_t wi_fragment_alias_func(wi_fragment *f, uint32_t instance, const char *name) {
+  return alias_export(f, 0x01, instance, name);
+}
+
+uint32_t wi_fragment_alias_type(wi_fragment *f, uint32_t instance, const char *name) {
+  return alias_export(f, 0x03, instance, name);
+}
+
+uint32_t wi_fragment_canon_resource_drop(wi_fragment *f, uint32_t type) {
+  wi_writer entry = {0};
+  put_byte(&entry, 0x03);
+  wi_put_u32(&entry, type);
+  one_entry_section(f, WI_CSEC_CANON, &entry);
+  return define(f, WI_SPACE_CORE_FUNC);
 }
 
 uint32_t wi_fragment_alias_core_export(wi_fragment *f, uint32_t core_instance, const char *name,
@@ -163,27 +179,4 @@ uint32_t wi_fragment_func_exports(wi_fragment *f, const wi_fragment_item *items,
   }
   one_entry_section(f, WI_CSEC_INSTANCE, &entry);
   return define(f, WI_SPACE_INSTANCE);
-}
-
-void wi_encode_hook_func_type(wi_writer *out) {
-  put_byte(out, 0x40);          /* func */
-  wi_put_u32(out, 1);           /* one parameter */
-  wi_put_cstr(out, "id");
-  put_byte(out, 0x79);          /* u32 */
-  put_byte(out, 0x01);          /* no result */
-  put_byte(out, 0x00);
-}
-
-void wi_encode_hooks_instance_type(wi_writer *out) {
-  put_byte(out, 0x42); /* instance type */
-  wi_put_u32(out, 3);
-  put_byte(out, 0x01); /* type 0: the hook's function type */
-  wi_encode_hook_func_type(out);
-  static const char *const hooks[2] = {"enter", "exit"};
-  for (int i = 0; i < 2; i++) {
-    put_byte(out, 0x04); /* export */
-    put_extern_name(out, hooks[i]);
-    put_byte(out, 0x01); /* func */
-    wi_put_u32(out, 0);
-  }
 }

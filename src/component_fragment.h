@@ -43,6 +43,10 @@ uint32_t wi_fragment_type(wi_fragment *f, const wi_writer *deftype);
 uint32_t wi_fragment_import_instance(wi_fragment *f, const char *name, uint32_t type);
 /* `alias export instance "name"` of sort func. */
 uint32_t wi_fragment_alias_func(wi_fragment *f, uint32_t instance, const char *name);
+/* `alias export instance "name"` of sort type. */
+uint32_t wi_fragment_alias_type(wi_fragment *f, uint32_t instance, const char *name);
+/* `canon resource.drop type` */
+uint32_t wi_fragment_canon_resource_drop(wi_fragment *f, uint32_t type);
 /* `alias core export core_instance "name"` of a core sort (0x00 func, 0x02 memory). */
 uint32_t wi_fragment_alias_core_export(wi_fragment *f, uint32_t core_instance, const char *name,
                                        uint8_t core_sort);
@@ -66,11 +70,5 @@ uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
                                       const wi_fragment_item *args, size_t count);
 /* An instance of inline exports of funcs (items' sort is ignored: func). */
 uint32_t wi_fragment_func_exports(wi_fragment *f, const wi_fragment_item *items, size_t count);
-
-/* The deftype of the hook interface's instance (wit/hooks.wit):
- * (instance (type (func (param "id" u32))) (export "enter" ...) (export "exit" ...)). */
-void wi_encode_hooks_instance_type(wi_writer *out);
-/* (func (param "id" u32)) */
-void wi_encode_hook_func_type(wi_writer *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "component_walk.h"
 #include "exit_codes.h"
 #include "file_io.h"
+#include "guest_shims.h"
 #include "hook_calls.h"
 #include "job_report.h"
 #include "producers.h"
@@ -37,11 +38,19 @@ struct cnode {
   char *path;                 /* "component 2 > component 0" for messages; "" at the top */
 };
 
+/* The ids of one instrumented core module. */
+typedef struct {
+  uint32_t first, count;
+  const char *module_name; /* borrowed from its cnode, or NULL */
+} id_range;
+
 typedef struct {
   wi_job *job;
   FILE *report;
   const char *file;
   FILE *listing;
+  id_range *ranges;          /* by module, in id order */
+  size_t range_count;
   wi_writer sites;           /* the site table entries of every module, in id order */
   uint32_t site_count;
   size_t modules, modules_instrumented;
@@ -302,6 +311,11 @@ static int instrument_modules(cjob *j, cnode *node) {
     free_names(quiet, quiet_count);
     free(full);
     if (rc != 0) return rc;
+    id_range *grown = realloc(j->ranges, (j->range_count + 1) * sizeof *grown);
+    if (!grown) return out_of_memory(j);
+    j->ranges = grown;
+    j->ranges[j->range_count++] = (id_range){j->site_count, node->results[index].site_count,
+                                             node->module_names[index]};
     if (!add_sites(j, &node->results[index])) return out_of_memory(j);
     node->hooked_modules[index] = true;
     node->needs_hooks = true;
@@ -421,13 +435,102 @@ static int emit_sections(cjob *j, cnode *node, wi_scope *scope, const wi_walk_pl
   return 0;
 }
 
+static void guest_sites_free(wi_guest_site *sites, size_t count) {
+  for (size_t i = 0; sites && i < count; i++) {
+    free((char *)sites[i].name);
+    free((char *)sites[i].import_module);
+    free((char *)sites[i].import_field);
+    free((char *)sites[i].export_name);
+  }
+  free(sites);
+}
+
+static char *copy_name(wi_reader *r) {
+  const uint8_t *name;
+  uint32_t len;
+  if (!wi_read_name(r, &name, &len)) return NULL;
+  return strndup((const char *)name, len);
+}
+
+/* The sites as the guest shim's blob wants them, from the site table entries
+ * of every module; NULL when out of memory. */
+static wi_guest_site *guest_sites(const cjob *j) {
+  wi_guest_site *sites = calloc(j->site_count + 1, sizeof *sites);
+  if (!sites) return NULL;
+  wi_reader r = wi_reader_make(j->sites.data, j->sites.size);
+  size_t range = 0;
+  for (uint32_t id = 0; id < j->site_count; id++) {
+    while (range + 1 < j->range_count && id >= j->ranges[range].first + j->ranges[range].count)
+      range++;
+    wi_guest_site *s = &sites[id];
+    uint8_t kind, flags;
+    uint32_t input_index, output_index;
+    wi_read_u8(&r, &kind);
+    wi_read_u8(&r, &flags);
+    wi_read_u32(&r, &input_index);
+    wi_read_u32(&r, &output_index);
+    s->kind = (wi_guest_site_kind)kind;
+    s->function_index = input_index;
+    s->name = copy_name(&r);
+    free(copy_name(&r)); /* the raw symbol */
+    char *module = copy_name(&r), *field = copy_name(&r);
+    if (kind == WI_SITE_IMPORT) {
+      s->import_module = module;
+      s->import_field = field;
+    } else {
+      free(module);
+      if (kind == WI_SITE_EXPORT) s->export_name = field;
+      else free(field);
+    }
+    s->module_name = j->range_count ? j->ranges[range].module_name : NULL;
+    if (!s->name || !r.ok) {
+      guest_sites_free(sites, j->site_count);
+      return NULL;
+    }
+  }
+  return sites;
+}
+
+/* --link wasi-otel / wasi-observe at the top: the guest shim. */
+static int link_guest_shim(cjob *j, cnode *node, wi_fragment *fragment, wi_link_result *link) {
+  const wi_options *o = j->job->options;
+  for (size_t i = 0; i < node->facts.component_count; i++)
+    if (node->hooked_components[i])
+      return fail(j, WI_EXIT_USAGE,
+                  "--link wasi-otel and wasi-observe do not reach nested components yet (the "
+                  "guest shim would have to live in a component of its own): use --link hooks, "
+                  "or --exclude the nested components' functions");
+  wi_guest_site *sites = guest_sites(j);
+  if (!sites) return out_of_memory(j);
+  wi_guest_link guest = o->link == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
+  size_t size;
+  uint8_t *memory_module = wi_guest_memory_module(guest, sites, j->site_count, &size);
+  guest_sites_free(sites, j->site_count);
+  if (!memory_module) return out_of_memory(j);
+  wi_link_context context = {.facts = &node->facts, .counts_at_insert = node->counts_at_insert,
+                             .input_end = j->job->input + j->job->input_size};
+  char why[256];
+  int rc = wi_link_guest_shim(fragment, o->link, &context, memory_module, size, link, why,
+                              sizeof why);
+  free(memory_module);
+  return rc == 0 ? 0 : fail(j, WI_EXIT_BAD_INPUT, why);
+}
+
 /* Writes the component (preamble and sections) to `out`. */
 static int emit(cjob *j, cnode *node, const wi_scope *outer, bool top, wi_writer *out) {
   wi_fragment fragment;
   wi_fragment_init(&fragment, node->counts_at_insert);
   wi_link_result link = {0};
   bool linked = node->needs_hooks;
-  if (linked) wi_link_import_hooks(&fragment, &link);
+  if (linked && top && j->job->options->link != WI_LINK_HOOKS) {
+    int rc = link_guest_shim(j, node, &fragment, &link);
+    if (rc != 0) {
+      wi_fragment_free(&fragment);
+      return rc;
+    }
+  } else if (linked) {
+    wi_link_import_hooks(&fragment, &link);
+  }
   if (fragment.out.failed) {
     wi_fragment_free(&fragment);
     return out_of_memory(j);
@@ -496,9 +599,6 @@ int wi_run_component_job(wi_job *job, FILE *report) {
   }
   root->comp = component;
   int rc = analyse(&j, root, NULL, "");
-  if (rc == 0 && o->link != WI_LINK_HOOKS)
-    rc = fail(&j, WI_EXIT_USAGE,
-              "--link wasi-otel and wasi-observe are not available yet; use --link hooks");
   if (rc == 0 && o->list) {
     j.listing = fdopen(dup(job->output_fd), "w");
     if (!j.listing) rc = fail(&j, WI_EXIT_INTERNAL, "cannot write the listing");
@@ -516,5 +616,6 @@ int wi_run_component_job(wi_job *job, FILE *report) {
   cnode_free(root);
   wi_component_free(component);
   free(j.sites.data);
+  free(j.ranges);
   return rc;
 }

@@ -1,15 +1,24 @@
 #include "component_link.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "component_interfaces.h"
+#include "guest_shims.h"
 #include "hook_calls.h"
 
-void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
+static uint32_t import_interface(wi_fragment *f, const char *name,
+                                 void (*encode_type)(wi_writer *out)) {
   wi_writer type = {0};
-  wi_encode_hooks_instance_type(&type);
+  encode_type(&type);
   uint32_t instance_type = wi_fragment_type(f, &type);
   free(type.data);
-  uint32_t hooks = wi_fragment_import_instance(f, WI_HOOK_MODULE, instance_type);
+  return wi_fragment_import_instance(f, name, instance_type);
+}
+
+void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
+  uint32_t hooks = import_interface(f, WI_HOOK_MODULE, wi_encode_hooks_instance_type);
   uint32_t enter = wi_fragment_alias_func(f, hooks, "enter");
   uint32_t exit = wi_fragment_alias_func(f, hooks, "exit");
   wi_fragment_item lowered[2] = {
@@ -20,4 +29,162 @@ void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
   out->hooks_instance = hooks;
   wi_fragment_name_item(f, WI_SPACE_CORE_INSTANCE, out->hooks_core_instance,
                         "wasm-instrument-hooks");
+}
+
+/* One WASI interface the shim calls. */
+typedef struct {
+  const char *name;            /* the versioned name the tool imports it under */
+  const char *const *funcs;    /* what the shim calls, NULL-terminated */
+  void (*encode_type)(wi_writer *out);
+} interface;
+
+/* The same interface, whatever its version. */
+static bool name_is_family(const wi_import_fact *im, const interface *want) {
+  size_t n = strcspn(want->name, "@");
+  return im->name_len >= n && memcmp(im->name, want->name, n) == 0 &&
+         (im->name_len == n || im->name[n] == '@');
+}
+
+/* An instance of `want`: one the component imports before the insertion
+ * point, with every function the shim calls, or a new import. */
+static int interface_instance(wi_fragment *f, const wi_link_context *c, const interface *want,
+                              uint32_t *instance, char *why, size_t why_size) {
+  const wi_component_facts *facts = c->facts;
+  for (size_t i = 0; i < facts->import_count; i++) {
+    const wi_import_fact *im = &facts->imports[i];
+    if (im->kind != 0x05 || im->index >= c->counts_at_insert[WI_SPACE_INSTANCE] ||
+        !name_is_family(im, want))
+      continue;
+    const uint8_t *def = im->type_index < facts->type_count ? facts->type_defs[im->type_index] : NULL;
+    bool has_all = def != NULL;
+    for (const char *const *fn = want->funcs; has_all && *fn; fn++)
+      has_all = wi_instance_type_exports_func(def, (size_t)(c->input_end - def), *fn);
+    if (has_all) {
+      *instance = im->index;
+      return 0;
+    }
+    if (im->name_len == strlen(want->name)) {
+      snprintf(why, why_size,
+               "cannot link the guest shim: the component imports %s without the functions "
+               "the shim calls (%s...)",
+               want->name, want->funcs[0]);
+      return -1;
+    }
+  }
+  *instance = import_interface(f, want->name, want->encode_type);
+  return 0;
+}
+
+static const char *const otel_funcs[] = {"on-start", "on-end", "outer-span-context", NULL};
+static const char *const now_func[] = {"now", NULL};
+static const char *const random_func[] = {"get-random-u64", NULL};
+static const char *const observe_funcs[] = {"start", "[method]span.end", "[method]span.set-status",
+                                            NULL};
+
+static const interface otel_tracing = {WI_OTEL_TRACING, otel_funcs,
+                                       wi_encode_otel_tracing_type};
+static const interface wall_clock = {WI_WALL_CLOCK, now_func, wi_encode_wall_clock_type};
+static const interface monotonic_clock = {WI_MONOTONIC_CLOCK, now_func,
+                                          wi_encode_monotonic_clock_type};
+static const interface random_numbers = {WI_RANDOM, random_func, wi_encode_random_type};
+static const interface observe_tracer = {WI_OBSERVE_TRACER, observe_funcs,
+                                         wi_encode_observe_tracer_type};
+
+/* The shim's memory: module A, instantiated, and its exports. */
+typedef struct {
+  uint32_t memory, realloc, scratch_reset;
+} guest_memory;
+
+static guest_memory instantiate_memory_module(wi_fragment *f, const uint8_t *module,
+                                              size_t size) {
+  uint32_t a = wi_fragment_core_module(f, module, size);
+  wi_fragment_name_item(f, WI_SPACE_CORE_MODULE, a, "wasm-instrument:guest-memory");
+  uint32_t instance = wi_fragment_core_instantiate(f, a, NULL, 0);
+  guest_memory m = {
+      .memory = wi_fragment_alias_core_export(f, instance, WI_GUEST_A_MEMORY, 0x02),
+      .realloc = wi_fragment_alias_core_export(f, instance, WI_GUEST_A_REALLOC, 0x00),
+      .scratch_reset = wi_fragment_alias_core_export(f, instance, WI_GUEST_A_SCRATCH_RESET, 0x00),
+  };
+  return m;
+}
+
+static uint32_t lower(wi_fragment *f, uint32_t instance, const char *name, uint32_t memory,
+                      uint32_t realloc) {
+  return wi_fragment_canon_lower(f, wi_fragment_alias_func(f, instance, name), memory, realloc);
+}
+
+/* A core instance exporting one lowered function. */
+static uint32_t one_func(wi_fragment *f, const char *name, uint32_t core_func) {
+  wi_fragment_item item = {name, 0x00, core_func};
+  return wi_fragment_core_exports(f, &item, 1);
+}
+
+static int link_otel(wi_fragment *f, const wi_link_context *c, const guest_memory *m,
+                     wi_fragment_item args[5], char *why, size_t why_size) {
+  uint32_t tracing, wall, monotonic, random;
+  if (interface_instance(f, c, &otel_tracing, &tracing, why, why_size) != 0 ||
+      interface_instance(f, c, &wall_clock, &wall, why, why_size) != 0 ||
+      interface_instance(f, c, &monotonic_clock, &monotonic, why, why_size) != 0 ||
+      interface_instance(f, c, &random_numbers, &random, why, why_size) != 0)
+    return -1;
+  const uint32_t none = UINT32_MAX;
+  wi_fragment_item tracing_funcs[3] = {
+      {"on-start", 0x00, lower(f, tracing, "on-start", m->memory, none)},
+      {"on-end", 0x00, lower(f, tracing, "on-end", m->memory, none)},
+      {"outer-span-context", 0x00,
+       lower(f, tracing, "outer-span-context", m->memory, m->realloc)},
+  };
+  args[0] = (wi_fragment_item){WI_GUEST_IMPORT_OTEL_TRACING, 0x12,
+                               wi_fragment_core_exports(f, tracing_funcs, 3)};
+  args[1] = (wi_fragment_item){WI_GUEST_IMPORT_WALL_CLOCK, 0x12,
+                               one_func(f, "now", lower(f, wall, "now", m->memory, none))};
+  args[2] = (wi_fragment_item){WI_GUEST_IMPORT_MONOTONIC_CLOCK, 0x12,
+                               one_func(f, "now", lower(f, monotonic, "now", none, none))};
+  args[3] = (wi_fragment_item){
+      WI_GUEST_IMPORT_RANDOM, 0x12,
+      one_func(f, "get-random-u64", lower(f, random, "get-random-u64", none, none))};
+  return 4;
+}
+
+static int link_observe(wi_fragment *f, const wi_link_context *c, const guest_memory *m,
+                        wi_fragment_item args[5], char *why, size_t why_size) {
+  uint32_t tracer;
+  if (interface_instance(f, c, &observe_tracer, &tracer, why, why_size) != 0) return -1;
+  const uint32_t none = UINT32_MAX;
+  uint32_t span = wi_fragment_alias_type(f, tracer, "span");
+  wi_fragment_item tracer_funcs[4] = {
+      {"start", 0x00, lower(f, tracer, "start", m->memory, none)},
+      {"[method]span.end", 0x00, lower(f, tracer, "[method]span.end", none, none)},
+      {"[method]span.set-status", 0x00,
+       lower(f, tracer, "[method]span.set-status", m->memory, none)},
+      {"[resource-drop]span", 0x00, wi_fragment_canon_resource_drop(f, span)},
+  };
+  args[0] = (wi_fragment_item){WI_GUEST_IMPORT_OBSERVE_TRACER, 0x12,
+                               wi_fragment_core_exports(f, tracer_funcs, 4)};
+  return 1;
+}
+
+int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,
+                       const uint8_t *memory_module, size_t memory_module_size,
+                       wi_link_result *out, char *why, size_t why_size) {
+  wi_guest_link link = mode == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
+  size_t shim_size;
+  const uint8_t *shim = wi_guest_shim_bytes(link, &shim_size);
+  guest_memory m = instantiate_memory_module(f, memory_module, memory_module_size);
+  wi_fragment_item args[5];
+  int count = link == WI_GUEST_LINK_OTEL ? link_otel(f, context, &m, args, why, why_size)
+                                         : link_observe(f, context, &m, args, why, why_size);
+  if (count < 0) return -1;
+  wi_fragment_item env[2] = {
+      {"memory", 0x02, m.memory},
+      {"scratch-reset", 0x00, m.scratch_reset},
+  };
+  args[count++] = (wi_fragment_item){WI_GUEST_IMPORT_ENV, 0x12, wi_fragment_core_exports(f, env, 2)};
+  uint32_t b = wi_fragment_core_module(f, shim, shim_size);
+  wi_fragment_name_item(f, WI_SPACE_CORE_MODULE, b, "wasm-instrument:guest-shim");
+  out->hooks_core_instance = wi_fragment_core_instantiate(f, b, args, (size_t)count);
+  out->hooks_instance = UINT32_MAX;
+  wi_fragment_name_item(f, WI_SPACE_CORE_INSTANCE, out->hooks_core_instance,
+                        "wasm-instrument-guest-shim");
+  return 0;
 }

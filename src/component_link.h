@@ -21,4 +21,22 @@ typedef struct {
  * interface (wasm-instrument:hooks/trace@0.1.0) and lowers its functions. */
 void wi_link_import_hooks(wi_fragment *f, wi_link_result *out);
 
+/* What the guest shim's linking needs to know of the component. */
+typedef struct {
+  const wi_component_facts *facts;  /* its imports and types, old numbering */
+  const uint32_t *counts_at_insert; /* definitions before the insertion point */
+  const uint8_t *input_end;         /* the end of the input (type definitions lie before) */
+} wi_link_context;
+
+/* --link wasi-otel and wasi-observe: the guest shim's memory module (A,
+ * `memory_module`) and the shim (B), with the tracing interface's functions
+ * (and a clock and random numbers for wasi-otel) lowered against A's memory.
+ * An interface the component already imports (any version) with the needed
+ * functions is used as it is; otherwise it is imported. Returns 0, or -1
+ * with a reason in `why` (hooks_instance is UINT32_MAX: nested components
+ * cannot get these hooks). */
+int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,
+                       const uint8_t *memory_module, size_t memory_module_size,
+                       wi_link_result *out, char *why, size_t why_size);
+
 #endif

@@ -65,6 +65,8 @@ typedef struct {
   wi_scope *scope;   /* the innermost scope */
   unsigned depth;    /* nesting of type declarations */
   bool out_of_memory;
+  const char *wanted_func; /* wi_instance_type_exports_func: a function export to find */
+  bool found;
 } tc;
 
 static size_t offset_here(const tc *t) {
@@ -552,6 +554,9 @@ static bool copy_type_scope_decls(tc *t, bool component_type) {
         uint32_t len;
         ok = copy_extern_name(t, &name, &len) && copy_externtype(t, &space);
         if (ok) define(t, space);
+        if (ok && t->wanted_func && t->depth == 1 && decl == 0x04 && space == WI_SPACE_FUNC &&
+            len == strlen(t->wanted_func) && memcmp(name, t->wanted_func, len) == 0)
+          t->found = true;
         break;
       }
       default: ok = failf(t, "unknown type declaration");
@@ -890,4 +895,17 @@ int wi_walk_section(wi_walk *w, const wi_csection *s, size_t section_index) {
   }
   if (w->out) wi_put_section(w->out, s->id, &payload);
   return 0;
+}
+
+bool wi_instance_type_exports_func(const uint8_t *deftype, size_t size, const char *name) {
+  if (size == 0 || deftype[0] != 0x42) return false;
+  /* The type was checked when the component was read; its outer aliases
+   * only need a scope that takes any index. */
+  wi_scope anything = {0};
+  for (int s = 0; s < WI_SPACE_COUNT; s++) anything.count[s] = UINT32_MAX;
+  wi_walk walk = {.scope = &anything, .input = deftype};
+  tc t = {.walk = &walk, .r = wi_reader_make(deftype, size), .scope = &anything,
+          .wanted_func = name};
+  t.r.pos = 1;
+  return copy_type_scope_decls(&t, false) && t.found;
 }

@@ -125,6 +125,10 @@ typedef struct {
  * shifted. Returns 0; -1 with a reason in w->why; -2 when out of memory. */
 int wi_walk_section(wi_walk *w, const wi_csection *section, size_t section_index);
 
+/* Whether the instance type at `deftype` (a type the component defined:
+ * wi_component_facts.type_defs; `size` bounds it) exports a function `name`. */
+bool wi_instance_type_exports_func(const uint8_t *deftype, size_t size, const char *name);
+
 /* The index space a component `sort` byte (with its core sort byte) names,
  * or -1. */
 int wi_sort_space(uint8_t sort, uint8_t core_sort);

@@ -7,7 +7,8 @@
 // $COMPONENT_JS_DIR or a temporary directory), gives it WASI from
 // @bytecodealliance/preview2-shim (arguments: the component's file name, then
 // args; an empty environment) and, when it imports the hook interface
-// (`--link hooks`), hooks that record the calls; runs `wasi:cli/run`, and
+// (`--link hooks`), hooks that record the calls (and wasi:otel/tracing and
+// wasi:observe/tracer hosts that drop the spans of the guest shim); runs `wasi:cli/run`, and
 // writes the calls as folded stacks with call counts to TRACE_OUT in the e2e
 // format (tests/e2e/folded-trace.mjs), named by the component's site table.
 //
@@ -92,6 +93,16 @@ const { instantiate } = await import(pathToFileURL(path.join(outDir, 'component.
 const shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
 const imports = shim.getImportObject();
 imports[HOOKS] = { enter: (id) => rec.enter(id), exit: (id) => rec.exit(id) };
+// The guest shim's interfaces (--link wasi-otel, wasi-observe): hosts that
+// accept and drop the spans, so that the program's behaviour can be compared
+// (tests/component-otel checks the spans themselves).
+const outerContext = {
+  traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331',
+  traceFlags: { sampled: true }, isRemote: false, traceState: [],
+};
+imports['wasi:otel/tracing'] = { onStart() {}, onEnd() {}, outerSpanContext: () => outerContext };
+class Span { end() {} setStatus() {} }
+imports['wasi:observe/tracer'] = { Span, start: () => new Span() };
 
 let written = false;
 function finish() {

@@ -11,7 +11,9 @@
 #   (fixtures/expected/NAME.folded) but for the stdio flushes (the adapter
 #   reports stdout as a terminal, so libc flushes it line by line; node:wasi
 #   says it is a file): lines through __stdio_write or __stdio_exit are left
-#   out of both sides.
+#   out of both sides. With --link wasi-otel and wasi-observe (the guest
+#   shim), `jco wit` shows the tracing interface and the program behaves as
+#   before (tests/component-otel checks the spans).
 # - Component WAT fixtures (tests/component/fixtures/*.wat, assembled by
 #   `jco parse`): nested components, outer aliases, indices that move past a
 #   one-byte s33; called with COMPONENT_CALL (directive component-call), the
@@ -114,6 +116,24 @@ for src in "$ROOT"/fixtures/c/*.c; do
   # shellcheck disable=SC2086
   run_component "$d/i/orig.wasm" "$d/instr" $args
   same_run "same-output $name" "$d/orig" "$d/instr"
+  # the guest shim: the component imports the tracing interface and behaves as before
+  for link in wasi-otel wasi-observe; do
+    mkdir -p "$d/$link"
+    if ! "$TOOL" "$d/orig.wasm" -o "$d/$link/orig.wasm" --link $link 2>"$d/tool-$link.err"; then
+      fail "instrument --link $link $name" "$(head -2 "$d/tool-$link.err")"
+      continue
+    fi
+    want='^  import wasi:otel/tracing@0.2.0-rc.2;$'
+    [[ $link == wasi-observe ]] && want='^  import wasi:observe/tracer;$'
+    if "$JCO" wit "$d/$link/orig.wasm" 2>&1 | grep -q "$want"; then
+      pass "wit --link $link $name"
+    else
+      fail "wit --link $link $name" "jco wit does not show the tracing import"
+    fi
+    # shellcheck disable=SC2086
+    run_component "$d/$link/orig.wasm" "$d/$link/run" $args
+    same_run "same-output --link $link $name" "$d/orig" "$d/$link/run"
+  done
   golden=$ROOT/fixtures/expected/$name.folded
   if [[ ! -s $golden ]]; then
     fail "trace $name" "golden file $golden is missing"
