@@ -168,6 +168,36 @@ uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
   return define(f, WI_SPACE_CORE_INSTANCE);
 }
 
+uint32_t wi_fragment_component(wi_fragment *f, wi_writer *component) {
+  wi_put_section(&f->out, WI_CSEC_COMPONENT, component);
+  return define(f, WI_SPACE_COMPONENT);
+}
+
+uint32_t wi_fragment_instantiate(wi_fragment *f, uint32_t component,
+                                 const wi_fragment_item *args, size_t count) {
+  wi_writer entry = {0};
+  put_byte(&entry, 0x00);
+  wi_put_u32(&entry, component);
+  wi_put_u32(&entry, (uint32_t)count);
+  for (size_t i = 0; i < count; i++) {
+    wi_put_cstr(&entry, args[i].name);
+    put_byte(&entry, args[i].sort);
+    wi_put_u32(&entry, args[i].index);
+  }
+  one_entry_section(f, WI_CSEC_INSTANCE, &entry);
+  return define(f, WI_SPACE_INSTANCE);
+}
+
+uint32_t wi_fragment_export_func(wi_fragment *f, const char *name, uint32_t func) {
+  wi_writer entry = {0};
+  put_extern_name(&entry, name);
+  put_byte(&entry, 0x01); /* sort func */
+  wi_put_u32(&entry, func);
+  put_byte(&entry, 0x00); /* no type ascription */
+  one_entry_section(f, WI_CSEC_EXPORT, &entry);
+  return define(f, WI_SPACE_FUNC);
+}
+
 uint32_t wi_fragment_func_exports(wi_fragment *f, const wi_fragment_item *items, size_t count) {
   wi_writer entry = {0};
   put_byte(&entry, 0x01);

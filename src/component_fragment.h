@@ -68,6 +68,15 @@ uint32_t wi_fragment_core_exports(wi_fragment *f, const wi_fragment_item *items,
 /* `instantiate module` with (with NAME (instance I)) arguments (sort 0x12). */
 uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
                                       const wi_fragment_item *args, size_t count);
+/* A component section holding `component` (preamble and sections; its data
+ * is taken and freed). */
+uint32_t wi_fragment_component(wi_fragment *f, wi_writer *component);
+/* `instantiate component` with (with NAME (SORT I)) arguments (items' sort is
+ * a component sort byte: 0x05 instance). */
+uint32_t wi_fragment_instantiate(wi_fragment *f, uint32_t component,
+                                 const wi_fragment_item *args, size_t count);
+/* (export "name" (func func)): the export is a new func index. */
+uint32_t wi_fragment_export_func(wi_fragment *f, const char *name, uint32_t func);
 /* An instance of inline exports of funcs (items' sort is ignored: func). */
 uint32_t wi_fragment_func_exports(wi_fragment *f, const wi_fragment_item *items, size_t count);
 

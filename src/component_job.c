@@ -494,12 +494,8 @@ static wi_guest_site *guest_sites(const cjob *j) {
 /* --link wasi-otel / wasi-observe at the top: the guest shim. */
 static int link_guest_shim(cjob *j, cnode *node, wi_fragment *fragment, wi_link_result *link) {
   const wi_options *o = j->job->options;
-  for (size_t i = 0; i < node->facts.component_count; i++)
-    if (node->hooked_components[i])
-      return fail(j, WI_EXIT_USAGE,
-                  "--link wasi-otel and wasi-observe do not reach nested components yet (the "
-                  "guest shim would have to live in a component of its own): use --link hooks, "
-                  "or --exclude the nested components' functions");
+  bool nested = false;
+  for (size_t i = 0; i < node->facts.component_count; i++) nested |= node->hooked_components[i];
   wi_guest_site *sites = guest_sites(j);
   if (!sites) return out_of_memory(j);
   wi_guest_link guest = o->link == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
@@ -510,8 +506,12 @@ static int link_guest_shim(cjob *j, cnode *node, wi_fragment *fragment, wi_link_
   wi_link_context context = {.facts = &node->facts, .counts_at_insert = node->counts_at_insert,
                              .input_end = j->job->input + j->job->input_size};
   char why[256];
-  int rc = wi_link_guest_shim(fragment, o->link, &context, memory_module, size, link, why,
-                              sizeof why);
+  /* The top level's modules can call the shim's core instance directly; a
+   * nested component can reach it only through a component instance. */
+  int rc = nested ? wi_link_guest_shim_component(fragment, o->link, &context, memory_module, size,
+                                                 link, why, sizeof why)
+                  : wi_link_guest_shim(fragment, o->link, &context, memory_module, size, link,
+                                       why, sizeof why);
   free(memory_module);
   return rc == 0 ? 0 : fail(j, WI_EXIT_BAD_INPUT, why);
 }

@@ -17,8 +17,9 @@ static uint32_t import_interface(wi_fragment *f, const char *name,
   return wi_fragment_import_instance(f, name, instance_type);
 }
 
-void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
-  uint32_t hooks = import_interface(f, WI_HOOK_MODULE, wi_encode_hooks_instance_type);
+/* Gives the core modules the functions of `hooks`, an instance exporting
+ * enter and exit: lowered, in a core instance of inline exports. */
+static void lower_hooks(wi_fragment *f, uint32_t hooks, wi_link_result *out) {
   uint32_t enter = wi_fragment_alias_func(f, hooks, "enter");
   uint32_t exit = wi_fragment_alias_func(f, hooks, "exit");
   wi_fragment_item lowered[2] = {
@@ -29,6 +30,10 @@ void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
   out->hooks_instance = hooks;
   wi_fragment_name_item(f, WI_SPACE_CORE_INSTANCE, out->hooks_core_instance,
                         "wasm-instrument-hooks");
+}
+
+void wi_link_import_hooks(wi_fragment *f, wi_link_result *out) {
+  lower_hooks(f, import_interface(f, WI_HOOK_MODULE, wi_encode_hooks_instance_type), out);
 }
 
 /* One WASI interface the shim calls. */
@@ -90,6 +95,22 @@ static const interface random_numbers = {WI_RANDOM, random_func, wi_encode_rando
 static const interface observe_tracer = {WI_OBSERVE_TRACER, observe_funcs,
                                          wi_encode_observe_tracer_type};
 
+/* What each guest shim calls, in the order link_otel and link_observe take
+ * their instances. */
+static const interface *const otel_interfaces[] = {&otel_tracing, &wall_clock, &monotonic_clock,
+                                                   &random_numbers, NULL};
+static const interface *const observe_interfaces[] = {&observe_tracer, NULL};
+#define MAX_INTERFACES 4
+
+/* Resolves every interface of `list` (NULL-terminated) into instances[]. */
+static int resolve_interfaces(wi_fragment *f, const wi_link_context *c,
+                              const interface *const *list, uint32_t *instances, char *why,
+                              size_t why_size) {
+  for (size_t i = 0; list[i]; i++)
+    if (interface_instance(f, c, list[i], &instances[i], why, why_size) != 0) return -1;
+  return 0;
+}
+
 /* The shim's memory: module A, instantiated, and its exports. */
 typedef struct {
   uint32_t memory, realloc, scratch_reset;
@@ -119,14 +140,11 @@ static uint32_t one_func(wi_fragment *f, const char *name, uint32_t core_func) {
   return wi_fragment_core_exports(f, &item, 1);
 }
 
-static int link_otel(wi_fragment *f, const wi_link_context *c, const guest_memory *m,
-                     wi_fragment_item args[5], char *why, size_t why_size) {
-  uint32_t tracing, wall, monotonic, random;
-  if (interface_instance(f, c, &otel_tracing, &tracing, why, why_size) != 0 ||
-      interface_instance(f, c, &wall_clock, &wall, why, why_size) != 0 ||
-      interface_instance(f, c, &monotonic_clock, &monotonic, why, why_size) != 0 ||
-      interface_instance(f, c, &random_numbers, &random, why, why_size) != 0)
-    return -1;
+/* B's arguments for wasi-otel, from the instances of otel_interfaces. */
+static int link_otel(wi_fragment *f, const uint32_t *instances, const guest_memory *m,
+                     wi_fragment_item args[5]) {
+  uint32_t tracing = instances[0], wall = instances[1], monotonic = instances[2],
+           random = instances[3];
   const uint32_t none = UINT32_MAX;
   wi_fragment_item tracing_funcs[3] = {
       {"on-start", 0x00, lower(f, tracing, "on-start", m->memory, none)},
@@ -146,10 +164,10 @@ static int link_otel(wi_fragment *f, const wi_link_context *c, const guest_memor
   return 4;
 }
 
-static int link_observe(wi_fragment *f, const wi_link_context *c, const guest_memory *m,
-                        wi_fragment_item args[5], char *why, size_t why_size) {
-  uint32_t tracer;
-  if (interface_instance(f, c, &observe_tracer, &tracer, why, why_size) != 0) return -1;
+/* B's arguments for wasi-observe, from the instance of observe_interfaces. */
+static int link_observe(wi_fragment *f, const uint32_t *instances, const guest_memory *m,
+                        wi_fragment_item args[5]) {
+  uint32_t tracer = instances[0];
   const uint32_t none = UINT32_MAX;
   uint32_t span = wi_fragment_alias_type(f, tracer, "span");
   wi_fragment_item tracer_funcs[4] = {
@@ -164,17 +182,15 @@ static int link_observe(wi_fragment *f, const wi_link_context *c, const guest_me
   return 1;
 }
 
-int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,
-                       const uint8_t *memory_module, size_t memory_module_size,
-                       wi_link_result *out, char *why, size_t why_size) {
-  wi_guest_link link = mode == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
+/* A, the lowering and B, given the interfaces' instances; returns B's instance. */
+static uint32_t shim_core(wi_fragment *f, wi_guest_link link, const uint32_t *instances,
+                          const uint8_t *memory_module, size_t memory_module_size) {
   size_t shim_size;
   const uint8_t *shim = wi_guest_shim_bytes(link, &shim_size);
   guest_memory m = instantiate_memory_module(f, memory_module, memory_module_size);
   wi_fragment_item args[5];
-  int count = link == WI_GUEST_LINK_OTEL ? link_otel(f, context, &m, args, why, why_size)
-                                         : link_observe(f, context, &m, args, why, why_size);
-  if (count < 0) return -1;
+  int count = link == WI_GUEST_LINK_OTEL ? link_otel(f, instances, &m, args)
+                                         : link_observe(f, instances, &m, args);
   wi_fragment_item env[2] = {
       {"memory", 0x02, m.memory},
       {"scratch-reset", 0x00, m.scratch_reset},
@@ -182,9 +198,74 @@ int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context 
   args[count++] = (wi_fragment_item){WI_GUEST_IMPORT_ENV, 0x12, wi_fragment_core_exports(f, env, 2)};
   uint32_t b = wi_fragment_core_module(f, shim, shim_size);
   wi_fragment_name_item(f, WI_SPACE_CORE_MODULE, b, "wasm-instrument:guest-shim");
-  out->hooks_core_instance = wi_fragment_core_instantiate(f, b, args, (size_t)count);
+  uint32_t instance = wi_fragment_core_instantiate(f, b, args, (size_t)count);
+  wi_fragment_name_item(f, WI_SPACE_CORE_INSTANCE, instance, "wasm-instrument-guest-shim");
+  return instance;
+}
+
+static wi_guest_link guest_link(wi_link_mode mode) {
+  return mode == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
+}
+
+static const interface *const *interfaces_of(wi_guest_link link) {
+  return link == WI_GUEST_LINK_OBSERVE ? observe_interfaces : otel_interfaces;
+}
+
+int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,
+                       const uint8_t *memory_module, size_t memory_module_size,
+                       wi_link_result *out, char *why, size_t why_size) {
+  wi_guest_link link = guest_link(mode);
+  uint32_t instances[MAX_INTERFACES];
+  if (resolve_interfaces(f, context, interfaces_of(link), instances, why, why_size) != 0)
+    return -1;
+  out->hooks_core_instance = shim_core(f, link, instances, memory_module, memory_module_size);
   out->hooks_instance = UINT32_MAX;
-  wi_fragment_name_item(f, WI_SPACE_CORE_INSTANCE, out->hooks_core_instance,
-                        "wasm-instrument-guest-shim");
+  return 0;
+}
+
+int wi_link_guest_shim_component(wi_fragment *f, wi_link_mode mode,
+                                 const wi_link_context *context, const uint8_t *memory_module,
+                                 size_t memory_module_size, wi_link_result *out, char *why,
+                                 size_t why_size) {
+  wi_guest_link link = guest_link(mode);
+  const interface *const *list = interfaces_of(link);
+  /* The shim's own component: it imports every interface under the shim's
+   * names, and exports enter and exit lifted. */
+  static const uint32_t zero[WI_SPACE_COUNT];
+  static const wi_component_facts no_facts;
+  wi_link_context inside = {.facts = &no_facts, .counts_at_insert = zero};
+  wi_fragment s;
+  wi_fragment_init(&s, zero);
+  uint32_t inner[MAX_INTERFACES];
+  resolve_interfaces(&s, &inside, list, inner, why, why_size); /* imports: cannot fail */
+  uint32_t b = shim_core(&s, link, inner, memory_module, memory_module_size);
+  wi_writer hook_type = {0};
+  wi_encode_hook_func_type(&hook_type);
+  uint32_t type = wi_fragment_type(&s, &hook_type);
+  free(hook_type.data);
+  static const char *const hooks[2] = {"enter", "exit"};
+  for (int i = 0; i < 2; i++) {
+    uint32_t core = wi_fragment_alias_core_export(&s, b, hooks[i], 0x00);
+    wi_fragment_export_func(&s, hooks[i], wi_fragment_canon_lift(&s, core, type));
+  }
+  wi_writer component = {0};
+  static const uint8_t preamble[8] = {0x00, 0x61, 0x73, 0x6d, WI_COMPONENT_VERSION, 0x00, 0x01, 0x00};
+  wi_put_bytes(&component, preamble, sizeof preamble);
+  wi_put_bytes(&component, s.out.data, s.out.size);
+  component.failed |= s.out.failed;
+  wi_fragment_free(&s);
+
+  uint32_t outer[MAX_INTERFACES];
+  wi_fragment_item args[MAX_INTERFACES];
+  if (resolve_interfaces(f, context, list, outer, why, why_size) != 0) {
+    free(component.data);
+    return -1;
+  }
+  size_t count = 0;
+  for (; list[count]; count++) args[count] = (wi_fragment_item){list[count]->name, 0x05, outer[count]};
+  uint32_t shim_component = wi_fragment_component(f, &component);
+  wi_fragment_name_item(f, WI_SPACE_COMPONENT, shim_component, "wasm-instrument-guest-shim");
+  uint32_t shim = wi_fragment_instantiate(f, shim_component, args, count);
+  lower_hooks(f, shim, out);
   return 0;
 }

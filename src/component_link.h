@@ -33,10 +33,20 @@ typedef struct {
  * (and a clock and random numbers for wasi-otel) lowered against A's memory.
  * An interface the component already imports (any version) with the needed
  * functions is used as it is; otherwise it is imported. Returns 0, or -1
- * with a reason in `why` (hooks_instance is UINT32_MAX: nested components
- * cannot get these hooks). */
+ * with a reason in `why`. hooks_instance is UINT32_MAX: nested components
+ * cannot get these hooks (see wi_link_guest_shim_component). */
 int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,
                        const uint8_t *memory_module, size_t memory_module_size,
                        wi_link_result *out, char *why, size_t why_size);
+
+/* The same, for a component whose nested components are instrumented too:
+ * the guest shim gets a component of its own (a nested component instance
+ * that exports enter and exit), so that the top-level modules and every
+ * nested component call one shim, one stack of spans, without re-entering
+ * an instance that is on the stack (which the component model forbids). */
+int wi_link_guest_shim_component(wi_fragment *f, wi_link_mode mode,
+                                 const wi_link_context *context, const uint8_t *memory_module,
+                                 size_t memory_module_size, wi_link_result *out, char *why,
+                                 size_t why_size);
 
 #endif

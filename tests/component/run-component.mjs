@@ -7,8 +7,8 @@
 // $COMPONENT_JS_DIR or a temporary directory), gives it WASI from
 // @bytecodealliance/preview2-shim (arguments: the component's file name, then
 // args; an empty environment) and, when it imports the hook interface
-// (`--link hooks`), hooks that record the calls (and wasi:otel/tracing and
-// wasi:observe/tracer hosts that drop the spans of the guest shim); runs `wasi:cli/run`, and
+// (`--link hooks`), hooks that record the calls (with --link wasi-otel or
+// wasi-observe, hosts of those interfaces that record the guest shim's spans); runs `wasi:cli/run`, and
 // writes the calls as folded stacks with call counts to TRACE_OUT in the e2e
 // format (tests/e2e/folded-trace.mjs), named by the component's site table.
 //
@@ -93,22 +93,69 @@ const { instantiate } = await import(pathToFileURL(path.join(outDir, 'component.
 const shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
 const imports = shim.getImportObject();
 imports[HOOKS] = { enter: (id) => rec.enter(id), exit: (id) => rec.exit(id) };
-// The guest shim's interfaces (--link wasi-otel, wasi-observe): hosts that
-// accept and drop the spans, so that the program's behaviour can be compared
-// (tests/component-otel checks the spans themselves).
+// The guest shim's interfaces (--link wasi-otel, wasi-observe): the spans
+// become the same folded trace (tests/component-otel checks the rest of what
+// the shim sends). wasi:observe/tracer nests by the order of start and end,
+// so its spans go through the recorder, named by kind and name. A wasi:otel
+// span says its parent: the tree is built from the ended spans at the end;
+// "open" counts the spans started and never ended, "unbalanced" those whose
+// parent is missing or whose end came without a start.
 const outerContext = {
   traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331',
   traceFlags: { sampled: true }, isRemote: false, traceState: [],
 };
-imports['wasi:otel/tracing'] = { onStart() {}, onEnd() {}, outerSpanContext: () => outerContext };
-class Span { end() {} setStatus() {} }
-imports['wasi:observe/tracer'] = { Span, start: () => new Span() };
+const otelStarted = new Set();
+const otelEnded = new Map();
+let otelBad = 0;
+imports['wasi:otel/tracing'] = {
+  onStart(context) { otelStarted.add(context.spanId); },
+  onEnd(span) {
+    if (!otelStarted.has(span.spanContext.spanId)) otelBad++;
+    otelEnded.set(span.spanContext.spanId, span);
+  },
+  outerSpanContext: () => outerContext,
+};
+const frame = (kind, name) => (kind === 'server' ? 'export:' : kind === 'client' ? 'import:' : '') + name;
+const observeIds = new Map();
+class Span {
+  constructor(id) { this.id = id; }
+  end() { rec.exit(this.id); }
+  setStatus() {}
+}
+imports['wasi:observe/tracer'] = {
+  Span,
+  start(name, options) {
+    const key = frame(options?.spanKind, name);
+    if (!observeIds.has(key)) { observeIds.set(key, rec.names.length); rec.names.push(key); }
+    rec.enter(observeIds.get(key));
+    return new Span(observeIds.get(key));
+  },
+};
+
+function otelFolded() {
+  const counts = new Map();
+  const path = (span, depth) => {
+    const parent = otelEnded.get(span.parentSpanId);
+    if (!parent && span.parentSpanId !== outerContext.spanId) otelBad++;
+    const own = frame(span.spanKind, span.name.replace(/;/g, ':'));
+    return parent && depth < 1000 ? `${path(parent, depth + 1)};${own}` : own;
+  };
+  for (const span of otelEnded.values()) {
+    const p = path(span, 0);
+    counts.set(p, (counts.get(p) || 0) + 1);
+  }
+  const lines = [...counts].map(([p, n]) => `${p} ${n}`);
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  lines.push(`# unbalanced ${otelBad} open ${otelStarted.size - otelEnded.size} invalid 0 truncated 0`);
+  return lines.join('\n') + '\n';
+}
 
 let written = false;
 function finish() {
   if (written) return;
   written = true;
-  fs.writeFileSync(traceOut, Buffer.from(rec.folded(), 'latin1'));
+  const folded = otelStarted.size > 0 ? otelFolded() : rec.folded();
+  fs.writeFileSync(traceOut, Buffer.from(folded, 'latin1'));
 }
 // wasi:cli/exit ends the process from inside the call (preview2-shim calls
 // process.exit): the trace is written on the way out.
