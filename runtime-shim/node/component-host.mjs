@@ -8,6 +8,10 @@
 //   top-level component: one table for all its core modules, ids global over
 //   the component; docs/hook-contract.md). The recorder gets a core module
 //   holding that table, so every backend reads it as it reads a module's.
+// - The core modules import the recorder's enter/exit directly (swapped in
+//   by the instantiateCore function given to jco's instantiate), not jco's
+//   lowering of the component import, which costs ~20 us a call
+//   (WASM_OBSERVE_COMPONENT_HOOKS=jco keeps it).
 // - A component without the table and without the hooks import runs
 //   untraced (no recorder; no output file; a line on stderr when outputs were
 //   asked for). One that imports the hooks without a table is refused.
@@ -213,9 +217,27 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
     ({ instantiate } = await import(pathToFileURL(path.join(dir, 'component.js')).href));
   } catch (e) { die(`${what}: cannot load the transpiled component in ${dir}: ${e.message}`); }
 
+  // The core modules' hook imports: the recorder's own enter/exit, not jco's
+  // lowering of the component import (a host call through its task
+  // bookkeeping, ~20 us a pair; the hooks take one u32, return nothing and
+  // never call back into the component, so the lowering has nothing else to
+  // do). jco's instantiate takes the function that instantiates each core
+  // module: the hooks are swapped there. WASM_OBSERVE_COMPONENT_HOOKS=jco
+  // keeps jco's lowering (for comparison).
+  const direct = recording && process.env.WASM_OBSERVE_COMPONENT_HOOKS !== 'jco' ? recording.rec.hooks()[HOOK_MODULE] : null;
+  const instantiateCore = (module, importObject) => {
+    const lowered = importObject?.[HOOK_MODULE];
+    if (direct && lowered) {
+      const hooks = { ...lowered };
+      for (const name of ['enter', 'exit']) if (Object.hasOwn(hooks, name)) hooks[name] = direct[name];
+      importObject = { ...importObject, [HOOK_MODULE]: hooks };
+    }
+    return WebAssembly.instantiate(module, importObject);
+  };
+
   let code = 0;
   try {
-    const instance = await instantiate((file) => WebAssembly.compile(fs.readFileSync(path.join(dir, file))), imports);
+    const instance = await instantiate((file) => WebAssembly.compile(fs.readFileSync(path.join(dir, file))), imports, instantiateCore);
     const run = instance[runExport[0]] ?? instance.run;
     if (typeof run?.run !== 'function') die(`${what}: the instance has no wasi:cli/run`);
     run.run();

@@ -5,7 +5,9 @@
 # The C fixtures (fixtures/c/*.c) and tests/component-host/fixtures/*.c are
 # built into WASI command components as tests/component/run.sh does (`jco new
 # --wasi-command`, the preview1 adapter), instrumented with --link hooks, and
-# run through the command with every file output, once per recorder backend:
+# run through the command with every file output, once per recorder backend
+# (the recorder's hooks given to the core modules directly) and once with the
+# hooks through jco's lowering of the component import:
 # - stdout, stderr and exit status are those of the untraced component run by
 #   tests/component/run-component.mjs (jco and preview2-shim too);
 # - the outputs pass tests/node-host/check.mjs against the module's golden
@@ -19,6 +21,8 @@
 #   spans of the OTLP/JSON file, and --summary follows the program's stderr;
 # - the uninstrumented component runs untraced (the same output; with output
 #   options, one line on stderr and no file);
+# - the recorder's hooks are given to the core modules, not called through
+#   jco's lowering of the import (JCO_DEBUG's log of lowered calls);
 # - nothing is written to the current directory; the transpiled JS is in the
 #   cache ($WASM_OBSERVE_CACHE), one directory per component;
 # - jco found from the current directory; jco missing (the resolution pointed
@@ -55,7 +59,7 @@ RESULTS=$WORK/results.d
 rm -rf "$RESULTS" "$WORK/cache"
 mkdir -p "$RESULTS"
 export WASM_OBSERVE_CACHE=$WORK/cache
-unset NODE_PATH WASM_OBSERVE_NODE_MODULES OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+unset NODE_PATH WASM_OBSERVE_NODE_MODULES WASM_OBSERVE_COMPONENT_HOOKS JCO_DEBUG OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 
 finish() {
   cat "$RESULTS"/* 2>/dev/null | sed '/^$/d' >"$WORK/results.txt"
@@ -106,6 +110,7 @@ run_fixture() {
   name=$(basename "$src" .c)
   local d=$WORK/$name res=$RESULTS/$name
   local CWD=$d/cwd
+  rm -rf "$CWD"
   mkdir -p "$d/i" "$CWD"
   : >"$res"
   local args
@@ -150,12 +155,16 @@ run_fixture() {
     return
   fi
 
-  local b t
-  for b in $BACKENDS; do
-    t=$d/$b
+  local b t hooks
+  for b in $BACKENDS jco-lowering; do
+    # jco-lowering: the hooks through jco's lowering of the component import
+    # (WASM_OBSERVE_COMPONENT_HOOKS=jco), with the first backend
+    t=$d/$b hooks=direct
+    [[ $b == jco-lowering ]] && b=${BACKENDS%% *} hooks=jco
     mkdir -p "$t/trace"
-    observe "$t/instr" "$d/i/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
+    WASM_OBSERVE_COMPONENT_HOOKS=$hooks observe "$t/instr" "$d/i/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
       --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" -- "${argv[@]}"
+    [[ $hooks == jco ]] && b="$b, jco lowering"
     same "$res" "$name same output and exit code [$b]" "$d/ref" "$t/instr"
     "$NODE" "$CHECK" --exclude "$EXCLUDE" "$t/trace" "$golden" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res" ||
       echo "FAIL $name check.mjs [$b]: exit $? (its checks did not all run)" >>"$res"
@@ -231,6 +240,26 @@ else
     echo "PASS missing jco: exit 2, one line: what to npm install" >>"$res"
   else
     echo "FAIL missing jco: exit $rc; stdout $(head -c 100 "$WORK/missing.out"); stderr ($(wc -l <"$WORK/missing.err") lines) $(head -c 400 "$WORK/missing.err" | tr '\n' '|')" >>"$res"
+  fi
+fi
+
+# the hooks go to the core modules directly: with JCO_DEBUG, jco logs every
+# call through its lowering of an import (two lines), and none is a hook
+# call; with WASM_OBSERVE_COMPONENT_HOOKS=jco, every enter is
+res=$RESULTS/zz-direct-hooks
+if [[ -s $fib/i/orig.wasm ]]; then
+  mkdir -p "$WORK/empty-cwd"
+  enters=$(awk '{n += $NF} END {print n + 0}' "$fib/${BACKENDS%% *}/trace/calls.folded" 2>/dev/null)
+  lowered() {
+    (cd "$WORK/empty-cwd" && JCO_DEBUG=1 WASM_OBSERVE_COMPONENT_HOOKS=$1 WASM_OBSERVE_NODE_MODULES=$MODULES \
+      "$NODE" "$RUN" run "$fib/i/orig.wasm" --folded-calls /dev/null 2>&1 </dev/null) |
+      grep -c 'iface="wasm-instrument:hooks/trace@0.1.0", function="enter"\] \[Instruction::CallInterface\]'
+  }
+  direct=$(lowered direct) through_jco=$(lowered jco)
+  if ((enters > 0 && direct == 0 && through_jco == enters)); then
+    echo "PASS hooks given to the core modules directly (jco's lowering: $through_jco enters with WASM_OBSERVE_COMPONENT_HOOKS=jco, none by default)" >"$res"
+  else
+    echo "FAIL hooks given to the core modules directly: $direct enters through jco's lowering by default, $through_jco with WASM_OBSERVE_COMPONENT_HOOKS=jco, $enters expected" >"$res"
   fi
 fi
 
