@@ -27,6 +27,7 @@ static wi_reader names_reader(const wi_csection *s) {
 /* Reads a sort (one byte, two for a core sort) and returns its space, or -1. */
 static int read_sort(wi_reader *r, uint8_t sort_bytes[2], size_t *sort_len) {
   uint8_t sort, core_sort = 0;
+  *sort_len = 0;
   if (!wi_read_u8(r, &sort)) return -1;
   *sort_len = 1;
   sort_bytes[0] = sort;

@@ -24,6 +24,11 @@
 #  libfuzzer/...         fuzz_scan.c (the tool's own binary parsing) built with
 #       clang -fsanitize=fuzzer,address,undefined, replayed on corpus/ and run for
 #       FUZZ_LIBFUZZER_TIME seconds with -seed=1, in the background.
+#  libfuzzer-component/... fuzz_component.c (the component layer: framing,
+#       sections, component-name; a component it accepts must be written again
+#       into one it accepts, and again unchanged), replayed on
+#       regressions-component/ and run from the component WAT fixtures of
+#       tests/component (assembled by jco at test time), the same way.
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), FUZZ_WORK (work
 # directory; default a new temporary one, removed when everything passed),
@@ -146,6 +151,43 @@ if selected libfuzzer; then
     echo "fuzz $?" >"$hooks_dir/status"
   ) &
   hooks_pid=$!
+fi
+
+# The component layer (fuzz_component.c), in the background too.
+comp_dir=$WORK/libfuzzer-component
+comp_pid=
+if selected libfuzzer; then
+  mkdir -p "$comp_dir/corpus"
+  (
+    cd "$ROOT" || exit 1
+    if ! "$ROOT/scripts/npm-fetch-pinned.sh" "$ROOT/tests/component" node_modules/.bin/jco \
+        >"$comp_dir/build.log" 2>&1; then
+      echo seeds >"$comp_dir/status"
+      exit 0
+    fi
+    for f in tests/component/fixtures/*.wat; do
+      # the harness puts the preamble in front: a seed is the sections alone
+      tests/component/node_modules/.bin/jco parse "$f" -o "$comp_dir/seed.wasm" >>"$comp_dir/build.log" 2>&1 &&
+        tail -c +9 "$comp_dir/seed.wasm" >"$comp_dir/corpus/$(basename "$f" .wat)" ||
+        { echo seeds >"$comp_dir/status"; exit 0; }
+    done
+    if ! "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -Isrc -Ipasses tests/fuzz/fuzz_component.c src/component_binary.c src/component_walk.c \
+        src/component_names.c src/byte_reader.c src/byte_writer.c -o "$comp_dir/fuzz_component" \
+        >>"$comp_dir/build.log" 2>&1; then
+      echo build >"$comp_dir/status"
+      exit 0
+    fi
+    "$comp_dir/fuzz_component" -artifact_prefix="$comp_dir/replay-" "$HERE"/regressions-component/* \
+      >"$comp_dir/replay.log" 2>&1
+    echo "replay $?" >"$comp_dir/status"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      "$comp_dir/fuzz_component" -seed=1 -max_total_time="$LIBFUZZER_TIME" -timeout=10 \
+      -rss_limit_mb=2048 -artifact_prefix="$comp_dir/" -print_final_stats=1 "$comp_dir/corpus" \
+      >"$comp_dir/fuzz.log" 2>&1
+    echo "fuzz $?" >>"$comp_dir/status"
+  ) &
+  comp_pid=$!
 fi
 
 # ---------------------------------------------------------------------------
@@ -523,6 +565,28 @@ if [[ -n $hooks_pid ]]; then
   else
     artifact=$(grep -m1 -o "Test unit written to .*" "$hooks_dir/fuzz.log" | sed 's/Test unit written to //')
     fail libfuzzer-hooks/run "$(grep -m1 -E 'ERROR|SUMMARY' "$hooks_dir/fuzz.log" | cut -c1-200) (reproducer: ${artifact:-none}; rerun: $hooks_dir/fuzz_hooks ${artifact:-}; log: $hooks_dir/fuzz.log)"
+  fi
+fi
+
+if [[ -n $comp_pid ]]; then
+  wait "$comp_pid"
+  status=$(cat "$comp_dir/status" 2>/dev/null)
+  if [[ $status == seeds* ]]; then
+    fail libfuzzer-component/seeds "cannot assemble the seed components with jco (log: $comp_dir/build.log)"
+  elif [[ $status == build* ]]; then
+    fail libfuzzer-component/build "clang failed: $(grep -m1 error "$comp_dir/build.log" | cut -c1-200) (log: $comp_dir/build.log)"
+  else
+    if [[ $(sed -n 's/^replay //p' "$comp_dir/status") == 0 ]]; then
+      pass libfuzzer-component/regressions
+    else
+      fail libfuzzer-component/regressions "a reproducer in regressions-component/ fails again: $(grep -m1 -E 'ERROR|violated' "$comp_dir/replay.log" | cut -c1-200) (log: $comp_dir/replay.log)"
+    fi
+    if [[ $(sed -n 's/^fuzz //p' "$comp_dir/status") == 0 ]]; then
+      pass libfuzzer-component/run
+    else
+      artifact=$(grep -m1 -o "Test unit written to .*" "$comp_dir/fuzz.log" | sed 's/Test unit written to //')
+      fail libfuzzer-component/run "$(grep -m1 -E 'ERROR|violated' "$comp_dir/fuzz.log" | cut -c1-200) (reproducer: ${artifact:-none}; rerun: $comp_dir/fuzz_component ${artifact:-}; log: $comp_dir/fuzz.log)"
+    fi
   fi
 fi
 
