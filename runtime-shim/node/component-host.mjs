@@ -209,7 +209,9 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
     process.on('exit', () => recording.finishSync());
     if (recording.otlp) await recording.otlp.ready; // its worker thread, before the program fills the queue
   } else if (opts.otlpUrl || opts.otlp || opts.chrome || opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary || opts.counters) {
-    process.on('exit', () => fs.writeSync(2, `wasm-observe: ${path.basename(componentPath)} is not instrumented (no ${HOOKS} import): it ran untraced, no trace written\n`));
+    process.on('exit', (code) => {
+      if (code !== 2) fs.writeSync(2, `wasm-observe: ${path.basename(componentPath)} is not instrumented (no ${HOOKS} import): it ran untraced, no trace written\n`);
+    });
   }
 
   let instantiate;
