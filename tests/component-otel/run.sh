@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Tests of the guest shim's output as a real OpenTelemetry pipeline sees it:
+# WASI command components instrumented with --link wasi-otel (and
+# --link wasi-observe) run under host.mjs, a host of wasi:otel/tracing@0.2.0-rc.2
+# (and of wasi:observe/tracer) that feeds the spans into the OpenTelemetry JS
+# SDK, whose OTLP/HTTP exporter sends them to @elastic/mockotlpserver; check.mjs
+# checks what the collector received (see its header for the list of checks).
+#
+# - C fixtures (fixtures/c/*.c) built as tests/component/run.sh does (clang -O1,
+#   `jco new --wasi-command` with the preview1 adapter jco ships); jco wit shows
+#   the new import; the program's stdout, stderr and exit status under the host
+#   equal those of the uninstrumented component under the same host; the spans
+#   against fixtures/expected/NAME.folded (the lines through __stdio_write or
+#   __stdio_exit left out on both sides, as tests/component/run.sh does).
+# - fixtures/calls.wat, a component whose export the host calls (host.mjs
+#   --call) and whose import `log` the host implements: a call back into the
+#   component during the import (reentry), an exception thrown by the import
+#   followed by a second call (import-throws: the cut spans must end as
+#   "unwound" and the second call be a new root), a trap followed by a call the
+#   poisoned instance refuses (trap); expected/*.folded, expected/README.md.
+#   And tests/component/fixtures/nested.wat: spans of a nested component under
+#   the import span of the core module that calls it.
+# - An outer context that is not valid (ids not hex; all zero): the component
+#   starts a trace of its own, its root without a parent.
+# - The SDK's SimpleSpanProcessor instead of the BatchSpanProcessor (one run).
+# - Faults: host.mjs --fault makes the host misreport one thing (a span's trace
+#   id, parent, kind, name, times, status, ...) and the check that must catch it
+#   has to fail: every check can fail.
+#
+# The npm packages (jco, preview2-shim, the OpenTelemetry SDK and exporter,
+# mockotlpserver) are pinned in package-lock.json and installed by
+# scripts/npm-fetch-pinned.sh.
+#
+# Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
+# WASI_SYSROOT, COMPONENT_OTEL_WORK (work dir, default a new mktemp dir, kept).
+# Output: PASS/FAIL lines, then "N passed, N failed, N skipped"; exit 1 on failure.
+set -u
+set -o pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOOL=${WASM_INSTRUMENT:-$ROOT/build/wasm-instrument}
+case $TOOL in /*) ;; *) TOOL=$PWD/$TOOL ;; esac
+NODE=${NODE:-node}
+CC=${CC:-clang}
+WASI_SYSROOT=${WASI_SYSROOT:-/usr}
+WORK=${COMPONENT_OTEL_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/component-otel.XXXXXX")}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+JCO=$HERE/node_modules/.bin/jco
+HOST=$HERE/host.mjs
+CHECK=$HERE/check.mjs
+
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+summary() {
+  echo "work dir: $WORK"
+  echo "$passed passed, $failed failed, $skipped skipped"
+  ((failed == 0))
+  exit
+}
+
+directive() { sed -n -E "s@^[[:space:]]*(//|;;)[[:space:]]*$2:[[:space:]]*(.*)\$@\2@p" "$1" | head -n1; }
+
+if ! "$ROOT/scripts/npm-fetch-pinned.sh" "$HERE" node_modules/.bin/jco \
+  node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm \
+  node_modules/@bytecodealliance/preview2-shim/package.json \
+  node_modules/@opentelemetry/sdk-trace-base/package.json \
+  node_modules/@opentelemetry/exporter-trace-otlp-proto/package.json \
+  node_modules/@elastic/mockotlpserver/package.json; then
+  fail setup "cannot install the pinned npm packages (jco, preview2-shim, OpenTelemetry SDK, mockotlpserver)"
+  summary
+fi
+if [[ ! -x $TOOL ]]; then
+  fail setup "$TOOL is missing (./run build)"
+  summary
+fi
+VERSION=$("$TOOL" --version | awk 'NR == 1 {print $2}')
+
+# check_output (PASS/FAIL lines of check.mjs) are counted here; a check.mjs
+# that dies without a line is a failure.
+count_lines() {
+  local log=$1 what=$2 status=$3 p f
+  cat "$log"
+  p=$(grep -c '^PASS ' "$log")
+  f=$(grep -c '^FAIL ' "$log")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if ((status != 0 && f == 0)); then
+    fail "$what" "check.mjs exited $status: $(tail -3 "$log" | tr '\n' ' ')"
+  fi
+}
+
+# same_run NAME ORIG_DIR RUN_DIR: stdout, stderr and exit status equal.
+same_run() {
+  local what
+  for what in out err rc; do
+    if ! cmp -s "$2/$what" "$3/$what"; then
+      fail "$1" "the instrumented component's $what differs: $(diff "$2/$what" "$3/$what" | head -3 | tr '\n' ' ')"
+      return
+    fi
+  done
+  pass "$1"
+}
+
+# ---- C fixtures --------------------------------------------------------------------
+
+adapter=$HERE/node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm
+declare -A wit_line=([wasi-otel]='import wasi:otel/tracing@0.2.0-rc.2;' [wasi-observe]='import wasi:observe/tracer;')
+for src in "$ROOT"/fixtures/c/*.c; do
+  name=$(basename "$src" .c)
+  d=$WORK/$name
+  mkdir -p "$d/orig"
+  args=$(directive "$src" e2e-args)
+  golden=$ROOT/fixtures/expected/$name.folded
+  if [[ ! -s $golden ]]; then
+    fail "golden $name" "$golden is missing"
+    continue
+  fi
+  if ! { $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -std=c17 -c "$src" -o "$d/prog.o" &&
+    $CC --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$d/prog.o" -o "$d/prog.core.wasm" -Wl,--strip-debug &&
+    "$JCO" new "$d/prog.core.wasm" --wasi-command -o "$d/orig/prog.wasm"; } >"$d/build.log" 2>&1; then
+    fail "build $name" "$(tail -3 "$d/build.log" | tr '\n' ' ')"
+    continue
+  fi
+  # The uninstrumented component under the same host (nothing to export).
+  # shellcheck disable=SC2086
+  "$NODE" "$HOST" --report "$d/orig/report.json" --js-dir "$d/orig/js" "$d/orig/prog.wasm" $args \
+    >"$d/orig/out" 2>"$d/orig/err" </dev/null
+  echo $? >"$d/orig/rc"
+  if [[ $(cat "$d/orig/rc") == 2 ]]; then
+    fail "run $name" "the host failed on the uninstrumented component: $(tail -2 "$d/orig/err" | tr '\n' ' ')"
+    continue
+  fi
+  for link in wasi-otel wasi-observe; do
+    mkdir -p "$d/$link"
+    # the run names argv[0] after the file: every variant is prog.wasm
+    if ! "$TOOL" "$d/orig/prog.wasm" -o "$d/$link/prog.wasm" --link "$link" 2>"$d/$link/tool.err"; then
+      fail "instrument $name [$link]" "$(head -2 "$d/$link/tool.err" | tr '\n' ' ')"
+      continue
+    fi
+    if "$JCO" wit "$d/$link/prog.wasm" 2>&1 | grep -qxF "  ${wit_line[$link]}"; then
+      pass "wit $name [$link]"
+    else
+      fail "wit $name [$link]" "jco wit does not show '${wit_line[$link]}'"
+    fi
+    # shellcheck disable=SC2086
+    "$NODE" "$CHECK" --name "$name" --link "$link" --component "$d/$link/prog.wasm" \
+      --golden "$golden" --version "$VERSION" --work "$d/$link/run" -- $args >"$d/$link/check.log" 2>&1
+    count_lines "$d/$link/check.log" "checks $name [$link]" $?
+    if [[ -f $d/$link/run/rc ]]; then
+      same_run "same-output $name [$link]" "$d/orig" "$d/$link/run"
+    else
+      fail "same-output $name [$link]" "no run"
+    fi
+  done
+done
+
+# ---- calls into component exports: a callback, a host exception, a trap; nesting ------
+
+# SCENARIO|WAT|GOLDEN|CALLS|ROOTS|UNWOUND
+#   calls.wat (ours): expected/SCENARIO.folded, expected/README.md;
+#   nested.wat (tests/component): a core module calling into a nested component,
+#   whose spans must nest under the import's span (one guest shim for both).
+scenarios="
+reentry|$HERE/fixtures/calls.wat|$HERE/expected/reentry.folded|run 9|1|0
+import-throws|$HERE/fixtures/calls.wat|$HERE/expected/import-throws.folded|run 7;run 3|2|6
+trap|$HERE/fixtures/calls.wat|$HERE/expected/trap.folded|run 0;run 3|1|0
+nested|$ROOT/tests/component/fixtures/nested.wat|$ROOT/tests/component/expected/nested.folded|twice 12|1|0
+"
+while IFS='|' read -r scenario wat golden calls roots unwound; do
+  [[ -n $scenario ]] || continue
+  d=$WORK/calls-$scenario
+  mkdir -p "$d/orig"
+  # every variant is called c.wasm (the host passes the file name as argv[0])
+  if ! "$JCO" parse "$wat" -o "$d/orig/c.wasm" >"$d/build.log" 2>&1; then
+    fail "build $scenario" "$(tail -2 "$d/build.log" | tr '\n' ' ')"
+    continue
+  fi
+  call_args=()
+  IFS=';' read -ra list <<<"$calls"
+  for c in "${list[@]}"; do call_args+=(--call "$c"); done
+  "$NODE" "$HOST" --report "$d/orig/report.json" --js-dir "$d/orig/js" "${call_args[@]}" "$d/orig/c.wasm" \
+    >"$d/orig/out" 2>"$d/orig/err" </dev/null
+  echo $? >"$d/orig/rc"
+  for link in wasi-otel wasi-observe; do
+    mkdir -p "$d/$link"
+    if ! "$TOOL" "$d/orig/c.wasm" -o "$d/$link/c.wasm" --link "$link" 2>"$d/$link/tool.err"; then
+      fail "instrument $scenario [$link]" "$(head -2 "$d/$link/tool.err" | tr '\n' ' ')"
+      continue
+    fi
+    "$NODE" "$CHECK" --name "$scenario" --link "$link" --component "$d/$link/c.wasm" \
+      --golden "$golden" --version "$VERSION" --work "$d/$link/run" \
+      --calls "$calls" --roots "$roots" --unwound "$unwound" >"$d/$link/check.log" 2>&1
+    count_lines "$d/$link/check.log" "checks $scenario [$link]" $?
+    if [[ -f $d/$link/run/rc ]]; then
+      same_run "same-output $scenario [$link]" "$d/orig" "$d/$link/run"
+    else
+      fail "same-output $scenario [$link]" "no run"
+    fi
+  done
+done <<<"$scenarios"
+
+# ---- the outer context, the span processor --------------------------------------------
+
+c=$WORK/calltree/wasi-otel/prog.wasm
+g=$ROOT/fixtures/expected/calltree.folded
+if [[ -s $c ]]; then
+  for outer in invalid zero; do
+    "$NODE" "$CHECK" --name "calltree outer=$outer" --link wasi-otel --component "$c" --golden "$g" \
+      --version "$VERSION" --work "$WORK/outer-$outer" --outer "$outer" >"$WORK/outer-$outer.log" 2>&1
+    count_lines "$WORK/outer-$outer.log" "checks calltree outer=$outer" $?
+  done
+else
+  fail "outer context" "no calltree component"
+fi
+c=$WORK/printf/wasi-otel/prog.wasm
+if [[ -s $c ]]; then
+  # shellcheck disable=SC2046
+  "$NODE" "$CHECK" --name "printf simple-processor" --link wasi-otel --component "$c" \
+    --golden "$ROOT/fixtures/expected/printf.folded" --version "$VERSION" --work "$WORK/simple" \
+    --processor simple -- $(directive "$ROOT/fixtures/c/printf.c" e2e-args) >"$WORK/simple.log" 2>&1
+  count_lines "$WORK/simple.log" "checks printf simple-processor" $?
+else
+  fail "simple processor" "no printf component"
+fi
+
+# ---- faults: every check can fail ------------------------------------------------------
+
+# FIXTURE LINK FAULT CHECK
+faults="
+calltree wasi-otel trace-id one trace
+calltree wasi-otel parent parents
+calltree wasi-otel root-parent root
+calltree wasi-otel kind kinds
+calltree wasi-otel attr-site-kind kinds
+calltree wasi-otel name attributes
+calltree wasi-otel attr-index attributes
+calltree wasi-otel scope scope
+calltree wasi-otel time times
+calltree wasi-otel nest-time times
+calltree wasi-otel status status
+calltree wasi-otel drop tree
+calltree wasi-otel extra received all
+calltree wasi-otel raw-id ids
+calltree wasi-otel no-start start before end
+calltree wasi-otel late-end stack order
+exit wasi-otel close-open open at exit
+calltree wasi-observe observe-no-drop stack order
+calltree wasi-observe kind tree
+exit wasi-observe close-open open at exit
+"
+while read -r fixture link fault check; do
+  [[ -n $fixture ]] || continue
+  c=$WORK/$fixture/$link/prog.wasm
+  if [[ ! -s $c ]]; then
+    fail "fault $fault $fixture [$link]" "no component"
+    continue
+  fi
+  log=$WORK/fault-$fixture-$link-$fault.log
+  "$NODE" "$CHECK" --name "$fixture" --link "$link" --component "$c" \
+    --golden "$ROOT/fixtures/expected/$fixture.folded" --version "$VERSION" \
+    --work "$WORK/fault-$fixture-$link-$fault" --fault "$fault" --expect "$check" >"$log" 2>&1
+  count_lines "$log" "fault $fault $fixture [$link]" $?
+done <<<"$faults"
+
+summary
