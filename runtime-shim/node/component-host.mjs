@@ -14,7 +14,9 @@
 //   (WASM_OBSERVE_COMPONENT_HOOKS=jco keeps it).
 // - A component without the table and without the hooks import runs
 //   untraced (no recorder; no output file; a line on stderr when outputs were
-//   asked for). One that imports the hooks without a table is refused.
+//   asked for). One that imports the hooks without a table is refused, and so
+//   is one with imports neither the WASI shim nor the hooks provide (e.g.
+//   wasi:otel/tracing after --link wasi-otel).
 // - Dependencies (the Node host has none otherwise): @bytecodealliance/jco
 //   and @bytecodealliance/preview2-shim, resolved at run time from
 //   $WASM_OBSERVE_NODE_MODULES (node_modules directories, or directories that
@@ -197,6 +199,13 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
     shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
   } catch (e) { die(`${what}: ${SHIM}: ${e.message}`); }
   const imports = shim.getImportObject();
+  // Every import must be WASI (as the shim has it) or the hooks.
+  const missing = meta.imports.filter((name) => name !== HOOKS && !Object.hasOwn(imports, name));
+  const tracer = missing.find((name) => /^wasi:(otel|observe)\//.test(name));
+  if (tracer) {
+    die(`${what}: imports ${tracer}: it was instrumented for a WASI otel/observe host (--link wasi-otel or wasi-observe); for this host instrument it with --link hooks`);
+  }
+  if (missing.length) die(`${what}: imports ${missing.join(', ')}, which this host does not provide (WASI from ${SHIM}, and ${HOOKS})`);
 
   // Traced when the component carries a site table; the recorder is created
   // once, before the component is instantiated.

@@ -25,6 +25,8 @@
 #   jco's lowering of the import (JCO_DEBUG's log of lowered calls);
 # - nothing is written to the current directory; the transpiled JS is in the
 #   cache ($WASM_OBSERVE_CACHE), one directory per component;
+# - a component instrumented for another host (--link wasi-otel) is refused
+#   with one line;
 # - jco found from the current directory; jco missing (the resolution pointed
 #   at empty directories): exit 2 and one line saying what to npm install.
 #
@@ -243,6 +245,39 @@ else
   fi
 fi
 
+# the cache: one directory of transpiled JS per component run (original and
+# instrumented), nothing left half-written
+res=$RESULTS/zz-cache
+built=$(find "$WORK" -mindepth 2 -maxdepth 3 -path '*/i/orig.wasm' | wc -l)
+dirs=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' 2>/dev/null | wc -l)
+partial=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -name '*.tmp' 2>/dev/null | wc -l)
+complete=$(find "$WORK/cache/components" -mindepth 2 -maxdepth 2 -name meta.json 2>/dev/null | wc -l)
+if ((built > 0 && dirs == 2 * built && complete == dirs && partial == 0)); then
+  echo "PASS cache: one transpiled directory per component ($dirs for $built fixtures), none partial" >"$res"
+else
+  echo "FAIL cache: $dirs directories ($complete complete, $partial partial) for $built instrumented and $built original components" >"$res"
+fi
+
+# a component instrumented for another host (--link wasi-otel: it imports
+# wasi:otel/tracing): exit 2, one line that says to use --link hooks
+res=$RESULTS/zz-other-host
+if [[ -s $fib/orig.wasm ]]; then
+  if ! "$TOOL" "$fib/orig.wasm" -o "$WORK/fib-otel.wasm" --link wasi-otel >"$WORK/fib-otel.log" 2>&1; then
+    echo "FAIL component for a wasi-otel host: cannot instrument with --link wasi-otel: $(head -n1 "$WORK/fib-otel.log")" >"$res"
+  else
+    mkdir -p "$WORK/empty-cwd"
+    (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$WORK/fib-otel.wasm" --chrome "$WORK/fib-otel.json") \
+      >"$WORK/fib-otel.out" 2>"$WORK/fib-otel.err" </dev/null
+    rc=$?
+    if ((rc == 2)) && [[ ! -s $WORK/fib-otel.out && ! -e $WORK/fib-otel.json && $(wc -l <"$WORK/fib-otel.err") == 1 ]] &&
+        grep -q 'imports wasi:otel/tracing: .* instrument it with --link hooks$' "$WORK/fib-otel.err"; then
+      echo "PASS component for a wasi-otel host: exit 2, one line: use --link hooks" >"$res"
+    else
+      echo "FAIL component for a wasi-otel host: exit $rc; stderr ($(wc -l <"$WORK/fib-otel.err") lines) $(head -c 300 "$WORK/fib-otel.err" | tr '\n' '|')" >"$res"
+    fi
+  fi
+fi
+
 # the hooks go to the core modules directly: with JCO_DEBUG, jco logs every
 # call through its lowering of an import (two lines), and none is a hook
 # call; with WASM_OBSERVE_COMPONENT_HOOKS=jco, every enter is
@@ -261,19 +296,6 @@ if [[ -s $fib/i/orig.wasm ]]; then
   else
     echo "FAIL hooks given to the core modules directly: $direct enters through jco's lowering by default, $through_jco with WASM_OBSERVE_COMPONENT_HOOKS=jco, $enters expected" >"$res"
   fi
-fi
-
-# the cache: one directory of transpiled JS per component run (original and
-# instrumented), nothing left half-written
-res=$RESULTS/zz-cache
-built=$(find "$WORK" -mindepth 2 -maxdepth 3 -path '*/i/orig.wasm' | wc -l)
-dirs=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' 2>/dev/null | wc -l)
-partial=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -name '*.tmp' 2>/dev/null | wc -l)
-complete=$(find "$WORK/cache/components" -mindepth 2 -maxdepth 2 -name meta.json 2>/dev/null | wc -l)
-if ((built > 0 && dirs == 2 * built && complete == dirs && partial == 0)); then
-  echo "PASS cache: one transpiled directory per component ($dirs for $built fixtures), none partial" >"$res"
-else
-  echo "FAIL cache: $dirs directories ($complete complete, $partial partial) for $built instrumented and $built original components" >"$res"
 fi
 
 finish
