@@ -6,7 +6,7 @@
 //
 //   node check.mjs --name NAME --link wasi-otel|wasi-observe --component C.wasm
 //                  --golden NAME.folded --version V --work DIR
-//                  [--outer host|invalid|zero] [--processor batch|simple]
+//                  [--outer host|tracestate|invalid|zero] [--processor batch|simple]
 //                  [--calls "NAME ARG...;NAME ARG..."] [--roots N] [--unwound N]
 //                  [--fault F --expect CHECK] [-- ARGS...]
 //
@@ -42,6 +42,8 @@
 //                     first span started; a root left open (the golden file's
 //                     open chain: after exit(), a trap) is not received, and the
 //                     first span started is the first one left open
+//   complete trace    every span's parent reached the collector (or is the root's
+//                     parent): no span hangs off one that was never sent
 //   parents           every other span's parent is a span of the trace (or,
 //                     after exit(), one of the spans still open)
 //   tree              the call paths with counts rebuilt from the parent links
@@ -58,6 +60,8 @@
 //                     attribute the host could not decode
 //   scope             (wasi-otel) instrumentation scope "wasm-instrument" with the
 //                     tool's version
+//   trace state       every wasm span carries the trace-state of the host span
+//                     (the outer context's: children inherit it)
 //   ids               trace ids 32 and span ids 16 lowercase hex digits, not all
 //                     zero, as the component passed them (the host checks the raw
 //                     strings) and as received; span ids unique
@@ -153,6 +157,7 @@ function spansOf() {
             traceId: hexOfBase64(s.traceId),
             spanId: hexOfBase64(s.spanId),
             parentSpanId: hexOfBase64(s.parentSpanId),
+            traceState: s.traceState ?? '',
             name: s.name,
             kind: (s.kind ?? 'SPAN_KIND_UNSPECIFIED').replace('SPAN_KIND_', ''),
             start: BigInt(s.startTimeUnixNano ?? 0),
@@ -170,7 +175,7 @@ function spansOf() {
 const all = spansOf();
 fs.writeFileSync(w('received.json'), JSON.stringify(all, (k, v) => (typeof v === 'bigint' ? v.toString() : v), 1));
 const host = report.hostSpan;
-const joined = !opt.outer || opt.outer === 'host';
+const joined = !opt.outer || opt.outer === 'host' || opt.outer === 'tracestate';
 // The parent of the root span: the host span, or none (a trace of its own).
 const rootParent = joined ? host.spanId : '';
 const hostSpan = all.find((s) => s.spanId === host.spanId);
@@ -337,6 +342,14 @@ check('root', () => {
   return null;
 });
 
+check('complete trace', () => {
+  const bad = spans.filter((s) => s.parentSpanId !== rootParent && !byId.has(s.parentSpanId));
+  if (!bad.length) return null;
+  const missing = new Set(bad.map((s) => s.parentSpanId));
+  return `${bad.length} received spans hang off ${missing.size} spans that never reached the collector` +
+    ` (${[...missing].filter((id) => openIndex.has(id)).length} of them started and never ended): ${first(bad.map((s) => `${labelOf(s)} -> ${s.parentSpanId || '(none)'}`))}`;
+});
+
 check('parents', () => {
   const bad = spans.filter((s) => s.parentSpanId !== rootParent && !byId.has(s.parentSpanId) && !openIndex.has(s.parentSpanId));
   return bad.length ? `${bad.length} spans whose parent is not in the trace: ${first(bad.map((s) => `${labelOf(s)} -> ${s.parentSpanId || '(none)'}`))}` : null;
@@ -386,6 +399,14 @@ if (!observe) {
     return bad.length ? `${bad.length} spans: ${first(bad.map((s) => `${s.name} scope ${s.scope.name} ${s.scope.version}`))} (tool version ${opt.version})` : null;
   });
 }
+
+check('trace state', () => {
+  // A child inherits its parent's trace-state (W3C Trace Context; the OTel
+  // SDK's samplers pass the parent's on): the root's parent is the host span.
+  const want = joined ? hostSpan?.traceState ?? '' : '';
+  const bad = spans.filter((s) => s.traceState !== want);
+  return bad.length ? `${bad.length} spans: ${first(bad.map((s) => `${labelOf(s)} '${s.traceState}'`))}, expected '${want}' (the host span's)` : null;
+});
 
 check('ids', () => {
   const problems = [];

@@ -13,21 +13,25 @@
 //   --js-dir DIR      where jco writes the transpiled component (default: a new
 //                     temporary directory)
 //   --processor batch|simple   the SDK span processor (default batch)
-//   --outer host|invalid|zero   what outer-span-context returns: the host
-//                     span's context (default), ids that are not hex ("invalid"),
-//                     or the all-zero invalid context of an SDK with no span
-//                     ("zero"); the component should then start a trace of its own
+//   --outer host|tracestate|invalid|zero   what outer-span-context returns: the
+//                     host span's context (default); the same when the host span
+//                     continues a remote W3C trace context with a tracestate
+//                     ("tracestate": the host span's parent is that remote span,
+//                     and its trace-state goes to the component); ids that are
+//                     not hex ("invalid"), or the all-zero invalid context of an
+//                     SDK with no span ("zero"), after which the component should
+//                     start a trace of its own
 //   --call "NAME ARG..."   call that export with numeric arguments (once per
 //                     --call, in order) and print each result as JSON, or
 //                     "NAME: error: MESSAGE" when the call throws (a trap, or an
 //                     exception from an import), instead of running wasi:cli/run
+//   --fault NAME      make the host misreport one thing on purpose, to prove that
+//                     a check of run.sh can fail (FAULTS below); never in real use
 //
 // Besides WASI, the host provides the function import `log: func(x: u32)` of
 // the test components in fixtures/: it prints "log X"; log(7) throws a JS Error
 // (an exception thrown by a host import through the component's frames); log(9)
 // calls the export run(5) (a call back into the component during an import).
-//   --fault NAME      make the host misreport one thing on purpose, to prove that
-//                     a check of run.sh can fail (FAULTS below); never in real use
 //
 // How it runs: jco transpiles the component (instantiation mode) and the WASI
 // imports come from @bytecodealliance/preview2-shim's WASIShim (arguments: the
@@ -40,7 +44,8 @@
 // processor (a BatchSpanProcessor, or a SimpleSpanProcessor) in front of an
 // OTLPTraceExporter (@opentelemetry/exporter-trace-otlp-proto). The host starts
 // its own span, the "host span" (SERVER, like Spin's request span), around the
-// instantiation and the run of wasi:cli/run, from the provider's tracer.
+// instantiation and the run of wasi:cli/run (or all the --call calls), from the
+// provider's tracer; at the end it flushes and shuts the provider down.
 //
 // wasi:otel/tracing (as Spin's factor-otel host does it):
 //   outer-span-context()  returns the host span's context;
@@ -125,6 +130,7 @@ const FAULTS = {
   'late-end': 'the 1st on-end is recorded after the 2nd',
   'observe-no-drop': 'wasi-observe: the resource drops are not recorded',
   'close-open': 'the spans still open when the run is over are exported (ended by the host)',
+  'trace-state': 'the 3rd span is exported with a trace-state of its own',
 };
 
 function die(msg) {
@@ -145,11 +151,22 @@ while (argv.length && argv[0].startsWith('--')) {
   else if (o === '--processor' && (v === 'batch' || v === 'simple')) opts.processor = v;
   else if (o === '--fault' && v in FAULTS) opts.fault = v;
   else if (o === '--call') opts.calls.push(v.split(' '));
-  else if (o === '--outer' && ['host', 'invalid', 'zero'].includes(v)) opts.outer = v;
+  else if (o === '--outer' && ['host', 'tracestate', 'invalid', 'zero'].includes(v)) opts.outer = v;
   else die(`bad option ${o} ${v}`);
 }
 const [componentPath, ...progArgs] = argv;
 if (!componentPath) die('usage: host.mjs [--otlp URL] [--report FILE] [--js-dir DIR] COMPONENT.wasm [args...]');
+
+// ---- the record (--report) --------------------------------------------------------
+const report = {
+  link: null, exitCode: null, trap: null, hostSpan: null, outerCalls: 0,
+  starts: 0, ends: 0, exported: 0, exportFailures: 0, seq: [], open: [],
+  counts: {
+    endWithoutStart: 0, duplicateStart: 0, contextChanged: 0, badRawId: 0, badAttribute: 0,
+    notInnermost: 0, useAfterEnd: 0, droppedOpen: 0, unknownKind: 0,
+  },
+  samples: [],
+};
 
 // ---- the SDK ---------------------------------------------------------------------
 const resource = resourceFromAttributes({
@@ -182,15 +199,6 @@ const provider = new BasicTracerProvider({ resource, spanProcessors: processor ?
 const hostTracer = provider.getTracer('component-otel-test-host', '1');
 const observeTracer = provider.getTracer('wasi:observe/tracer guest');
 
-const report = {
-  link: null, exitCode: null, trap: null, hostSpan: null, outerCalls: 0,
-  starts: 0, ends: 0, exported: 0, exportFailures: 0, seq: [], open: [],
-  counts: {
-    endWithoutStart: 0, duplicateStart: 0, contextChanged: 0, badRawId: 0, badAttribute: 0,
-    notInnermost: 0, useAfterEnd: 0, droppedOpen: 0, unknownKind: 0,
-  },
-  samples: [],
-};
 function violation(kind, detail) {
   report.counts[kind]++;
   if (report.samples.length < 20) report.samples.push(`${kind}: ${detail}`);
@@ -210,10 +218,9 @@ const rawIdOk = (id, digits) => typeof id === 'string' && id.length === digits &
 // wasi:clocks datetime -> HrTime [seconds, nanoseconds]
 const hrOf = (dt) => [Number(dt.seconds), dt.nanoseconds];
 const nsOf = (hr) => (BigInt(hr[0]) * 1000000000n + BigInt(hr[1])).toString();
+// list<tuple<string, string>>, leftmost (most recent) first, as in the header
 function traceStateOf(list) {
-  let ts = new TraceState();
-  for (const [k, v] of list ?? []) ts = ts.set(k, v);
-  return ts;
+  return new TraceState((list ?? []).map(([k, v]) => `${k}=${v}`).join(','));
 }
 // A wasi-otel attribute value: JSON of an AnyValue (types.wit). Returns
 // undefined (and counts) for what an OTel attribute cannot hold.
@@ -273,7 +280,11 @@ function hostContextForGuest() {
   if (opts.outer === 'invalid') return { traceId: 'not a trace id', spanId: 'XYZ', traceFlags: { sampled: true }, isRemote: false, traceState: [] };
   if (opts.outer === 'zero') return { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: {}, isRemote: false, traceState: [] };
   const c = hostSpan.spanContext();
-  return { traceId: c.traceId, spanId: c.spanId, traceFlags: { sampled: (c.traceFlags & TraceFlags.SAMPLED) !== 0 }, isRemote: false, traceState: [] };
+  const traceState = (c.traceState?.serialize() ?? '').split(',').filter(Boolean).map((kv) => {
+    const i = kv.indexOf('=');
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  });
+  return { traceId: c.traceId, spanId: c.spanId, traceFlags: { sampled: (c.traceFlags & TraceFlags.SAMPLED) !== 0 }, isRemote: false, traceState };
 }
 
 // ---- wasi:otel/tracing ------------------------------------------------------------------
@@ -356,7 +367,9 @@ const otelHost = {
     let status = statusOf(data.status);
     if (opts.fault === 'status' && third) status = { code: SpanStatusCode.ERROR, message: 'fault' };
     const scope = data.instrumentationScope;
-    const ctx = { traceId, spanId: sc.spanId, traceFlags: flagsOf(sc.traceFlags), isRemote: sc.isRemote, traceState: traceStateOf(sc.traceState) };
+    let traceState = traceStateOf(sc.traceState);
+    if (opts.fault === 'trace-state' && third) traceState = traceState.set('fault', '1');
+    const ctx = { traceId, spanId: sc.spanId, traceFlags: flagsOf(sc.traceFlags), isRemote: sc.isRemote, traceState };
     const rs = {
       name,
       kind,
@@ -506,10 +519,18 @@ let instanceForCallbacks = null;
 imports[OTEL] = otelHost;
 imports[OBSERVE] = observeHost;
 
+// --outer tracestate: the host span continues a remote caller's trace (the W3C
+// Trace Context example traceparent, with a tracestate of our own).
+const remoteParent = opts.outer === 'tracestate'
+  ? trace.setSpanContext(context.active(), {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED,
+    isRemote: true, traceState: new TraceState('wasmtest=t61rcWkgMzE,congo=ucfJifl5GOE'),
+  })
+  : context.active();
 hostSpan = hostTracer.startSpan('wasi:cli/run', {
   kind: SpanKind.SERVER,
   attributes: { 'component.file': path.basename(componentPath) },
-});
+}, remoteParent);
 let code = 0;
 try {
   const instance = await instantiate(

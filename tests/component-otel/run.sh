@@ -20,8 +20,10 @@
 #   poisoned instance refuses (trap); expected/*.folded, expected/README.md.
 #   And tests/component/fixtures/nested.wat: spans of a nested component under
 #   the import span of the core module that calls it.
-# - An outer context that is not valid (ids not hex; all zero): the component
-#   starts a trace of its own, its root without a parent.
+# - The outer context: the host span continuing a remote trace with a
+#   tracestate (the component's spans must carry it); one that is not valid (ids
+#   not hex; all zero): the component starts a trace of its own, its root
+#   without a parent.
 # - The SDK's SimpleSpanProcessor instead of the BatchSpanProcessor (one run).
 # - Faults: host.mjs --fault makes the host misreport one thing (a span's trace
 #   id, parent, kind, name, times, status, ...) and the check that must catch it
@@ -203,17 +205,18 @@ done <<<"$scenarios"
 
 # ---- the outer context, the span processor --------------------------------------------
 
-c=$WORK/calltree/wasi-otel/prog.wasm
 g=$ROOT/fixtures/expected/calltree.folded
-if [[ -s $c ]]; then
-  for outer in invalid zero; do
-    "$NODE" "$CHECK" --name "calltree outer=$outer" --link wasi-otel --component "$c" --golden "$g" \
-      --version "$VERSION" --work "$WORK/outer-$outer" --outer "$outer" >"$WORK/outer-$outer.log" 2>&1
-    count_lines "$WORK/outer-$outer.log" "checks calltree outer=$outer" $?
-  done
-else
-  fail "outer context" "no calltree component"
-fi
+for run in "wasi-otel tracestate" "wasi-observe tracestate" "wasi-otel invalid" "wasi-otel zero"; do
+  read -r link outer <<<"$run"
+  c=$WORK/calltree/$link/prog.wasm
+  if [[ ! -s $c ]]; then
+    fail "outer=$outer [$link]" "no calltree component"
+    continue
+  fi
+  "$NODE" "$CHECK" --name "calltree outer=$outer" --link "$link" --component "$c" --golden "$g" \
+    --version "$VERSION" --work "$WORK/outer-$outer-$link" --outer "$outer" >"$WORK/outer-$outer-$link.log" 2>&1
+  count_lines "$WORK/outer-$outer-$link.log" "checks calltree outer=$outer [$link]" $?
+done
 c=$WORK/printf/wasi-otel/prog.wasm
 if [[ -s $c ]]; then
   # shellcheck disable=SC2046
@@ -241,6 +244,8 @@ calltree wasi-otel time times
 calltree wasi-otel nest-time times
 calltree wasi-otel status status
 calltree wasi-otel drop tree
+calltree wasi-otel drop complete trace
+calltree wasi-otel trace-state trace state
 calltree wasi-otel extra received all
 calltree wasi-otel raw-id ids
 calltree wasi-otel no-start start before end
