@@ -137,7 +137,8 @@ try {
 
 // The exporter's requests were answered before the host exited; give the
 // callback a moment all the same.
-const receivedCount = () => spansOf().length;
+const receivedCount = () => received.reduce((n, t) => n + (t.resourceSpans ?? []).reduce(
+  (m, rs) => m + (rs.scopeSpans ?? []).reduce((k, ss) => k + (ss.spans?.length ?? 0), 0), 0), 0);
 for (let i = 0; i < 100 && receivedCount() < report.exported + 1; i++) await new Promise((r) => setTimeout(r, 20));
 await mock.close();
 

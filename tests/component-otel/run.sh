@@ -20,6 +20,8 @@
 #   poisoned instance refuses (trap); expected/*.folded, expected/README.md.
 #   And tests/component/fixtures/nested.wat: spans of a nested component under
 #   the import span of the core module that calls it.
+# - A JavaScript component (componentize-js, StarlingMonkey, ~220,000 spans):
+#   its tree against the one the same component records with --link hooks.
 # - The outer context: the host span continuing a remote trace with a
 #   tracestate (the component's spans must carry it); one that is not valid (ids
 #   not hex; all zero): the component starts a trace of its own, its root
@@ -202,6 +204,58 @@ while IFS='|' read -r scenario wat golden calls roots unwound; do
     fi
   done
 done <<<"$scenarios"
+
+# ---- a large component: JavaScript on StarlingMonkey (componentize-js) ----------------
+
+# ~12 MB, 12,672 sites, ~220,000 spans a run. Built as tests/component/run.sh
+# does, with its pinned componentize-js. No golden file: the reference is the
+# call tree that the same component instrumented with --link hooks records
+# under tests/component/run-component.mjs.
+d=$WORK/starlingmonkey
+mkdir -p "$d/orig" "$d/hooks" "$d/wit/deps"
+CJS=$ROOT/tests/component/node_modules/@bytecodealliance/componentize-js
+if ! "$ROOT/scripts/npm-fetch-pinned.sh" "$ROOT/tests/component" node_modules/.bin/jco \
+  node_modules/@bytecodealliance/componentize-js/lib/starlingmonkey_embedding.wasm >"$d/npm.log" 2>&1; then
+  fail "build starlingmonkey" "cannot install tests/component's npm packages: $(tail -2 "$d/npm.log" | tr '\n' ' ')"
+elif ! {
+  cp "$ROOT/tests/component/js-app/world.wit" "$d/wit/" &&
+    cp "$ROOT/tests/component/js-app/app.js" "$d/" &&
+    cp -r "$ROOT"/tests/component/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12/* "$d/wit/deps/" &&
+    # componentize-js reads its inputs through WASI, relative to the current directory
+    (cd "$d" && "$NODE" "$CJS/src/cli.js" --wit wit -o orig/c.wasm app.js)
+} >"$d/build.log" 2>&1; then
+  fail "build starlingmonkey" "componentize-js failed: $(tail -3 "$d/build.log" | tr '\n' ' ')"
+elif ! "$TOOL" "$d/orig/c.wasm" -o "$d/hooks/c.wasm" --link hooks 2>"$d/hooks/tool.err"; then
+  fail "instrument starlingmonkey [hooks]" "$(head -2 "$d/hooks/tool.err" | tr '\n' ' ')"
+else
+  "$NODE" "$HOST" --report "$d/orig/report.json" --js-dir "$d/orig/js" "$d/orig/c.wasm" \
+    >"$d/orig/out" 2>"$d/orig/err" </dev/null
+  echo $? >"$d/orig/rc"
+  COMPONENT_JS_DIR=$d/hooks/js "$NODE" "$ROOT/tests/component/run-component.mjs" "$d/hooks/c.wasm" \
+    "$d/reference.folded" >"$d/hooks/out" 2>"$d/hooks/err" </dev/null
+  if ! grep -qx 'fib 6765 words 9 the 3' "$d/orig/out"; then
+    fail "run starlingmonkey" "the original printed '$(head -c 200 "$d/orig/out")' $(head -c 300 "$d/orig/err")"
+  elif [[ $(tail -n1 "$d/reference.folded" 2>/dev/null) != "# unbalanced 0 open 0 invalid 0 truncated 0" ]]; then
+    fail "reference starlingmonkey" "the --link hooks run recorded no balanced trace: $(tail -n1 "$d/reference.folded" 2>/dev/null) $(head -c 300 "$d/hooks/err")"
+  else
+    pass "reference starlingmonkey ($(awk '$1 !~ /^#/ {n += $NF} END {print n + 0}' "$d/reference.folded") spans with --link hooks)"
+    for link in wasi-otel wasi-observe; do
+      mkdir -p "$d/$link"
+      if ! "$TOOL" "$d/orig/c.wasm" -o "$d/$link/c.wasm" --link "$link" 2>"$d/$link/tool.err"; then
+        fail "instrument starlingmonkey [$link]" "$(head -2 "$d/$link/tool.err" | tr '\n' ' ')"
+        continue
+      fi
+      "$NODE" "$CHECK" --name starlingmonkey --link "$link" --component "$d/$link/c.wasm" \
+        --golden "$d/reference.folded" --version "$VERSION" --work "$d/$link/run" >"$d/$link/check.log" 2>&1
+      count_lines "$d/$link/check.log" "checks starlingmonkey [$link]" $?
+      if [[ -f $d/$link/run/rc ]]; then
+        same_run "same-output starlingmonkey [$link]" "$d/orig" "$d/$link/run"
+      else
+        fail "same-output starlingmonkey [$link]" "no run"
+      fi
+    done
+  fi
+fi
 
 # ---- the outer context, the span processor --------------------------------------------
 
