@@ -6,6 +6,7 @@ packages=(
   binaryen libpcre2-dev libiberty-dev                  # the rewriter's libraries
   wabt                                                 # wasm-validate, wasm2c and its runtime
   wasi-libc libclang-rt-14-dev-wasm32                  # C fixtures for wasm32-wasi
+  rustc libstd-rust-dev-wasm32                         # a Rust fixture (tests/component)
   llvm-14-tools libcmocka-dev                          # FileCheck, C unit tests
   nodejs npm                                           # V8 host for end-to-end tests
   time                                                 # /usr/bin/time: max RSS in bench/run.sh

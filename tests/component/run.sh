@@ -18,6 +18,8 @@
 #   `jco parse`): nested components, outer aliases, indices that move past a
 #   one-byte s33; called with COMPONENT_CALL (directive component-call), the
 #   result is component-result and the trace is expected/NAME.folded.
+# - A Rust WASI command (Debian's rustc, wasm32-wasi) as a component: the three
+#   --link modes give the same call tree, with the demangled Rust names.
 # - A JavaScript component built with componentize-js (StarlingMonkey, ~10 MB).
 # - --list, refusing a component already instrumented, and bad components:
 #   mutations of real components never crash the tool, and an error leaves no
@@ -228,6 +230,45 @@ for src in "$HERE"/fixtures/*.wat; do
     fi
   done
 done
+
+# ---- a Rust component ---------------------------------------------------------------
+# Debian's rustc (rustup's, first on some PATHs, has no wasm32 std here).
+# The three --link modes are recorded by three independent paths (the hooks'
+# recorder, wasi:otel parent links, wasi:observe start/end order): their call
+# trees must be equal, contain the demangled Rust names, and be balanced.
+d=$WORK/rust
+mkdir -p "$d/i"
+RUSTC=${RUSTC:-/usr/bin/rustc}
+if "$RUSTC" --target wasm32-wasi -O "$HERE/rust/wordcount.rs" -o "$d/prog.wasm" >"$d/build.log" 2>&1 &&
+  "$JCO" new "$d/prog.wasm" --wasi-command -o "$d/orig.wasm" >>"$d/build.log" 2>&1; then
+  run_component "$d/orig.wasm" "$d/orig" alpha beta
+  if grep -q '^fib(12) = 144 args \["alpha", "beta"\]$' "$d/orig.out"; then pass "build rust"; else
+    fail "build rust" "the original printed '$(head -c 200 "$d/orig.out")'"; fi
+  for link in hooks wasi-otel wasi-observe; do
+    mkdir -p "$d/$link"
+    if ! "$TOOL" "$d/orig.wasm" -o "$d/$link/orig.wasm" --link $link 2>"$d/$link.err"; then
+      fail "instrument --link $link rust" "$(grep -v warning "$d/$link.err" | head -2)"
+      continue
+    fi
+    run_component "$d/$link/orig.wasm" "$d/$link/run" alpha beta
+    same_run "same-output --link $link rust" "$d/orig" "$d/$link/run"
+  done
+  if [[ $(tail -n1 "$d/hooks/run.trace" 2>/dev/null) == "# unbalanced 0 open 0 invalid 0 truncated 0" ]] &&
+    grep -q ';wordcount::count_words ' "$d/hooks/run.trace" && grep -q ';wordcount::fib;wordcount::fib ' "$d/hooks/run.trace"; then
+    pass "trace rust (balanced, demangled names)"
+  else
+    fail "trace rust" "$(tail -n1 "$d/hooks/run.trace" 2>/dev/null); wordcount::count_words or wordcount::fib missing"
+  fi
+  for link in wasi-otel wasi-observe; do
+    if cmp -s "$d/hooks/run.trace" "$d/$link/run.trace"; then
+      pass "trace --link $link rust (equal to the hooks' call tree)"
+    else
+      fail "trace --link $link rust" "differs from the hooks' call tree: $(diff "$d/hooks/run.trace" "$d/$link/run.trace" | head -4 | tr '\n' ' ')"
+    fi
+  done
+else
+  fail "build rust" "rustc or jco new failed: $(tail -3 "$d/build.log" | tr '\n' ' ')"
+fi
 
 # ---- a JavaScript component (componentize-js, StarlingMonkey) ---------------------
 
