@@ -153,19 +153,20 @@ uint32_t wi_fragment_core_exports(wi_fragment *f, const wi_fragment_item *items,
   return define(f, WI_SPACE_CORE_INSTANCE);
 }
 
-uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
-                                      const wi_fragment_item *args, size_t count) {
+/* (instantiate target (with NAME (SORT I))...), a core or a component one. */
+static uint32_t instantiate(wi_fragment *f, uint8_t section_id, wi_space space, uint32_t target,
+                            const wi_fragment_item *args, size_t count) {
   wi_writer entry = {0};
   put_byte(&entry, 0x00);
-  wi_put_u32(&entry, module);
-  wi_put_u32(&entry, (uint32_t)count);
-  for (size_t i = 0; i < count; i++) {
-    wi_put_cstr(&entry, args[i].name);
-    put_byte(&entry, 0x12);
-    wi_put_u32(&entry, args[i].index);
-  }
-  one_entry_section(f, WI_CSEC_CORE_INSTANCE, &entry);
-  return define(f, WI_SPACE_CORE_INSTANCE);
+  wi_put_u32(&entry, target);
+  put_items(&entry, args, count, true);
+  one_entry_section(f, section_id, &entry);
+  return define(f, space);
+}
+
+uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
+                                      const wi_fragment_item *args, size_t count) {
+  return instantiate(f, WI_CSEC_CORE_INSTANCE, WI_SPACE_CORE_INSTANCE, module, args, count);
 }
 
 uint32_t wi_fragment_component(wi_fragment *f, wi_writer *component) {
@@ -175,17 +176,7 @@ uint32_t wi_fragment_component(wi_fragment *f, wi_writer *component) {
 
 uint32_t wi_fragment_instantiate(wi_fragment *f, uint32_t component,
                                  const wi_fragment_item *args, size_t count) {
-  wi_writer entry = {0};
-  put_byte(&entry, 0x00);
-  wi_put_u32(&entry, component);
-  wi_put_u32(&entry, (uint32_t)count);
-  for (size_t i = 0; i < count; i++) {
-    wi_put_cstr(&entry, args[i].name);
-    put_byte(&entry, args[i].sort);
-    wi_put_u32(&entry, args[i].index);
-  }
-  one_entry_section(f, WI_CSEC_INSTANCE, &entry);
-  return define(f, WI_SPACE_INSTANCE);
+  return instantiate(f, WI_CSEC_INSTANCE, WI_SPACE_INSTANCE, component, args, count);
 }
 
 uint32_t wi_fragment_export_func(wi_fragment *f, const char *name, uint32_t func) {

@@ -65,7 +65,8 @@ typedef struct {
 
 /* A core instance of inline exports. */
 uint32_t wi_fragment_core_exports(wi_fragment *f, const wi_fragment_item *items, size_t count);
-/* `instantiate module` with (with NAME (instance I)) arguments (sort 0x12). */
+/* `instantiate module` with (with NAME (instance I)) arguments (items' sort
+ * must be 0x12, a core instance). */
 uint32_t wi_fragment_core_instantiate(wi_fragment *f, uint32_t module,
                                       const wi_fragment_item *args, size_t count);
 /* A component section holding `component` (preamble and sections; its data
