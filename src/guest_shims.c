@@ -169,12 +169,28 @@ typedef struct {
   int64_t int_value;
 } attr;
 
-#define MAX_ATTRS 6
+#define MAX_ATTRS 7
 
 static const char *const kind_names[] = {"function", "import", "export"};
 
-static size_t site_attrs(wi_guest_link link, const wi_guest_site *site, string_pool *sp,
-                         wi_writer *scratch, attr out[MAX_ATTRS]) {
+/* An int attribute: an s64 for wasi-observe, its decimal digits (the JSON
+ * encoding of an AnyValue int) for wasi-otel. */
+static void int_attr(bool otel, const char *key, uint32_t value, string_pool *sp,
+                     wi_writer *scratch, attr *out) {
+  out->key = pool_text(sp, scratch, key);
+  out->is_int = true;
+  out->int_value = value;
+  if (otel) {
+    char digits[24];
+    snprintf(digits, sizeof digits, "%" PRIu32, value);
+    out->value = pool_text(sp, scratch, digits);
+  }
+}
+
+/* The attributes of site `id` (its index in the site table), in the order
+ * guest_abi.h documents. */
+static size_t site_attrs(wi_guest_link link, const wi_guest_site *site, uint32_t id,
+                         string_pool *sp, wi_writer *scratch, attr out[MAX_ATTRS]) {
   bool otel = link == WI_GUEST_LINK_OTEL;
   size_t n = 0;
 #define ADD_STRING(key_text, value_text)                                                          \
@@ -185,15 +201,8 @@ static size_t site_attrs(wi_guest_link link, const wi_guest_site *site, string_p
   } while (0)
   ADD_STRING("code.function.name", site->name);
   ADD_STRING("wasm.site.kind", kind_names[site->kind]);
-  out[n].key = pool_text(sp, scratch, "wasm.function.index");
-  out[n].is_int = true;
-  out[n].int_value = site->function_index;
-  if (otel) {
-    char digits[24];
-    snprintf(digits, sizeof digits, "%" PRIu32, site->function_index);
-    out[n].value = pool_text(sp, scratch, digits);
-  }
-  n++;
+  int_attr(otel, "wasm.site.id", id, sp, scratch, &out[n++]);
+  int_attr(otel, "wasm.function.index", site->function_index, sp, scratch, &out[n++]);
   if (site->kind == WI_GUEST_SITE_IMPORT) {
     ADD_STRING("wasm.import.module", site->import_module);
     ADD_STRING("wasm.import.name", site->import_field);
@@ -236,7 +245,8 @@ uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size
   size_t total_attrs = 0;
   for (size_t i = 0; i < count && !sp.failed; i++) {
     names[i] = pool_text(&sp, &scratch, sites[i].name);
-    counts[i] = (uint8_t)site_attrs(link, &sites[i], &sp, &scratch, attrs + i * MAX_ATTRS);
+    counts[i] = (uint8_t)site_attrs(link, &sites[i], (uint32_t)i, &sp, &scratch,
+                                    attrs + i * MAX_ATTRS);
     total_attrs += counts[i];
   }
   if (sp.failed || sp.bytes.failed || scratch.failed) goto done;

@@ -32,10 +32,12 @@
  *   strings                keys, values, names (deduplicated)
  *
  * Attributes of a site, in this order: code.function.name (display name),
- * wasm.site.kind ("function" | "import" | "export"), wasm.function.index (int),
- * then wasm.import.module and wasm.import.name for an import, or
- * wasm.export.name for an export, then wasm.module (the core module's name)
- * when that name is not empty.
+ * wasm.site.kind ("function" | "import" | "export"), wasm.site.id (int: the
+ * site's id, its index in the component's wasm-instrument.sites table, so that
+ * a host can name the span from the table), wasm.function.index (int), then
+ * wasm.import.module and wasm.import.name for an import, or wasm.export.name
+ * for an export, then wasm.module (the core module's name) when that name is
+ * not empty.
  *
  * key-value of wasi:otel@0.2.0-rc.2 (record { key: string, value: string }):
  *   16 bytes, align 4: key ptr @0, len @4; value ptr @8, len @12. The value is

@@ -276,8 +276,9 @@ await test('blob: header, site records, scope and counters', () => {
 
 // ---- B for wasi-otel ----
 
-function expectedOtelAttrs(s) {
-  const a = { 'code.function.name': s.name, 'wasm.site.kind': s.kind, 'wasm.function.index': s.index };
+// The attributes of site `id` (its index in the site list).
+function expectedOtelAttrs(s, id) {
+  const a = { 'code.function.name': s.name, 'wasm.site.kind': s.kind, 'wasm.site.id': id, 'wasm.function.index': s.index };
   if (s.kind === 'import') Object.assign(a, { 'wasm.import.module': s.importModule, 'wasm.import.name': s.importField });
   if (s.kind === 'export') a['wasm.export.name'] = s.exportName;
   if (s.module) a['wasm.module'] = s.module;
@@ -309,14 +310,15 @@ await test('otel: nesting joins the outer trace; parents chain; kinds, names, at
   assert.equal(work['parent-span-id'], fn['span-context']['span-id']);
   assert.equal(imp['parent-span-id'], work['span-context']['span-id']);
   assert.deepEqual(spans.map((s) => s['span-kind']), ['client', 'internal', 'internal', 'server']);
-  assert.deepEqual(attrs(exp), expectedOtelAttrs(SITES[0]));
-  assert.deepEqual(attrs(fn), expectedOtelAttrs(SITES[1]));
-  assert.deepEqual(attrs(work), expectedOtelAttrs(SITES[2]));
-  assert.deepEqual(attrs(imp), expectedOtelAttrs(SITES[3]));
+  assert.deepEqual(attrs(exp), expectedOtelAttrs(SITES[0], 0));
+  assert.deepEqual(attrs(fn), expectedOtelAttrs(SITES[1], 1));
+  assert.deepEqual(attrs(work), expectedOtelAttrs(SITES[2], 2));
+  assert.deepEqual(attrs(imp), expectedOtelAttrs(SITES[3], 3));
   // attribute order and raw JSON encodings
   assert.deepEqual(imp.attributes, [
     { key: 'code.function.name', value: '"env.log"' }, { key: 'wasm.site.kind', value: '"import"' },
-    { key: 'wasm.function.index', value: '0' }, { key: 'wasm.import.module', value: '"env"' },
+    { key: 'wasm.site.id', value: '3' }, { key: 'wasm.function.index', value: '0' },
+    { key: 'wasm.import.module', value: '"env"' },
     { key: 'wasm.import.name', value: '"log"' }, { key: 'wasm.module', value: '"app"' },
   ]);
   assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 1);
@@ -563,8 +565,23 @@ await test('otel: names and values are valid UTF-8 and JSON-escaped', () => {
   const [s] = ends(t.log);
   const expected = 'q"uo\\\t\x01ted \ufffd\ufffd\ufffd\ufffd\ufffd café 😀';
   assert.equal(s.name, expected);
-  assert.deepEqual(attrs(s), { 'code.function.name': expected, 'wasm.site.kind': 'function', 'wasm.function.index': 7, 'wasm.module': 'm"' });
+  assert.deepEqual(attrs(s), { 'code.function.name': expected, 'wasm.site.kind': 'function', 'wasm.site.id': 0, 'wasm.function.index': 7, 'wasm.module': 'm"' });
   assert.equal(s.attributes[0].value, JSON.stringify(expected));
+});
+
+// wasm.site.id is the site's index in the table, for every site (ids of
+// several LEB bytes; an id equal to another site's function index is one string).
+await test('wasm.site.id is the index of every site in the table (otel and observe)', () => {
+  const sites = Array.from({ length: 300 }, (_, i) => ({ kind: ['function', 'import', 'export'][i % 3], name: `f${i}`, index: 299 - i, module: 'm' }));
+  const script = sites.map((_, i) => `e${i} x${i}`).join(' ');
+  const t = start('otel', sites);
+  t.drive(script);
+  assert.deepEqual(ends(t.log).map((s) => attrs(s)['wasm.site.id']), sites.map((_, i) => i));
+  assert.deepEqual(ends(t.log).map((s) => s.attributes[2].key), sites.map(() => 'wasm.site.id'));
+  const o = start('observe', sites);
+  o.drive(script);
+  const starts = o.log.filter((e) => e.op === 'start').map((e) => e.options.some.attributes.some);
+  assert.deepEqual(starts.map((a) => a[2]), sites.map((_, i) => ({ key: 'wasm.site.id', value: { tag: 's64', val: BigInt(i) } })));
 });
 
 await test('otel: a module with no sites is inert for every id', () => {
@@ -603,13 +620,15 @@ await test('observe: start/end/drop order, kinds, names and attributes', () => {
   assert.deepEqual(starts[3].options.some.attributes.some, [
     { key: 'code.function.name', value: { tag: 'string', val: 'env.log' } },
     { key: 'wasm.site.kind', value: { tag: 'string', val: 'import' } },
+    { key: 'wasm.site.id', value: { tag: 's64', val: 3n } },
     { key: 'wasm.function.index', value: { tag: 's64', val: 0n } },
     { key: 'wasm.import.module', value: { tag: 'string', val: 'env' } },
     { key: 'wasm.import.name', value: { tag: 'string', val: 'log' } },
     { key: 'wasm.module', value: { tag: 'string', val: 'app' } },
   ]);
   SITES.slice(0, 4).forEach((s, i) => {
-    const want = expectedOtelAttrs(s);
+    const want = expectedOtelAttrs(s, i);
+    want['wasm.site.id'] = BigInt(i);
     want['wasm.function.index'] = BigInt(s.index);
     assert.deepEqual(observeAttrs(starts[i].options.some.attributes.some), want);
   });

@@ -59,7 +59,7 @@ static void otel_blob_header_and_records(void **state) {
   assert_memory_equal(at(blob, le32(blob + 28)), WI_VERSION, strlen(WI_VERSION));
   assert_int_equal(le32(blob + 36), WI_GUEST_BLOB_BASE + size);
   for (int off = 40; off < 56; off += 4) assert_int_equal(le32(blob + off), 0);
-  const uint32_t want_attrs[] = {5, 3, 5, 4}; /* export+module, function, import, function+module */
+  const uint32_t want_attrs[] = {6, 4, 6, 5}; /* export+module, function, import, function+module */
   for (size_t i = 0; i < SITE_COUNT; i++) {
     const uint8_t *rec = at(blob, le32(blob + 16) + 24 * (uint32_t)i);
     assert_int_equal(le32(rec), sites[i].kind);
@@ -80,10 +80,11 @@ static void otel_attributes_are_json(void **state) {
   const uint8_t *rec0 = at(blob, le32(blob + 16));
   static const char *const want0[][2] = {{"code.function.name", "\"main\""},
                                          {"wasm.site.kind", "\"export\""},
+                                         {"wasm.site.id", "0"},
                                          {"wasm.function.index", "3"},
                                          {"wasm.export.name", "\"main\""},
                                          {"wasm.module", "\"app\""}};
-  for (uint32_t i = 0; i < 5; i++) {
+  for (uint32_t i = 0; i < 6; i++) {
     otel_attr(blob, rec0, i, key, value);
     assert_string_equal(key, want0[i][0]);
     assert_string_equal(value, want0[i][1]);
@@ -93,12 +94,18 @@ static void otel_attributes_are_json(void **state) {
   otel_attr(blob, rec1, 0, key, value);
   assert_string_equal(value, "\"say \\\"hi\\\"\\\\\\n\"");
   otel_attr(blob, rec1, 2, key, value);
+  assert_string_equal(key, "wasm.site.id");
+  assert_string_equal(value, "1");
+  otel_attr(blob, rec1, 3, key, value);
   assert_string_equal(value, "12");
   const uint8_t *rec2 = rec0 + 48;
-  otel_attr(blob, rec2, 3, key, value);
+  otel_attr(blob, rec2, 2, key, value);
+  assert_string_equal(key, "wasm.site.id");
+  assert_string_equal(value, "2");
+  otel_attr(blob, rec2, 4, key, value);
   assert_string_equal(key, "wasm.import.module");
   assert_string_equal(value, "\"env\"");
-  otel_attr(blob, rec2, 4, key, value);
+  otel_attr(blob, rec2, 5, key, value);
   assert_string_equal(key, "wasm.import.name");
   assert_string_equal(value, "\"log\"");
   const uint8_t *rec3 = rec0 + 72;
@@ -107,6 +114,8 @@ static void otel_attributes_are_json(void **state) {
   assert_int_equal(le32(rec3 + 8), strlen(clean));
   assert_memory_equal(at(blob, le32(rec3 + 4)), clean, strlen(clean));
   otel_attr(blob, rec3, 2, key, value);
+  assert_string_equal(value, "3");
+  otel_attr(blob, rec3, 3, key, value);
   assert_string_equal(value, "4294967295");
   /* strings are stored once */
   assert_int_equal(count(blob, size, "code.function.name"), 1);
@@ -122,14 +131,21 @@ static void observe_attributes_are_variants(void **state) {
   assert_int_equal(le32(blob + 8), WI_GUEST_BLOB_LINK_OBSERVE);
   const uint8_t *rec3 = at(blob, le32(blob + 16) + 72);
   assert_int_equal(le32(rec3 + 12) % 8, 0);
-  assert_int_equal(le32(rec3 + 16), 4);
+  assert_int_equal(le32(rec3 + 16), 5);
   const uint8_t *kv = at(blob, le32(rec3 + 12));
   /* code.function.name: string (0) at 16, same bytes as the site's name */
   assert_int_equal(kv[8], WI_GUEST_OBSERVE_VALUE_STRING);
   assert_int_equal(le32(kv + 16), le32(rec3 + 4));
   assert_int_equal(le32(kv + 20), le32(rec3 + 8));
-  /* wasm.function.index: s64 (3), the i64 at 16 */
+  /* wasm.site.id: s64 (3), the site's index */
   kv += 2 * 24;
+  assert_int_equal(le32(kv + 4), strlen("wasm.site.id"));
+  assert_memory_equal(at(blob, le32(kv)), "wasm.site.id", le32(kv + 4));
+  assert_int_equal(kv[8], WI_GUEST_OBSERVE_VALUE_S64);
+  assert_int_equal(le32(kv + 16), 3);
+  assert_int_equal(le32(kv + 20), 0);
+  /* wasm.function.index: s64 (3), the i64 at 16 */
+  kv += 24;
   assert_memory_equal(at(blob, le32(kv)), "wasm.function.index", le32(kv + 4));
   assert_int_equal(kv[8], WI_GUEST_OBSERVE_VALUE_S64);
   assert_int_equal(le32(kv + 16), 4294967295u);
@@ -157,7 +173,7 @@ static void empty_and_invalid_input(void **state) {
   assert_non_null(blob);
   const uint8_t *rec = at(blob, le32(blob + 16));
   assert_int_equal(le32(rec + 8), 0);
-  assert_int_equal(le32(rec + 16), 5);
+  assert_int_equal(le32(rec + 16), 6);
   free(blob);
 }
 
