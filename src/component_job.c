@@ -36,12 +36,16 @@ struct cnode {
   size_t insert_at;           /* section index before which new definitions go */
   uint32_t counts_at_insert[WI_SPACE_COUNT];
   char *path;                 /* "component 2 > component 0" for messages; "" at the top */
+  uint32_t ordinal;           /* 0 at the top, then depth first */
 };
 
 /* The ids of one instrumented core module. */
 typedef struct {
   uint32_t first, count;
   const char *module_name; /* borrowed from its cnode, or NULL */
+  uint32_t component;      /* the ordinal of its component (cnode.ordinal) */
+  char **entries;          /* its exports that the component lifts, owned */
+  size_t entry_count;
 } id_range;
 
 typedef struct {
@@ -54,6 +58,7 @@ typedef struct {
   wi_writer sites;           /* the site table entries of every module, in id order */
   uint32_t site_count;
   size_t modules, modules_instrumented;
+  uint32_t components;       /* components numbered so far (cnode.ordinal) */
   double module_ms;          /* time in the module pipeline */
   int exit_code;             /* of a module that failed */
 } cjob;
@@ -232,16 +237,17 @@ static void free_names(char **names, size_t count) {
   free(names);
 }
 
-/* The exports of core module `module` that the component names as `realloc`
- * or `post-return` (malloc'd copies; free_names); *count of them; NULL when
+/* The exports of core module `module` among the core functions `funcs`
+ * (malloc'd copies of their names; free_names); *count of them; NULL when
  * out of memory. */
-static char **quiet_exports_of(const cnode *node, size_t module, size_t *count) {
+static char **exports_among(const cnode *node, size_t module, const uint32_t *funcs,
+                            size_t func_count, size_t *count) {
   const wi_component_facts *f = &node->facts;
-  char **names = calloc(f->quiet_func_count + 1, sizeof *names);
+  char **names = calloc(func_count + 1, sizeof *names);
   *count = 0;
   if (!names) return NULL;
-  for (size_t q = 0; q < f->quiet_func_count; q++) {
-    uint32_t func = f->quiet_funcs[q];
+  for (size_t q = 0; q < func_count; q++) {
+    uint32_t func = funcs[q];
     if (func >= f->core_func_count || f->core_funcs[func].core_instance == UINT32_MAX) continue;
     const wi_core_func_fact *origin = &f->core_funcs[func];
     bool from_module = false;
@@ -261,6 +267,7 @@ static char **quiet_exports_of(const cnode *node, size_t module, size_t *count) 
 
 static int instrument_modules(cjob *j, cnode *node) {
   const wi_options *o = j->job->options;
+  node->ordinal = j->components++;
   for (size_t i = 0; i < node->comp->count; i++) {
     const wi_csection *s = &node->comp->sections[i];
     if (s->id == WI_CSEC_COMPONENT) {
@@ -294,9 +301,15 @@ static int instrument_modules(cjob *j, cnode *node) {
     free(label);
     char *full = module_label(node, index, true, j->file);
     if (!full) return out_of_memory(j);
-    size_t quiet_count;
-    char **quiet = quiet_exports_of(node, index, &quiet_count);
-    if (!quiet) {
+    /* realloc and post-return: the host calls them while the instance may not call out */
+    size_t quiet_count, entry_count;
+    char **quiet = exports_among(node, index, node->facts.quiet_funcs,
+                                 node->facts.quiet_func_count, &quiet_count);
+    char **entries = exports_among(node, index, node->facts.lifted_funcs,
+                                   node->facts.lifted_func_count, &entry_count);
+    if (!quiet || !entries) {
+      free_names(quiet, quiet_count);
+      free_names(entries, entry_count);
       free(full);
       return out_of_memory(j);
     }
@@ -310,12 +323,15 @@ static int instrument_modules(cjob *j, cnode *node) {
     j->module_ms += now_ms() - t0;
     free_names(quiet, quiet_count);
     free(full);
-    if (rc != 0) return rc;
-    id_range *grown = realloc(j->ranges, (j->range_count + 1) * sizeof *grown);
-    if (!grown) return out_of_memory(j);
+    id_range *grown = rc == 0 ? realloc(j->ranges, (j->range_count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+      free_names(entries, entry_count);
+      return rc != 0 ? rc : out_of_memory(j);
+    }
     j->ranges = grown;
     j->ranges[j->range_count++] = (id_range){j->site_count, node->results[index].site_count,
-                                             node->module_names[index]};
+                                             node->module_names[index], node->ordinal,
+                                             entries, entry_count};
     if (!add_sites(j, &node->results[index])) return out_of_memory(j);
     node->hooked_modules[index] = true;
     node->needs_hooks = true;
@@ -445,6 +461,20 @@ static void guest_sites_free(wi_guest_site *sites, size_t count) {
   free(sites);
 }
 
+static bool name_in(const char *name, char *const *names, size_t count) {
+  for (size_t i = 0; name && i < count; i++)
+    if (strcmp(names[i], name) == 0) return true;
+  return false;
+}
+
+/* Imports that end the program: preview1's proc_exit, wasi:cli/exit (any version). */
+static bool never_returns(const char *module, const char *field) {
+  if (!module || !field) return false;
+  if (strcmp(module, "wasi_snapshot_preview1") == 0) return strcmp(field, "proc_exit") == 0;
+  bool cli_exit = strcmp(module, "wasi:cli/exit") == 0 || strncmp(module, "wasi:cli/exit@", 14) == 0;
+  return cli_exit && (strcmp(field, "exit") == 0 || strcmp(field, "exit-with-code") == 0);
+}
+
 static char *copy_name(wi_reader *r) {
   const uint8_t *name;
   uint32_t len;
@@ -482,7 +512,12 @@ static wi_guest_site *guest_sites(const cjob *j) {
       if (kind == WI_SITE_EXPORT) s->export_name = field;
       else free(field);
     }
-    s->module_name = j->range_count ? j->ranges[range].module_name : NULL;
+    const id_range *owner = j->range_count ? &j->ranges[range] : NULL;
+    s->module_name = owner ? owner->module_name : NULL;
+    s->component = owner ? owner->component : 0;
+    s->entry = owner && kind == WI_SITE_EXPORT &&
+               name_in(s->export_name, owner->entries, owner->entry_count);
+    s->no_return = kind == WI_SITE_IMPORT && never_returns(s->import_module, s->import_field);
     if (!s->name || !r.ok) {
       guest_sites_free(sites, j->site_count);
       return NULL;
@@ -616,6 +651,7 @@ int wi_run_component_job(wi_job *job, FILE *report) {
   cnode_free(root);
   wi_component_free(component);
   free(j.sites.data);
+  for (size_t i = 0; i < j.range_count; i++) free_names(j.ranges[i].entries, j.ranges[i].entry_count);
   free(j.ranges);
   return rc;
 }

@@ -29,6 +29,7 @@ void wi_component_facts_free(wi_component_facts *f) {
   free(f->type_defs);
   free(f->core_funcs);
   free(f->quiet_funcs);
+  free(f->lifted_funcs);
   memset(f, 0, sizeof *f);
 }
 
@@ -689,6 +690,24 @@ static bool type_entry(tc *t) {
   return true;
 }
 
+typedef enum { NOTE_QUIET, NOTE_LIFTED } noted_funcs;
+
+/* A core function index, recorded when analysing among the quiet or the
+ * lifted functions. */
+static bool copy_core_func_noted(tc *t, noted_funcs which) {
+  size_t at = t->r.pos;
+  if (!copy_index(t, WI_SPACE_CORE_FUNC)) return false;
+  wi_component_facts *f = t->walk->facts;
+  if (!f) return true;
+  wi_reader again = wi_reader_make(t->r.data, t->r.size);
+  again.pos = at;
+  uint32_t func;
+  wi_read_u32(&again, &func);
+  if (which == NOTE_QUIET)
+    return note(t, (void **)&f->quiet_funcs, &f->quiet_func_count, sizeof func, &func);
+  return note(t, (void **)&f->lifted_funcs, &f->lifted_func_count, sizeof func, &func);
+}
+
 static bool copy_canon_opts(tc *t) {
   uint32_t count;
   if (!copy_u32(t, &count)) return false;
@@ -698,18 +717,9 @@ static bool copy_canon_opts(tc *t) {
     switch (opt) {
       case 0x00: case 0x01: case 0x02: case 0x06: break;
       case 0x03: if (!copy_index(t, WI_SPACE_CORE_MEMORY)) return false; break;
-      case 0x04: case 0x05: { /* realloc, post-return */
-        size_t at = t->r.pos;
-        uint32_t func;
-        if (!copy_index(t, WI_SPACE_CORE_FUNC)) return false;
-        wi_reader again = wi_reader_make(t->r.data, t->r.size);
-        again.pos = at;
-        wi_read_u32(&again, &func);
-        wi_component_facts *f = t->walk->facts;
-        if (f && !note(t, (void **)&f->quiet_funcs, &f->quiet_func_count, sizeof func, &func))
-          return false;
+      case 0x04: case 0x05: /* realloc, post-return */
+        if (!copy_core_func_noted(t, NOTE_QUIET)) return false;
         break;
-      }
       case 0x07:
         if (!copy_index(t, WI_SPACE_CORE_FUNC)) return false;
         break;
@@ -735,7 +745,7 @@ static bool canon_entry(tc *t) {
     case 0x00: /* lift */
       if (!copy_byte(t, &b)) return false;
       if (b != 0x00) return failf(t, "canon lift of a non-function");
-      if (!copy_index(t, WI_SPACE_CORE_FUNC) || !copy_canon_opts(t) ||
+      if (!copy_core_func_noted(t, NOTE_LIFTED) || !copy_canon_opts(t) ||
           !copy_index(t, WI_SPACE_TYPE))
         return false;
       define(t, WI_SPACE_FUNC);

@@ -97,6 +97,9 @@ typedef struct {
                                      options: the host calls them while the instance
                                      may not call out; owned */
   size_t quiet_func_count;
+  uint32_t *lifted_funcs;         /* core funcs that `canon lift` makes component
+                                     functions: entries from outside the instance; owned */
+  size_t lifted_func_count;
 } wi_component_facts;
 
 void wi_component_facts_free(wi_component_facts *facts);

@@ -26,6 +26,7 @@
 #ifndef WI_GUEST_SHIMS_H
 #define WI_GUEST_SHIMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,11 @@ typedef struct {
   const char *import_field;   /* WI_GUEST_SITE_IMPORT: wasm.import.name */
   const char *export_name;    /* WI_GUEST_SITE_EXPORT: wasm.export.name */
   const char *module_name;    /* the core module's name (wasm.module); "" or NULL: none */
+  uint32_t component;         /* which component (definition) holds the module: 0 the
+                                 outermost, then depth first in section order */
+  bool entry;                 /* an export the component lifts: an entry from outside
+                                 the component instance (the host, another component) */
+  bool no_return;             /* an import that ends the program (proc_exit, wasi:cli/exit) */
 } wi_guest_site;
 
 /* Module A's exports. */
