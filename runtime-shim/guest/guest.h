@@ -21,13 +21,15 @@ typedef struct {
   char span_id[16];     /* wasi-otel: lowercase hex */
 } guest_frame;
 
-/* Where B keeps its open-span stack and the deep-enter kind bits: the top of
- * B's part of the memory, not in B's data section (wasm-ld writes an imported
+/* Where B keeps its open-span stack (guest_abi.h: WI_GUEST_FRAMES_BASE, its
+ * layout part of the contract) and the deep-enter kind bits: the top of B's
+ * part of the memory, not in B's data section (wasm-ld writes an imported
  * memory's zero-initialised data out as zeros). B's own stack and static data
  * must end below it: span_stack.c checks __heap_base at the first hook call. */
-#define GUEST_FRAMES_BASE \
-  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * sizeof(guest_frame) - WI_GUEST_DEEP_KIND_BITS / 8)
-_Static_assert(sizeof(guest_frame) == 32, "frame size");
+#define GUEST_FRAMES_BASE WI_GUEST_FRAMES_BASE
+_Static_assert(sizeof(guest_frame) == WI_GUEST_FRAME_SIZE, "frame size");
+_Static_assert(offsetof(guest_frame, site) == WI_GUEST_FRAME_SITE, "frame site");
+_Static_assert(offsetof(guest_frame, span_id) == WI_GUEST_FRAME_SPAN_ID, "frame span id");
 
 /* blob.c: the site blob, checked once. */
 /* 1 when the blob at WI_GUEST_BLOB_BASE is whole and was made for `link`

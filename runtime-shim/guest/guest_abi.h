@@ -80,6 +80,21 @@
  * an export entry under deep enters is treated as after a trap. */
 #define WI_GUEST_DEEP_KIND_BITS 8192u
 
+/* B's open-span stack, part of this contract so that a host or a debugger can
+ * read it (the Node host does, to name the spans that the program's exit or a
+ * trap cut through: no on-end ever comes for them): at WI_GUEST_FRAMES_BASE,
+ * frame i (0 the outermost) of the open spans, WI_GUEST_FRAME_SIZE bytes each,
+ * holds the span's site id (u32) at WI_GUEST_FRAME_SITE and, with wasi-otel,
+ * its span id (16 lowercase hex digits, as on-start gave it) at
+ * WI_GUEST_FRAME_SPAN_ID. Frames at and past the current depth hold what
+ * earlier spans left there: match the span id. Below the frames: B's
+ * deep-enter kind bits; above them: the blob. */
+#define WI_GUEST_FRAME_SIZE 32u
+#define WI_GUEST_FRAME_SITE 0u
+#define WI_GUEST_FRAME_SPAN_ID 16u
+#define WI_GUEST_FRAMES_BASE \
+  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE - WI_GUEST_DEEP_KIND_BITS / 8)
+
 /* A's scratch area: cabi_realloc hands out at most this many bytes between two
  * scratch-resets (it traps past it: a host that returns megabytes of span
  * context is broken). Allocations are bump-allocated from align8(blob end). */

@@ -584,6 +584,24 @@ await test('wasm.site.id is the index of every site in the table (otel and obser
   assert.deepEqual(starts.map((a) => a[2]), sites.map((_, i) => ({ key: 'wasm.site.id', value: { tag: 's64', val: BigInt(i) } })));
 });
 
+// The open-span stack at WI_GUEST_FRAMES_BASE, as guest_abi.h documents it for
+// hosts: frame i holds the i-th open span's site id and (otel) its span id.
+await test('the open-span stack at WI_GUEST_FRAMES_BASE: site ids and span ids of the open spans', () => {
+  const base = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_DEEP_KIND_BITS / 8;
+  const frames = (t, n) => Array.from({ length: n }, (_, i) => {
+    const at = base + i * abi.WI_GUEST_FRAME_SIZE;
+    const view = Buffer.from(t.memory.buffer);
+    return { site: view.readUInt32LE(at + abi.WI_GUEST_FRAME_SITE), spanId: view.toString('latin1', at + abi.WI_GUEST_FRAME_SPAN_ID, at + abi.WI_GUEST_FRAME_SPAN_ID + 16) };
+  });
+  const t = start('otel', SITES);
+  t.drive('e0 e1 e2 x2 e3'); // open: 0 1 3
+  const ids = startsOf(t.log).map((c) => c['span-id']);
+  assert.deepEqual(frames(t, 3), [{ site: 0, spanId: ids[0] }, { site: 1, spanId: ids[1] }, { site: 3, spanId: ids[3] }]);
+  const o = start('observe', SITES);
+  o.drive('e0 e2 e3 x3 e1');
+  assert.deepEqual(frames(o, 3).map((f) => f.site), [0, 2, 1]);
+});
+
 await test('otel: a module with no sites is inert for every id', () => {
   const t = start('otel', []);
   t.drive('e0 x0 e1');
