@@ -24,10 +24,9 @@ typedef struct cnode cnode;
 struct cnode {
   wi_component *comp;
   wi_component_facts facts;
-  cnode **children;           /* by component index; NULL where not instantiated here */
+  cnode **children;           /* by component index, owned */
   char **module_names;        /* by core module index: component-name names, owned */
   bool *hooked_modules;       /* by core module index: instrumented */
-  const char **skip_reasons;  /* by core module index: why not (static text) */
   wi_module_result *results;  /* by core module index */
   bool *hooked_components;    /* by component index: calls the hooks somewhere inside */
   bool *instantiated_modules; /* by core module index */
@@ -60,7 +59,6 @@ typedef struct {
   size_t modules, modules_instrumented;
   uint32_t components;       /* components numbered so far (cnode.ordinal) */
   double module_ms;          /* time in the module pipeline */
-  int exit_code;             /* of a module that failed */
 } cjob;
 
 static double now_ms(void) {
@@ -78,7 +76,7 @@ static int out_of_memory(cjob *j) { return fail(j, WI_EXIT_INTERNAL, "out of mem
 
 static void cnode_free(cnode *n) {
   if (!n) return;
-  for (size_t i = 0; i < n->facts.component_count; i++) cnode_free(n->children ? n->children[i] : NULL);
+  for (size_t i = 0; n->children && i < n->facts.component_count; i++) cnode_free(n->children[i]);
   for (size_t i = 0; i < n->facts.module_count; i++) {
     if (n->module_names) free(n->module_names[i]);
     if (n->results) wi_module_result_free(&n->results[i]);
@@ -86,7 +84,6 @@ static void cnode_free(cnode *n) {
   free(n->children);
   free(n->module_names);
   free(n->hooked_modules);
-  free(n->skip_reasons);
   free(n->results);
   free(n->hooked_components);
   free(n->instantiated_modules);
@@ -134,9 +131,13 @@ static int analyse_sections(cjob *j, cnode *node, wi_scope *scope) {
     if (s->id == WI_CSEC_COMPONENT) {
       cnode *child = calloc(1, sizeof *child);
       cnode **grown = realloc(node->children, node->facts.component_count * sizeof *grown);
+      if (grown) {
+        node->children = grown;
+        grown[node->facts.component_count - 1] = child; /* NULL if calloc failed */
+      }
       if (!child || !grown) {
         free(child);
-        if (grown) node->children = grown;
+        node->facts.component_count -= grown ? 0 : 1; /* the slot was never made */
         return out_of_memory(j);
       }
       node->children = grown;
@@ -176,12 +177,11 @@ static int analyse(cjob *j, cnode *node, const wi_scope *outer, const char *path
   size_t modules = node->facts.module_count, components = node->facts.component_count;
   node->module_names = calloc(modules + 1, sizeof *node->module_names);
   node->hooked_modules = calloc(modules + 1, sizeof *node->hooked_modules);
-  node->skip_reasons = calloc(modules + 1, sizeof *node->skip_reasons);
   node->results = calloc(modules + 1, sizeof *node->results);
   node->instantiated_modules = calloc(modules + 1, sizeof *node->instantiated_modules);
   node->hooked_components = calloc(components + 1, sizeof *node->hooked_components);
   node->instantiated_components = calloc(components + 1, sizeof *node->instantiated_components);
-  if (!node->module_names || !node->hooked_modules || !node->skip_reasons || !node->results ||
+  if (!node->module_names || !node->hooked_modules || !node->results ||
       !node->instantiated_modules || !node->hooked_components || !node->instantiated_components)
     return out_of_memory(j);
   for (size_t i = 0; i < node->facts.core_instantiation_count; i++)
@@ -291,9 +291,9 @@ static int instrument_modules(cjob *j, cnode *node) {
     char *label = module_label(node, index, false, "");
     if (!label) return out_of_memory(j);
     if (reason) {
-      node->skip_reasons[index] = reason;
-      if (j->listing) fprintf(j->listing, "# %s: not instrumented: %s%s\n", label, reason,
-                              tooling_reason(node->module_names[index]) ? " (--all-modules includes it)" : "");
+      const char *hint =
+          tooling_reason(node->module_names[index]) ? " (--all-modules includes it)" : "";
+      if (j->listing) fprintf(j->listing, "# %s: not instrumented: %s%s\n", label, reason, hint);
       free(label);
       continue;
     }
