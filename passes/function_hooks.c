@@ -3,7 +3,9 @@
  * Ways out, and what each becomes:
  *   fallthrough and `br` to the body's label   exit after the body's value
  *   `return v`                                  return (exit after v)
- *   `return_call f args` (and _indirect)        operands into locals, exit, tail call
+ *   `return_call f args` (and _indirect)        operands into locals, exit, tail call;
+ *                                               or, with a typed-reference operand,
+ *                                               exit inside the last operand
  *   an exception (modules that use EH)          try ... catch_all { exit; rethrow }
  *   `delegate` to the caller                    delegate to that try instead
  * A `br` to the body's outermost label lands at the end of the body, so
@@ -49,7 +51,11 @@ static bool is_pure_read(BinaryenExpressionRef e) {
   return is_constant(e) || id == wi_ids.local_get || id == wi_ids.global_get;
 }
 
-/* Types a local can have without a non-null initialisation. */
+/* Types a local can have without a non-null initialisation. A typed
+ * reference (`(ref null $t)`, `(ref $t)`) may be defaultable too, but Binaryen
+ * 108's C API cannot tell a nullable one from a non-nullable one (and
+ * BinaryenRefNull asserts on the latter), so none of them is listed. In 108,
+ * i31ref and dataref are non-nullable. */
 static bool is_defaultable(BinaryenType t) {
   return t == BinaryenTypeInt32() || t == BinaryenTypeInt64() || t == BinaryenTypeFloat32() ||
          t == BinaryenTypeFloat64() || t == BinaryenTypeVec128() || t == BinaryenTypeFuncref() ||
@@ -105,15 +111,23 @@ static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunc
     if (!is_constant(operand) && !is_defaultable(operand_type(m, call, i))) spillable = false;
   }
   ctx->stats.tail_calls++;
+  /* The operands are evaluated, in order, before the exit (an exit before them
+   * would close the span early, and twice if one of them throws): into locals,
+   * then the exit; or, if one of them cannot be held in a local, left in place
+   * with the exit inside the last one, through the `value, id -> value` helper. */
+  if (has_effects && !spillable) {
+    BinaryenExpressionRef last = wi_child_get(call, count - 1);
+    wi_child_set(call, count - 1,
+                 wi_hook_exit_after(&ctx->hooks, site, last, operand_type(m, call, count - 1)));
+    return;
+  }
   BinaryenExpressionRef *seq = malloc(((size_t)count + 2) * sizeof *seq);
   if (!seq) {
     locals->out_of_memory = true;
     return;
   }
   int n = 0;
-  /* Evaluate the operands, in order, before the exit; if one cannot be held
-   * in a local, the exit goes first and their calls show as siblings. */
-  if (has_effects && spillable) {
+  if (has_effects) {
     for (int i = 0; i < count; i++) {
       BinaryenExpressionRef operand = wi_child_get(call, i);
       if (is_constant(operand)) continue;
