@@ -174,6 +174,22 @@ wo_status wo_recorder_new(const wo_options *options, const wo_sites *sites,
 /* The hooks. Safe to call from several threads. */
 void wo_enter(wo_recorder *recorder, uint32_t id);
 void wo_exit(wo_recorder *recorder, uint32_t id);
+/* For hosts of span interfaces rather than the hooks: wasi:otel/tracing names
+ * a span only when it ends (on-end), wasi:observe/tracer gives a span's error
+ * status before it ends.
+ * wo_enter_pending opens a span as wo_enter does, but its site is `id` (a
+ * placeholder) only until wo_exit_as names it; closed any other way (an
+ * out-of-order exit, wo_unwind, finish) it stays `id`. Its profile node is
+ * its own until it ends, then joins (or is merged into) the call path of the
+ * site it ends as. It never triggers the unwind_on_reentry rule (it is no
+ * export entry); to that rule it is a frame of its placeholder's kind.
+ * wo_exit_as ends the innermost open enter (the one an exit in order would
+ * end; one past max_depth is only counted): a pending one as site `id`, any
+ * other as the site it was entered as; with error status when `error`
+ * (counted in spans_unwound). An id outside the site table is counted and
+ * ignored, as by wo_exit. */
+void wo_enter_pending(wo_recorder *recorder, uint32_t id);
+void wo_exit_as(wo_recorder *recorder, uint32_t id, bool error);
 /* Closes every span open on the calling thread with error status: call it after
  * a trap, or when a host exception unwound through wasm frames. */
 void wo_unwind(wo_recorder *recorder);

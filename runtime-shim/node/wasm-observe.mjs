@@ -557,6 +557,7 @@ export function createRecorder(options = {}) {
   let fSpan = new Uint32Array(capacity * 2);
   let fRecorded = new Uint8Array(capacity);
   let fNode = new Int32Array(capacity);
+  let fPending = new Uint8Array(capacity); // entered by enterPending: named when it ends
   let depth = 0;
   let overflow = 0;
   let overflowIds = null; // Int32Array(OVERFLOW_IDS), made on the first overflow
@@ -572,6 +573,7 @@ export function createRecorder(options = {}) {
     fSpan = grow(Uint32Array, fSpan, 2);
     fRecorded = grow(Uint8Array, fRecorded);
     fNode = grow(Int32Array, fNode);
+    fPending = grow(Uint8Array, fPending);
     capacity = n;
   }
 
@@ -585,6 +587,7 @@ export function createRecorder(options = {}) {
   let nTotal = new Float64Array(nodeCap);
   let nSelf = new Float64Array(nodeCap);
   let nodeCount = 1;
+  let freeNodes = -1; // nodes given back by mergeNode, linked through nNext
   nSite[0] = -1;
 
   function growNodes() {
@@ -599,6 +602,22 @@ export function createRecorder(options = {}) {
     nodeCap = n;
   }
 
+  function newNode(site) {
+    let node;
+    if (freeNodes !== -1) {
+      node = freeNodes;
+      freeNodes = nNext[node];
+      nFirst[node] = -1;
+      nCalls[node] = 0; nTotal[node] = 0; nSelf[node] = 0;
+    } else {
+      if (nodeCount === nodeCap) growNodes();
+      node = nodeCount++;
+    }
+    nSite[node] = site;
+    nNext[node] = -1;
+    return node;
+  }
+
   function profileChild(parent, site) {
     let prev = -1;
     for (let c = nFirst[parent]; c !== -1; prev = c, c = nNext[c]) {
@@ -610,12 +629,39 @@ export function createRecorder(options = {}) {
       }
       return c;
     }
-    if (nodeCount === nodeCap) growNodes();
-    const node = nodeCount++;
+    const node = newNode(site);
+    nNext[node] = nFirst[parent];
+    nFirst[parent] = node;
+    return node;
+  }
+
+  // A pending frame's node (enterPending) is detached until the frame ends:
+  // then it becomes `parent`'s child for `site`, or, when `parent` has one,
+  // is merged into it. Returns the node that holds it now (profile.c
+  // wo_profile_attach).
+  function attachNode(parent, node, site) {
+    for (let c = nFirst[parent]; c !== -1; c = nNext[c]) {
+      if (nSite[c] === site) { mergeNode(c, node); return c; }
+    }
     nSite[node] = site;
     nNext[node] = nFirst[parent];
     nFirst[parent] = node;
     return node;
+  }
+
+  // Adds `from`'s counts and subtree to `into`; frees `from` and the nodes
+  // of its subtree that `into` already had.
+  function mergeNode(into, from) {
+    nCalls[into] += nCalls[from];
+    nTotal[into] += nTotal[from];
+    nSelf[into] += nSelf[from];
+    for (let ch = nFirst[from]; ch !== -1;) {
+      const next = nNext[ch];
+      attachNode(into, ch, nSite[ch]);
+      ch = next;
+    }
+    nNext[from] = freeNodes;
+    freeNodes = from;
   }
 
   // The batch of finished spans.
@@ -693,12 +739,41 @@ export function createRecorder(options = {}) {
     }
     fId[d] = id;
     fChildren[d] = 0;
+    fPending[d] = 0;
     const rec = recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
     if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
     if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
     depth = d + 1;
     fStart[d] = now(); // last: the hook's own cost stays outside
+  }
+
+  // An enter whose site is known only when it ends (wasi:otel's on-start):
+  // the frame is `id` (a placeholder) until exitAs names it; closed any
+  // other way (an out-of-order exit, unwind, finish) it stays `id`. Its
+  // profile node is its own until then. It never triggers the
+  // unwindOnReentry rule; to that rule it is a frame of its placeholder's
+  // kind. (recorder.c wo_enter_pending)
+  function enterPending(id) {
+    id >>>= 0;
+    c.enters++;
+    if (id >= siteCount) { c.unknownIds++; return; }
+    if (overflow !== 0 || depth >= maxDepth) { enterOverflow(id); return; }
+    if (depth === capacity) growStack();
+    const d = depth;
+    if (d === 0) {
+      traceId[0] = nextRandom(); traceId[1] = nextRandom(); traceId[2] = nextRandom(); traceId[3] = nextRandom();
+      sampled = sampleAll || nextRandom() / 4294967296 < sampleRatio;
+    }
+    fId[d] = id;
+    fChildren[d] = 0;
+    fPending[d] = 1;
+    const rec = recordSpans && sampled;
+    fRecorded[d] = rec ? 1 : 0;
+    if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
+    if (recordProfile) fNode[d] = newNode(id);
+    depth = d + 1;
+    fStart[d] = now();
   }
 
   function closeTop(t, error) {
@@ -708,6 +783,7 @@ export function createRecorder(options = {}) {
     if (d > 0) fChildren[d - 1] += duration;
     if (error) c.spansUnwound++;
     if (recordProfile) {
+      if (fPending[d] !== 0) fNode[d] = attachNode(d === 0 ? 0 : fNode[d - 1], fNode[d], fId[d]);
       const n = fNode[d];
       nCalls[n]++;
       nTotal[n] += duration;
@@ -778,6 +854,24 @@ export function createRecorder(options = {}) {
     closeTop(t, false);
   }
 
+  // Ends the innermost open enter (the one an exit in order would end): a
+  // pending one (enterPending) as site `id`, any other as the site it was
+  // entered as; with error status when `error` (counted in spansUnwound, as
+  // the spans unwind() closes). For hosts of span APIs whose spans end in
+  // order and carry their status, and for wasi:otel their site, only when
+  // they end. An id outside the site table is counted and ignored.
+  // (recorder.c wo_exit_as)
+  function exitAs(id, error) {
+    const t = now();
+    id >>>= 0;
+    c.exits++;
+    if (id >= siteCount) { c.unknownIds++; return; }
+    if (overflow !== 0) { overflow--; return; }
+    if (depth === 0) { c.exitsWithoutEnter++; return; }
+    if (fPending[depth - 1] !== 0) fId[depth - 1] = id;
+    closeTop(t, !!error);
+  }
+
   function unwind() {
     const t = now();
     overflow = 0;
@@ -813,6 +907,8 @@ export function createRecorder(options = {}) {
     get sites() { return sites; },
     enter,
     exit,
+    enterPending,
+    exitAs,
     unwind,
     memoryGrow,
     depth: () => depth,

@@ -314,6 +314,8 @@ export function createWasm32Recorder(module, options, record) {
     get sites() { return sites; },
     enter,
     exit,
+    enterPending: (id) => ex.enter_pending(id),
+    exitAs: (id, error) => ex.exit_as(id, error ? 1 : 0),
     unwind: () => ex.unwind(),
     memoryGrow,
     depth: () => ex.depth(),

@@ -7,6 +7,12 @@
 #include "recorder_internal.h"
 
 wo_profile_node *wo_node_alloc(wo_node_arena *a) {
+  if (a->free_nodes) {
+    wo_profile_node *node = a->free_nodes;
+    a->free_nodes = node->next_sibling;
+    memset(node, 0, sizeof *node);
+    return node;
+  }
   if (!a->chunks || a->chunks->used == sizeof a->chunks->nodes / sizeof a->chunks->nodes[0]) {
     wo_node_chunk *chunk = malloc(sizeof *chunk);
     if (!chunk) return NULL;
@@ -25,6 +31,7 @@ void wo_node_arena_free(wo_node_arena *a) {
     free(c);
   }
   a->chunks = NULL;
+  a->free_nodes = NULL;
 }
 
 wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
@@ -46,6 +53,30 @@ wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
   node->next_sibling = parent->first_child;
   parent->first_child = node;
   return node;
+}
+
+wo_profile_node *wo_profile_attach(wo_node_arena *arena, wo_profile_node *parent,
+                                   wo_profile_node *node, const wo_site *site) {
+  if (!parent || !node) return node;
+  wo_profile_node *into = NULL;
+  for (wo_profile_node *c = parent->first_child; c && !into; c = c->next_sibling)
+    if (c->site == site) into = c;
+  if (!into) {
+    node->site = site;
+    node->next_sibling = parent->first_child;
+    parent->first_child = node;
+    return node;
+  }
+  into->calls += node->calls;
+  into->total_ns += node->total_ns;
+  into->self_ns += node->self_ns;
+  for (wo_profile_node *c = node->first_child, *next; c; c = next) {
+    next = c->next_sibling;
+    wo_profile_attach(arena, into, c, c->site); /* depth <= max_depth */
+  }
+  node->next_sibling = arena->free_nodes;
+  arena->free_nodes = node;
+  return into;
 }
 
 static bool merge_into(wo_node_arena *arena, wo_profile_node *into, const wo_profile_node *from) {

@@ -234,7 +234,8 @@ static void drop_stale_frames(wo_recorder *r, wo_thread *t) {
   if (keep < t->depth) unwind_above(r, t, keep, read_clock(r), false);
 }
 
-void wo_enter(wo_recorder *r, uint32_t id) {
+/* wo_enter, and wo_enter_pending when `pending` (a constant where inlined). */
+static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
   wo_thread *t = current_thread(r);
   if (!t) return;
   wo_bump(&t->counters.enters);
@@ -242,7 +243,7 @@ void wo_enter(wo_recorder *r, uint32_t id) {
     wo_bump(&t->counters.unknown_ids);
     return;
   }
-  if (r->unwind_on_reentry && (t->depth || t->overflow) &&
+  if (!pending && r->unwind_on_reentry && (t->depth || t->overflow) &&
       wo_sites_get(r->sites, id)->kind == WO_SITE_EXPORT)
     drop_stale_frames(r, t);
   if (t->overflow || t->depth >= r->max_depth || !ensure_stack(t, r->max_depth)) {
@@ -261,14 +262,24 @@ void wo_enter(wo_recorder *r, uint32_t id) {
   }
   f->id = id;
   f->children_ns = 0;
+  f->pending = pending;
   f->recorded = (r->record & WO_RECORD_SPANS) && t->sampled;
   if (f->recorded) random_bytes(&t->rng, f->span_id, sizeof f->span_id);
   f->node = NULL;
-  if (r->record & WO_RECORD_PROFILE)
-    f->node = wo_profile_child(&t->arena, parent ? parent->node : &t->root, site);
+  if (r->record & WO_RECORD_PROFILE) {
+    if (!pending) {
+      f->node = wo_profile_child(&t->arena, parent ? parent->node : &t->root, site);
+    } else if ((f->node = wo_node_alloc(&t->arena))) {
+      f->node->site = site; /* in no tree until the frame ends (close_top) */
+    }
+  }
   t->depth++;
   f->start_ns = read_clock(r); /* last: the hook's own cost stays outside */
 }
+
+void wo_enter(wo_recorder *r, uint32_t id) { open_frame(r, id, false); }
+
+void wo_enter_pending(wo_recorder *r, uint32_t id) { open_frame(r, id, true); }
 
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
 static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
@@ -277,6 +288,9 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   if (parent) parent->children_ns += duration;
   if (error) wo_bump(&t->counters.spans_unwound);
+  if (f->pending && f->node)
+    f->node = wo_profile_attach(&t->arena, parent ? parent->node : &t->root, f->node,
+                                wo_sites_get(r->sites, f->id));
   if (f->node) {
     f->node->calls++;
     f->node->total_ns += duration;
@@ -364,6 +378,28 @@ void wo_exit(wo_recorder *r, uint32_t id) {
     unwind_above(r, t, k, now, false);
   }
   close_top(r, t, now, false, false);
+}
+
+void wo_exit_as(wo_recorder *r, uint32_t id, bool error) {
+  uint64_t now = read_clock(r);
+  wo_thread *t = current_thread(r);
+  if (!t) return;
+  wo_bump(&t->counters.exits);
+  if (id >= r->site_count) {
+    wo_bump(&t->counters.unknown_ids);
+    return;
+  }
+  if (t->overflow) {
+    t->overflow--;
+    return;
+  }
+  if (t->depth == 0) {
+    wo_bump(&t->counters.exits_without_enter);
+    return;
+  }
+  wo_frame *f = &t->stack[t->depth - 1];
+  if (f->pending) f->id = id;
+  close_top(r, t, now, error, false);
 }
 
 void wo_unwind(wo_recorder *r) {

@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
   uint32_t id;
   bool recorded;            /* a span will be emitted for it */
+  bool pending;             /* wo_enter_pending: named when it ends; node detached */
   uint64_t start_ns;        /* monotonic */
   uint64_t children_ns;     /* time spent in closed children */
   uint8_t span_id[8];
@@ -41,6 +42,7 @@ typedef struct wo_node_chunk {
 
 typedef struct {
   wo_node_chunk *chunks;
+  wo_profile_node *free_nodes; /* given back by wo_profile_attach, linked by next_sibling */
 } wo_node_arena;
 
 wo_profile_node *wo_node_alloc(wo_node_arena *arena);
@@ -101,5 +103,12 @@ void wo_export_batch(wo_recorder *r, wo_thread *t, bool locked);
 /* The child of `parent` for `site`, created on first use; NULL when out of memory. */
 wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
                                   const wo_site *site);
+/* A pending frame's node (wo_enter_pending: allocated, in no tree) becomes
+ * `parent`'s child for `site`, or, when `parent` has one, is added into it
+ * (counts and subtree; `node` and the nodes of its subtree that were merged
+ * go back to the arena). Returns the node that holds it; `node` when
+ * `parent` is NULL (out of memory earlier). */
+wo_profile_node *wo_profile_attach(wo_node_arena *arena, wo_profile_node *parent,
+                                   wo_profile_node *node, const wo_site *site);
 
 #endif

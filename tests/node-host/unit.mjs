@@ -84,6 +84,54 @@ function make(opts = {}) {
   ok('profile folded', f === 'a 30\na;b 20\n', JSON.stringify(f));
   ok('profile calls', rec.foldedCalls() === 'a 1\na;b 2\n', JSON.stringify(rec.foldedCalls()));
 }
+{ // enterPending / exitAs (wasi:otel's order): each span entered as a
+  // placeholder (c) and named when it ends; the rounds merge in the profile
+  const { rec, spans } = make();
+  for (let round = 0; round < 2; round++) {
+    rec.enterPending(2); // run
+    for (let i = 0; i < 2; i++) {
+      rec.enterPending(2); // a
+      rec.enterPending(2); rec.exitAs(3, false); // imp
+      rec.enter(3); rec.exit(3); // a plain enter under a pending frame
+      rec.exitAs(0, false);
+    }
+    rec.exitAs(4, false);
+  }
+  rec.finish();
+  const names = spans.slice(0, 7).map((s) => s.name).join(' ');
+  ok('pending spans named when they end', names === 'imp imp a imp imp a run' && spans.length === 14 && !spans.some((s) => s.error) &&
+    spans[0].parent === spans[2].id && spans[2].parent === spans[6].id && spans[6].parent === '0:0', `${names} ${JSON.stringify(spans.slice(0, 3))}`);
+  ok('pending spans in the profile', rec.foldedCalls() === 'export:run 2\nexport:run;a 4\nexport:run;a;import:imp 8\n', JSON.stringify(rec.foldedCalls()));
+  const p = rec.profile();
+  const a = p.children[0].children[0];
+  ok('pending spans: times', p.children[0].totalNs === spans[6].dur + spans[13].dur && a.totalNs === spans[2].dur + spans[5].dur + spans[9].dur + spans[12].dur &&
+    a.selfNs === a.totalNs - a.children[0].totalNs, JSON.stringify(p.children[0]));
+}
+{ // a pending span closed any other way keeps its placeholder; exitAs's error
+  // flag; a plain frame ends as itself; unknown ids
+  const { rec, spans } = make();
+  rec.enterPending(2); rec.enterPending(2); rec.enterPending(2);
+  rec.exitAs(3, true);
+  rec.exitAs(99, false);
+  const depth = rec.depth();
+  rec.enter(1); rec.exitAs(0, true);
+  rec.finish();
+  const c = rec.counters();
+  const names = spans.map((s) => s.name + (s.error ? '!' : '')).join(' ');
+  ok('pending spans closed otherwise', depth === 2 && names === 'imp! b! c! c!' && c.spansUnwound === 4 && c.unknownIds === 1 &&
+    rec.foldedCalls() === 'c 1\nc;c 1\nc;c;b 1\nc;c;import:imp 1\n', `${depth} ${names} ${JSON.stringify(c)} ${JSON.stringify(rec.foldedCalls())}`);
+}
+{ // pending enters past maxDepth: counted, and exitAs ends them first
+  const { rec, spans } = make({ maxDepth: 2 });
+  for (let i = 0; i < 5; i++) rec.enterPending(2);
+  const depth = rec.depth();
+  for (let i = 0; i < 5; i++) rec.exitAs(0, false);
+  rec.exitAs(0, false);
+  rec.finish();
+  const c = rec.counters();
+  ok('pending spans past maxDepth', depth === 2 && rec.depth() === 0 && c.depthOverflows === 3 && c.exitsWithoutEnter === 1 &&
+    spans.map((s) => s.name).join(' ') === 'a a', `${depth} ${JSON.stringify(c)} ${JSON.stringify(spans)}`);
+}
 { // the backend asked for is the one in use (no silent fallback)
   const { rec } = make();
   ok('backend', rec.backend === backend, `asked for ${backend}, got ${rec.backend}`);

@@ -302,6 +302,130 @@ static void profile_counts_calls_and_self_time(void **state) {
   free(text);
 }
 
+/* The name of the profile child of `node` for site `name`, or NULL. */
+static const wo_profile_node *child_named(const wo_profile_node *node, const char *name) {
+  for (const wo_profile_node *c = node->first_child; c; c = c->next_sibling)
+    if (strcmp(c->site->name, name) == 0) return c;
+  return NULL;
+}
+
+static size_t children(const wo_profile_node *node) {
+  size_t n = 0;
+  for (const wo_profile_node *c = node->first_child; c; c = c->next_sibling) n++;
+  return n;
+}
+
+/* wasi:otel's order: each span entered pending (site 2, "work", as the
+ * placeholder) and named by wo_exit_as when it ends. */
+static void pending_spans_are_named_when_they_end(void **state) {
+  fixture *f = *state;
+  wo_recorder *r = f->recorder;
+  for (int round = 0; round < 2; round++) {
+    wo_enter_pending(r, 2);     /* export main */
+    for (int i = 0; i < 2; i++) {
+      wo_enter_pending(r, 2);   /* main */
+      step(10);
+      wo_enter_pending(r, 2);   /* import log */
+      step(5);
+      wo_exit_as(r, 3, false);
+      wo_enter(r, 3);           /* a plain enter under a pending frame */
+      step(1);
+      wo_exit(r, 3);
+      wo_exit_as(r, 1, false);
+    }
+    wo_exit_as(r, 0, false);
+  }
+  assert_int_equal(wo_depth(r), 0);
+  assert_int_equal(wo_recorder_flush(r), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 2 * (1 + 2 * 3));
+  /* the first round: log, log, main, log, log, main, export main */
+  static const char *const names[] = {"env.log", "env.log", "main", "env.log", "env.log", "main", "main"};
+  for (size_t i = 0; i < 7; i++) {
+    assert_string_equal(c->spans[i].site->name, names[i]);
+    assert_false(c->spans[i].error);
+  }
+  assert_int_equal(c->spans[6].site->kind, WO_SITE_EXPORT);
+  assert_int_equal(c->spans[6].kind, WO_KIND_SERVER);
+  assert_int_equal(c->spans[0].kind, WO_KIND_CLIENT);
+  assert_memory_equal(c->spans[0].parent_span_id, c->spans[2].span_id, 8);
+  assert_memory_equal(c->spans[1].parent_span_id, c->spans[2].span_id, 8);
+  assert_memory_equal(c->spans[2].parent_span_id, c->spans[6].span_id, 8);
+  assert_int_equal(c->spans[2].end_unix_ns - c->spans[2].start_unix_ns, 16);
+  /* the profile: the placeholder is on no path; the rounds merged */
+  const wo_profile_node *root = wo_recorder_profile(r);
+  assert_non_null(root);
+  assert_int_equal(children(root), 1);
+  const wo_profile_node *exp = root->first_child;
+  assert_int_equal(exp->site->kind, WO_SITE_EXPORT);
+  assert_int_equal(exp->calls, 2);
+  assert_int_equal(exp->total_ns, 64);
+  assert_int_equal(exp->self_ns, 0);
+  assert_int_equal(children(exp), 1);
+  const wo_profile_node *main_ = exp->first_child;
+  assert_string_equal(main_->site->name, "main");
+  assert_int_equal(main_->calls, 4);
+  assert_int_equal(main_->total_ns, 64);
+  assert_int_equal(main_->self_ns, 40);
+  assert_int_equal(children(main_), 1);
+  const wo_profile_node *log = main_->first_child;
+  assert_string_equal(log->site->name, "env.log");
+  assert_int_equal(log->calls, 8);
+  assert_int_equal(log->total_ns, 24);
+  assert_null(log->first_child);
+}
+
+/* Closed any other way than by wo_exit_as, a pending span keeps its
+ * placeholder; wo_exit_as's error flag; a plain frame keeps its own site. */
+static void pending_spans_closed_otherwise_keep_their_placeholder(void **state) {
+  fixture *f = *state;
+  wo_recorder *r = f->recorder;
+  wo_enter_pending(r, 2);
+  wo_enter_pending(r, 2);
+  wo_enter_pending(r, 2);
+  wo_exit_as(r, 3, true);            /* log, with error status */
+  wo_exit_as(r, UINT32_MAX, false);  /* unknown id: counted, nothing ends */
+  assert_int_equal(wo_depth(r), 2);
+  wo_enter(r, 1);
+  wo_exit_as(r, 0, true);            /* a plain frame ends as itself: main */
+  assert_int_equal(wo_recorder_finish(r), WO_OK); /* the two pending ones: work */
+  capture *c = f->captured;
+  assert_int_equal(c->count, 4);
+  assert_string_equal(c->spans[0].site->name, "env.log");
+  assert_string_equal(c->spans[1].site->name, "main");
+  assert_string_equal(c->spans[2].site->name, "work");
+  assert_string_equal(c->spans[3].site->name, "work");
+  for (size_t i = 0; i < 4; i++) assert_true(c->spans[i].error);
+  wo_counters n = wo_recorder_counters(r);
+  assert_int_equal(n.spans_unwound, 4);
+  assert_int_equal(n.unknown_ids, 1);
+  const wo_profile_node *root = wo_recorder_profile(r);
+  const wo_profile_node *work = child_named(root, "work");
+  assert_non_null(work);
+  assert_int_equal(work->calls, 1);
+  const wo_profile_node *work2 = child_named(work, "work");
+  assert_non_null(work2);
+  assert_non_null(child_named(work2, "env.log"));
+  assert_non_null(child_named(work2, "main"));
+  assert_int_equal(children(work2), 2);
+}
+
+/* Pending enters past max_depth are counted, and wo_exit_as ends them first. */
+static void pending_spans_past_the_depth_cap(void **state) {
+  fixture *f = *state; /* max_depth 2 */
+  wo_recorder *r = f->recorder;
+  for (int i = 0; i < 5; i++) wo_enter_pending(r, 2);
+  assert_int_equal(wo_depth(r), 2);
+  for (int i = 0; i < 5; i++) wo_exit_as(r, 1, false);
+  assert_int_equal(wo_depth(r), 0);
+  assert_int_equal(wo_recorder_counters(r).depth_overflows, 3);
+  wo_recorder_flush(r);
+  assert_int_equal(f->captured->count, 2);
+  assert_string_equal(f->captured->spans[0].site->name, "main");
+  wo_exit_as(r, 1, false);
+  assert_int_equal(wo_recorder_counters(r).exits_without_enter, 1);
+}
+
 typedef struct {
   wo_recorder *recorder;
   int rounds;
@@ -462,6 +586,10 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(unwind_and_finish_close_open_spans_with_error, setup, teardown),
       cmocka_unit_test_setup_teardown(profile_counts_calls_and_self_time, setup, teardown),
+      cmocka_unit_test_setup_teardown(pending_spans_are_named_when_they_end, setup, teardown),
+      cmocka_unit_test_setup_teardown(pending_spans_closed_otherwise_keep_their_placeholder, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(pending_spans_past_the_depth_cap, setup_shallow, teardown),
       cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),

@@ -220,6 +220,13 @@ __attribute__((export_name("enter"))) void glue_enter(uint32_t id) {
 __attribute__((export_name("exit"))) void glue_exit(uint32_t id) {
   if (recorder) wo_exit(recorder, id);
 }
+/* For hosts of span interfaces (wasm_observe.h): called from JS. */
+__attribute__((export_name("enter_pending"))) void glue_enter_pending(uint32_t id) {
+  if (recorder) wo_enter_pending(recorder, id);
+}
+__attribute__((export_name("exit_as"))) void glue_exit_as(uint32_t id, int error) {
+  if (recorder) wo_exit_as(recorder, id, error != 0);
+}
 __attribute__((export_name("unwind"))) void glue_unwind(void) {
   if (recorder) wo_unwind(recorder);
 }
