@@ -76,6 +76,7 @@ void wi_hooks_free(wi_hooks *h) {
   free(h->exit_import);
   free(h->memory_grow_name);
   free(h->memory_grow_helper);
+  free(h->memory_grow_helper64);
   for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);
   free(h->helpers);
   free(h->id_uses);

@@ -36,6 +36,7 @@ typedef struct {
   char *exit_import;
   char *memory_grow_name; /* observe-sdk only, else NULL */
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
+  char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
   wi_exit_helper *helpers; /* owned, one per result type */
   size_t helper_count;
   wi_id_use *id_uses;     /* owned */

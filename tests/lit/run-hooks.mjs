@@ -1,22 +1,25 @@
-// Runs export NAME of a module with one i32 argument and prints every call of
-// the wasm-instrument hooks (`enter ID`, `exit ID`), then `result VALUE`, or
-// `threw` when a wasm exception left the export. Other imports do nothing.
-// Used by lit tests that check the order of the hook calls.
+// Runs export NAME of a module with one argument (an i32, or an i64 when
+// written with a trailing `n`, as 5n) and prints every call of the hooks
+// (`enter ID`, `exit ID`, and for observe-sdk `memory-grow PAGES`, unsigned),
+// then `result VALUE`, or `threw` when a wasm exception left the export.
+// Other imports do nothing. Used by lit tests that check the hook calls.
 import fs from 'node:fs';
 const [file, name, arg] = process.argv.slice(2);
 const module = new WebAssembly.Module(fs.readFileSync(file));
 const hooks = {
   enter: (id) => console.log(`enter ${id}`),
   exit: (id) => console.log(`exit ${id}`),
+  'memory-grow': (pages) => console.log(`memory-grow ${pages >>> 0}`),
 };
+const hookModules = ['wasm-instrument:hooks/trace@0.1.0', 'dylibso:observe/instrument'];
 const imports = {};
 for (const i of WebAssembly.Module.imports(module)) {
-  const hook = i.module === 'wasm-instrument:hooks/trace@0.1.0' ? hooks[i.name] : undefined;
+  const hook = hookModules.includes(i.module) ? hooks[i.name] : undefined;
   (imports[i.module] ??= {})[i.name] = hook ?? (() => {});
 }
 const run = new WebAssembly.Instance(module, imports).exports[name];
 try {
-  console.log(`result ${run(Number(arg))}`);
+  console.log(`result ${run(arg.endsWith('n') ? BigInt(arg.slice(0, -1)) : Number(arg))}`);
 } catch (e) {
   if (!(e instanceof WebAssembly.Exception)) throw e;
   console.log('threw');
