@@ -1,22 +1,37 @@
 // wasm-observe run for a WASI command component (wasm-observe-run.mjs
 // dispatches here when the file's preamble is a component's): the component
 // is transpiled to JS by jco, given WASI by @bytecodealliance/preview2-shim's
-// WASIShim and the recorder's hooks as the instance
-// `wasm-instrument:hooks/trace`, and its `wasi:cli/run` is called.
+// WASIShim and, from one recorder, whichever tracing interface it imports
+// (what `wasm-instrument --link` gave it): `wasm-instrument:hooks/trace`
+// (hooks), `wasi:otel/tracing` (wasi-otel, the default) or
+// `wasi:observe/tracer` (wasi-observe); its `wasi:cli/run` is called.
 //
 // - Sites: the component's own custom section `wasm-instrument.sites` (of the
 //   top-level component: one table for all its core modules, ids global over
 //   the component; docs/hook-contract.md). The recorder gets a core module
 //   holding that table, so every backend reads it as it reads a module's.
-// - The core modules import the recorder's enter/exit directly (swapped in
-//   by the instantiateCore function given to jco's instantiate), not jco's
-//   lowering of the component import, which costs ~20 us a call
+// - hooks: the core modules import the recorder's enter/exit directly
+//   (swapped in by the instantiateCore function given to jco's instantiate),
+//   not jco's lowering of the component import, which costs ~20 us a call
 //   (WASM_OBSERVE_COMPONENT_HOOKS=jco keeps it).
-// - A component without the table and without the hooks import runs
+// - wasi:observe/tracer (the guest shim's spans): start(name, options) is the
+//   recorder's enter of the site in the attribute wasm.site.id, the span's
+//   end its exit, with error status after set-status(error); the drop does
+//   nothing more.
+// - wasi:otel/tracing (the guest shim's spans): on-start carries only the
+//   span's context, so the host enters a pending frame (enterPending, a
+//   placeholder site appended to the table) and keeps the span id on a stack
+//   of its own; on-end names it from wasm.site.id (exitAs), with error status
+//   when the guest says error. outer-span-context is the invalid context
+//   (the recorder makes the trace: see otelTracer). Spans the guest started
+//   and never ended (exit(), a trap) are ended with error status before the
+//   outputs are written, named from the guest shim's open-span stack in its
+//   memory (runtime-shim/guest/guest_abi.h), checked against their span ids.
+// - A component without the table that imports none of the three runs
 //   untraced (no recorder; no output file; a line on stderr when outputs were
-//   asked for). One that imports the hooks without a table is refused, and so
-//   is one with imports neither the WASI shim nor the hooks provide (e.g.
-//   wasi:otel/tracing after --link wasi-otel).
+//   asked for). One that imports one of them without a table is refused, and
+//   so is one with imports neither the WASI shim nor the host provide, and
+//   one whose guest shim makes no wasm.site.id (an older wasm-instrument).
 // - Dependencies (the Node host has none otherwise): @bytecodealliance/jco
 //   and @bytecodealliance/preview2-shim, resolved at run time from
 //   $WASM_OBSERVE_NODE_MODULES (node_modules directories, or directories that
@@ -44,7 +59,16 @@ import { cacheDir } from './wasm32-recorder.mjs';
 import { HOOK_MODULE, SITES_SECTION } from './wasm-observe.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const HOOKS = 'wasm-instrument:hooks/trace'; // jco's import name: without the version
+const HOOKS = 'wasm-instrument:hooks/trace'; // jco's import names: without the version
+const OTEL = 'wasi:otel/tracing';
+const OBSERVE = 'wasi:observe/tracer';
+const TRACERS = [HOOKS, OTEL, OBSERVE];
+// The guest shim's core module (B) imports this module name: it finds B's
+// memory in instantiateCore (otelTracer.guestFrames).
+const OTEL_CORE = 'wasi:otel/tracing@0.2.0-rc.2';
+const SITE_ID = 'wasm.site.id';
+// The site of a span the guest started and the host could never name.
+const UNNAMED_SPAN = '(span never ended)';
 const TRAP_EXIT = 134;
 const JCO = '@bytecodealliance/jco';
 const SHIM = '@bytecodealliance/preview2-shim';
@@ -82,6 +106,29 @@ export function topLevelCustomSection(bytes, wanted) {
     p = end;
   }
   return found;
+}
+
+// `table` (a site table, version 1) with one site more, a function named
+// `name`, as its last: { table, id }.
+function withExtraSite(table, name) {
+  const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return Buffer.from(b); };
+  let p = 0;
+  const u32 = () => {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= table.length) throw new Error('truncated site table');
+      const b = table[p++];
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+    }
+    throw new Error('LEB128 too long');
+  };
+  const version = u32();
+  const count = u32();
+  const text = Buffer.from(name, 'utf8');
+  // kind function, flags 0, input and output index 0, display name, no symbol, module, field
+  const site = Buffer.concat([Buffer.from([0, 0, 0, 0]), leb(text.length), text, Buffer.from([0, 0, 0])]);
+  return { table: Buffer.concat([leb(version), leb(count + 1), table.subarray(p), site]), id: count };
 }
 
 // A core module holding only `table` as its site table: what loadSites reads.
@@ -179,6 +226,132 @@ function isComponentError(e) {
   return e != null && typeof e === 'object' && (e.constructor?.name === 'ComponentError' || 'payload' in e);
 }
 
+// The guest shim's open-span stack in its memory, as runtime-shim/guest/guest_abi.h
+// lays it out (WI_GUEST_FRAMES_BASE, WI_GUEST_MAX_DEPTH frames of
+// WI_GUEST_FRAME_SIZE bytes: the site id at WI_GUEST_FRAME_SITE, the span id at
+// WI_GUEST_FRAME_SPAN_ID; tests/component-host/tracers.mjs checks these against it).
+export const GUEST_FRAMES = { base: 48128, maxDepth: 512, size: 32, site: 0, spanId: 16 };
+
+// The invalid span context (all-zero ids): the guest starts a trace of its own.
+const INVALID_CONTEXT = {
+  traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: { sampled: false }, isRemote: false, traceState: [],
+};
+
+// wasm.site.id in a wasi:otel span's attributes (a value is the JSON encoding
+// of an AnyValue: an int is its digits), or -1. The guest shim puts it third.
+function otelSiteId(attributes) {
+  if (!Array.isArray(attributes)) return -1;
+  const a = attributes[2]?.key === SITE_ID ? attributes[2] : attributes.find((x) => x?.key === SITE_ID);
+  return typeof a?.value === 'string' && /^\d{1,10}$/.test(a.value) ? Number(a.value) : -1;
+}
+
+// wasm.site.id in wasi:observe start-options' attributes (the value variant,
+// s64), or -1.
+function observeSiteId(attributes) {
+  if (!Array.isArray(attributes)) return -1;
+  const a = attributes[2]?.key === SITE_ID ? attributes[2] : attributes.find((x) => x?.key === SITE_ID);
+  const v = a?.value;
+  return v?.tag === 's64' && v.val >= 0n && v.val < 2n ** 32n ? Number(v.val) : -1;
+}
+
+// wasi:otel/tracing from the recorder. on-start carries only the span's
+// context: the host keeps the span id on a stack of its own and enters a
+// pending frame (the recorder's enterPending, as the placeholder site
+// `unnamed`); on-end carries the span with its site (wasm.site.id) and names
+// and ends that frame (exitAs; error status when the guest says error). The
+// recorder nests the frames, makes the ids and reads its clock as it does for
+// the hooks (at on-start and on-end); the guest's own ids and times are not
+// used. outer-span-context is the invalid context: the guest asks for it
+// when its stack is empty, and then nothing of the recorder's is open either
+// (every span of the component's is the guest's), so there is no trace to
+// join; the guest's ids stay its own and never reach the outputs.
+// `sites`: the named sites are 0 .. sites-1.
+export function otelTracer(rec, sites, unnamed) {
+  const open = []; // span ids started and not ended, outermost first
+  let memory = null; // the guest shim's (found by instantiating)
+  const end = (site, error) => rec.exitAs(site >= 0 && site < sites ? site : unnamed, error);
+  // The site of the i-th open span from the guest shim's stack, when the
+  // frame there is that span's (its span id), else -1.
+  function guestSite(i, spanId) {
+    const f = GUEST_FRAMES;
+    if (!memory || i >= f.maxDepth) return -1;
+    const view = Buffer.from(memory.buffer);
+    const at = f.base + i * f.size;
+    if (view.length < at + f.size) return -1;
+    if (view.toString('latin1', at + f.spanId, at + f.spanId + 16) !== spanId) return -1;
+    return view.readUInt32LE(at + f.site);
+  }
+  // Ends, innermost first and with error status, the spans started and not
+  // ended above the first `keep`, named from the guest's stack.
+  function endStarted(keep = 0) {
+    while (open.length > keep) {
+      const i = open.length - 1;
+      end(guestSite(i, open[i]), true);
+      open.pop();
+    }
+  }
+  return {
+    imports: {
+      onStart(context) {
+        open.push(context.spanId);
+        rec.enterPending(unnamed);
+      },
+      onEnd(span) {
+        const spanId = span.spanContext.spanId;
+        if (open[open.length - 1] !== spanId) {
+          const k = open.lastIndexOf(spanId);
+          if (k < 0) return; // never started here: the recorder has no frame for it
+          endStarted(k + 1); // the guest ends inner spans first: those above never ended
+        }
+        open.pop();
+        end(otelSiteId(span.attributes), span.status?.tag === 'error');
+      },
+      outerSpanContext: () => INVALID_CONTEXT,
+    },
+    // A core module about to be instantiated: the guest shim's (it imports
+    // wasi:otel/tracing and its memory as env.memory) has the stack.
+    instantiating(importObject) {
+      const m = importObject?.env?.memory;
+      if (importObject?.[OTEL_CORE] && m instanceof WebAssembly.Memory) memory = m;
+    },
+    // The spans the guest started and will never end (exit(), a trap).
+    endStarted: () => endStarted(0),
+  };
+}
+
+// wasi:observe/tracer from the recorder: start(name, options) is the
+// recorder's enter of the site in wasm.site.id, the span's end its exit
+// (exitAs: with error status after set-status(error)); the drop does nothing
+// more. The guest ends its spans innermost first; a span ended out of order
+// goes through the recorder's exit rule (the frames above it unwound).
+export function observeTracer(rec) {
+  const open = []; // spans started and not ended, outermost first
+  class Span {
+    constructor(site) { this.site = site; this.error = false; this.ended = false; }
+    end() {
+      if (this.ended) return;
+      this.ended = true;
+      const k = open.lastIndexOf(this);
+      if (k < 0) return;
+      if (k === open.length - 1 && rec.exitAs) rec.exitAs(this.site, this.error);
+      else rec.exit(this.site); // out of order (or a recorder without exitAs: sampled time, profile only)
+      open.length = k;
+    }
+    setStatus(status) { this.error = status?.tag === 'error'; }
+    [Symbol.dispose]() {}
+  }
+  return {
+    Span,
+    start(name, options) {
+      const site = observeSiteId(options?.attributes);
+      rec.enter(site < 0 ? 0xffffffff : site); // an id past the table: counted, ignored
+      const span = new Span(site < 0 ? 0xffffffff : site);
+      open.push(span);
+      return span;
+    },
+  };
+}
+
 // Runs the component. `startRecording(sitesSource)`, `describeTrap(e)` and
 // `die(msg)` are wasm-observe-run.mjs's, so that the recorder, its outputs and
 // the trap lines are the module path's.
@@ -188,8 +361,16 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
   try { table = topLevelCustomSection(bytes, SITES_SECTION); } catch (e) { die(`${what}: not a valid component: ${e.message}`); }
   const deps = dependencies(die);
   const { dir, meta } = await transpiled(bytes, deps, what, die);
-  const importsHooks = meta.imports.includes(HOOKS);
-  if (importsHooks && !table) die(`${what}: imports ${HOOKS} but has no ${SITES_SECTION} section`);
+  const uses = (name) => meta.imports.includes(name);
+  for (const name of TRACERS) if (uses(name) && !table) die(`${what}: imports ${name} but has no ${SITES_SECTION} section`);
+  for (const name of [OTEL, OBSERVE]) {
+    if (uses(name) && bytes.indexOf(SITE_ID) < 0) {
+      die(`${what}: imports ${name}, but its guest shim names no ${SITE_ID} (an older wasm-instrument): instrument it again`);
+    }
+  }
+  if (uses(OTEL) && opts.profileTiming === 'sampled') {
+    die(`${what}: --profile-timing sampled: not for ${OTEL} (its spans are named when they end); instrument with --link hooks or wasi-observe`);
+  }
   const runExport = meta.exports.find(([name, kind]) => kind === 'instance' && /^wasi:cli\/run@/.test(name));
   if (!runExport) die(`${what}: not a WASI command component (it exports no wasi:cli/run)`);
 
@@ -199,27 +380,41 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
     shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
   } catch (e) { die(`${what}: ${SHIM}: ${e.message}`); }
   const imports = shim.getImportObject();
-  // Every import must be WASI (as the shim has it) or the hooks.
-  const missing = meta.imports.filter((name) => name !== HOOKS && !Object.hasOwn(imports, name));
-  const tracer = missing.find((name) => /^wasi:(otel|observe)\//.test(name));
-  if (tracer) {
-    die(`${what}: imports ${tracer}: it was instrumented for a WASI otel/observe host (--link wasi-otel or wasi-observe); for this host instrument it with --link hooks`);
-  }
-  if (missing.length) die(`${what}: imports ${missing.join(', ')}, which this host does not provide (WASI from ${SHIM}, and ${HOOKS})`);
+  // Every import must be WASI (as the shim has it) or a tracing interface.
+  const missing = meta.imports.filter((name) => !TRACERS.includes(name) && !Object.hasOwn(imports, name));
+  if (missing.length) die(`${what}: imports ${missing.join(', ')}, which this host does not provide (WASI from ${SHIM}, ${TRACERS.join(', ')})`);
 
   // Traced when the component carries a site table; the recorder is created
-  // once, before the component is instantiated.
-  const recording = table ? startRecording(siteTableModule(table)) : null;
+  // once, before the component is instantiated. For wasi:otel its sites have
+  // one more: what a span is until its on-end names it.
+  let sites = table;
+  let unnamed = -1;
+  if (table && uses(OTEL)) {
+    try { ({ table: sites, id: unnamed } = withExtraSite(table, UNNAMED_SPAN)); } catch (e) { die(`${what}: bad ${SITES_SECTION} section: ${e.message}`); }
+  }
+  const recording = table ? startRecording(siteTableModule(sites)) : null;
+  let otel = null;
   if (recording) {
-    const { enter, exit } = recording.rec.hooks()[HOOK_MODULE];
-    imports[HOOKS] = { enter, exit };
+    const { rec } = recording;
+    if (uses(HOOKS)) {
+      const { enter, exit } = rec.hooks()[HOOK_MODULE];
+      imports[HOOKS] = { enter, exit };
+    }
+    if (uses(OTEL)) {
+      otel = otelTracer(rec, unnamed, unnamed);
+      imports[OTEL] = otel.imports;
+    }
+    if (uses(OBSERVE)) imports[OBSERVE] = observeTracer(rec);
     // wasi:cli/exit ends the process from inside the call: write and flush
     // the outputs on the way out (the open spans end with error status).
-    process.on('exit', () => recording.finishSync());
+    process.on('exit', () => {
+      otel?.endStarted();
+      recording.finishSync();
+    });
     if (recording.otlp) await recording.otlp.ready; // its worker thread, before the program fills the queue
   } else if (opts.otlpUrl || opts.otlp || opts.chrome || opts.folded || opts.foldedCalls || opts.flameGraph || opts.summary || opts.counters) {
     process.on('exit', (code) => {
-      if (code !== 2) fs.writeSync(2, `wasm-observe: ${path.basename(componentPath)} is not instrumented (no ${HOOKS} import): it ran untraced, no trace written\n`);
+      if (code !== 2) fs.writeSync(2, `wasm-observe: ${path.basename(componentPath)} is not instrumented (no ${SITES_SECTION} section): it ran untraced, no trace written\n`);
     });
   }
 
@@ -235,7 +430,9 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
   // do). jco's instantiate takes the function that instantiates each core
   // module: the hooks are swapped there. WASM_OBSERVE_COMPONENT_HOOKS=jco
   // keeps jco's lowering (for comparison).
-  const direct = recording && process.env.WASM_OBSERVE_COMPONENT_HOOKS !== 'jco' ? recording.rec.hooks()[HOOK_MODULE] : null;
+  // (Only with the hooks import: with wasi-otel or wasi-observe the core
+  // modules' hooks are the guest shim's exports.)
+  const direct = recording && uses(HOOKS) && process.env.WASM_OBSERVE_COMPONENT_HOOKS !== 'jco' ? recording.rec.hooks()[HOOK_MODULE] : null;
   const instantiateCore = (module, importObject) => {
     const lowered = importObject?.[HOOK_MODULE];
     if (direct && lowered) {
@@ -243,6 +440,7 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
       for (const name of ['enter', 'exit']) if (Object.hasOwn(hooks, name)) hooks[name] = direct[name];
       importObject = { ...importObject, [HOOK_MODULE]: hooks };
     }
+    otel?.instantiating(importObject);
     return WebAssembly.instantiate(module, importObject);
   };
 
@@ -254,6 +452,7 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
     run.run();
   } catch (e) {
     const trap = describeTrap(e);
+    otel?.endStarted(); // the guest's spans the trap or exception cut through
     if (trap !== null) {
       recording?.rec.unwind(); // the spans the trap cut through
       fs.writeSync(2, `trap: ${trap}\n`);
@@ -266,6 +465,7 @@ export async function runComponent({ componentPath, bytes, progArgs, opts, start
       throw e;
     }
   }
+  otel?.endStarted();
   if (recording) await recording.finish(code);
   else process.exitCode = code;
 }

@@ -5,15 +5,17 @@
 //   node wasm-observe-run.mjs run MODULE.wasm [options] [--] [args...]
 //   node wasm-observe-run.mjs run COMPONENT.wasm [options] [--] [args...]
 //
-// A component (instrumented with `wasm-instrument --link hooks`) is transpiled
-// by jco into a cache ($WASM_OBSERVE_CACHE, else ~/.cache/wasm-observe) and
-// run with @bytecodealliance/preview2-shim, with the same options and outputs
+// A component (instrumented with `wasm-instrument`, any --link: the host
+// provides wasm-instrument:hooks/trace, wasi:otel/tracing and
+// wasi:observe/tracer from the recorder) is transpiled by jco into a cache
+// ($WASM_OBSERVE_CACHE, else ~/.cache/wasm-observe) and run with
+// @bytecodealliance/preview2-shim, with the same options and outputs
 // (component-host.mjs). These two npm packages are needed for components
 // only, found in $WASM_OBSERVE_NODE_MODULES (a node_modules directory), else
 // from this script's directory or the current one:
 //   npm install @bytecodealliance/jco@1.35.0 @bytecodealliance/preview2-shim@0.25.0
 // A component's exit status carries only ok/err: 0 or 1 (134 after a trap).
-// A component that does not import the hooks runs untraced.
+// A component without a site table runs untraced.
 //
 //   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
 //                         without a path (http://localhost:4318), a URL with a path

@@ -4,10 +4,12 @@
 #
 # The C fixtures (fixtures/c/*.c) and tests/component-host/fixtures/*.c are
 # built into WASI command components as tests/component/run.sh does (`jco new
-# --wasi-command`, the preview1 adapter), instrumented with --link hooks, and
-# run through the command with every file output, once per recorder backend
-# (the recorder's hooks given to the core modules directly) and once with the
-# hooks through jco's lowering of the component import:
+# --wasi-command`, the preview1 adapter), instrumented with each --link, and
+# run through the command with every file output, once per recorder backend:
+# --link hooks (the recorder's hooks given to the core modules directly, and
+# once more through jco's lowering of the component import), --link wasi-otel
+# and --link wasi-observe (the guest shim's spans through the host's
+# wasi:otel/tracing and wasi:observe/tracer):
 # - stdout, stderr and exit status are those of the untraced component run by
 #   tests/component/run-component.mjs (jco and preview2-shim too);
 # - the outputs pass tests/node-host/check.mjs against the module's golden
@@ -16,17 +18,30 @@
 #   stdio flushes left out of both sides (--exclude: the adapter reports stdout
 #   as a terminal, so libc flushes it line by line): call counts, folded
 #   stacks, OTLP/JSON lines well formed with every parent present, one Chrome
-#   X event per span, error status on the spans exit() or a trap left open;
+#   X event per span, error status on the spans exit() or a trap left open
+#   (with wasi-otel and wasi-observe: on those the guest shim left open, as
+#   tests/component/run-component.mjs counts them; with wasi-otel the host
+#   names them from the guest shim's stack and ends them, as the module path
+#   ends its open frames);
 # - OTLP/HTTP (http/json to a collector in otlp-http-check.mjs) delivers the
-#   spans of the OTLP/JSON file, and --summary follows the program's stderr;
+#   spans of the OTLP/JSON file, and --summary follows the program's stderr
+#   (each --link);
 # - the uninstrumented component runs untraced (the same output; with output
 #   options, one line on stderr and no file);
 # - the recorder's hooks are given to the core modules, not called through
-#   jco's lowering of the import (JCO_DEBUG's log of lowered calls);
+#   jco's lowering of the import (JCO_DEBUG's log of lowered calls); with
+#   wasi-otel and wasi-observe every span comes through the interface (one
+#   on-end, or one start, lowered per span);
+# - the host's wasi:otel/tracing and wasi:observe/tracer on their own, as jco
+#   calls them (tracers.mjs): what the fixtures never make the guest send
+#   (error status, an out-of-order or unknown end, a missing wasm.site.id),
+#   and the spans that never end named from the guest shim's stack;
 # - nothing is written to the current directory; the transpiled JS is in the
 #   cache ($WASM_OBSERVE_CACHE), one directory per component;
-# - a component instrumented for another host (--link wasi-otel) is refused
-#   with one line;
+# - refused with one line and exit 2: a component importing an interface the
+#   host does not provide (and it names only that one), one whose guest shim
+#   makes no wasm.site.id (an older wasm-instrument), --profile-timing
+#   sampled with wasi-otel (and with wasi-observe it gives the hooks' counts);
 # - jco found from the current directory; jco missing (the resolution pointed
 #   at empty directories): exit 2 and one line saying what to npm install.
 #
@@ -107,6 +122,15 @@ observe() {
   echo $? >"$pre.rc"
 }
 
+# The directory of a fixture's component instrumented with --link LINK.
+link_dir() {
+  case $1 in hooks) echo i ;; wasi-otel) echo otel ;; wasi-observe) echo observe ;; esac
+}
+
+# The directory of a fixture's traced run (run_fixture's RUN: BACKEND,
+# jco-lowering, LINK:BACKEND).
+run_dir() { echo "${1/:/-}"; }
+
 run_fixture() {
   local src=$1 name
   name=$(basename "$src" .c)
@@ -125,11 +149,16 @@ run_fixture() {
     echo "FAIL $name build: $(tail -n3 "$d/build.log" | tr '\n' ' ')" >>"$res"
     return
   fi
-  # the instrumented component has the original's file name: argv[0] is the same
-  if ! "$TOOL" "$d/orig.wasm" -o "$d/i/orig.wasm" --link hooks >"$d/instrument.log" 2>&1; then
-    echo "FAIL $name instrument: $(head -n2 "$d/instrument.log" | tr '\n' ' ')" >>"$res"
-    return
-  fi
+  # the instrumented components have the original's file name: argv[0] is the
+  # same (i/: --link hooks, otel/: wasi-otel, observe/: wasi-observe)
+  local link
+  for link in hooks wasi-otel wasi-observe; do
+    mkdir -p "$d/$(link_dir "$link")"
+    if ! "$TOOL" "$d/orig.wasm" -o "$d/$(link_dir "$link")/orig.wasm" --link "$link" >"$d/instrument.log" 2>&1; then
+      echo "FAIL $name instrument --link $link: $(head -n2 "$d/instrument.log" | tr '\n' ' ')" >>"$res"
+      return
+    fi
+  done
 
   # the golden trace: the module's, or this program's as a core module
   local golden=$ROOT/fixtures/expected/$name.folded
@@ -157,24 +186,47 @@ run_fixture() {
     return
   fi
 
-  local b t hooks
-  for b in $BACKENDS jco-lowering; do
-    # jco-lowering: the hooks through jco's lowering of the component import
-    # (WASM_OBSERVE_COMPONENT_HOOKS=jco), with the first backend
-    t=$d/$b hooks=direct
-    [[ $b == jco-lowering ]] && b=${BACKENDS%% *} hooks=jco
-    mkdir -p "$t/trace"
-    WASM_OBSERVE_COMPONENT_HOOKS=$hooks observe "$t/instr" "$d/i/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
-      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" -- "${argv[@]}"
-    [[ $hooks == jco ]] && b="$b, jco lowering"
-    same "$res" "$name same output and exit code [$b]" "$d/ref" "$t/instr"
-    "$NODE" "$CHECK" --exclude "$EXCLUDE" "$t/trace" "$golden" "$b" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res" ||
-      echo "FAIL $name check.mjs [$b]: exit $? (its checks did not all run)" >>"$res"
+  # With wasi-otel and wasi-observe, the spans the host ends with error status
+  # are those the guest shim left open: the reference host's count of spans
+  # started and never ended (the module's, the frames exit() or the trap left
+  # open, when the guest leaves them all open) goes into the golden given to
+  # check.mjs for those runs.
+  for link in wasi-otel wasi-observe; do
+    COMPONENT_JS_DIR=$d/ref-$link.js "$NODE" "$REF_RUNNER" "$d/$(link_dir "$link")/orig.wasm" "$d/ref-$link.trace" "${argv[@]}" \
+      >/dev/null 2>&1 </dev/null
+    local open
+    open=$(sed -n -E 's/^# unbalanced [0-9]+ open ([0-9]+) .*/\1/p' "$d/ref-$link.trace" 2>/dev/null)
+    if [[ -z $open ]]; then
+      echo "FAIL $name [$link] the reference host's trace: $(tail -n1 "$d/ref-$link.trace" 2>&1 | head -c 200)" >>"$res"
+      open=-1
+    fi
+    sed -E "s/^(# unbalanced [0-9]+ open )[0-9]+ /\1$open /" "$golden" >"$d/golden-$link.folded"
   done
 
-  # OTLP/HTTP and --summary (the default backend)
-  (cd "$CWD" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$HERE/otlp-http-check.mjs" "$name" "$RUN" "$d/i/orig.wasm" "$d/ref" "$d/otlp-http" "${argv[@]}") \
-    >>"$res" 2>&1 || echo "FAIL $name otlp-http-check.mjs: exit $?" >>"$res"
+  local run b t hooks label
+  for run in $BACKENDS jco-lowering $(for b in $BACKENDS; do echo "wasi-otel:$b wasi-observe:$b"; done); do
+    # BACKEND: --link hooks; jco-lowering: the hooks through jco's lowering
+    # of the component import (WASM_OBSERVE_COMPONENT_HOOKS=jco), with the
+    # first backend; LINK:BACKEND: --link wasi-otel or wasi-observe
+    link=hooks b=$run hooks=direct label=$run
+    [[ $run == jco-lowering ]] && b=${BACKENDS%% *} hooks=jco label="${BACKENDS%% *}, jco lowering"
+    [[ $run == *:* ]] && link=${run%%:*} b=${run#*:} label="${run%%:*}, ${run#*:}"
+    t=$d/$(run_dir "$run")
+    mkdir -p "$t/trace"
+    WASM_OBSERVE_COMPONENT_HOOKS=$hooks observe "$t/instr" "$d/$(link_dir "$link")/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
+      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" -- "${argv[@]}"
+    same "$res" "$name same output and exit code [$label]" "$d/ref" "$t/instr"
+    local want_trace=$golden
+    [[ $link != hooks ]] && want_trace=$d/golden-$link.folded
+    "$NODE" "$CHECK" --exclude "$EXCLUDE" "$t/trace" "$want_trace" "$label" 2>&1 | sed -E "s/^(PASS|FAIL) /\1 $name /" >>"$res" ||
+      echo "FAIL $name check.mjs [$label]: exit $? (its checks did not all run)" >>"$res"
+  done
+
+  # OTLP/HTTP and --summary (the default backend), each --link
+  for link in hooks wasi-otel wasi-observe; do
+    (cd "$CWD" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$HERE/otlp-http-check.mjs" "$name [$link]" "$RUN" "$d/$(link_dir "$link")/orig.wasm" "$d/ref" "$d/otlp-http-$link" "${argv[@]}") \
+      >>"$res" 2>&1 || echo "FAIL $name otlp-http-check.mjs [$link]: exit $?" >>"$res"
+  done
 
   # the uninstrumented component: untraced, the same output; with outputs
   # asked for, one line more on stderr and no file
@@ -183,7 +235,7 @@ run_fixture() {
   observe "$d/plain-outputs" "$d/orig.wasm" --chrome "$d/plain.json" --folded-calls "$d/plain.folded" -- "${argv[@]}"
   if cmp -s "$d/ref.out" "$d/plain-outputs.out" && cmp -s "$d/ref.rc" "$d/plain-outputs.rc" &&
       [[ $(head -c "$(stat -c %s "$d/ref.err")" "$d/plain-outputs.err") == "$(cat "$d/ref.err")" ]] &&
-      [[ $(tail -c +"$(($(stat -c %s "$d/ref.err") + 1))" "$d/plain-outputs.err") == "wasm-observe: orig.wasm is not instrumented (no wasm-instrument:hooks/trace import): it ran untraced, no trace written" ]] &&
+      [[ $(tail -c +"$(($(stat -c %s "$d/ref.err") + 1))" "$d/plain-outputs.err") == "wasm-observe: orig.wasm is not instrumented (no wasm-instrument.sites section): it ran untraced, no trace written" ]] &&
       [[ ! -e $d/plain.json && ! -e $d/plain.folded ]]; then
     echo "PASS $name uninstrumented with outputs: one line on stderr, no file" >>"$res"
   else
@@ -206,6 +258,11 @@ if [[ " $BACKENDS " == *" wasm32 "* ]]; then
     echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
   fi
 fi
+
+# the host's wasi:otel/tracing and wasi:observe/tracer on their own (tracers.mjs)
+for b in $BACKENDS; do
+  "$NODE" "$HERE/tracers.mjs" "$b" >"$RESULTS/00-tracers-$b" 2>&1 || echo "FAIL tracers.mjs [$b]: exit $?" >>"$RESULTS/00-tracers-$b"
+done
 
 fixtures=("$ROOT"/fixtures/c/*.c "$HERE"/fixtures/*.c)
 running=0
@@ -246,36 +303,96 @@ else
 fi
 
 # the cache: one directory of transpiled JS per component run (original and
-# instrumented), nothing left half-written
+# instrumented with each --link), nothing left half-written
 res=$RESULTS/zz-cache
 built=$(find "$WORK" -mindepth 2 -maxdepth 3 -path '*/i/orig.wasm' | wc -l)
 dirs=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -type d ! -name '*.tmp' 2>/dev/null | wc -l)
 partial=$(find "$WORK/cache/components" -mindepth 1 -maxdepth 1 -name '*.tmp' 2>/dev/null | wc -l)
 complete=$(find "$WORK/cache/components" -mindepth 2 -maxdepth 2 -name meta.json 2>/dev/null | wc -l)
-if ((built > 0 && dirs == 2 * built && complete == dirs && partial == 0)); then
-  echo "PASS cache: one transpiled directory per component ($dirs for $built fixtures), none partial" >"$res"
+if ((built > 0 && dirs == 4 * built && complete == dirs && partial == 0)); then
+  echo "PASS cache: one transpiled directory per component ($dirs for $built fixtures, 4 each), none partial" >"$res"
 else
-  echo "FAIL cache: $dirs directories ($complete complete, $partial partial) for $built instrumented and $built original components" >"$res"
+  echo "FAIL cache: $dirs directories ($complete complete, $partial partial) for $built original components and 3 instrumented ones each" >"$res"
 fi
 
-# a component instrumented for another host (--link wasi-otel: it imports
-# wasi:otel/tracing): exit 2, one line that says to use --link hooks
-res=$RESULTS/zz-other-host
-if [[ -s $fib/orig.wasm ]]; then
-  if ! "$TOOL" "$fib/orig.wasm" -o "$WORK/fib-otel.wasm" --link wasi-otel >"$WORK/fib-otel.log" 2>&1; then
-    echo "FAIL component for a wasi-otel host: cannot instrument with --link wasi-otel: $(head -n1 "$WORK/fib-otel.log")" >"$res"
+# refused: exit 2, no output, no file, one line on stderr matching RE
+# refused RESULT WHAT RE COMPONENT [OPTIONS...]
+refusals=0
+refused() {
+  refusals=$((refusals + 1))
+  local res=$1 what=$2 re=$3 pre=$WORK/refused-$refusals
+  shift 3
+  mkdir -p "$WORK/empty-cwd"
+  (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$@" --chrome "$pre.json") >"$pre.out" 2>"$pre.err" </dev/null
+  local rc=$?
+  if ((rc == 2)) && [[ ! -s $pre.out && ! -e $pre.json && $(wc -l <"$pre.err") == 1 ]] && grep -qE -- "$re" "$pre.err"; then
+    echo "PASS $what: exit 2, one line" >>"$res"
   else
-    mkdir -p "$WORK/empty-cwd"
-    (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$WORK/fib-otel.wasm" --chrome "$WORK/fib-otel.json") \
-      >"$WORK/fib-otel.out" 2>"$WORK/fib-otel.err" </dev/null
-    rc=$?
-    if ((rc == 2)) && [[ ! -s $WORK/fib-otel.out && ! -e $WORK/fib-otel.json && $(wc -l <"$WORK/fib-otel.err") == 1 ]] &&
-        grep -q 'imports wasi:otel/tracing: .* instrument it with --link hooks$' "$WORK/fib-otel.err"; then
-      echo "PASS component for a wasi-otel host: exit 2, one line: use --link hooks" >"$res"
-    else
-      echo "FAIL component for a wasi-otel host: exit $rc; stderr ($(wc -l <"$WORK/fib-otel.err") lines) $(head -c 300 "$WORK/fib-otel.err" | tr '\n' '|')" >"$res"
-    fi
+    echo "FAIL $what: exit $rc; stderr ($(wc -l <"$pre.err") lines) $(head -c 300 "$pre.err" | tr '\n' '|')" >>"$res"
   fi
+}
+
+# a component importing an interface the host does not provide (it also
+# imports wasi:otel/tracing, which the host provides): refused, naming only
+# the missing one; one whose guest shim makes no wasm.site.id (the
+# attribute's name changed in its blob: as an older wasm-instrument made it);
+# --profile-timing sampled with wasi-otel
+res=$RESULTS/zz-refused
+: >"$res"
+unknown=$WORK/unknown-import
+mkdir -p "$unknown"
+if ! { "$JCO" parse "$HERE/fixtures/unknown-import.wat" -o "$unknown/orig.wasm" &&
+    "$TOOL" "$unknown/orig.wasm" -o "$unknown/otel.wasm" --link wasi-otel; } >"$unknown/build.log" 2>&1; then
+  echo "FAIL unknown import: cannot build and instrument fixtures/unknown-import.wat: $(head -n2 "$unknown/build.log" | tr '\n' ' ')" >>"$res"
+else
+  refused "$res" "a component importing an interface the host does not provide" \
+    'otel\.wasm: imports example:host/thing, which this host does not provide \(' "$unknown/otel.wasm"
+fi
+if [[ -s $fib/otel/orig.wasm ]]; then
+  perl -0777 -pe 's/wasm\.site\.id/wasm.site.ix/g' "$fib/otel/orig.wasm" >"$WORK/fib-old-otel.wasm"
+  perl -0777 -pe 's/wasm\.site\.id/wasm.site.ix/g' "$fib/observe/orig.wasm" >"$WORK/fib-old-observe.wasm"
+  refused "$res" "a wasi-otel component whose spans carry no wasm.site.id" \
+    'imports wasi:otel/tracing, but its guest shim names no wasm\.site\.id .*: instrument it again$' "$WORK/fib-old-otel.wasm"
+  refused "$res" "a wasi-observe component whose spans carry no wasm.site.id" \
+    'imports wasi:observe/tracer, but its guest shim names no wasm\.site\.id .*: instrument it again$' "$WORK/fib-old-observe.wasm"
+  refused "$res" "--profile-timing sampled with wasi-otel" \
+    '--profile-timing sampled: not for wasi:otel/tracing' "$fib/otel/orig.wasm" --profile-timing sampled
+  # with wasi-observe it runs: the hooks' call counts
+  (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$fib/observe/orig.wasm" --profile-timing sampled \
+    --folded-calls "$WORK/fib-observe-sampled.folded") >"$WORK/fib-observe-sampled.out" 2>"$WORK/fib-observe-sampled.err" </dev/null
+  if cmp -s "$fib/ref.out" "$WORK/fib-observe-sampled.out" && cmp -s "$fib/ref.err" "$WORK/fib-observe-sampled.err" &&
+      [[ -s $WORK/fib-observe-sampled.folded ]] && cmp -s "$WORK/fib-observe-sampled.folded" "$fib/${BACKENDS%% *}/trace/calls.folded"; then
+    echo "PASS --profile-timing sampled with wasi-observe: the hooks' call counts" >>"$res"
+  else
+    echo "FAIL --profile-timing sampled with wasi-observe: $(head -c 200 "$WORK/fib-observe-sampled.err"); $(diff "$WORK/fib-observe-sampled.folded" "$fib/${BACKENDS%% *}/trace/calls.folded" | head -3 | tr '\n' ' ')" >>"$res"
+  fi
+else
+  echo "FAIL refusals: the fib components were not built" >>"$res"
+fi
+
+# with wasi-otel and wasi-observe, every span comes through the interface as
+# jco lowers it (JCO_DEBUG: a line per lowered call): one on-start and one
+# on-end, or one start and one [method]span.end, per call in the trace
+res=$RESULTS/zz-interfaces
+: >"$res"
+if [[ -s $fib/otel/orig.wasm ]]; then
+  mkdir -p "$WORK/empty-cwd"
+  calls=$(awk '{n += $NF} END {print n + 0}' "$fib/${BACKENDS%% *}/trace/calls.folded" 2>/dev/null)
+  for link in wasi-otel wasi-observe; do
+    (cd "$WORK/empty-cwd" && JCO_DEBUG=1 WASM_OBSERVE_NODE_MODULES=$MODULES \
+      "$NODE" "$RUN" run "$fib/$(link_dir "$link")/orig.wasm" --folded-calls "$WORK/fib-$link-debug.folded" </dev/null 2>&1) >"$WORK/fib-$link-debug.log"
+    count() { grep -c "iface=\"$1\", function=\"$2\"\] \[Instruction::CallInterface\]" "$WORK/fib-$link-debug.log"; }
+    if [[ $link == wasi-otel ]]; then
+      a=$(count 'wasi:otel/tracing@0.2.0-rc.2' on-start) b=$(count 'wasi:otel/tracing@0.2.0-rc.2' on-end) names="on-start, on-end"
+    else
+      a=$(count 'wasi:observe/tracer' start) b=$(count 'wasi:observe/tracer' '\[method\]span.end') names="start, [method]span.end"
+    fi
+    if ((calls > 0 && a == calls && b == calls)) && cmp -s "$WORK/fib-$link-debug.folded" "$fib/${BACKENDS%% *}/trace/calls.folded"; then
+      echo "PASS $link: every span through the interface ($names: $a, $b for $calls calls)" >>"$res"
+    else
+      echo "FAIL $link: every span through the interface: $names lowered $a, $b times, $calls calls in the trace" >>"$res"
+    fi
+  done
 fi
 
 # the hooks go to the core modules directly: with JCO_DEBUG, jco logs every
