@@ -340,7 +340,8 @@ static void pending_spans_are_named_when_they_end(void **state) {
   capture *c = f->captured;
   assert_int_equal(c->count, 2 * (1 + 2 * 3));
   /* the first round: log, log, main, log, log, main, export main */
-  static const char *const names[] = {"env.log", "env.log", "main", "env.log", "env.log", "main", "main"};
+  static const char *const names[] = {"env.log", "env.log", "main", "env.log",
+                                       "env.log", "main",    "main"};
   for (size_t i = 0; i < 7; i++) {
     assert_string_equal(c->spans[i].site->name, names[i]);
     assert_false(c->spans[i].error);
