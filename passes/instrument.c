@@ -46,6 +46,7 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
   func = wi_pass_untype_reader_locals(ctx, func);
   func = wi_pass_coalesce_reader_locals(ctx, func, info);
   if (wi_function_scan(&ctx->walker, func, &ctx->facts) != 0) return fail(ctx, "out of memory");
+  if (ctx->facts.opaque) ctx->partial_scans = true;
   /* Redirection is safe on a partial scan: each reference found is rewritten
    * on its own. The hooks are not: an unseen `return` would skip the exit. */
   if (ctx->hook_imports) wi_pass_redirect_imports_in_function(ctx);
@@ -104,6 +105,9 @@ void wi_instrument_free(wi_instrument *ctx) {
   free(ctx->skips);
   free(ctx->output_names);
   ctx->output_names = NULL;
+  free(ctx->element_redirects);
+  ctx->element_redirects = NULL;
+  ctx->element_redirect_count = 0;
   if (ctx->import_wrappers) {
     for (uint32_t i = 0; i < ctx->func_count; i++) free(ctx->import_wrappers[i]);
     free(ctx->import_wrappers);

@@ -5,7 +5,8 @@
  * in order: the hook imports, the import boundary wrappers, the per-function
  * enter/exit hooks (and observe-sdk memory.grow hooks), the redirection of
  * every other reference to a wrapped import, the export boundary wrappers, and
- * finally the site table section. */
+ * finally the site table section. The items of element segments are pointed
+ * at the import wrappers after writing (element_redirects). */
 #ifndef WI_INSTRUMENT_H
 #define WI_INSTRUMENT_H
 
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "element_segments.h"
 #include "expr_walk.h"
 #include "function_scan.h"
 #include "hook_calls.h"
@@ -89,6 +91,10 @@ typedef struct {
   wi_name_map input_index;       /* function name -> input index */
   wi_function_name *output_names; /* for the name section, by output index */
   size_t output_name_count;
+  wi_index_redirect *element_redirects; /* wrapped import -> its wrapper, by output */
+  size_t element_redirect_count;        /* index: for the items of element segments */
+  bool declare_redirected;       /* code may still `ref.func` a redirected import */
+  bool partial_scans;            /* a function held an expression the scan cannot enter */
   wi_walker walker;
   wi_function_facts facts;
   char error[256];

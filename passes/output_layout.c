@@ -1,4 +1,5 @@
-/* The last pass: the output's function indices, and the site table.
+/* The last pass: the output's function indices, the site table, and what the
+ * items of element segments that name a wrapped import become.
  *
  * Indices are only known now: the hook imports come after the input's imports,
  * and rebuilt functions moved to the end. Binaryen writes imported functions
@@ -43,11 +44,36 @@ static int output_indices(wi_instrument *ctx, wi_name_map *out) {
   return 0;
 }
 
+/* In the output's index space, each wrapped import -> its wrapper, for the
+ * element segments (rewritten after writing: src/element_segments.h). A
+ * `ref.func` of an import is left as it is where the scan could not look (in
+ * GC and typed-function-reference code, and in such global initialisers);
+ * if a segment named that import, Binaryen did not declare it, so the
+ * redirected imports are declared then (a declarative segment: such a module
+ * has reference types). */
+static int element_redirects(wi_instrument *ctx, const wi_name_map *indices) {
+  if (BinaryenGetNumElementSegments(ctx->module) == 0) return 0;
+  ctx->declare_redirected = ctx->partial_scans || !ctx->untyped_references;
+  size_t count = 0;
+  for (uint32_t i = 0; i < ctx->func_count; i++) count += ctx->import_wrappers[i] != NULL;
+  if (count == 0) return 0;
+  ctx->element_redirects = calloc(count, sizeof *ctx->element_redirects);
+  if (!ctx->element_redirects) return -1;
+  for (uint32_t i = 0; i < ctx->func_count; i++) {
+    if (!ctx->import_wrappers[i]) continue;
+    wi_index_redirect *r = &ctx->element_redirects[ctx->element_redirect_count];
+    if (wi_name_map_get(indices, ctx->funcs[i].name, &r->from) &&
+        wi_name_map_get(indices, ctx->import_wrappers[i], &r->to))
+      ctx->element_redirect_count++;
+  }
+  return 0;
+}
+
 int wi_pass_site_table(wi_instrument *ctx) {
   BinaryenModuleRef m = ctx->module;
   wi_name_map indices = {0};
   uint32_t *ids = calloc(ctx->sites.count ? ctx->sites.count : 1, sizeof *ids);
-  if (!ids || output_indices(ctx, &indices) != 0) {
+  if (!ids || output_indices(ctx, &indices) != 0 || element_redirects(ctx, &indices) != 0) {
     free(ids);
     wi_name_map_free(&indices);
     return -1;

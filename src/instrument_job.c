@@ -18,6 +18,7 @@
 #include "site_listing.h"
 #include "table_exports.h"
 #include "component_job.h"
+#include "element_segments.h"
 
 static double now_ms(void) {
   struct timespec t;
@@ -220,6 +221,63 @@ static int instrument(job_state *s) {
   return 0;
 }
 
+/* Binaryen's binary of the module, with the fix-ups: the function names, the
+ * table exports' indices, the element segments' items (redirected to the
+ * import wrappers; *redirected tells whether any was). NULL with a message. */
+static uint8_t *encode_binary(job_state *s, size_t *out_size, bool *redirected,
+                              const char **error) {
+  BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(s->module, NULL);
+  free(r.sourceMap);
+  size_t size;
+  uint8_t *binary = wi_replace_function_names(r.binary, r.binaryBytes, s->ctx.output_names,
+                                              s->ctx.output_name_count, &size);
+  free(r.binary);
+  *redirected = false;
+  if (!binary) {
+    *error = "cannot rewrite the name section";
+    return NULL;
+  }
+  uint8_t *fixed = wi_fix_table_exports(s->module, binary, size, &size);
+  free(binary);
+  if (!fixed) {
+    *error = "cannot rewrite the export section";
+    return NULL;
+  }
+  if (s->ctx.element_redirect_count > 0) {
+    uint8_t *redirect = wi_redirect_element_items(fixed, size, s->ctx.element_redirects,
+                                                  s->ctx.element_redirect_count,
+                                                  s->ctx.declare_redirected, redirected, &size);
+    free(fixed);
+    fixed = redirect;
+    if (!fixed) {
+      *error = "cannot rewrite the element section";
+      return NULL;
+    }
+  }
+  *out_size = size;
+  return fixed;
+}
+
+/* The text format of the output. Binaryen's module does not hold the element
+ * segments' redirected items; when there are any, the text is that of the
+ * output binary read back. */
+static char *encode_text(job_state *s, const char **error) {
+  if (s->ctx.element_redirect_count == 0) return BinaryenModuleAllocateAndWriteText(s->module);
+  size_t size;
+  bool redirected;
+  uint8_t *binary = encode_binary(s, &size, &redirected, error);
+  if (!binary) return NULL;
+  if (!redirected) {
+    free(binary);
+    return BinaryenModuleAllocateAndWriteText(s->module);
+  }
+  BinaryenModuleRef output = BinaryenModuleRead((char *)binary, size);
+  free(binary);
+  char *text = BinaryenModuleAllocateAndWriteText(output);
+  BinaryenModuleDispose(output);
+  return text;
+}
+
 /* Encodes the output (or the listing, or the text format) into s->result. */
 static int write_output(job_state *s, wi_module_result *out) {
   const wi_options *o = s->task->options;
@@ -228,24 +286,20 @@ static int write_output(job_state *s, wi_module_result *out) {
   out->site_table = wi_site_table_encode(&s->ctx.sites, &out->site_table_size);
   if (!out->site_table) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
   out->site_count = (uint32_t)s->ctx.sites.count;
+  const char *error = "out of memory";
   if (o->list) {
     if (s->listing) wi_write_site_list(s->listing, &s->ctx, s->task->first_site_id);
   } else if (o->emit_text) {
-    char *text = BinaryenModuleAllocateAndWriteText(s->module);
+    char *text = encode_text(s, &error);
+    if (!text) return fail(s, WI_EXIT_INTERNAL, false, error);
     s->measures.output_size = strlen(text);
     out->bytes = (uint8_t *)text;
     out->size = s->measures.output_size;
   } else {
-    BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(s->module, NULL);
     size_t size;
-    uint8_t *binary = wi_replace_function_names(r.binary, r.binaryBytes, s->ctx.output_names,
-                                                s->ctx.output_name_count, &size);
-    free(r.binary);
-    free(r.sourceMap);
-    if (!binary) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the name section");
-    uint8_t *fixed = wi_fix_table_exports(s->module, binary, size, &size);
-    free(binary);
-    if (!fixed) return fail(s, WI_EXIT_INTERNAL, false, "cannot rewrite the export section");
+    bool redirected;
+    uint8_t *fixed = encode_binary(s, &size, &redirected, &error);
+    if (!fixed) return fail(s, WI_EXIT_INTERNAL, false, error);
     s->measures.output_size = size;
     if (o->stats) {
       wi_module_scan out_scan;

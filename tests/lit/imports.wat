@@ -23,7 +23,7 @@
     (return_call $log (local.get 0))))
 
 ;; REFS: (global $g funcref (ref.func $wi$import$env.log))
-;; REFS: (elem $0 (i32.const 0) $wi$import$env.log $caller)
+;; REFS: (elem (i32.const 0) $wi$import$env.log $caller)
 ;; REFS: (export "log_again" (func $log))
 ;; REFS: (start $wi$import$env.init)
 

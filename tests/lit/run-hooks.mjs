@@ -1,8 +1,10 @@
 // Runs export NAME of a module with one argument (an i32, or an i64 when
 // written with a trailing `n`, as 5n) and prints every call of the hooks
 // (`enter ID`, `exit ID`, and for observe-sdk `memory-grow PAGES`, unsigned),
-// then `result VALUE`, or `threw` when a wasm exception left the export.
-// Other imports do nothing. Used by lit tests that check the hook calls.
+// then `result VALUE`, `threw` when a wasm exception left the export, or
+// `trap: MESSAGE`.
+// Other imported functions do nothing; imported globals are null (or 0).
+// Used by lit tests that check the hook calls.
 import fs from 'node:fs';
 const [file, name, arg] = process.argv.slice(2);
 const module = new WebAssembly.Module(fs.readFileSync(file));
@@ -15,12 +17,13 @@ const hookModules = ['wasm-instrument:hooks/trace@0.1.0', 'dylibso:observe/instr
 const imports = {};
 for (const i of WebAssembly.Module.imports(module)) {
   const hook = hookModules.includes(i.module) ? hooks[i.name] : undefined;
-  (imports[i.module] ??= {})[i.name] = hook ?? (() => {});
+  (imports[i.module] ??= {})[i.name] = i.kind === 'global' ? null : hook ?? (() => {});
 }
 const run = new WebAssembly.Instance(module, imports).exports[name];
 try {
   console.log(`result ${run(arg.endsWith('n') ? BigInt(arg.slice(0, -1)) : Number(arg))}`);
 } catch (e) {
-  if (!(e instanceof WebAssembly.Exception)) throw e;
-  console.log('threw');
+  if (e instanceof WebAssembly.Exception) console.log('threw');
+  else if (e instanceof WebAssembly.RuntimeError) console.log(`trap: ${e.message}`);
+  else throw e;
 }
