@@ -214,6 +214,15 @@ static size_t site_attrs(wi_guest_link link, const wi_guest_site *site, uint32_t
   return n;
 }
 
+/* The site record's flags word (guest_abi.h): entry only for an export,
+ * no-return only for an import, the component in bits 8..31. */
+static uint32_t site_flags(const wi_guest_site *site) {
+  uint32_t flags = site->component << WI_GUEST_FLAG_COMPONENT_SHIFT;
+  if (site->entry && site->kind == WI_GUEST_SITE_EXPORT) flags |= WI_GUEST_FLAG_ENTRY;
+  if (site->no_return && site->kind == WI_GUEST_SITE_IMPORT) flags |= WI_GUEST_FLAG_NO_RETURN;
+  return flags;
+}
+
 static void put_le32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
   p[1] = (uint8_t)(v >> 8);
@@ -229,7 +238,8 @@ uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size
       count > MAX_BLOB_SIZE / WI_GUEST_SITE_RECORD_SIZE)
     return NULL;
   for (size_t i = 0; i < count; i++)
-    if ((unsigned)sites[i].kind > WI_GUEST_SITE_EXPORT) return NULL;
+    if ((unsigned)sites[i].kind > WI_GUEST_SITE_EXPORT || sites[i].component > WI_GUEST_MAX_COMPONENT)
+      return NULL;
   bool otel = link == WI_GUEST_LINK_OTEL;
   size_t kv_size = otel ? WI_GUEST_OTEL_KV_SIZE : WI_GUEST_OBSERVE_KV_SIZE;
 
@@ -272,7 +282,7 @@ uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size
   put_le32(blob + 28, STR_PTR(scope_version));
   put_le32(blob + 32, STR_LEN(scope_version));
   put_le32(blob + 36, (uint32_t)(base + end));
-  /* The counters (40 .. 56) stay 0. */
+  /* The counters (40 .. WI_GUEST_BLOB_HEADER_SIZE) stay 0. */
   size_t kv_at = attrs_at;
   for (size_t i = 0; i < count; i++) {
     uint8_t *rec = blob + sites_at + i * WI_GUEST_SITE_RECORD_SIZE;
@@ -281,6 +291,7 @@ uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size
     put_le32(rec + 8, STR_LEN(names[i]));
     put_le32(rec + 12, (uint32_t)(base + kv_at));
     put_le32(rec + 16, counts[i]);
+    put_le32(rec + 20, site_flags(&sites[i]));
     for (size_t a = 0; a < counts[i]; a++, kv_at += kv_size) {
       const attr *at = &attrs[i * MAX_ATTRS + a];
       uint8_t *kv = blob + kv_at;

@@ -80,10 +80,12 @@ typedef struct {
 const uint8_t *wi_guest_shim_bytes(wi_guest_link link, size_t *size);
 
 /* The site blob for `sites` (count of them), as it lies at
- * WI_GUEST_BLOB_BASE, in the layout of `link`. Returns a malloc'd buffer
- * (free() it) and its size in *size; NULL on allocation failure or an invalid
- * argument (unknown link or site kind, sites NULL with count > 0, a blob
- * larger than 1 GiB). */
+ * WI_GUEST_BLOB_BASE, in the layout of `link`; each record's flags word holds
+ * `component`, `entry` (written for an export only) and `no_return` (for an
+ * import only). Returns a malloc'd buffer (free() it) and its size in *size;
+ * NULL on allocation failure or an invalid argument (unknown link or site
+ * kind, a component past WI_GUEST_MAX_COMPONENT, sites NULL with count > 0, a
+ * blob larger than 1 GiB). */
 uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size_t count,
                             size_t *size);
 

@@ -1,5 +1,6 @@
 /* The site blob at WI_GUEST_BLOB_BASE (guest_abi.h): checked once, at the
- * first hook call. A blob that is not whole makes the shim inert for good. */
+ * first hook call. A blob that is not whole (or not of this version, or has
+ * site flags that make no sense) makes the shim inert for good. */
 #include "guest.h"
 
 wi_guest_blob_header *guest_blob;
@@ -33,6 +34,11 @@ int guest_blob_check(uint32_t link) {
     const wi_guest_site_record *s = &sites[i];
     if (s->kind > WI_GUEST_KIND_EXPORT || !inside(s->name_ptr, s->name_len, 1, lo, hi) ||
         s->attrs_ptr % kv_align != 0 || !inside(s->attrs_ptr, s->attrs_count, kv_size, lo, hi))
+      return 0;
+    /* flags: no reserved bit; entry only on an export, no-return only on an import */
+    if ((s->flags & WI_GUEST_FLAG_RESERVED) ||
+        ((s->flags & WI_GUEST_FLAG_ENTRY) && s->kind != WI_GUEST_KIND_EXPORT) ||
+        ((s->flags & WI_GUEST_FLAG_NO_RETURN) && s->kind != WI_GUEST_KIND_IMPORT))
       return 0;
   }
   guest_blob = (wi_guest_blob_header *)(uintptr_t)WI_GUEST_BLOB_BASE;

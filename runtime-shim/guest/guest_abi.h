@@ -59,7 +59,7 @@
 #define WI_GUEST_BLOB_BASE (WI_GUEST_MEMORY_PAGES * WI_GUEST_PAGE_SIZE)
 
 #define WI_GUEST_BLOB_MAGIC 0x42474957u /* "WIGB" in memory order */
-#define WI_GUEST_BLOB_VERSION 1u
+#define WI_GUEST_BLOB_VERSION 2u
 
 /* wi_guest_blob_header.link: which interface B talks to, and so the layout of
  * the attribute arrays. B refuses (stays inert) a blob made for the other. */
@@ -70,6 +70,26 @@
 #define WI_GUEST_KIND_FUNCTION 0u
 #define WI_GUEST_KIND_IMPORT 1u
 #define WI_GUEST_KIND_EXPORT 2u
+
+/* wi_guest_site_record.flags: what B's rules need to know of a site.
+ *   bit 0      WI_GUEST_FLAG_ENTRY: an export that its component lifts (canon lift):
+ *              the host or another component enters the component through it. Only
+ *              on export sites. An export that is not an entry (a core module of the
+ *              instance calling another's export, e.g. the WASI adapter calling the
+ *              main module's _start) is a function like any other to B.
+ *   bit 1      WI_GUEST_FLAG_NO_RETURN: an import that ends the program and never
+ *              returns (wasi_snapshot_preview1 proc_exit, wasi:cli/exit). Only on
+ *              import sites.
+ *   bits 2..7  0
+ *   bits 8..31 the component (definition) that holds the site's core module: 0 the
+ *              outermost, then depth first in section order (at most
+ *              WI_GUEST_MAX_COMPONENT). Sites of one component share one instance of
+ *              it as far as B can tell. */
+#define WI_GUEST_FLAG_ENTRY 1u
+#define WI_GUEST_FLAG_NO_RETURN 2u
+#define WI_GUEST_FLAG_RESERVED 0xfcu
+#define WI_GUEST_FLAG_COMPONENT_SHIFT 8u
+#define WI_GUEST_MAX_COMPONENT 0xffffffu
 
 /* Open spans B keeps at once. Deeper enters open no span: they are counted
  * (deep_enters) and their exits are matched by a counter. */
@@ -145,7 +165,7 @@ typedef struct {
   uint32_t name_len;
   uint32_t attrs_ptr;   /* the site's list<key-value>, in the link's layout */
   uint32_t attrs_count;
-  uint32_t reserved;    /* 0 */
+  uint32_t flags;       /* WI_GUEST_FLAG_*, and the component in bits 8..31 */
 } wi_guest_site_record;
 
 #define WI_GUEST_SITE_RECORD_SIZE 24u

@@ -21,12 +21,27 @@ async function test(name, fn) {
   }
 }
 
+// One component (0); both exports are entries (the component lifts them).
 const SITES = [
-  { kind: 'export', name: 'main', index: 3, exportName: 'main', module: 'app' },                      // 0
+  { kind: 'export', name: 'main', index: 3, exportName: 'main', module: 'app', entry: true },          // 0
   { kind: 'function', name: 'main', index: 3, module: 'app' },                                        // 1
   { kind: 'function', name: 'work', index: 4, module: 'app' },                                        // 2
   { kind: 'import', name: 'env.log', index: 0, importModule: 'env', importField: 'log', module: 'app' }, // 3
-  { kind: 'export', name: 'callback', index: 5, exportName: 'callback' },                             // 4
+  { kind: 'export', name: 'callback', index: 5, exportName: 'callback', entry: true },                // 4
+];
+// Two components, 0 (outer) and 1 (nested in it, called through outer's
+// import inner.call), an export that is not an entry, and proc_exit.
+const COMP = [
+  { kind: 'export', name: 'run', index: 1, exportName: 'run', module: 'outer', entry: true },            // 0
+  { kind: 'function', name: 'outer_work', index: 2, module: 'outer' },                                    // 1
+  { kind: 'import', name: 'inner.call', index: 0, importModule: 'inner', importField: 'call', module: 'outer' }, // 2
+  { kind: 'export', name: 'call', index: 3, exportName: 'call', module: 'inner', component: 1, entry: true }, // 3
+  { kind: 'function', name: 'inner_work', index: 4, module: 'inner', component: 1 },                      // 4
+  { kind: 'import', name: 'host.log', index: 0, importModule: 'host', importField: 'log', module: 'inner', component: 1 }, // 5
+  { kind: 'export', name: '_start', index: 5, exportName: '_start', module: 'outer' },                    // 6: not an entry
+  { kind: 'import', name: 'wasi_snapshot_preview1.proc_exit', index: 1, importModule: 'wasi_snapshot_preview1',
+    importField: 'proc_exit', module: 'outer', noReturn: true },                                           // 7
+  { kind: 'import', name: 'host.log', index: 2, importModule: 'host', importField: 'log', module: 'outer' }, // 8
 ];
 const NS = 1_000_000_000n;
 const isHex = (s, n) => typeof s === 'string' && s.length === n && /^[0-9a-f]+$/.test(s) && /[^0]/.test(s);
@@ -269,9 +284,24 @@ await test('blob: header, site records, scope and counters', () => {
     assert.equal(u(r), { function: 0, import: 1, export: 2 }[s.kind]);
     assert.equal(str(u(r + 4), u(r + 8)), s.name);
     assert.equal(u(r + 12) % 8, 0);
-    assert.equal(u(r + 20), 0);
+    assert.equal(u(r + 20), s.entry ? abi.WI_GUEST_FLAG_ENTRY : 0);
   });
   assert.equal(memoryModule('observe', SITES).blob.readUInt32LE(8), abi.WI_GUEST_BLOB_LINK_OBSERVE);
+});
+
+await test('blob: site flags: entry (exports), no-return (imports), the component in bits 8..31', () => {
+  const sites = [...COMP,
+    { kind: 'function', name: 'f', component: abi.WI_GUEST_MAX_COMPONENT, entry: true, noReturn: true },
+    { kind: 'import', name: 'i', importModule: 'm', importField: 'i', component: 7, entry: true },
+    { kind: 'export', name: 'e', exportName: 'e', component: 300, noReturn: true }];
+  for (const link of ['otel', 'observe']) {
+    const { blob } = memoryModule(link, sites);
+    const flags = sites.map((_, i) => blob.readUInt32LE(blob.readUInt32LE(16) - abi.WI_GUEST_BLOB_BASE + 24 * i + 20));
+    assert.deepEqual(flags, [1, 0, 0, 1 | 1 << 8, 1 << 8, 1 << 8, 0, 2, 0,
+      abi.WI_GUEST_MAX_COMPONENT * 256, 7 << 8, 300 << 8], link);
+  }
+  // a component past the bound: the generator refuses
+  assert.throws(() => memoryModule('otel', [{ kind: 'function', name: 'f', component: abi.WI_GUEST_MAX_COMPONENT + 1 }]));
 });
 
 // ---- B for wasi-otel ----
@@ -521,6 +551,11 @@ for (const [what, patch] of [
   ['a blob made for the other link', (d) => d.setUint32(8, abi.WI_GUEST_BLOB_LINK_OBSERVE, true)],
   ['a site count past the blob', (d) => d.setUint32(12, 1 << 20, true)],
   ['an end past the memory', (d) => d.setUint32(36, 0xfffffff0, true)],
+  ...[['a reserved site flag bit', 0, 4], ['an entry flag on a function site', 1, abi.WI_GUEST_FLAG_ENTRY],
+    ['a no-return flag on an export site', 0, abi.WI_GUEST_FLAG_NO_RETURN]].map(([what, site, bit]) => [what, (d) => {
+    const at = d.getUint32(16, true) - abi.WI_GUEST_BLOB_BASE + 24 * site + 20;
+    d.setUint32(at, d.getUint32(at, true) | bit, true);
+  }]),
   ['a site table past the memory', (d) => {
     // a record at the memory's last 8 bytes whose name_len would lie past it
     const last = d.byteLength - 8;

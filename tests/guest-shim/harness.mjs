@@ -5,7 +5,7 @@
 // cabi.mjs exactly as `canon lower` (memory A, realloc A) does. Every call the
 // stubs receive is appended to `log`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { liftParams, option, store, string, u32 } from './cabi.mjs';
 import { datetime, observeStatus, spanContext, spanData, startOptions } from './wit-types.mjs';
 
@@ -19,20 +19,23 @@ export const paths = {
 
 // Constants of runtime-shim/guest/guest_abi.h.
 export const abi = {};
-for (const m of readFileSync(paths.abi, 'utf8').matchAll(/^#define (WI_GUEST_\w+) \(?([0-9]+)u(?: << ([0-9]+))?\)?/gm))
+for (const m of readFileSync(paths.abi, 'utf8').matchAll(/^#define (WI_GUEST_\w+) \(?(0x[0-9a-f]+|[0-9]+)u(?: << ([0-9]+))?\)?/gm))
   abi[m[1]] = Number(m[2]) * 2 ** Number(m[3] ?? 0);
 abi.WI_GUEST_BLOB_BASE = abi.WI_GUEST_MEMORY_PAGES * 65536;
 
 // A site: { kind: 'function'|'import'|'export', name, index, importModule,
-// importField, exportName, module }; `raw: true` passes the strings to the
-// tool unescaped (so they can hold \xHH escapes).
+// importField, exportName, module, component (default 0), entry (an export
+// the component lifts), noReturn (an import that ends the program) }; `raw:
+// true` passes the strings to the tool unescaped (so they can hold \xHH
+// escapes).
 function tsvField(s, raw) {
   s = s ?? '';
   return raw ? s : s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
 }
 export function sitesTsv(sites) {
   return sites.map((s) => [s.kind, s.name, String(s.index ?? 0), s.importModule, s.importField,
-    s.exportName, s.module].map((f) => tsvField(f, s.raw)).join('\t') + '\n').join('');
+    s.exportName, s.module, String(s.component ?? 0), s.entry ? '1' : '0', s.noReturn ? '1' : '0',
+  ].map((f) => tsvField(f, s.raw)).join('\t') + '\n').join('');
 }
 
 const aCache = new Map();
@@ -40,7 +43,11 @@ export function memoryModule(link, sites) {
   const key = link + '\0' + sitesTsv(sites);
   if (!aCache.has(key)) {
     const dir = execFileSync('mktemp', ['-d']).toString().trim();
-    execFileSync(paths.makeA, [link, `${dir}/a.wasm`, `${dir}/blob.bin`], { input: sitesTsv(sites) });
+    try {
+      execFileSync(paths.makeA, [link, `${dir}/a.wasm`, `${dir}/blob.bin`], { input: sitesTsv(sites), stdio: 'pipe' });
+    } finally {
+      if (!existsSync(`${dir}/blob.bin`)) execFileSync('rm', ['-rf', dir]);
+    }
     aCache.set(key, { a: readFileSync(`${dir}/a.wasm`), blob: readFileSync(`${dir}/blob.bin`) });
     execFileSync('rm', ['-rf', dir]);
   }

@@ -5,7 +5,9 @@
  *
  * One site a line, fields separated by tabs: kind (function, import, export),
  * display name, function index, import module, import field, export name,
- * core module name; missing trailing fields are "". In a field, \\ \t \n and
+ * core module name, component (decimal), entry (1: an export the component
+ * lifts), no-return (1: an import that ends the program); missing trailing
+ * fields are "" (0 for the last three). In a field, \\ \t \n and
  * \xHH stand for a backslash, a tab, a newline and the byte HH (so names can
  * hold any byte, invalid UTF-8 included). */
 #include <stdio.h>
@@ -74,8 +76,8 @@ int main(int argc, char **argv) {
     }
     char *copy = lines[count] = strdup(line);
     if (!copy) break;
-    const char *fields[7];
-    for (int i = 0; i < 7; i++) {
+    const char *fields[10];
+    for (int i = 0; i < 10; i++) {
       if (!copy) {
         fields[i] = "";
         continue;
@@ -89,8 +91,16 @@ int main(int argc, char **argv) {
     wi_guest_site_kind kind = strcmp(fields[0], "import") == 0   ? WI_GUEST_SITE_IMPORT
                               : strcmp(fields[0], "export") == 0 ? WI_GUEST_SITE_EXPORT
                                                                  : WI_GUEST_SITE_FUNCTION;
-    sites[count++] = (wi_guest_site){kind, fields[1], (uint32_t)strtoul(fields[2], NULL, 10),
-                                     fields[3], fields[4], fields[5], fields[6]};
+    sites[count++] = (wi_guest_site){.kind = kind,
+                                     .name = fields[1],
+                                     .function_index = (uint32_t)strtoul(fields[2], NULL, 10),
+                                     .import_module = fields[3],
+                                     .import_field = fields[4],
+                                     .export_name = fields[5],
+                                     .module_name = fields[6],
+                                     .component = (uint32_t)strtoul(fields[7], NULL, 10),
+                                     .entry = strcmp(fields[8], "1") == 0,
+                                     .no_return = strcmp(fields[9], "1") == 0};
   }
   if (!sites || !lines || !feof(stdin)) {
     fprintf(stderr, "out of memory\n");

@@ -35,11 +35,19 @@ static void otel_attr(const uint8_t *blob, const uint8_t *rec, uint32_t i, char 
 }
 
 static const wi_guest_site sites[] = {
-    {WI_GUEST_SITE_EXPORT, "main", 3, NULL, NULL, "main", "app"},
-    {WI_GUEST_SITE_FUNCTION, "say \"hi\"\\\n", 12, NULL, NULL, NULL, NULL},
-    {WI_GUEST_SITE_IMPORT, "env.log", 0, "env", "log", NULL, ""},
-    {WI_GUEST_SITE_FUNCTION, "bad \xff\xc0\xed\xa0\x80 utf8 caf\xc3\xa9", 4294967295u, NULL, NULL, NULL, "app"},
+    {.kind = WI_GUEST_SITE_EXPORT, .name = "main", .function_index = 3, .export_name = "main",
+     .module_name = "app", .entry = true},
+    {.kind = WI_GUEST_SITE_FUNCTION, .name = "say \"hi\"\\\n", .function_index = 12, .component = 2},
+    {.kind = WI_GUEST_SITE_IMPORT, .name = "env.log", .function_index = 0, .import_module = "env",
+     .import_field = "log", .module_name = "", .component = WI_GUEST_MAX_COMPONENT, .no_return = true},
+    {.kind = WI_GUEST_SITE_FUNCTION, .name = "bad \xff\xc0\xed\xa0\x80 utf8 caf\xc3\xa9",
+     .function_index = 4294967295u, .module_name = "app", .component = 1, .entry = true,
+     .no_return = true},
 };
+/* The flags word of each: entry on the export, no-return on the import (not
+ * on the function that claims both), the component in bits 8..31. */
+static const uint32_t want_flags[] = {WI_GUEST_FLAG_ENTRY, 2u << 8,
+                                      WI_GUEST_MAX_COMPONENT << 8 | WI_GUEST_FLAG_NO_RETURN, 1u << 8};
 #define SITE_COUNT (sizeof sites / sizeof sites[0])
 
 static void otel_blob_header_and_records(void **state) {
@@ -58,14 +66,15 @@ static void otel_blob_header_and_records(void **state) {
   assert_int_equal(le32(blob + 32), strlen(WI_VERSION));
   assert_memory_equal(at(blob, le32(blob + 28)), WI_VERSION, strlen(WI_VERSION));
   assert_int_equal(le32(blob + 36), WI_GUEST_BLOB_BASE + size);
-  for (int off = 40; off < 56; off += 4) assert_int_equal(le32(blob + off), 0);
+  for (int off = 40; off < (int)WI_GUEST_BLOB_HEADER_SIZE; off += 4) assert_int_equal(le32(blob + off), 0);
+  assert_int_equal(le32(blob + 16), WI_GUEST_BLOB_BASE + ((WI_GUEST_BLOB_HEADER_SIZE + 7) & ~7u)); /* 8-aligned */
   const uint32_t want_attrs[] = {6, 4, 6, 5}; /* export+module, function, import, function+module */
   for (size_t i = 0; i < SITE_COUNT; i++) {
     const uint8_t *rec = at(blob, le32(blob + 16) + 24 * (uint32_t)i);
     assert_int_equal(le32(rec), sites[i].kind);
     assert_int_equal(le32(rec + 12) % 4, 0);
     assert_int_equal(le32(rec + 16), want_attrs[i]);
-    assert_int_equal(le32(rec + 20), 0);
+    assert_int_equal(le32(rec + 20), want_flags[i]);
     assert_true(le32(rec + 12) + 16 * le32(rec + 16) <= WI_GUEST_BLOB_BASE + size);
   }
   free(blob);
@@ -167,8 +176,12 @@ static void empty_and_invalid_input(void **state) {
   bad.kind = (wi_guest_site_kind)3;
   assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, &size));
   assert_null(wi_guest_memory_module(WI_GUEST_LINK_OBSERVE, &bad, 1, &size));
+  /* a component that does not fit the flags word */
+  bad = sites[0];
+  bad.component = WI_GUEST_MAX_COMPONENT + 1;
+  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, &size));
   /* NULL strings are "" */
-  wi_guest_site nulls = {WI_GUEST_SITE_IMPORT, NULL, 1, NULL, NULL, NULL, NULL};
+  wi_guest_site nulls = {.kind = WI_GUEST_SITE_IMPORT, .function_index = 1};
   blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, &nulls, 1, &size);
   assert_non_null(blob);
   const uint8_t *rec = at(blob, le32(blob + 16));
