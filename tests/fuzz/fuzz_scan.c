@@ -1,11 +1,13 @@
 /* libFuzzer harness for wasm-instrument's own binary parsing: the structural
- * scan, the custom-section stripper, the name-section rewriter and the
- * producers-section rewriter (src/module_scan.c, src/name_section.c,
- * src/producers.c and the byte reader/writer under them). No Binaryen.
+ * scan, the custom-section stripper, the name-section rewriter, the
+ * producers-section rewriter and the element-item rewriter (src/module_scan.c,
+ * src/name_section.c, src/producers.c, src/element_segments.c and the byte
+ * reader/writer under them). No Binaryen.
  *
  * Built and run by tests/fuzz/run.sh:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz_scan.c \
- *     src/module_scan.c src/byte_reader.c src/byte_writer.c src/name_section.c src/producers.c
+ *     src/module_scan.c src/byte_reader.c src/byte_writer.c src/module_copy.c \
+ *     src/name_section.c src/producers.c src/element_segments.c
  *
  * Besides memory errors, undefined behaviour and leaks, it checks properties
  * that the headers promise (a violation aborts, which libFuzzer reports):
@@ -15,7 +17,10 @@
  *     back in is accepted (not malformed) and changes nothing;
  *   - wi_replace_function_names on a module that scans cleanly gives a
  *     module that scans cleanly and whose function names are exactly the
- *     given ones; on anything else it returns NULL or a copy, never crashes. */
+ *     given ones; on anything else it returns NULL or a copy, never crashes;
+ *   - wi_redirect_element_items never crashes; on a module that scans cleanly
+ *     its result (if any) scans cleanly with the same function counts, and
+ *     without redirects it reports no change. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 
 #include "byte_reader.h"
+#include "element_segments.h"
 #include "module_scan.h"
 #include "name_section.h"
 #include "producers.h"
@@ -122,6 +128,27 @@ static void check_names(const uint8_t *data, size_t size, const wi_module_scan *
   free(out);
 }
 
+static void check_elements(const uint8_t *data, size_t size, const wi_module_scan *scan) {
+  static const wi_index_redirect redirects[] = {{0, 1}, {1, 0}, {2, 700}};
+  for (size_t count = 0; count <= 3; count += 3) {
+    size_t out_size = 0;
+    bool changed = true;
+    uint8_t *out = wi_redirect_element_items(data, size, redirects, count, count > 0, &changed,
+                                             &out_size);
+    if (!out) continue; /* an element section it cannot read is refused */
+    if (count == 0) CHECK(!changed, "no redirects, but an element item changed");
+    if (scan) {
+      wi_module_scan again;
+      rescan(out, out_size, &again, "redirecting element items");
+      CHECK(again.imported_funcs == scan->imported_funcs &&
+                again.defined_funcs == scan->defined_funcs,
+            "redirecting element items changed the function counts");
+      wi_scan_free(&again);
+    }
+    free(out);
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Any bytes as a producers payload. */
   check_producers(data, size);
@@ -135,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char why[256];
   int rc = wi_scan_module(data, size, &scan, why, sizeof why);
   CHECK(strlen(why) < sizeof why, "reason not terminated");
+  check_elements(data, size, rc == WI_SCAN_OK ? &scan : NULL);
   if (rc == WI_SCAN_OK) {
     check_strip(data, size, &scan, true, true);
     check_strip(data, size, &scan, true, false);

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the libFuzzer seed corpus, tests/fuzz/corpus/*.wasm: tiny modules that
-reach every branch of the scanner, the name rewriter and the producers rewriter.
+reach every branch of the scanner, the name rewriter, the producers rewriter and
+the element-item rewriter.
 The .wasm files are committed; rerun this after changing it.
 
     tests/fuzz/make-corpus.py [OUTDIR]
@@ -103,6 +104,26 @@ CORPUS = {
         section(3, vec([b"\x00"])),
         code([b"\x01\x01\x7f\x0b"]),
         custom("linking", b"\x02"),
+    ),
+    # Every kind of element segment (flags 0 to 7), ref.null and global.get
+    # items, a typed element type.
+    "elements": module(
+        TYPES,
+        section(2, vec([name("env") + name("f") + b"\x00\x01",
+                        name("env") + name("g") + b"\x03\x70\x00"])),  # funcref global
+        section(3, vec([b"\x01"])),
+        section(4, vec([b"\x70\x00\x08"])),
+        section(9, vec([
+            b"\x00\x41\x00\x0b" + vec([leb(0), leb(1)]),
+            b"\x01\x00" + vec([leb(0)]),
+            b"\x02\x00\x41\x02\x0b\x00" + vec([leb(1), leb(0)]),
+            b"\x03\x00" + vec([leb(1)]),
+            b"\x04\x23\x00\x0b" + vec([b"\xd0\x70\x0b", b"\xd2\x00\x0b", b"\x23\x00\x0b"]),
+            b"\x05\x70" + vec([b"\xd2\x00\x0b", b"\xd0\x70\x0b"]),
+            b"\x06\x00\x41\x04\x0b\x6c\x01" + vec([b"\xd2\x00\x0b", b"\xd0\x01\x0b"]),
+            b"\x07\x70" + vec([b"\xd2\x00\x0b"]),
+        ])),
+        code([b"\x00\x20\x00\x0b"]),
     ),
 }
 

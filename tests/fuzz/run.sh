@@ -108,7 +108,8 @@ if selected libfuzzer; then
     cd "$ROOT" || exit 1
     if ! "$FUZZ_CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -Isrc tests/fuzz/fuzz_scan.c src/module_scan.c src/byte_reader.c src/byte_writer.c \
-        src/module_copy.c src/name_section.c src/producers.c -o "$lf_dir/fuzz_scan" \
+        src/module_copy.c src/name_section.c src/producers.c src/element_segments.c \
+        -o "$lf_dir/fuzz_scan" \
         >"$lf_dir/build.log" 2>&1; then
       echo build >"$lf_dir/status"
       exit 0
