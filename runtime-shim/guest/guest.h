@@ -22,10 +22,10 @@ typedef struct {
 } guest_frame;
 
 /* Where B keeps its open-span stack (guest_abi.h: WI_GUEST_FRAMES_BASE, its
- * layout part of the contract) and the deep-enter kind bits: the top of B's
- * part of the memory, not in B's data section (wasm-ld writes an imported
- * memory's zero-initialised data out as zeros). B's own stack and static data
- * must end below it: span_stack.c checks __heap_base at the first hook call. */
+ * layout part of the contract): near the top of B's part of the memory, not in
+ * B's data section (wasm-ld writes an imported memory's zero-initialised data
+ * out as zeros). B's own stack and static data must end below it:
+ * span_stack.c checks __heap_base at the first hook call. */
 #define GUEST_FRAMES_BASE WI_GUEST_FRAMES_BASE
 _Static_assert(sizeof(guest_frame) == WI_GUEST_FRAME_SIZE, "frame size");
 _Static_assert(offsetof(guest_frame, site) == WI_GUEST_FRAME_SITE, "frame site");

@@ -94,11 +94,6 @@
 /* Open spans B keeps at once. Deeper enters open no span: they are counted
  * (deep_enters) and their exits are matched by a counter. */
 #define WI_GUEST_MAX_DEPTH 512u
-/* For the first this-many enters past WI_GUEST_MAX_DEPTH, B remembers whether
- * each was an import call, so that an export entered from such an import is
- * still seen as a call back into the module (not as stale frames). Past that,
- * an export entry under deep enters is treated as after a trap. */
-#define WI_GUEST_DEEP_KIND_BITS 8192u
 
 /* B's open-span stack, part of this contract so that a host or a debugger can
  * read it (the Node host does, to name the spans that the program's exit or a
@@ -107,13 +102,15 @@
  * holds the span's site id (u32) at WI_GUEST_FRAME_SITE and, with wasi-otel,
  * its span id (16 lowercase hex digits, as on-start gave it) at
  * WI_GUEST_FRAME_SPAN_ID. Frames at and past the current depth hold what
- * earlier spans left there: match the span id. Below the frames: B's
- * deep-enter kind bits; above them: the blob. */
+ * earlier spans left there: match the span id. Above the frames:
+ * WI_GUEST_FRAMES_ABOVE bytes that B does not use (the frames stay at the
+ * address hosts read), then the blob. */
 #define WI_GUEST_FRAME_SIZE 32u
 #define WI_GUEST_FRAME_SITE 0u
 #define WI_GUEST_FRAME_SPAN_ID 16u
+#define WI_GUEST_FRAMES_ABOVE 1024u
 #define WI_GUEST_FRAMES_BASE \
-  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE - WI_GUEST_DEEP_KIND_BITS / 8)
+  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE - WI_GUEST_FRAMES_ABOVE)
 
 /* A's scratch area: cabi_realloc hands out at most this many bytes between two
  * scratch-resets (it traps past it: a host that returns megabytes of span

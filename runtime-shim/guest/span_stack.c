@@ -4,10 +4,18 @@
  * - The first hook call checks the blob; a bad blob makes the shim inert: it
  *   does nothing, ever (it never traps the application).
  * - An id >= site_count is counted (unknown_ids) and ignored, enter and exit.
- * - enter of an export site while frames are open and the top one is not an
- *   import call: those frames are stale (a trap or a host exception cut
- *   through them, or a call never returned). They are ended with
- *   error("unwound") and popped before the new span opens, as a root.
+ * - enter of an entry site (an export its component lifts, WI_GUEST_FLAG_ENTRY)
+ *   while an open frame belongs to the same component: the frames from the
+ *   lowest such frame up are stale (a trap or a host exception cut through
+ *   them: the component model forbids entering an instance that is on the
+ *   stack). They are ended with error("unwound") and popped (with the pending
+ *   deep enters) before the new span opens. An entry of another component (a
+ *   component calling a nested one), and an export that is not an entry (one
+ *   core module of the instance calling another's export), nest as any call.
+ * - enter of a no-return import (WI_GUEST_FLAG_NO_RETURN: proc_exit,
+ *   wasi:cli/exit): its span opens as usual, then every open span ends,
+ *   innermost first, with status unset, and the stack is empty (the program
+ *   ends inside the call; should it return, its exit is an unmatched exit).
  * - exit(id): the top frame with this id is ended normally, after the frames
  *   above it, which end with error("unwound"). No frame with this id: counted
  *   (unmatched_exits) and ignored.
@@ -22,9 +30,6 @@ static uint32_t state = STATE_NEW;
 static uint32_t depth; /* open frames */
 static uint32_t deep;  /* pending enters past WI_GUEST_MAX_DEPTH */
 static guest_frame *const frames = (guest_frame *)(uintptr_t)GUEST_FRAMES_BASE;
-/* Bit i: the (i+1)-th pending deep enter was an import call. */
-static uint8_t *const deep_is_import =
-    (uint8_t *)(uintptr_t)(GUEST_FRAMES_BASE + WI_GUEST_MAX_DEPTH * sizeof(guest_frame));
 extern char __heap_base; /* wasm-ld: the end of B's stack and static data */
 
 static int ready(void) {
@@ -39,20 +44,29 @@ static int ready(void) {
   return 1;
 }
 
-static int top_is_import(void) {
-  if (deep > 0) {
-    uint32_t i = deep - 1;
-    return i < WI_GUEST_DEEP_KIND_BITS && (deep_is_import[i / 8] >> (i % 8) & 1);
-  }
-  return guest_sites[frames[depth - 1].site].kind == WI_GUEST_KIND_IMPORT;
+static uint32_t component_of(const wi_guest_site_record *site) {
+  return site->flags >> WI_GUEST_FLAG_COMPONENT_SHIFT;
 }
 
-/* Ends and pops the frames above `keep` (frames[keep ..]) as unwound. */
-static void unwind_to(uint32_t keep) {
+/* Ends and pops the frames above `keep` (frames[keep ..]), innermost first:
+ * as unwound, or with status unset. */
+static void end_to(uint32_t keep, int unwound) {
   while (depth > keep) {
     depth--;
-    guest_blob->unwound_spans++;
-    guest_link_close(frames, depth, &guest_sites[frames[depth].site], 1);
+    if (unwound) guest_blob->unwound_spans++;
+    guest_link_close(frames, depth, &guest_sites[frames[depth].site], unwound);
+  }
+}
+
+/* An entry into `component`: its own frames, and all above the lowest of
+ * them, are stale. */
+static void unwind_component(uint32_t component) {
+  for (uint32_t i = 0; i < depth; i++) {
+    if (component_of(&guest_sites[frames[i].site]) == component) {
+      deep = 0;
+      end_to(i, 1);
+      return;
+    }
   }
 }
 
@@ -63,25 +77,19 @@ WI_EXPORT("enter") void wi_enter(uint32_t id) {
     return;
   }
   const wi_guest_site_record *site = &guest_sites[id];
-  if (site->kind == WI_GUEST_KIND_EXPORT && (depth > 0 || deep > 0) && !top_is_import()) {
-    deep = 0;
-    unwind_to(0);
-  }
+  if (site->flags & WI_GUEST_FLAG_ENTRY) unwind_component(component_of(site));
   if (depth == WI_GUEST_MAX_DEPTH) {
     guest_blob->deep_enters++;
-    if (deep < WI_GUEST_DEEP_KIND_BITS) {
-      uint8_t bit = (uint8_t)(1u << (deep % 8));
-      if (site->kind == WI_GUEST_KIND_IMPORT)
-        deep_is_import[deep / 8] |= bit;
-      else
-        deep_is_import[deep / 8] &= (uint8_t)~bit;
-    }
     deep++;
-    return;
+  } else {
+    frames[depth].site = id;
+    guest_link_open(frames, depth, site);
+    depth++;
   }
-  frames[depth].site = id;
-  guest_link_open(frames, depth, site);
-  depth++;
+  if (site->flags & WI_GUEST_FLAG_NO_RETURN) {
+    deep = 0;
+    end_to(0, 0);
+  }
 }
 
 WI_EXPORT("exit") void wi_exit(uint32_t id) {
@@ -100,7 +108,7 @@ WI_EXPORT("exit") void wi_exit(uint32_t id) {
     guest_blob->unmatched_exits++;
     return;
   }
-  unwind_to(i);
+  end_to(i, 1);
   depth--;
   guest_link_close(frames, depth, &guest_sites[id], 0);
 }

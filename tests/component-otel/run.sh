@@ -13,11 +13,12 @@
 #   against fixtures/expected/NAME.folded (the lines through __stdio_write or
 #   __stdio_exit left out on both sides, as tests/component/run.sh does).
 # - fixtures/calls.wat, a component whose export the host calls (host.mjs
-#   --call) and whose import `log` the host implements: a call back into the
-#   component during the import (reentry), an exception thrown by the import
-#   followed by a second call (import-throws: the cut spans must end as
-#   "unwound" and the second call be a new root), a trap followed by a call the
-#   poisoned instance refuses (trap); expected/*.folded, expected/README.md.
+#   --call) and whose import `log` the host implements: an exception thrown by
+#   the import followed by a second call (import-throws: the cut spans must end
+#   as "unwound" and the second call be a new root), a call back into the
+#   component during the import (reentry: the component model forbids it, jco
+#   allows it; the shim takes it for the same cut), a trap followed by a call
+#   the poisoned instance refuses (trap); expected/*.folded, expected/README.md.
 #   And tests/component/fixtures/nested.wat: spans of a nested component under
 #   the import span of the core module that calls it.
 # - A JavaScript component (componentize-js, StarlingMonkey, ~220,000 spans):
@@ -166,14 +167,16 @@ done
 #   calls.wat (ours): expected/SCENARIO.folded, expected/README.md;
 #   nested.wat (tests/component): a core module calling into a nested component,
 #   whose spans must nest under the import's span (one guest shim for both).
+declare -A scenario_calls=() scenario_roots=() scenario_unwound=()
 scenarios="
-reentry|$HERE/fixtures/calls.wat|$HERE/expected/reentry.folded|run 9|1|0
+reentry|$HERE/fixtures/calls.wat|$HERE/expected/reentry.folded|run 9|2|6
 import-throws|$HERE/fixtures/calls.wat|$HERE/expected/import-throws.folded|run 7;run 3|2|6
 trap|$HERE/fixtures/calls.wat|$HERE/expected/trap.folded|run 0;run 3|1|0
 nested|$ROOT/tests/component/fixtures/nested.wat|$ROOT/tests/component/expected/nested.folded|twice 12|1|0
 "
 while IFS='|' read -r scenario wat golden calls roots unwound; do
   [[ -n $scenario ]] || continue
+  scenario_calls[$scenario]=$calls scenario_roots[$scenario]=$roots scenario_unwound[$scenario]=$unwound
   d=$WORK/calls-$scenario
   mkdir -p "$d/orig"
   # every variant is called c.wasm (the host passes the file name as argv[0])
@@ -284,7 +287,8 @@ fi
 
 # ---- faults: every check can fail ------------------------------------------------------
 
-# FIXTURE LINK FAULT CHECK
+# FIXTURE LINK FAULT CHECK: a C fixture, or calls-SCENARIO (above). close-open
+# needs spans open at the end: the trap's (exit() leaves none, the shim ends them).
 faults="
 calltree wasi-otel trace-id one trace
 calltree wasi-otel parent parents
@@ -304,21 +308,27 @@ calltree wasi-otel extra received all
 calltree wasi-otel raw-id ids
 calltree wasi-otel no-start start before end
 calltree wasi-otel late-end stack order
-exit wasi-otel close-open open at exit
+calls-trap wasi-otel close-open open at exit
 calltree wasi-observe observe-no-drop stack order
 calltree wasi-observe kind tree
-exit wasi-observe close-open open at exit
+calls-trap wasi-observe close-open open at exit
 "
 while read -r fixture link fault check; do
   [[ -n $fixture ]] || continue
-  c=$WORK/$fixture/$link/prog.wasm
+  c=$WORK/$fixture/$link/prog.wasm golden=$ROOT/fixtures/expected/$fixture.folded extra=()
+  if [[ $fixture == calls-* ]]; then
+    scenario=${fixture#calls-}
+    c=$WORK/$fixture/$link/c.wasm golden=$HERE/expected/$scenario.folded
+    extra=(--calls "${scenario_calls[$scenario]}" --roots "${scenario_roots[$scenario]}"
+      --unwound "${scenario_unwound[$scenario]}")
+  fi
   if [[ ! -s $c ]]; then
     fail "fault $fault $fixture [$link]" "no component"
     continue
   fi
   log=$WORK/fault-$fixture-$link-$fault.log
   "$NODE" "$CHECK" --name "$fixture" --link "$link" --component "$c" \
-    --golden "$ROOT/fixtures/expected/$fixture.folded" --version "$VERSION" \
+    --golden "$golden" --version "$VERSION" "${extra[@]}" \
     --work "$WORK/fault-$fixture-$link-$fault" --fault "$fault" --expect "$check" >"$log" 2>&1
   count_lines "$log" "fault $fault $fixture [$link]" $?
 done <<<"$faults"

@@ -135,10 +135,15 @@ for src in "$ROOT"/fixtures/c/*.c; do
     # shellcheck disable=SC2086
     run_component "$d/$link/orig.wasm" "$d/$link/run" $args
     same_run "same-output --link $link $name" "$d/orig" "$d/$link/run"
-    # wasi-otel spans that exit() cut are never ended: the tree has the ended ones
-    if [[ $link == wasi-otel && -n $(directive "$src" e2e-exit) ]]; then continue; fi
+    # exit(): the golden (the hooks' recorder) counts the spans it cut as open; the
+    # guest shim ends them when the proc_exit import is entered: none stays open
     golden=$ROOT/fixtures/expected/$name.folded
-    if diff <(without_flushes "$golden") <(without_flushes "$d/$link/run.trace") >"$d/$link/trace.diff" 2>&1; then
+    want=$golden
+    if [[ -n $(directive "$src" e2e-exit) ]]; then
+      want=$d/$link/golden.folded
+      sed -E 's/^# unbalanced ([0-9]+) open [0-9]+ /# unbalanced \1 open 0 /' "$golden" >"$want"
+    fi
+    if diff <(without_flushes "$want") <(without_flushes "$d/$link/run.trace") >"$d/$link/trace.diff" 2>&1; then
       pass "trace --link $link $name"
     else
       fail "trace --link $link $name" "span tree differs from $golden: $(head -4 "$d/$link/trace.diff" | tr '\n' ' ')"

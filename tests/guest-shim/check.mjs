@@ -43,6 +43,7 @@ const COMP = [
     importField: 'proc_exit', module: 'outer', noReturn: true },                                           // 7
   { kind: 'import', name: 'host.log', index: 2, importModule: 'host', importField: 'log', module: 'outer' }, // 8
 ];
+const COUNTERS0 = { unknownIds: 0, unmatchedExits: 0, deepEnters: 0, unwoundSpans: 0 };
 const NS = 1_000_000_000n;
 const isHex = (s, n) => typeof s === 'string' && s.length === n && /^[0-9a-f]+$/.test(s) && /[^0]/.test(s);
 const ends = (log) => log.filter((e) => e.op === 'on-end').map((e) => e.span);
@@ -481,16 +482,120 @@ await test('otel: an export entry over stale frames ends them (unwound) and star
   checkStartBeforeEnd(t.log);
 });
 
-await test('otel: an export entered from an import call is nested, not stale', () => {
+await test('otel: after a host import threw, the next entry of the component unwinds the cut frames, a new root', () => {
   const t = start('otel', SITES);
-  t.drive('e0 e1 e3 e4 e2 x2 x4 e4 x4 x3 x1 x0');
+  t.drive('e0 e1 e3'); // env.log throws through the component: no exits
+  t.drive('e0 e2 x2 x0');
   const spans = ends(t.log);
+  assert.deepEqual(spans.map((s) => [s.name, s.status.tag]),
+    [['env.log', 'error'], ['main', 'error'], ['main', 'error'], ['work', 'unset'], ['main', 'unset']]);
+  assert.equal(spans[4]['parent-span-id'], OUTER['span-id'], 'the new entry is a root, not under the dead import');
+  assert.equal(spans[3]['parent-span-id'], spans[4]['span-context']['span-id']);
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 2);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unwoundSpans: 3 });
+  checkStartBeforeEnd(t.log);
+  checkTimes(t.log);
+});
+
+await test('otel: a call back into the same component from its import is taken for cut frames (no re-entrance)', () => {
+  const t = start('otel', SITES);
+  t.drive('e0 e1 e3 e4 x4 x3 x1 x0');
+  const spans = ends(t.log);
+  assert.deepEqual(spans.map((s) => [s.name, s.status.tag]),
+    [['env.log', 'error'], ['main', 'error'], ['main', 'error'], ['callback', 'unset']]);
+  assert.equal(spans[3]['parent-span-id'], OUTER['span-id']);
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 2);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unwoundSpans: 3, unmatchedExits: 3 });
+});
+
+await test('otel: an entry of another component under an import span nests (one stack for the tree)', () => {
+  const t = start('otel', COMP);
+  t.drive('e0 e1 e2 e3 e4 e5 x5 x4 x3 x2 x1 x0');
+  const spans = ends(t.log);
+  assert.deepEqual(spans.map((s) => s.name), ['host.log', 'inner_work', 'call', 'inner.call', 'outer_work', 'run']);
   assert.ok(spans.every((s) => s.status.tag === 'unset'));
-  const byName = (n) => spans.filter((s) => s.name === n);
-  const [imp] = byName('env.log');
-  for (const cb of byName('callback')) assert.equal(cb['parent-span-id'], imp['span-context']['span-id']);
+  for (let i = 0; i < 5; i++) assert.equal(spans[i]['parent-span-id'], spans[i + 1]['span-context']['span-id']);
+  assert.equal(spans[2]['span-kind'], 'server');
   assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 1);
-  assert.equal(t.counters().unwoundSpans, 0);
+  assert.deepEqual(t.counters(), COUNTERS0);
+  checkStartBeforeEnd(t.log);
+});
+
+await test('otel: an entry of a component with open frames unwinds from its lowest frame up', () => {
+  // the nested component's import threw (or it trapped): its frames are cut,
+  // the outer component's below them are not (yet)
+  const t = start('otel', COMP);
+  t.drive('e0 e2 e3 e4 e5');
+  t.drive('e3 x3'); // the nested component entered again (the outer re-exports it)
+  let spans = ends(t.log);
+  assert.deepEqual(spans.map((s) => [s.name, s.status.tag]),
+    [['host.log', 'error'], ['inner_work', 'error'], ['call', 'error'], ['call', 'unset']]);
+  const starts = startsOf(t.log);
+  assert.equal(spans[3]['parent-span-id'], starts[1]['span-id'], 'under the outer component\'s open import');
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 1);
+  // the outer component entered again: its lowest frame is the root, so all
+  // go, the nested component's frames above its own included
+  t.drive('e3 e0');
+  spans = ends(t.log);
+  assert.deepEqual(spans.slice(4).map((s) => [s.name, s.status.tag]),
+    [['call', 'error'], ['inner.call', 'error'], ['run', 'error']]);
+  assert.equal(startsOf(t.log).length, 8);
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 2, 'a new root');
+  t.drive('x0');
+  assert.equal(ends(t.log)[7]['parent-span-id'], OUTER['span-id']);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unwoundSpans: 6 });
+  checkStartBeforeEnd(t.log);
+  checkTimes(t.log);
+});
+
+await test('otel: an export that is not an entry nests, under an import span or a function', () => {
+  const t = start('otel', COMP);
+  t.drive('e0 e8 e6 x6 x8 e1 e6 e1 x1 x6 x1 x0');
+  const spans = ends(t.log);
+  assert.deepEqual(spans.map((s) => s.name), ['_start', 'host.log', 'outer_work', '_start', 'outer_work', 'run']);
+  assert.ok(spans.every((s) => s.status.tag === 'unset'));
+  assert.equal(spans[0]['parent-span-id'], spans[1]['span-context']['span-id']);
+  assert.equal(spans[3]['parent-span-id'], spans[4]['span-context']['span-id']);
+  assert.equal(spans[0]['span-kind'], 'server');
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 1);
+  assert.deepEqual(t.counters(), COUNTERS0);
+});
+
+await test('otel: a no-return import (proc_exit) opens its span, then ends every open span, status unset', () => {
+  const t = start('otel', COMP);
+  t.drive('e0 e1 e7');
+  const spans = ends(t.log);
+  assert.deepEqual(t.log.filter((e) => e.op.startsWith('on-')).map((e) => e.op),
+    ['on-start', 'on-start', 'on-start', 'on-end', 'on-end', 'on-end']);
+  assert.deepEqual(spans.map((s) => [s.name, s.status.tag, s['span-kind']]),
+    [['wasi_snapshot_preview1.proc_exit', 'unset', 'client'], ['outer_work', 'unset', 'internal'], ['run', 'unset', 'server']]);
+  assert.equal(spans[0]['parent-span-id'], spans[1]['span-context']['span-id']);
+  assert.equal(spans[2]['parent-span-id'], OUTER['span-id']);
+  assert.deepEqual(t.counters(), COUNTERS0);
+  checkStartBeforeEnd(t.log);
+  checkTimes(t.log);
+  // should it return after all: its exits are unmatched; the next call is a new root
+  t.drive('x7 x1 x0 e0 x0');
+  assert.equal(ends(t.log).length, 4);
+  assert.equal(ends(t.log)[3]['parent-span-id'], OUTER['span-id']);
+  assert.equal(t.log.filter((e) => e.op === 'outer-span-context').length, 2);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unmatchedExits: 3 });
+});
+
+await test('otel: a no-return import past the depth bound ends the open spans and the deep count', () => {
+  const max = abi.WI_GUEST_MAX_DEPTH;
+  const t = start('otel', COMP);
+  t.enter(0);
+  for (let i = 1; i < max + 3; i++) t.enter(1);
+  t.enter(7);
+  const spans = ends(t.log);
+  assert.equal(spans.length, max);
+  assert.ok(spans.every((s) => s.status.tag === 'unset'));
+  assert.equal(spans[max - 1].name, 'run');
+  t.drive('e0 e1 x1 x0');
+  assert.equal(ends(t.log).length, max + 2);
+  assert.equal(ends(t.log)[max + 1].name, 'run');
+  assert.deepEqual(t.counters(), { ...COUNTERS0, deepEnters: 4 });
 });
 
 await test('otel: unknown ids and unmatched exits are counted and ignored', () => {
@@ -498,11 +603,11 @@ await test('otel: unknown ids and unmatched exits are counted and ignored', () =
   t.drive(`e0 e99 e${SITES.length} e1 x${SITES.length} x99 x1 x2 x0 x0`);
   const spans = ends(t.log);
   assert.deepEqual(spans.map((s) => [s.name, s.status.tag]), [['main', 'unset'], ['main', 'unset']]);
-  assert.deepEqual(t.counters(), { unknownIds: 4, unmatchedExits: 2, deepEnters: 0, unwoundSpans: 0 });
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unknownIds: 4, unmatchedExits: 2 });
   const u = start('otel', SITES);
   u.drive('x1 e4294967295 x4294967295');
   assert.deepEqual(u.log.filter((e) => e.op.startsWith('on-')), []);
-  assert.deepEqual(u.counters(), { unknownIds: 2, unmatchedExits: 1, deepEnters: 0, unwoundSpans: 0 });
+  assert.deepEqual(u.counters(), { ...COUNTERS0, unknownIds: 2, unmatchedExits: 1 });
 });
 
 await test(`otel: at most WI_GUEST_MAX_DEPTH (${abi.WI_GUEST_MAX_DEPTH}) open spans; deeper exits matched by count`, () => {
@@ -519,20 +624,21 @@ await test(`otel: at most WI_GUEST_MAX_DEPTH (${abi.WI_GUEST_MAX_DEPTH}) open sp
   assert.ok(spans.every((s) => s.status.tag === 'unset'));
   assert.equal(spans[max - 1].name, 'main');
   assert.equal(spans[max - 1]['span-kind'], 'server');
-  assert.deepEqual(t.counters(), { unknownIds: 0, unmatchedExits: 0, deepEnters: extra, unwoundSpans: 0 });
+  assert.deepEqual(t.counters(), { ...COUNTERS0, deepEnters: extra });
   checkStartBeforeEnd(t.log);
 });
 
-await test('otel: past the depth bound, an export from an import nests; after a trap it unwinds all', () => {
+await test('otel: past the depth bound, another component\'s entry nests; after a trap the entry unwinds all', () => {
   const max = abi.WI_GUEST_MAX_DEPTH;
-  const t = start('otel', SITES);
+  const t = start('otel', COMP);
   t.enter(0);
   for (let i = 1; i < max + 5; i++) t.enter(1);
-  t.enter(3); // a deep import call, which calls back into the module
-  t.drive('e4 x4');
-  assert.equal(ends(t.log).length, 0, 'a callback under a deep import is not stale');
-  t.exit(3);
-  // then a trap: no exits; the next export entry ends every open span
+  t.drive('e2 e3 e4 x4 x3 x2'); // a deep call into the nested component
+  t.drive('e6 x6'); // a deep export that is not an entry
+  assert.equal(ends(t.log).length, 0, 'deep calls into another component and non-entry exports are not stale');
+  assert.equal(t.counters().deepEnters, 5 + 4);
+  // then a trap: no exits; the next entry of the component ends every open
+  // span (the deep enters are stale too)
   t.drive('e0 x0');
   const spans = ends(t.log);
   assert.equal(spans.length, max + 1);
@@ -622,7 +728,8 @@ await test('wasm.site.id is the index of every site in the table (otel and obser
 // The open-span stack at WI_GUEST_FRAMES_BASE, as guest_abi.h documents it for
 // hosts: frame i holds the i-th open span's site id and (otel) its span id.
 await test('the open-span stack at WI_GUEST_FRAMES_BASE: site ids and span ids of the open spans', () => {
-  const base = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_DEEP_KIND_BITS / 8;
+  const base = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_FRAMES_ABOVE;
+  assert.equal(base, 65536 - 512 * 32 - 1024, 'the address hosts read (runtime-shim/node) stays where it was');
   const frames = (t, n) => Array.from({ length: n }, (_, i) => {
     const at = base + i * abi.WI_GUEST_FRAME_SIZE;
     const view = Buffer.from(t.memory.buffer);
@@ -697,16 +804,29 @@ await test('observe: unwound spans get set-status(error("unwound")), then end, t
   assert.equal(t.counters().unwoundSpans, 1);
 });
 
-await test('observe: stale frames on an export entry; a callback from an import nests', () => {
-  const t = start('observe', SITES);
-  t.drive('e0 e3 e4 x4 x3'); // a callback from an import: nothing ended early
-  assert.deepEqual(t.log.map((e) => `${e.op} ${e.handle}`), ['start 1', 'start 2', 'start 3', 'end 3', 'drop 3', 'end 2', 'drop 2']);
+await test('observe: an entry of the component unwinds its cut frames; another component\'s entry and a non-entry export nest', () => {
+  const t = start('observe', COMP);
+  t.drive('e0 e2 e3 e6 x6 x3 x2'); // into the nested component; a non-entry export: nothing ended early
+  assert.deepEqual(t.log.map((e) => `${e.op} ${e.handle}`), ['start 1', 'start 2', 'start 3', 'start 4',
+    'end 4', 'drop 4', 'end 3', 'drop 3', 'end 2', 'drop 2']);
   t.drive('e1 e0'); // function 1 never returned (a trap): stale
-  assert.deepEqual(t.log.slice(7).map((e) => `${e.op} ${e.handle}`), [
-    'start 4', 'set-status 4', 'end 4', 'drop 4', 'set-status 1', 'end 1', 'drop 1', 'start 5']);
-  assert.deepEqual(t.log[8].status, { tag: 'error', val: 'unwound' });
+  assert.deepEqual(t.log.slice(10).map((e) => `${e.op} ${e.handle}`), [
+    'start 5', 'set-status 5', 'end 5', 'drop 5', 'set-status 1', 'end 1', 'drop 1', 'start 6']);
+  assert.deepEqual(t.log[11].status, { tag: 'error', val: 'unwound' });
   t.drive('x0');
   assert.equal(t.live.size, 0);
+  assert.equal(t.counters().unwoundSpans, 2);
+});
+
+await test('observe: a no-return import ends every open span, innermost first, without an error status', () => {
+  const t = start('observe', COMP);
+  t.drive('e0 e1 e7');
+  assert.deepEqual(t.log.map((e) => `${e.op} ${e.handle}`), ['start 1', 'start 2', 'start 3',
+    'end 3', 'drop 3', 'end 2', 'drop 2', 'end 1', 'drop 1']);
+  assert.equal(t.live.size, 0);
+  t.drive('x7 e0 x0');
+  assert.equal(t.live.size, 0);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unmatchedExits: 1 });
 });
 
 await test('observe: unknown ids, unmatched exits, depth bound', () => {
@@ -714,7 +834,7 @@ await test('observe: unknown ids, unmatched exits, depth bound', () => {
   const t = start('observe', SITES);
   t.drive('e7 x7 x1');
   assert.deepEqual(t.log, []);
-  assert.deepEqual(t.counters(), { unknownIds: 2, unmatchedExits: 1, deepEnters: 0, unwoundSpans: 0 });
+  assert.deepEqual(t.counters(), { ...COUNTERS0, unknownIds: 2, unmatchedExits: 1 });
   for (let i = 0; i < max + 10; i++) t.enter(1);
   assert.equal(t.log.filter((e) => e.op === 'start').length, max);
   for (let i = 0; i < 10; i++) t.exit(1);

@@ -33,11 +33,14 @@ async function test(name, fn) {
 }
 
 const SITES = [
-  { kind: 'export', name: 'main', index: 3, exportName: 'main', module: 'app' },
+  { kind: 'export', name: 'main', index: 3, exportName: 'main', module: 'app', entry: true },
   { kind: 'function', name: 'main', index: 3, module: 'app' },
   { kind: 'function', name: 'work "q" \\ é', index: 4, module: 'app' },
   { kind: 'import', name: 'env.log', index: 0, importModule: 'env', importField: 'log', module: 'app' },
-  { kind: 'export', name: 'callback', index: 5, exportName: 'callback' },
+  { kind: 'export', name: 'callback', index: 5, exportName: 'callback', entry: true },
+  { kind: 'export', name: 'inner', index: 0, exportName: 'inner', module: 'nested', component: 1, entry: true },
+  { kind: 'import', name: 'wasi_snapshot_preview1.proc_exit', index: 1, importModule: 'wasi_snapshot_preview1',
+    importField: 'proc_exit', module: 'app', noReturn: true },
 ];
 
 const wit = (f) => readFileSync(join(HERE, 'wit', f), 'utf8');
@@ -123,7 +126,10 @@ const json = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n`
 const OUTERS = [OUTER, { ...OUTER, 'trace-id': '', 'span-id': '', 'trace-state': [] },
   { ...OUTER, 'trace-flags': { sampled: false }, 'trace-state': [['a', 'x'.repeat(40)], ['b', '']] }];
 const jcoOuter = (o) => jcoShape(o);
-const SCRIPT = ['e0 e1 e2 e3 x3 x2 x1 x0', 'e0 e1 e3 e4 x4 x3 x1 x0', 'e0 e1 e2', 'e0 e2 e3 x2 x0', 'e9 x9 x1', 'e1 x1'];
+// nesting; a callback into the same component (cut frames); a trap, then an
+// entry; a nested component under an import; proc_exit; unknown ids
+const SCRIPT = ['e0 e1 e2 e3 x3 x2 x1 x0', 'e0 e1 e3 e4 x4 x3 x1 x0', 'e0 e1 e2', 'e0 e2 e3 x2 x0',
+  'e0 e3 e5 x5 x3 x0', 'e0 e1 e6 x6', 'e9 x9 x1', 'e1 x1'];
 
 await test('wasi-otel: jco lifts what B passes exactly as cabi.mjs does (same calls, same values)', async () => {
   const instantiate = await component('otel');
