@@ -22,11 +22,15 @@ typedef struct {
 } guest_frame;
 
 /* Where B keeps its open-span stack (guest_abi.h: WI_GUEST_FRAMES_BASE, its
- * layout part of the contract): near the top of B's part of the memory, not in
- * B's data section (wasm-ld writes an imported memory's zero-initialised data
- * out as zeros). B's own stack and static data must end below it:
- * span_stack.c checks __heap_base at the first hook call. */
+ * layout part of the contract) and, above it, its copy of the current trace's
+ * trace-state (link_otel.c): the top of B's part of the memory, not in B's data
+ * section (wasm-ld writes an imported memory's zero-initialised data out as
+ * zeros). B's own stack and static data must end below it: span_stack.c checks
+ * __heap_base at the first hook call. */
 #define GUEST_FRAMES_BASE WI_GUEST_FRAMES_BASE
+#define GUEST_TRACE_STATE_BASE (WI_GUEST_FRAMES_BASE + WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE)
+_Static_assert(GUEST_TRACE_STATE_BASE + WI_GUEST_TRACE_STATE_SIZE == WI_GUEST_BLOB_BASE,
+               "the trace-state copy ends where the blob starts");
 _Static_assert(sizeof(guest_frame) == WI_GUEST_FRAME_SIZE, "frame size");
 _Static_assert(offsetof(guest_frame, site) == WI_GUEST_FRAME_SITE, "frame site");
 _Static_assert(offsetof(guest_frame, span_id) == WI_GUEST_FRAME_SPAN_ID, "frame span id");

@@ -11,8 +11,10 @@
  *
  *   0 .. WI_GUEST_BLOB_BASE          B: its stack, then its static data (both placed by
  *                                    wasm-ld, --stack-first), then from a fixed address
- *                                    (guest.h) its open-span stack, kept out of B's data
- *                                    section so that B carries no 17 KB of zeros
+ *                                    (WI_GUEST_FRAMES_BASE) its open-span stack and its
+ *                                    copy of the current trace's trace-state, kept out
+ *                                    of B's data section so that B carries no 17 KB of
+ *                                    zeros
  *   WI_GUEST_BLOB_BASE .. blob end   the site blob (A's data segment), read-only but for
  *                                    the counters in its header, which B writes
  *   align8(blob end) ..              A's scratch area: cabi_realloc bumps through it
@@ -95,22 +97,30 @@
  * (deep_enters) and their exits are matched by a counter. */
 #define WI_GUEST_MAX_DEPTH 512u
 
+/* wasi-otel: the outer span context's trace-state that B passes on to the spans
+ * of a trace it joins (W3C Trace Context's limits: 32 list members, 512
+ * characters in the header form "k1=v1,k2=v2"). A longer one is dropped whole
+ * (counted in dropped_trace_states). B keeps its copy above the frames, in
+ * WI_GUEST_TRACE_STATE_SIZE bytes: the list<tuple<string, string>> (16 bytes an
+ * entry), then the strings' bytes. */
+#define WI_GUEST_TRACE_STATE_MAX_ENTRIES 32u
+#define WI_GUEST_TRACE_STATE_MAX_CHARS 512u
+#define WI_GUEST_TRACE_STATE_SIZE 1024u
+
 /* B's open-span stack, part of this contract so that a host or a debugger can
- * read it (the Node host does, to name the spans that the program's exit or a
- * trap cut through: no on-end ever comes for them): at WI_GUEST_FRAMES_BASE,
+ * read it (the Node host does, to name the spans that a trap cut through: no
+ * on-end ever comes for them): at WI_GUEST_FRAMES_BASE,
  * frame i (0 the outermost) of the open spans, WI_GUEST_FRAME_SIZE bytes each,
  * holds the span's site id (u32) at WI_GUEST_FRAME_SITE and, with wasi-otel,
  * its span id (16 lowercase hex digits, as on-start gave it) at
  * WI_GUEST_FRAME_SPAN_ID. Frames at and past the current depth hold what
- * earlier spans left there: match the span id. Above the frames:
- * WI_GUEST_FRAMES_ABOVE bytes that B does not use (the frames stay at the
- * address hosts read), then the blob. */
+ * earlier spans left there: match the span id. Above the frames: B's copy of
+ * the trace-state (WI_GUEST_TRACE_STATE_SIZE bytes), then the blob. */
 #define WI_GUEST_FRAME_SIZE 32u
 #define WI_GUEST_FRAME_SITE 0u
 #define WI_GUEST_FRAME_SPAN_ID 16u
-#define WI_GUEST_FRAMES_ABOVE 1024u
 #define WI_GUEST_FRAMES_BASE \
-  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE - WI_GUEST_FRAMES_ABOVE)
+  (WI_GUEST_BLOB_BASE - WI_GUEST_MAX_DEPTH * WI_GUEST_FRAME_SIZE - WI_GUEST_TRACE_STATE_SIZE)
 
 /* A's scratch area: cabi_realloc hands out at most this many bytes between two
  * scratch-resets (it traps past it: a host that returns megabytes of span
@@ -147,14 +157,17 @@ typedef struct {
   uint32_t unmatched_exits; /* exits whose id no open frame has */
   uint32_t deep_enters;     /* enters past WI_GUEST_MAX_DEPTH (no span) */
   uint32_t unwound_spans;   /* spans ended with status error("unwound") */
+  uint32_t dropped_trace_states; /* wasi-otel: outer trace-states not passed on (past
+                                    the bound, or not inside the memory) */
 } wi_guest_blob_header;
 
-#define WI_GUEST_BLOB_HEADER_SIZE 56u
+#define WI_GUEST_BLOB_HEADER_SIZE 60u
 /* Offsets of the counters, for readers that do not use the struct. */
 #define WI_GUEST_BLOB_UNKNOWN_IDS 40u
 #define WI_GUEST_BLOB_UNMATCHED_EXITS 44u
 #define WI_GUEST_BLOB_DEEP_ENTERS 48u
 #define WI_GUEST_BLOB_UNWOUND_SPANS 52u
+#define WI_GUEST_BLOB_DROPPED_TRACE_STATES 56u
 
 typedef struct {
   uint32_t kind;        /* WI_GUEST_KIND_* */

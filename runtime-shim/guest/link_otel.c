@@ -3,7 +3,9 @@
  * Ids and times are the shim's own: ids from a PRNG seeded once from
  * wasi:random, times = the wall clock read once + monotonic deltas. A root
  * span (empty stack) joins the host's outer span when outer-span-context gives
- * a valid one, else starts a fresh trace with no parent. */
+ * a valid one, with its flags and its trace-state (copied, within the W3C
+ * bounds), else starts a fresh trace with no parent and no trace-state. Every
+ * span of the trace carries that trace-state, in on-start and on-end. */
 #include <stddef.h>
 
 #include "guest.h"
@@ -17,6 +19,11 @@
 typedef struct {
   uint32_t ptr, len;
 } cabi_slice;
+
+/* tuple<string, string>: a trace-state entry (key, value) */
+typedef struct {
+  cabi_slice key, value;
+} otel_trace_state_entry;
 
 typedef struct {
   cabi_slice trace_id;
@@ -65,6 +72,11 @@ typedef struct {
   uint32_t dropped_links;
 } otel_span_data;
 
+_Static_assert(sizeof(otel_trace_state_entry) == 16 && _Alignof(otel_trace_state_entry) == 4,
+               "tuple<string, string>");
+_Static_assert(WI_GUEST_TRACE_STATE_MAX_ENTRIES * sizeof(otel_trace_state_entry) +
+                       WI_GUEST_TRACE_STATE_MAX_CHARS <= WI_GUEST_TRACE_STATE_SIZE,
+               "the trace-state copy fits its area");
 _Static_assert(sizeof(otel_span_context) == 28 && _Alignof(otel_span_context) == 4, "span-context");
 _Static_assert(offsetof(otel_span_context, trace_flags) == 16, "span-context.trace-flags");
 _Static_assert(offsetof(otel_span_context, is_remote) == 17, "span-context.is-remote");
@@ -111,6 +123,14 @@ static char trace_id[32];
 static uint8_t trace_flags;
 static char root_parent[16];
 static uint32_t root_parent_len;
+/* The current trace's trace-state: `trace_state_count` entries at
+ * GUEST_TRACE_STATE_BASE, their strings after them (guest_abi.h). */
+static otel_trace_state_entry *const trace_state =
+    (otel_trace_state_entry *)(uintptr_t)GUEST_TRACE_STATE_BASE;
+static char *const trace_state_chars =
+    (char *)(uintptr_t)(GUEST_TRACE_STATE_BASE +
+                        WI_GUEST_TRACE_STATE_MAX_ENTRIES * sizeof(otel_trace_state_entry));
+static uint32_t trace_state_count;
 /* Where the host writes outer-span-context's result, and the on-end record. */
 static otel_span_context outer;
 static otel_span_data data;
@@ -145,6 +165,37 @@ static int in_memory(cabi_slice s) {
   return (uint64_t)s.ptr + s.len <= size;
 }
 
+/* The outer context's trace-state, copied into B's area: when it has at most
+ * WI_GUEST_TRACE_STATE_MAX_ENTRIES entries and its header form ("k=v,k=v") at
+ * most WI_GUEST_TRACE_STATE_MAX_CHARS characters, and lies inside the memory;
+ * else dropped whole and counted. */
+static void copy_trace_state(cabi_slice list) {
+  trace_state_count = 0;
+  if (list.len == 0) return;
+  const otel_trace_state_entry *in = (const otel_trace_state_entry *)(uintptr_t)list.ptr;
+  int ok = list.len <= WI_GUEST_TRACE_STATE_MAX_ENTRIES &&
+           in_memory((cabi_slice){list.ptr, list.len * (uint32_t)sizeof *in});
+  uint64_t chars = list.len - 1; /* the commas */
+  for (uint32_t i = 0; ok && i < list.len; i++) {
+    ok = in_memory(in[i].key) && in_memory(in[i].value);
+    chars += (uint64_t)in[i].key.len + 1 + in[i].value.len;
+  }
+  if (!ok || chars > WI_GUEST_TRACE_STATE_MAX_CHARS) {
+    guest_blob->dropped_trace_states++;
+    return;
+  }
+  char *out = trace_state_chars;
+  for (uint32_t i = 0; i < list.len; i++) {
+    memcpy(out, (const char *)(uintptr_t)in[i].key.ptr, in[i].key.len);
+    trace_state[i].key = (cabi_slice){ptr_of(out), in[i].key.len};
+    out += in[i].key.len;
+    memcpy(out, (const char *)(uintptr_t)in[i].value.ptr, in[i].value.len);
+    trace_state[i].value = (cabi_slice){ptr_of(out), in[i].value.len};
+    out += in[i].value.len;
+  }
+  trace_state_count = list.len;
+}
+
 /* A root opens: join the host's outer span, or start a fresh trace. */
 static void begin_trace(void) {
   memset(&outer, 0, sizeof outer);
@@ -158,10 +209,12 @@ static void begin_trace(void) {
     memcpy(root_parent, outer_span, 16);
     root_parent_len = 16;
     trace_flags = outer.trace_flags & 1;
+    copy_trace_state(outer.trace_state);
   } else {
     trace_ids_new_trace(trace_id);
     root_parent_len = 0;
     trace_flags = 1;
+    trace_state_count = 0;
   }
   /* Everything the host allocated for the answer is copied or dropped. */
   scratch_reset();
@@ -173,7 +226,7 @@ void guest_link_open(guest_frame *frames, uint32_t depth, const wi_guest_site_re
   if (depth == 0) begin_trace();
   trace_ids_new_span(f->span_id);
   f->start_ns = now_ns();
-  otel_on_start(trace_id, 32, f->span_id, 16, trace_flags, 0, 0, 0);
+  otel_on_start(trace_id, 32, f->span_id, 16, trace_flags, 0, trace_state, trace_state_count);
 }
 
 static uint8_t span_kind_of(uint32_t site_kind) {
@@ -191,6 +244,7 @@ void guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_r
   if (end_ns < f->start_ns) end_ns = f->start_ns;
   data.span_context.span_id.ptr = ptr_of(f->span_id);
   data.span_context.trace_flags = trace_flags;
+  data.span_context.trace_state = (cabi_slice){ptr_of(trace_state), trace_state_count};
   data.parent_span_id = depth > 0 ? (cabi_slice){ptr_of(frames[depth - 1].span_id), 16}
                                   : (cabi_slice){ptr_of(root_parent), root_parent_len};
   data.span_kind = span_kind_of(site->kind);

@@ -43,12 +43,14 @@ const COMP = [
     importField: 'proc_exit', module: 'outer', noReturn: true },                                           // 7
   { kind: 'import', name: 'host.log', index: 2, importModule: 'host', importField: 'log', module: 'outer' }, // 8
 ];
-const COUNTERS0 = { unknownIds: 0, unmatchedExits: 0, deepEnters: 0, unwoundSpans: 0 };
+const COUNTERS0 = { unknownIds: 0, unmatchedExits: 0, deepEnters: 0, unwoundSpans: 0, droppedTraceStates: 0 };
 const NS = 1_000_000_000n;
 const isHex = (s, n) => typeof s === 'string' && s.length === n && /^[0-9a-f]+$/.test(s) && /[^0]/.test(s);
 const ends = (log) => log.filter((e) => e.op === 'on-end').map((e) => e.span);
 const startsOf = (log) => log.filter((e) => e.op === 'on-start').map((e) => e.ctx);
 const nsOf = (t) => t.seconds * NS + BigInt(t.nanoseconds);
+// A trace-state as cabi.mjs lifts it (tuples as { 0, 1 }).
+const tuples = (ts) => ts.map(([k, v]) => ({ 0: k, 1: v }));
 const attrs = (span) => Object.fromEntries(span.attributes.map(({ key, value }) => [key, JSON.parse(value)]));
 const observeAttrs = (list) => Object.fromEntries(list.map(({ key, value }) => [key, value.val]));
 
@@ -279,7 +281,9 @@ await test('blob: header, site records, scope and counters', () => {
   assert.equal(str(u(20), u(24)), 'wasm-instrument');
   assert.match(str(u(28), u(32)), /^\d+\.\d+\.\d+/);
   assert.equal(u(36), base + blob.length);
-  for (const off of [40, 44, 48, 52]) assert.equal(u(off), 0);
+  assert.equal(abi.WI_GUEST_BLOB_HEADER_SIZE, 60);
+  for (const off of [40, 44, 48, 52, 56]) assert.equal(u(off), 0);
+  assert.equal(u(16), base + 64);
   SITES.forEach((s, i) => {
     const r = u(16) - base + 24 * i;
     assert.equal(u(r), { function: 0, import: 1, export: 2 }[s.kind]);
@@ -327,7 +331,7 @@ await test('otel: nesting joins the outer trace; parents chain; kinds, names, at
     assert.equal(s['span-context']['trace-id'], OUTER['trace-id']);
     assert.deepEqual(s['span-context']['trace-flags'], { sampled: true });
     assert.equal(s['span-context']['is-remote'], false);
-    assert.deepEqual(s['span-context']['trace-state'], []);
+    assert.deepEqual(s['span-context']['trace-state'], tuples(OUTER['trace-state']));
     assert.ok(isHex(s['span-context']['span-id'], 16));
     assert.deepEqual(s.status, { tag: 'unset' });
     assert.deepEqual(s.events, []);
@@ -598,6 +602,97 @@ await test('otel: a no-return import past the depth bound ends the open spans an
   assert.deepEqual(t.counters(), { ...COUNTERS0, deepEnters: 4 });
 });
 
+await test('otel: every span of a joined trace carries the outer trace-state (on-start and on-end); a fresh trace none', () => {
+  const states = [[['congo', 't61rcWkgMzE'], ['rojo', '00f067aa0ba902b7']], [['vendor', 'x']], [['a', 'b']]];
+  const outers = [{ ...OUTER, 'trace-state': states[0] }, { ...OUTER, 'trace-state': states[1] },
+    { ...OUTER, 'trace-id': 'bad', 'trace-state': states[2] }];
+  let k = 0;
+  const t = start('otel', SITES, { outer: () => outers[k++] });
+  t.drive('e0 e1 e2');
+  // the host's scratch is reset and reused after the root started: the
+  // trace-state is B's copy
+  t.a.exports['scratch-reset']();
+  const p = t.cx.realloc(0, 0, 1, 4096);
+  new Uint8Array(t.memory.buffer, p, 4096).fill(0x78);
+  t.drive('x2 e3 x3 x1 x0');
+  t.drive('e0 e1 x1 x0');
+  t.drive('e0 x0');
+  const spans = ends(t.log);
+  const starts = startsOf(t.log);
+  assert.equal(spans.length, 7);
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(spans[i]['span-context']['trace-state'], tuples(states[0]), spans[i].name);
+    assert.deepEqual(starts[i]['trace-state'], tuples(states[0]), spans[i].name);
+  }
+  for (let i = 4; i < 6; i++) {
+    assert.deepEqual(spans[i]['span-context']['trace-state'], tuples(states[1]));
+    assert.deepEqual(starts[i]['trace-state'], tuples(states[1]));
+  }
+  assert.deepEqual(spans[6]['span-context']['trace-state'], [], 'an invalid outer context: its trace-state is not taken');
+  assert.deepEqual(starts[6]['trace-state'], []);
+  assert.equal(spans[6]['parent-span-id'], '');
+  assert.deepEqual(t.counters(), COUNTERS0);
+  checkStartBeforeEnd(t.log);
+});
+
+await test(`otel: trace-state bound (${abi.WI_GUEST_TRACE_STATE_MAX_ENTRIES} entries, ${abi.WI_GUEST_TRACE_STATE_MAX_CHARS} characters): past it, dropped whole and counted`, () => {
+  const n = abi.WI_GUEST_TRACE_STATE_MAX_ENTRIES, chars = abi.WI_GUEST_TRACE_STATE_MAX_CHARS;
+  const entries = (count) => Array.from({ length: count }, (_, i) => [`k${i}`, 'v']);
+  const header = (ts) => ts.map(([key, value]) => `${key}=${value}`).join(',');
+  const cases = [
+    [entries(n), true],
+    [entries(n + 1), false],
+    [[['k', 'v'.repeat(chars - 2)]], true],
+    [[['k', 'v'.repeat(chars - 1)]], false],
+    // two entries: the comma counts
+    [[['a', 'x'.repeat(254)], ['b', 'y'.repeat(253)]], true],
+    [[['a', 'x'.repeat(254)], ['b', 'y'.repeat(254)]], false],
+    [[['', '']], true],
+  ];
+  let dropped = 0;
+  for (const [ts, kept] of cases) {
+    if (kept && ts.length > 1) assert.ok(header(ts).length <= chars);
+    const t = start('otel', SITES, { outer: () => ({ ...OUTER, 'trace-state': ts }) });
+    t.drive('e0 e1 x1 x0');
+    const label = `${ts.length} entries, ${header(ts).length} characters`;
+    for (const s of ends(t.log)) assert.deepEqual(s['span-context']['trace-state'], kept ? tuples(ts) : [], label);
+    for (const c of startsOf(t.log)) assert.deepEqual(c['trace-state'], kept ? tuples(ts) : [], label);
+    assert.equal(ends(t.log)[1]['parent-span-id'], OUTER['span-id'], 'the trace is joined all the same');
+    assert.deepEqual(t.counters(), { ...COUNTERS0, droppedTraceStates: kept ? 0 : 1 }, label);
+    dropped += kept ? 0 : 1;
+  }
+  assert.equal(dropped, 3);
+});
+
+await test('otel: a trace-state that lies outside the memory is dropped and counted', () => {
+  let t;
+  const ids = Buffer.from(OUTER['trace-id'] + OUTER['span-id']);
+  const outerRaw = (entryPtr) => (d, ret) => {
+    const p = t.cx.realloc(0, 0, 4, 48 + 16);
+    new Uint8Array(d.buffer, p, 48).set(ids);
+    d.setUint32(ret, p, true);
+    d.setUint32(ret + 4, 32, true);
+    d.setUint32(ret + 8, p + 32, true);
+    d.setUint32(ret + 12, 16, true);
+    d.setUint8(ret + 16, 1);
+    d.setUint32(ret + 20, entryPtr(d, p + 48), true);
+    d.setUint32(ret + 24, 1, true);
+    // the one entry: key "k" at the ids, value past the memory
+    d.setUint32(p + 48, p, true);
+    d.setUint32(p + 52, 1, true);
+    d.setUint32(p + 56, d.byteLength - 4, true);
+    d.setUint32(p + 60, 8, true);
+  };
+  for (const where of [(d, at) => at, (d) => d.byteLength - 8]) {
+    t = start('otel', SITES, { outerRaw: outerRaw(where) });
+    t.drive('e0 x0');
+    const [s] = ends(t.log);
+    assert.equal(s['parent-span-id'], OUTER['span-id']);
+    assert.deepEqual(s['span-context']['trace-state'], []);
+    assert.equal(t.counters().droppedTraceStates, 1);
+  }
+});
+
 await test('otel: unknown ids and unmatched exits are counted and ignored', () => {
   const t = start('otel', SITES);
   t.drive(`e0 e99 e${SITES.length} e1 x${SITES.length} x99 x1 x2 x0 x0`);
@@ -728,7 +823,7 @@ await test('wasm.site.id is the index of every site in the table (otel and obser
 // The open-span stack at WI_GUEST_FRAMES_BASE, as guest_abi.h documents it for
 // hosts: frame i holds the i-th open span's site id and (otel) its span id.
 await test('the open-span stack at WI_GUEST_FRAMES_BASE: site ids and span ids of the open spans', () => {
-  const base = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_FRAMES_ABOVE;
+  const base = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_TRACE_STATE_SIZE;
   assert.equal(base, 65536 - 512 * 32 - 1024, 'the address hosts read (runtime-shim/node) stays where it was');
   const frames = (t, n) => Array.from({ length: n }, (_, i) => {
     const at = base + i * abi.WI_GUEST_FRAME_SIZE;

@@ -147,6 +147,7 @@ export function start(link, sites, host = {}, { beforeFirstCall, aBytes } = {}) 
     return {
       unknownIds: at(abi.WI_GUEST_BLOB_UNKNOWN_IDS), unmatchedExits: at(abi.WI_GUEST_BLOB_UNMATCHED_EXITS),
       deepEnters: at(abi.WI_GUEST_BLOB_DEEP_ENTERS), unwoundSpans: at(abi.WI_GUEST_BLOB_UNWOUND_SPANS),
+      droppedTraceStates: at(abi.WI_GUEST_BLOB_DROPPED_TRACE_STATES),
     };
   };
   // A tiny driver language: [['enter', id], ['exit', id], ...] or 'e0 e1 x1 x0'.
