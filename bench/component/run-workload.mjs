@@ -5,7 +5,7 @@
 //
 // jco and preview2-shim come from NODE_MODULES (a node_modules directory),
 // so that one script runs both jco versions. The component is transpiled
-// into JS_DIR once (reused when JS_DIR/c.js exists). Imports: WASI
+// into JS_DIR once (reused when it holds the files). Imports: WASI
 // (preview2-shim) and, where the component imports them, hooks that count
 // enters (wasm-instrument:hooks/trace), a wasi:otel/tracing host whose
 // on-end only counts (its outer span context is a fixed valid one), and a
@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { coreModuleLoader, transpiled } from '../../tests/component/transpiled.mjs';
 
 const [nodeModules, componentPath, jsDir, callName, callArg] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeModules), '..', 'package.json'));
@@ -24,16 +25,7 @@ const load = async (name) => import(pathToFileURL(require.resolve(name)).href);
 const { transpile } = await load('@bytecodealliance/jco');
 const { WASIShim } = await load('@bytecodealliance/preview2-shim/instantiation');
 
-if (!fs.existsSync(path.join(jsDir, 'c.js'))) {
-  const { files } = await transpile(fs.readFileSync(componentPath),
-    { name: 'c', instantiation: 'async', quiet: true });
-  for (const [name, data] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(jsDir, name)), { recursive: true });
-    fs.writeFileSync(path.join(jsDir, name), data);
-  }
-  fs.writeFileSync(path.join(jsDir, 'package.json'), '{"type":"module"}\n');
-}
-const { instantiate } = await import(pathToFileURL(path.join(jsDir, 'c.js')).href);
+const instantiate = await transpiled(transpile, fs.readFileSync(componentPath), jsDir);
 
 let spans = 0;
 const imports = new WASIShim({ sandbox: { args: ['workload'], env: {} } }).getImportObject();
@@ -50,8 +42,7 @@ class Span {
 }
 imports['wasi:observe/tracer'] = { Span, start() { spans++; return new Span(); } };
 process.on('exit', () => process.stderr.write(`spans ${spans}\n`));
-const instance = await instantiate(
-  (file) => WebAssembly.compile(fs.readFileSync(path.join(jsDir, file))), imports);
+const instance = await instantiate(coreModuleLoader(jsDir), imports);
 if (callName) {
   const fn = instance[callName];
   fn(Number(callArg));

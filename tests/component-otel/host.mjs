@@ -96,7 +96,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { context, trace, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
@@ -104,6 +103,7 @@ import { hrTimeDuration, TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { coreModuleLoader, transpiled } from '../component/transpiled.mjs';
 
 const OTEL = 'wasi:otel/tracing';
 const OBSERVE = 'wasi:observe/tracer';
@@ -491,19 +491,12 @@ class ExitCall extends Error {
 
 const bytes = new Uint8Array(fs.readFileSync(componentPath));
 const outDir = opts.jsDir || fs.mkdtempSync(path.join(os.tmpdir(), 'component-otel-js-'));
-let files;
+let instantiate;
 try {
-  ({ files } = await transpile(bytes, { name: 'component', instantiation: 'async', quiet: true }));
+  instantiate = await transpiled(transpile, bytes, outDir);
 } catch (e) {
   die(`jco transpile failed: ${e.message ?? e}`);
 }
-fs.mkdirSync(outDir, { recursive: true });
-for (const [name, data] of Object.entries(files)) {
-  fs.mkdirSync(path.dirname(path.join(outDir, name)), { recursive: true });
-  fs.writeFileSync(path.join(outDir, name), data);
-}
-fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
-const { instantiate } = await import(pathToFileURL(path.join(outDir, 'component.js')).href);
 
 const shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
 const imports = shim.getImportObject();
@@ -536,8 +529,7 @@ hostSpan = hostTracer.startSpan('wasi:cli/run', {
 }, remoteParent);
 let code = 0;
 try {
-  const instance = await instantiate(
-    (file) => WebAssembly.compile(fs.readFileSync(path.join(outDir, file))), imports);
+  const instance = await instantiate(coreModuleLoader(outDir), imports);
   instanceForCallbacks = instance;
   if (opts.calls.length) {
     for (const [fnName, ...fnArgs] of opts.calls) {

@@ -22,10 +22,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { Recorder, siteNames } from '../e2e/folded-trace.mjs';
+import { coreModuleLoader, transpiled } from './transpiled.mjs';
 
 const HOOKS = 'wasm-instrument:hooks/trace';
 const SITES_SECTION = 'wasm-instrument.sites';
@@ -76,19 +76,12 @@ const rec = new Recorder(names);
 
 const outDir = process.env.COMPONENT_JS_DIR ||
   fs.mkdtempSync(path.join(os.tmpdir(), 'component-js-'));
-let files;
+let instantiate;
 try {
-  ({ files } = await transpile(bytes, { name: 'component', instantiation: 'async', quiet: true }));
+  instantiate = await transpiled(transpile, bytes, outDir);
 } catch (e) {
   die(`jco transpile failed: ${e.message ?? e}`);
 }
-fs.mkdirSync(outDir, { recursive: true });
-for (const [name, data] of Object.entries(files)) {
-  fs.mkdirSync(path.dirname(path.join(outDir, name)), { recursive: true });
-  fs.writeFileSync(path.join(outDir, name), data);
-}
-fs.writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
-const { instantiate } = await import(pathToFileURL(path.join(outDir, 'component.js')).href);
 
 const shim = new WASIShim({ sandbox: { args: [path.basename(componentPath), ...progArgs], env: {} } });
 const imports = shim.getImportObject();
@@ -163,8 +156,7 @@ process.on('exit', finish);
 
 let instance;
 try {
-  instance = await instantiate(
-    (file) => WebAssembly.compile(fs.readFileSync(path.join(outDir, file))), imports);
+  instance = await instantiate(coreModuleLoader(outDir), imports);
 } catch (e) {
   die(`instantiation failed: ${e.message ?? e}`);
 }
