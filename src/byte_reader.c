@@ -109,7 +109,8 @@ bool wi_skip_limits(wi_reader *r) {
   if (!wi_read_u8(r, &flags)) return false;
   unsigned bits = (flags & 0x04) ? 64 : 32;
   if (!wi_skip_sleb(r, bits)) return false;
-  if (flags & 0x01) return wi_skip_sleb(r, bits);
+  if ((flags & 0x01) && !wi_skip_sleb(r, bits)) return false;
+  if (flags & 0x08) return wi_skip_sleb(r, 32); /* custom-page-sizes: the page size's log2 */
   return true;
 }
 

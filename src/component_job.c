@@ -24,7 +24,11 @@ typedef struct cnode cnode;
 struct cnode {
   wi_component *comp;
   wi_component_facts facts;
-  cnode **children;           /* by component index, owned */
+  uint32_t module_count;      /* core modules in its index space (sections, imports,
+                                 aliases, exports) */
+  uint32_t component_count;   /* components in its index space */
+  cnode **children;           /* by component index: the nested component sections, owned;
+                                 NULL for a component defined otherwise */
   char **module_names;        /* by core module index: component-name names, owned */
   bool *hooked_modules;       /* by core module index: instrumented */
   wi_module_result *results;  /* by core module index */
@@ -76,8 +80,8 @@ static int out_of_memory(cjob *j) { return fail(j, WI_EXIT_INTERNAL, "out of mem
 
 static void cnode_free(cnode *n) {
   if (!n) return;
-  for (size_t i = 0; n->children && i < n->facts.component_count; i++) cnode_free(n->children[i]);
-  for (size_t i = 0; i < n->facts.module_count; i++) {
+  for (size_t i = 0; n->children && i < n->component_count; i++) cnode_free(n->children[i]);
+  for (size_t i = 0; i < n->module_count; i++) {
     if (n->module_names) free(n->module_names[i]);
     if (n->results) wi_module_result_free(&n->results[i]);
   }
@@ -125,25 +129,21 @@ static int analyse_sections(cjob *j, cnode *node, wi_scope *scope) {
     if (wi_custom_section_is(s, WI_SITE_TABLE_SECTION))
       return fail(j, WI_EXIT_BAD_INPUT,
                   "already instrumented (the component has a wasm-instrument site table)");
+    uint32_t index = scope->count[WI_SPACE_COMPONENT]; /* what a component section defines */
     int rc = wi_walk_section(&walk, s, i);
     if (rc == -2) return out_of_memory(j);
     if (rc != 0) return fail(j, WI_EXIT_BAD_INPUT, walk.why);
     if (s->id == WI_CSEC_COMPONENT) {
-      cnode *child = calloc(1, sizeof *child);
-      cnode **grown = realloc(node->children, node->facts.component_count * sizeof *grown);
-      if (grown) {
-        node->children = grown;
-        grown[node->facts.component_count - 1] = child; /* NULL if calloc failed */
-      }
-      if (!child || !grown) {
-        free(child);
-        node->facts.component_count -= grown ? 0 : 1; /* the slot was never made */
-        return out_of_memory(j);
-      }
+      cnode **grown = realloc(node->children, (index + 1) * sizeof *grown);
+      if (!grown) return out_of_memory(j);
+      for (uint32_t k = node->component_count; k <= index; k++) grown[k] = NULL;
       node->children = grown;
-      node->children[node->facts.component_count - 1] = child;
+      node->component_count = index + 1;
+      cnode *child = calloc(1, sizeof *child);
+      if (!child) return out_of_memory(j);
+      node->children[index] = child;
       child->comp = s->nested;
-      char *p = child_path(node->path, node->facts.component_count - 1);
+      char *p = child_path(node->path, index);
       if (!p) return out_of_memory(j);
       /* The nested component sees this one's definitions so far. */
       int crc = analyse(j, child, scope, p);
@@ -174,7 +174,16 @@ static int analyse(cjob *j, cnode *node, const wi_scope *outer, const char *path
       return fail(j, WI_EXIT_BAD_INPUT,
                   "already instrumented (the component imports wasm-instrument:hooks)");
   }
-  size_t modules = node->facts.module_count, components = node->facts.component_count;
+  /* Every array below is by index-space number: modules and components
+   * that imports, aliases and exports define have numbers too. */
+  size_t modules = scope.count[WI_SPACE_CORE_MODULE];
+  size_t components = scope.count[WI_SPACE_COMPONENT];
+  cnode **all_children = realloc(node->children, (components + 1) * sizeof *all_children);
+  if (!all_children) return out_of_memory(j);
+  for (size_t k = node->component_count; k <= components; k++) all_children[k] = NULL;
+  node->children = all_children;
+  node->component_count = (uint32_t)components;
+  node->module_count = (uint32_t)modules;
   node->module_names = calloc(modules + 1, sizeof *node->module_names);
   node->hooked_modules = calloc(modules + 1, sizeof *node->hooked_modules);
   node->results = calloc(modules + 1, sizeof *node->results);
@@ -268,11 +277,11 @@ static char **exports_among(const cnode *node, size_t module, const uint32_t *fu
 static int instrument_modules(cjob *j, cnode *node) {
   const wi_options *o = j->job->options;
   node->ordinal = j->components++;
+  size_t next_module = 0, next_component = 0; /* cursors in facts.module_defs, component_defs */
   for (size_t i = 0; i < node->comp->count; i++) {
     const wi_csection *s = &node->comp->sections[i];
     if (s->id == WI_CSEC_COMPONENT) {
-      size_t index = 0;
-      while (node->facts.component_sections[index] != i) index++;
+      uint32_t index = node->facts.component_defs[next_component++].index;
       cnode *child = node->children[index];
       if (!node->instantiated_components[index]) continue; /* its hooks could not be given */
       int rc = instrument_modules(j, child);
@@ -282,8 +291,7 @@ static int instrument_modules(cjob *j, cnode *node) {
       continue;
     }
     if (s->id != WI_CSEC_CORE_MODULE) continue;
-    size_t index = 0;
-    while (node->facts.module_sections[index] != i) index++;
+    uint32_t index = node->facts.module_defs[next_module++].index;
     j->modules++;
     const char *reason = o->all_modules ? NULL : tooling_reason(node->module_names[index]);
     if (!reason && !node->instantiated_modules[index])
@@ -530,7 +538,7 @@ static wi_guest_site *guest_sites(const cjob *j) {
 static int link_guest_shim(cjob *j, cnode *node, wi_fragment *fragment, wi_link_result *link) {
   const wi_options *o = j->job->options;
   bool nested = false;
-  for (size_t i = 0; i < node->facts.component_count; i++) nested |= node->hooked_components[i];
+  for (size_t i = 0; i < node->component_count; i++) nested |= node->hooked_components[i];
   wi_guest_site *sites = guest_sites(j);
   if (!sites) return out_of_memory(j);
   wi_guest_link guest = o->link == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;

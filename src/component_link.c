@@ -41,25 +41,40 @@ typedef struct {
   const char *name;            /* the versioned name the tool imports it under */
   const char *const *funcs;    /* what the shim calls, NULL-terminated */
   void (*encode_type)(wi_writer *out);
+  bool any_version;            /* another version of it will do (the WASI 0.2 clocks
+                                  and random: their functions have not changed) */
 } interface;
 
-/* The same interface, whatever its version. */
-static bool name_is_family(const wi_import_fact *im, const interface *want) {
+static bool name_is(const wi_import_fact *im, const char *name) {
+  return im->name_len == strlen(name) && memcmp(im->name, name, im->name_len) == 0;
+}
+
+/* The same interface: the same name, or with any_version any version of it. */
+static bool name_matches(const wi_import_fact *im, const interface *want) {
+  if (!want->any_version) return name_is(im, want->name);
   size_t n = strcspn(want->name, "@");
   return im->name_len >= n && memcmp(im->name, want->name, n) == 0 &&
          (im->name_len == n || im->name[n] == '@');
 }
 
 /* An instance of `want`: one the component imports before the insertion
- * point, with every function the shim calls, or a new import. */
+ * point, with every function the shim calls, or a new import. An import of
+ * the very name that cannot be used makes linking fail (a second import of
+ * one name is invalid). */
 static int interface_instance(wi_fragment *f, const wi_link_context *c, const interface *want,
                               uint32_t *instance, char *why, size_t why_size) {
   const wi_component_facts *facts = c->facts;
   for (size_t i = 0; i < facts->import_count; i++) {
     const wi_import_fact *im = &facts->imports[i];
-    if (im->kind != 0x05 || im->index >= c->counts_at_insert[WI_SPACE_INSTANCE] ||
-        !name_is_family(im, want))
-      continue;
+    if (im->kind != 0x05 || !name_matches(im, want)) continue;
+    if (im->index >= c->counts_at_insert[WI_SPACE_INSTANCE]) {
+      if (!name_is(im, want->name)) continue;
+      snprintf(why, why_size,
+               "cannot link the guest shim: the component imports %s after its first "
+               "definitions, where the shim goes (import it before them, or use --link hooks)",
+               want->name);
+      return -1;
+    }
     const uint8_t *def = im->type_index < facts->type_count ? facts->type_defs[im->type_index] : NULL;
     bool has_all = def != NULL;
     for (const char *const *fn = want->funcs; has_all && *fn; fn++)
@@ -68,7 +83,7 @@ static int interface_instance(wi_fragment *f, const wi_link_context *c, const in
       *instance = im->index;
       return 0;
     }
-    if (im->name_len == strlen(want->name)) {
+    if (name_is(im, want->name)) {
       snprintf(why, why_size,
                "cannot link the guest shim: the component imports %s without the functions "
                "the shim calls (%s...)",
@@ -86,14 +101,17 @@ static const char *const random_func[] = {"get-random-u64", NULL};
 static const char *const observe_funcs[] = {"start", "[method]span.end", "[method]span.set-status",
                                             NULL};
 
+/* The tracing interfaces' records change between versions (and a draft of
+ * wasi:otel shares these function names): only the version the shim was
+ * written for will do. */
 static const interface otel_tracing = {WI_OTEL_TRACING, otel_funcs,
-                                       wi_encode_otel_tracing_type};
-static const interface wall_clock = {WI_WALL_CLOCK, now_func, wi_encode_wall_clock_type};
+                                       wi_encode_otel_tracing_type, false};
+static const interface wall_clock = {WI_WALL_CLOCK, now_func, wi_encode_wall_clock_type, true};
 static const interface monotonic_clock = {WI_MONOTONIC_CLOCK, now_func,
-                                          wi_encode_monotonic_clock_type};
-static const interface random_numbers = {WI_RANDOM, random_func, wi_encode_random_type};
+                                          wi_encode_monotonic_clock_type, true};
+static const interface random_numbers = {WI_RANDOM, random_func, wi_encode_random_type, true};
 static const interface observe_tracer = {WI_OBSERVE_TRACER, observe_funcs,
-                                         wi_encode_observe_tracer_type};
+                                         wi_encode_observe_tracer_type, false};
 
 /* What each guest shim calls, in the order link_otel and link_observe take
  * their instances. */

@@ -31,8 +31,9 @@ typedef struct {
 /* --link wasi-otel and wasi-observe: the guest shim's memory module (A,
  * `memory_module`) and the shim (B), with the tracing interface's functions
  * (and a clock and random numbers for wasi-otel) lowered against A's memory.
- * An interface the component already imports (any version) with the needed
- * functions is used as it is; otherwise it is imported. Returns 0, or -1
+ * An interface the component already imports with the needed functions (the
+ * clocks and random in any version, the tracing interface in the shim's) is
+ * used as it is; otherwise it is imported. Returns 0, or -1
  * with a reason in `why`. hooks_instance is UINT32_MAX: nested components
  * cannot get these hooks (see wi_link_guest_shim_component). */
 int wi_link_guest_shim(wi_fragment *f, wi_link_mode mode, const wi_link_context *context,

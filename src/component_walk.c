@@ -21,8 +21,8 @@ uint32_t wi_shift_index(const wi_index_shift *shift, wi_space space, uint32_t in
 }
 
 void wi_component_facts_free(wi_component_facts *f) {
-  free(f->module_sections);
-  free(f->component_sections);
+  free(f->module_defs);
+  free(f->component_defs);
   free(f->core_instantiations);
   free(f->instantiations);
   free(f->imports);
@@ -190,9 +190,14 @@ static bool skip_core_valtype(tc *t) {
     uint32_t heap;
     uint8_t peek;
     if (!wi_read_u8(&t->r, &peek)) return truncated(t);
+    if (peek == 0x65 && !wi_read_u8(&t->r, &peek)) return truncated(t); /* shared */
     t->r.pos--;
     if (peek >= 0x40 && peek < 0x80) return wi_skip(&t->r, 1) || truncated(t); /* abstract */
     return wi_read_s33_index(&t->r, &heap) || truncated(t);
+  }
+  if (code == 0x65) { /* a shared abstract reference type */
+    uint8_t abstract;
+    return wi_read_u8(&t->r, &abstract) || truncated(t);
   }
   if (code < 0x40 || code >= 0x80) return failf(t, "unknown core value type");
   return true;
@@ -859,18 +864,18 @@ int wi_walk_section(wi_walk *w, const wi_csection *s, size_t section_index) {
   tc t = {.walk = w, .r = wi_reader_make(s->payload, s->size), .scope = w->scope};
   switch (s->id) {
     case WI_CSEC_CUSTOM: return 0;
-    case WI_CSEC_CORE_MODULE:
-      if (f && !note(&t, (void **)&f->module_sections, &f->module_count, sizeof(size_t),
-                     &section_index))
+    case WI_CSEC_CORE_MODULE: {
+      wi_defined def = {section_index, w->scope->count[WI_SPACE_CORE_MODULE]++};
+      if (f && !note(&t, (void **)&f->module_defs, &f->module_def_count, sizeof def, &def))
         return -2;
-      w->scope->count[WI_SPACE_CORE_MODULE]++;
       return 0;
-    case WI_CSEC_COMPONENT:
-      if (f && !note(&t, (void **)&f->component_sections, &f->component_count, sizeof(size_t),
-                     &section_index))
+    }
+    case WI_CSEC_COMPONENT: {
+      wi_defined def = {section_index, w->scope->count[WI_SPACE_COMPONENT]++};
+      if (f && !note(&t, (void **)&f->component_defs, &f->component_def_count, sizeof def, &def))
         return -2;
-      w->scope->count[WI_SPACE_COMPONENT]++;
       return 0;
+    }
     case WI_CSEC_VALUE:
       snprintf(w->why, sizeof w->why,
                "a value section (section 12, a gated feature of the component model) at byte "

@@ -77,11 +77,18 @@ typedef struct {
   uint32_t name_len;
 } wi_core_func_fact;
 
+/* A definition made by a section of its own: a core module or a nested component. */
 typedef struct {
-  size_t *module_sections;      /* section index of each core module, owned */
-  size_t module_count;
-  size_t *component_sections;   /* section index of each nested component, owned */
-  size_t component_count;
+  size_t section; /* the section's index in the component */
+  uint32_t index; /* the index it defines in its space (imports, aliases and
+                     exports of modules and components take indices too) */
+} wi_defined;
+
+typedef struct {
+  wi_defined *module_defs;      /* the core module sections, in order, owned */
+  size_t module_def_count;
+  wi_defined *component_defs;   /* the nested component sections, in order, owned */
+  size_t component_def_count;
   wi_core_instantiation *core_instantiations; /* owned */
   size_t core_instantiation_count;
   wi_instantiation *instantiations;           /* owned */

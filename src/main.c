@@ -47,11 +47,13 @@ static int interpret(const char *file, wi_sandbox_result *result) {
   }
   if (result->signal == 0 && result->exit_code == 0 && !summary.failed) return WI_EXIT_OK;
   const char *phase = summary.phase[0] ? summary.phase : "starting";
+  /* The component layer's own phases run no Binaryen: a death there is ours. */
+  const char *who = strstr(phase, "component") ? "wasm-instrument" : "Binaryen";
   if (result->signal != 0)
-    wi_error(file, "Binaryen crashed while %s (%s)%s%s", phase, strsignal(result->signal),
+    wi_error(file, "%s crashed while %s (%s)%s%s", who, phase, strsignal(result->signal),
              detail[0] ? ": " : "", detail);
   else
-    wi_error(file, "Binaryen stopped while %s%s%s", phase, detail[0] ? ": " : "",
+    wi_error(file, "%s stopped while %s%s%s", who, phase, detail[0] ? ": " : "",
              detail[0] ? detail : "");
   return exit_code_for_phase(summary.phase);
 }

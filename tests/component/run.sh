@@ -21,6 +21,9 @@
 # - A Rust WASI command (Debian's rustc, wasm32-wasi) as a component: the three
 #   --link modes give the same call tree, with the demangled Rust names.
 # - A JavaScript component built with componentize-js (StarlingMonkey, ~10 MB).
+# - Valid components that only need reading (accepted/*.wat: core types jco
+#   cannot transpile), and components whose linking is refused (refused/*.wat:
+#   one line, exit 1, no output).
 # - --list, refusing a component already instrumented, and bad components:
 #   mutations of real components never crash the tool, and an error leaves no
 #   output.
@@ -234,6 +237,45 @@ for src in "$HERE"/fixtures/*.wat; do
       fail "trace --link $link $name" "span tree differs from $golden: $(diff "$golden" "$d/$link/run.trace" | head -4 | tr '\n' ' ')"
     fi
   done
+done
+
+# ---- valid components that only need reading (accepted/*.wat) ----------------------------
+for src in "$HERE"/accepted/*.wat; do
+  name=$(basename "$src" .wat)
+  d=$WORK/accepted-$name
+  mkdir -p "$d"
+  if ! "$JCO" parse "$src" -o "$d/in.wasm" >"$d/build.log" 2>&1; then
+    fail "accepted $name" "jco parse failed: $(tail -2 "$d/build.log" | tr '\n' ' ')"
+  elif "$TOOL" "$d/in.wasm" -o "$d/out.wasm" --link hooks 2>"$d/err" &&
+    "$JCO" print "$d/out.wasm" >/dev/null 2>>"$d/err"; then
+    pass "accepted $name"
+  else
+    fail "accepted $name" "$(head -c 300 "$d/err")"
+  fi
+done
+
+# ---- components the tool refuses to link (refused/*.wat) ---------------------------------
+for src in "$HERE"/refused/*.wat; do
+  name=$(basename "$src" .wat)
+  d=$WORK/refused-$name
+  mkdir -p "$d"
+  if ! "$JCO" parse "$src" -o "$d/in.wasm" >"$d/build.log" 2>&1; then
+    fail "refused $name" "jco parse failed: $(tail -2 "$d/build.log" | tr '\n' ' ')"
+    continue
+  fi
+  "$TOOL" "$d/in.wasm" -o "$d/out.wasm" --link "$(directive "$src" refused-link)" 2>"$d/err"
+  rc=$?
+  want=$(directive "$src" refused)
+  if ((rc == 1)) && [[ ! -e $d/out.wasm ]] && (($(wc -l <"$d/err") == 1)) && grep -qF "$want" "$d/err"; then
+    pass "refused $name"
+  else
+    fail "refused $name" "exit $rc, $(head -c 300 "$d/err")"
+  fi
+  if "$TOOL" "$d/in.wasm" -o "$d/hooks.wasm" --link hooks 2>"$d/hooks.err"; then
+    pass "refused $name: --link hooks works"
+  else
+    fail "refused $name: --link hooks works" "$(head -1 "$d/hooks.err")"
+  fi
 done
 
 # ---- a Rust component ---------------------------------------------------------------
