@@ -99,7 +99,7 @@ import path from 'node:path';
 import { transpile } from '@bytecodealliance/jco';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { context, trace, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import { hrTimeDuration, TraceState } from '@opentelemetry/core';
+import { hrTime, hrTimeDuration, TraceState } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -428,7 +428,10 @@ class Span {
       kind,
       attributes: observeAttributes(options?.attributes),
       links,
-      startTime: options?.timestamp ? hrOf(options.timestamp) : undefined,
+      // The SDK's default start is Date.now() and its end that plus a
+      // performance.now() duration: a wall clock step between a parent's
+      // start and a child's put the child outside its parent. One clock here.
+      startTime: options?.timestamp ? hrOf(options.timestamp) : hrTime(),
     }, ctx);
     const sc = this.sdk.spanContext();
     report.starts++;
@@ -461,7 +464,7 @@ class Span {
     report.ends++;
     report.seq.push(`e ${this.handle}`);
     report.exported++;
-    this.sdk.end(timestamp ? hrOf(timestamp) : undefined);
+    this.sdk.end(timestamp ? hrOf(timestamp) : hrTime());
   }
   [Symbol.dispose]() {
     if (this.dropped) return;
