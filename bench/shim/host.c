@@ -98,14 +98,16 @@ int main(int argc, char **argv) {
       exporters[0] = (wo_exporter){.export_spans = discard_spans};
       exporter_count = 1;
     } else if (exporter_kind == 2) {
-      rc = wo_exporter_otlp_json_lines("/dev/null", &exporters[0]);
+      rc = wo_exporter_otlp_json_lines("/dev/null", NULL, &exporters[0]);
       if (rc != WO_OK) {
         fprintf(stderr, "host: /dev/null: %s\n", wo_status_message(rc));
         return 2;
       }
       exporter_count = 1;
     }
-    wo_options options = {.record = record ? record : WO_RECORD_PROFILE, .module_name = "bench"};
+    /* The recorder's cost per span is measured, so no span budget. */
+    wo_options options = {.record = record ? record : WO_RECORD_PROFILE, .module_name = "bench",
+                          .span_rate = WO_UNLIMITED};
 #if defined(__x86_64__)
     if (tsc) options.clock = WO_CLOCK_TSC;
 #endif

@@ -40,6 +40,10 @@ typedef enum {
   WO_ERR_MALFORMED,       /* a site table or name section that does not parse */
   WO_ERR_UNSUPPORTED_VERSION,
   WO_ERR_IO,              /* an exporter could not write (errno is kept) */
+  /* Not errors: what an exporter's export_spans returns when its output has
+   * reached its size budget (see "The span budget" below). */
+  WO_OUTPUT_FULL,         /* the batch was written; room is left only for the open spans' ancestors */
+  WO_OUTPUT_DROPPED,      /* the batch was dropped whole: it would have gone over the size limit */
 } wo_status;
 
 const char *wo_status_message(wo_status status);
@@ -99,7 +103,10 @@ typedef struct {
 
 /* An exporter receives finished spans in batches, in the order they ended
  * (a child before its parent). It may keep nothing the batch points to after
- * returning, except the sites (they outlive the recorder's exporters). */
+ * returning, except the sites (they outlive the recorder's exporters).
+ * export_spans returns WO_OK, an error (counted in export_errors), or, for an
+ * output with a size limit, WO_OUTPUT_FULL or WO_OUTPUT_DROPPED: the recorder
+ * then starts no new recorded span (the span budget, below). */
 typedef struct {
   void *state;
   wo_status (*export_spans)(void *state, const wo_resource *resource, const wo_span *spans,
@@ -149,7 +156,32 @@ typedef struct {
    * is instrumented (no --no-imports): otherwise a legitimate re-entry from an
    * import looks the same. */
   bool unwind_on_reentry;
+  /* The span budget (below): spans exported per second, on average over all
+   * threads, and the burst allowed above that rate. 0 = the defaults
+   * (WO_DEFAULT_SPAN_RATE, WO_DEFAULT_SPAN_BURST); WO_UNLIMITED lifts the rate
+   * limit. */
+  uint64_t span_rate;
+  uint64_t span_burst;
 } wo_options;
+
+/* The span budget. A tracer left on in production must not fill a disk, a
+ * queue or a collector, so spans are limited by default, twice:
+ *  - a rate: a token bucket of span_burst tokens refilled at span_rate a
+ *    second; a span takes one when it ends and would be exported (spans that
+ *    sampling or min_duration_ns drop cost nothing). A span that finds none
+ *    left is dropped and counted in spans_over_rate, unless one of its
+ *    children was recorded: then it is kept, so that no recorded span ever
+ *    lacks its parent (such spans are at most as many as the recorded ones,
+ *    so the rate holds within a factor of two).
+ *  - a size: an exporter with a size limit (the file exporters) returns
+ *    WO_OUTPUT_FULL once its output nears the limit, or WO_OUTPUT_DROPPED for
+ *    a batch it dropped whole. From then on the recorder drops every span
+ *    ending without a recorded child (spans_over_size, which also counts the
+ *    spans of dropped batches): the ancestors of the spans written still go
+ *    out, into the room the exporter keeps for them.
+ * The profile (WO_RECORD_PROFILE) is an aggregate and stays exact. */
+#define WO_UNLIMITED UINT64_MAX
+enum { WO_DEFAULT_SPAN_RATE = 10000, WO_DEFAULT_SPAN_BURST = 200000 };
 
 typedef struct {
   uint64_t enters;
@@ -162,6 +194,8 @@ typedef struct {
   uint64_t spans_unwound;      /* closed with error by an out-of-order exit or wo_unwind */
   uint64_t depth_overflows;    /* enters beyond max_depth */
   uint64_t export_errors;      /* export calls that failed */
+  uint64_t spans_over_rate;    /* dropped: over the span rate (the span budget) */
+  uint64_t spans_over_size;    /* dropped, or dropped by an exporter: an output was full */
 } wo_counters;
 
 typedef struct wo_recorder wo_recorder;
@@ -234,14 +268,43 @@ wo_status wo_profile_write_summary(const wo_profile_node *root, FILE *out, unsig
 
 /* ---- Built-in exporters ----------------------------------------------------- */
 
-/* Each writes to a file it creates (path "-" is stdout) and closes on destroy. */
+/* Each writes to a file it creates (path "-" is stdout) and closes on destroy.
+ *
+ * Each file has a size limit, max_bytes: a batch that would take the file
+ * over it is dropped whole (never half a line, never a broken document: the
+ * Chrome trace's closing bracket is counted in). Once the file is within
+ * WO_FILE_RESERVE_BYTES (or an eighth of max_bytes, if less) of the limit,
+ * export_spans returns WO_OUTPUT_FULL, so that the recorder starts no new
+ * span and the reserve is left to the spans already open (a command's root
+ * span ends last). */
+#define WO_DEFAULT_FILE_MAX_BYTES (256ull << 20)
+#define WO_FILE_RESERVE_BYTES (8ull << 20)
+
+typedef struct {
+  uint64_t bytes_written;    /* including header and footer */
+  uint64_t batches_dropped;  /* over max_bytes */
+  uint64_t spans_dropped;
+  uint64_t max_bytes;        /* the limit in force; WO_UNLIMITED for none */
+} wo_file_stats;
+
+typedef struct {
+  uint64_t max_bytes;        /* 0 = WO_DEFAULT_FILE_MAX_BYTES; WO_UNLIMITED = no limit */
+  /* If not NULL, destroy writes the final counts here. */
+  wo_file_stats *final_stats;
+} wo_file_options;
 
 /* OTLP/JSON, one `TracesData` object per line per batch (the OTLP file
- * exporter convention). */
-wo_status wo_exporter_otlp_json_lines(const char *path, wo_exporter *out);
+ * exporter convention). `options` may be NULL (the defaults). */
+wo_status wo_exporter_otlp_json_lines(const char *path, const wo_file_options *options,
+                                      wo_exporter *out);
 /* Chrome trace event JSON (`X` events, microseconds since the recorder began),
  * for Perfetto, chrome://tracing, DevTools and speedscope. */
-wo_status wo_exporter_chrome_trace(const char *path, wo_exporter *out);
+wo_status wo_exporter_chrome_trace(const char *path, const wo_file_options *options,
+                                   wo_exporter *out);
+/* The counts so far of an exporter made by one of the two above (keep a copy
+ * of the wo_exporter; valid until the recorder is freed).
+ * WO_ERR_INVALID_ARGUMENT for another kind of exporter. */
+wo_status wo_file_exporter_read_stats(const wo_exporter *exporter, wo_file_stats *out);
 
 /* ---- OTLP/HTTP to a collector ------------------------------------------------ */
 

@@ -26,6 +26,12 @@
 //                              (the JS recorder; see createRecorder)
 //   WASM_OBSERVE_PROFILE_INTERVAL_US  the sampling period (default 100)
 //   WASM_OBSERVE_MIN_DURATION_NS, WASM_OBSERVE_SAMPLE_RATIO, WASM_OBSERVE_MAX_DEPTH
+//   WASM_OBSERVE_SPAN_RATE, WASM_OBSERVE_SPAN_BURST, WASM_OBSERVE_MAX_FILE_SIZE
+//                              the span budget (wasm-observe-run.mjs --span-rate,
+//                              --span-burst, --max-file-size: 10000 spans/s, a
+//                              burst of 200000, 256M a file; "unlimited" lifts
+//                              the rate or the size); what it drops is said in
+//                              one line on stderr at exit, per instance
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
 //   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,
 //                              with OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, _HEADERS
@@ -55,7 +61,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createRecorder, readSites,
+  createRecorder, readSites, parseLimit, describeBudgetDrops,
   RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
@@ -68,6 +74,12 @@ function readConfig(env) {
     if (env[name] === undefined || env[name] === '') return undefined;
     const n = Number(env[name]);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${env[name]}`);
+    return n;
+  };
+  const limit = (name, suffixes) => {
+    if (env[name] === undefined || env[name] === '') return undefined;
+    const n = parseLimit(env[name], suffixes);
+    if (n === null) throw new Error(`${name}: a positive integer${suffixes ? ' (K, M or G suffix)' : ''} or unlimited, not ${env[name]}`);
     return n;
   };
   const config = {
@@ -83,6 +95,9 @@ function readConfig(env) {
     minDurationNs: number('WASM_OBSERVE_MIN_DURATION_NS'),
     sampleRatio: number('WASM_OBSERVE_SAMPLE_RATIO'),
     maxDepth: number('WASM_OBSERVE_MAX_DEPTH'),
+    spanRate: limit('WASM_OBSERVE_SPAN_RATE', false),
+    spanBurst: limit('WASM_OBSERVE_SPAN_BURST', false),
+    maxFileBytes: limit('WASM_OBSERVE_MAX_FILE_SIZE', true),
     otlpHttp: otlpHttpSettings({}, env), // null without an endpoint
     profileTiming: env.WASM_OBSERVE_PROFILE_TIMING || 'clock',
     profileIntervalUs: number('WASM_OBSERVE_PROFILE_INTERVAL_US'),
@@ -201,6 +216,9 @@ function recorderFor(module, functionImports) {
     minDurationNs: config.minDurationNs,
     sampleRatio: config.sampleRatio,
     maxDepth: config.maxDepth,
+    spanRate: config.spanRate,
+    spanBurst: config.spanBurst,
+    maxFileBytes: config.maxFileBytes,
     exporters,
     otlpFile,
     chromeFile,
@@ -283,7 +301,10 @@ function finishAll() {
         if (why) process.stderr.write(`wasm-observe: WASM_OBSERVE_FLAMEGRAPH: ${why}\n`);
       }
       if (config.summary) process.stderr.write(`wasm-observe${label}:\n` + Buffer.from(recorder.summary(20), 'latin1').toString('latin1'));
-      if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(recorder.counters())}\n`);
+      const counters = recorder.counters();
+      const drops = describeBudgetDrops(counters, config);
+      if (drops) process.stderr.write(`wasm-observe${label}: ${drops}; WASM_OBSERVE_SPAN_RATE, _SPAN_BURST and _MAX_FILE_SIZE change them\n`);
+      if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(counters)}\n`);
       const sampler = config.counters && recorder.samplerStats ? recorder.samplerStats() : null;
       if (sampler) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ sampler })}\n`);
     } catch (e) {

@@ -40,6 +40,16 @@
 //   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
 //   --sample-ratio R      keep this share of traces (head sampling)
 //   --max-depth N         deeper enters are counted, not recorded (default 4096)
+//   --span-rate N         the span budget: spans exported a second (default 10000),
+//                         or "unlimited"; a span over it is dropped unless a span
+//                         it called was kept (the profile stays exact)
+//   --span-burst N        spans allowed at once above that rate (default 200000)
+//   --max-file-size B     bytes per trace file (--otlp-file, --chrome), with an
+//                         optional K, M or G suffix (default 256M), or "unlimited";
+//                         once a file is nearly full only the ancestors of the
+//                         spans written are
+//                         What the budget drops is counted, and said in one line
+//                         on stderr at exit
 //   --profile-timing sampled  for the profile outputs alone (--folded,
 //                         --flamegraph, --summary): exact call counts, times
 //                         estimated by a sampling thread, no clock in the hooks
@@ -71,7 +81,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createRecorder, RECORD_SPANS, RECORD_PROFILE,
+  createRecorder, RECORD_SPANS, RECORD_PROFILE, parseLimit, describeBudgetDrops,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
 import { otlpHttpExporter, describeDrops } from './otlp-http.mjs';
@@ -108,6 +118,11 @@ for (let i = 2; i < argv.length; i++) {
     if (i + 1 >= argv.length) die(`${a} needs a value`);
     return argv[++i];
   };
+  const limit = (v, suffixes) => {
+    const n = parseLimit(v, suffixes);
+    if (n === null || (a === '--span-burst' && n === Infinity)) die(`${a}: a positive integer${suffixes ? ' (K, M or G suffix)' : ''}${a === '--span-burst' ? '' : ' or unlimited'}, not ${v}`);
+    return n;
+  };
   const number = (v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) die(`${a}: not a number: ${v}`);
@@ -143,6 +158,9 @@ for (let i = 2; i < argv.length; i++) {
     case '--min-duration-us': opts.minDurationNs = number(value()) * 1000; break;
     case '--sample-ratio': opts.sampleRatio = number(value()); break;
     case '--max-depth': opts.maxDepth = number(value()); break;
+    case '--span-rate': opts.spanRate = limit(value(), false); break;
+    case '--span-burst': opts.spanBurst = limit(value(), false); break;
+    case '--max-file-size': opts.maxFileBytes = limit(value(), true); break;
     case '--profile-timing':
       opts.profileTiming = value();
       if (!['clock', 'sampled'].includes(opts.profileTiming)) die(`--profile-timing: clock or sampled, not ${opts.profileTiming}`);
@@ -189,6 +207,9 @@ function startRecording(sitesSource) {
       minDurationNs: opts.minDurationNs,
       sampleRatio: opts.sampleRatio,
       maxDepth: opts.maxDepth,
+      spanRate: opts.spanRate,
+      spanBurst: opts.spanBurst,
+      maxFileBytes: opts.maxFileBytes,
       exporters,
       otlpFile: opts.otlp,
       chromeFile: opts.chrome,
@@ -212,7 +233,10 @@ function startRecording(sitesSource) {
       if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
     }
     if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
-    if (opts.counters) process.stderr.write(JSON.stringify(rec.counters()) + '\n');
+    const counters = rec.counters();
+    const drops = describeBudgetDrops(counters, opts);
+    if (drops) process.stderr.write(`wasm-observe: ${drops}; --span-rate, --span-burst and --max-file-size change them\n`);
+    if (opts.counters) process.stderr.write(JSON.stringify(counters) + '\n');
     const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
     if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');
     return true;

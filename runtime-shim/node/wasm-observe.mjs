@@ -63,6 +63,20 @@ export const KIND_SERVER = 2;
 export const KIND_CLIENT = 3;
 
 export const DEFAULT_MAX_DEPTH = 4096;
+// The span budget (wasm_observe.h, "The span budget"): spans exported a second
+// and the burst above that, and the size limit of each trace file, with the
+// reserve kept for the spans already open once a file says it is full.
+export const DEFAULT_SPAN_RATE = 10000;
+export const DEFAULT_SPAN_BURST = 200000;
+export const DEFAULT_FILE_MAX_BYTES = 256 * 1024 * 1024;
+const FILE_RESERVE_BYTES = 8 * 1024 * 1024;
+// What an exporter's exportSpans may return when its output is at its size
+// limit: the batch was written but only the open spans' ancestors fit now
+// (OUTPUT_FULL), or the batch was dropped whole (OUTPUT_DROPPED).
+export const OUTPUT_FULL = 'full';
+export const OUTPUT_DROPPED = 'dropped';
+const OVER_RATE = 1;
+const OVER_SIZE = 2;
 const DEFAULT_BATCH = 512;
 export const FIRST_STACK = 64;
 // Enters beyond maxDepth are not recorded, but the ids of this many are kept
@@ -338,16 +352,68 @@ function foldedFrame(raw) {
 // `start` is nanoseconds since the recorder began (resource.startUnixNs, a BigInt,
 // is when it began); batch.sites is the site table.
 
+// A limit given as an option: undefined or 0 for the default, Infinity (or
+// 'unlimited') for none, else a positive number.
+export function budgetLimit(value, fallback, what) {
+  if (value === undefined || value === null || value === 0) return fallback;
+  if (value === Infinity || value === 'unlimited') return Infinity;
+  if (typeof value === 'number' && value > 0 && Number.isFinite(value)) return value;
+  throw new WasmObserveError('INVALID_ARGUMENT', `${what}: a positive number or Infinity, not ${value}`);
+}
+
+// A limit as a command line or environment variable gives it: "unlimited"
+// (Infinity), or a positive integer, with a K, M or G suffix (powers of 1024)
+// when `suffixes`. null when it is neither.
+export function parseLimit(text, suffixes = false) {
+  if (text === 'unlimited') return Infinity;
+  const m = /^([0-9]+)([KMG]?)$/.exec(String(text));
+  if (!m || (m[2] && !suffixes)) return null;
+  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf(m[2] || ' ');
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+
+// One line for stderr at exit when the span budget dropped anything (the
+// counters and the limits in force), else null.
+export function describeBudgetDrops(counters, { spanRate, spanBurst, maxFileBytes } = {}) {
+  const overRate = counters.spansOverRate ?? 0, overSize = counters.spansOverSize ?? 0;
+  if (!overRate && !overSize) return null;
+  const rate = budgetLimit(spanRate, DEFAULT_SPAN_RATE, 'spanRate');
+  const burst = budgetLimit(spanBurst, DEFAULT_SPAN_BURST, 'spanBurst');
+  const size = budgetLimit(maxFileBytes, DEFAULT_FILE_MAX_BYTES, 'maxFileBytes');
+  return `span budget: ${overRate} spans dropped over the rate limit` +
+    (rate === Infinity ? ' (none)' : ` (${rate}/s, burst ${burst})`) +
+    `, ${overSize} over the size limit` + (size === Infinity ? '' : ` (${size} bytes a file)`);
+}
+
 class FileSink {
-  constructor(path) {
+  // `trailer`: what closes the document (Chrome's '\n]}\n'), counted in the
+  // size from the start; maxBytes: the size limit (Infinity: none).
+  constructor(path, maxBytes = DEFAULT_FILE_MAX_BYTES, trailer = '') {
     this.isStdout = path === '-';
     this.fd = this.isStdout ? 1 : fs.openSync(path, 'w');
     // positional writes only in a regular file (not a pipe or /dev/stdout)
     this.seekable = !this.isStdout && fs.fstatSync(this.fd).isFile();
     this.pos = 0; // where the next write goes, in a file
+    this.maxBytes = maxBytes;
+    this.reserve = Math.min(FILE_RESERVE_BYTES, maxBytes / 8);
+    this.used = Buffer.byteLength(trailer); // bytes written, with the trailer to come
+    this.stats = { bytesWritten: 0, batchesDropped: 0, spansDropped: 0, maxBytes };
   }
   write(s) {
     this.pos += this.writeAt(s, this.seekable ? this.pos : null);
+  }
+  // A batch's text: written whole if it fits under the limit, else dropped
+  // and counted. Returns what exportSpans returns (undefined: written).
+  writeBatch(s, spans) {
+    const buf = Buffer.from(s, 'utf8');
+    if (this.used + buf.length > this.maxBytes) {
+      this.stats.batchesDropped++;
+      this.stats.spansDropped += spans;
+      return OUTPUT_DROPPED;
+    }
+    this.write(buf);
+    this.used += buf.length;
+    return this.maxBytes - this.used < this.reserve ? OUTPUT_FULL : undefined;
   }
   // Writes `trailer` after what was written without moving past it: the next
   // write replaces it. A file stays a complete document after every batch, so
@@ -356,7 +422,7 @@ class FileSink {
     if (this.seekable) this.writeAt(trailer, this.pos);
   }
   writeAt(s, position) {
-    const buf = Buffer.from(s, 'utf8');
+    const buf = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
     let off = 0;
     while (off < buf.length) {
       off += fs.writeSync(this.fd, buf, off, buf.length - off, position === null ? null : position + off);
@@ -368,22 +434,30 @@ class FileSink {
 
 
 // OTLP/JSON lines: one TracesData object per batch per line (export_otlp_json.c).
-export function otlpJsonLinesExporter(path) {
-  const sink = new FileSink(path);
+// options: { maxBytes (the file's size limit; default DEFAULT_FILE_MAX_BYTES,
+// Infinity for none) }; stats() as wo_file_stats.
+export function otlpJsonLinesExporter(path, options = {}) {
+  const sink = new FileSink(path, budgetLimit(options.maxBytes, DEFAULT_FILE_MAX_BYTES, 'maxBytes'));
   return {
-    exportSpans(resource, b, count) { sink.write(encodeOtlpJson(resource, b, count) + '\n'); },
+    exportSpans(resource, b, count) { return sink.writeBatch(encodeOtlpJson(resource, b, count) + '\n', count); },
     flush() {},
     close() { sink.close(); },
+    stats() { return { ...sink.stats, bytesWritten: sink.used }; },
   };
 }
 
 // Chrome trace event JSON: X events, exact decimal microseconds since the
 // recorder began (export_chrome_trace.c).
-export function chromeTraceExporter(path) {
-  const sink = new FileSink(path);
-  let written = false;
+// options and stats() as otlpJsonLinesExporter's; the closing bracket is
+// counted in the size limit.
+export function chromeTraceExporter(path, options = {}) {
   const trailer = '\n]}\n';
-  sink.write('{"displayTimeUnit":"ns","traceEvents":[');
+  const header = '{"displayTimeUnit":"ns","traceEvents":[';
+  const maxBytes = budgetLimit(options.maxBytes, DEFAULT_FILE_MAX_BYTES, 'maxBytes');
+  if (maxBytes < header.length + trailer.length) throw new WasmObserveError('INVALID_ARGUMENT', `maxBytes: ${maxBytes} is less than an empty trace`);
+  const sink = new FileSink(path, maxBytes, trailer);
+  let written = false;
+  sink.writeBatch(header, 0);
   sink.writeTrailer(trailer);
   const category = ['function', 'import', 'export'];
   return {
@@ -391,19 +465,22 @@ export function chromeTraceExporter(path) {
       let out = '';
       for (let i = 0; i < count; i++) {
         const site = b.sites[b.site[i]];
-        out += written ? ',\n{"name":' : '\n{"name":';
-        written = true;
+        out += written || i ? ',\n{"name":' : '\n{"name":';
         out += `${jsonString(site.name)},"cat":"${category[site.kind]}","ph":"X","ts":${micros(b.start[i])},"dur":${micros(b.duration[i])},"pid":1,"tid":0,"args":{"function_index":${site.functionIndex}`;
         out += b.error[i] ? ',"status":"unwound"}}' : '}}';
       }
-      sink.write(out);
+      const status = sink.writeBatch(out, count);
+      if (status === OUTPUT_DROPPED) return status; // no comma owed: nothing reached the file
+      if (count) written = true;
       sink.writeTrailer(trailer);
+      return status;
     },
     flush() {},
     close() {
       if (!sink.seekable) sink.write(trailer);
       sink.close();
     },
+    stats() { return { ...sink.stats, bytesWritten: sink.used }; },
   };
 }
 
@@ -450,7 +527,16 @@ function recordFlags(record) {
 // 'js'; 'wasm32' is an INVALID_ARGUMENT error),
 // profileIntervalUs (with 'sampled': the sampling period in microseconds,
 // default 100; the thread wakes a little later than asked, ~150-200 us on
-// Linux for 100, and the estimate uses the time it actually covered) }
+// Linux for 100, and the estimate uses the time it actually covered),
+// spanRate and spanBurst (the span budget: spans exported a second, default
+// 10000, and the burst above it, default 200000; Infinity lifts the rate
+// limit), maxFileBytes (the size limit of otlpFile and chromeFile, default
+// 256 MiB, Infinity for none). The span budget is the C library's
+// (wasm_observe.h): a span that ends over the rate is dropped unless one of
+// its children was kept (counter spansOverRate); once an output is full (an
+// exporter returned OUTPUT_FULL or OUTPUT_DROPPED) only the ancestors of the
+// spans kept are (spansOverSize, with the spans of dropped batches); the
+// profile stays exact. }
 // The recorder's `backend` says which one it is.
 //
 // Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
@@ -516,9 +602,12 @@ export function createRecorder(options = {}) {
   const minDurationNs = Number(options.minDurationNs ?? 0);
   const maxDepth = options.maxDepth > 0 ? options.maxDepth >>> 0 : DEFAULT_MAX_DEPTH;
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : DEFAULT_BATCH;
+  const spanRate = budgetLimit(options.spanRate, DEFAULT_SPAN_RATE, 'spanRate');
+  const spanBurst = Math.min(budgetLimit(options.spanBurst, DEFAULT_SPAN_BURST, 'spanBurst'), 1e9);
   const exporters = [...(options.exporters ?? [])];
-  if (options.otlpFile) exporters.push(otlpJsonLinesExporter(options.otlpFile));
-  if (options.chromeFile) exporters.push(chromeTraceExporter(options.chromeFile));
+  const fileOptions = { maxBytes: options.maxFileBytes };
+  if (options.otlpFile) exporters.push(otlpJsonLinesExporter(options.otlpFile, fileOptions));
+  if (options.chromeFile) exporters.push(chromeTraceExporter(options.chromeFile, fileOptions));
   const clock = options.monotonicNs ?? null;
   const unwindOnReentry = !!options.unwindOnReentry;
 
@@ -558,6 +647,7 @@ export function createRecorder(options = {}) {
   let fRecorded = new Uint8Array(capacity);
   let fNode = new Int32Array(capacity);
   let fPending = new Uint8Array(capacity); // entered by enterPending: named when it ends
+  let fKeptChild = new Uint8Array(capacity); // a child was recorded: kept over the span budget
   let depth = 0;
   let overflow = 0;
   let overflowIds = null; // Int32Array(OVERFLOW_IDS), made on the first overflow
@@ -574,6 +664,7 @@ export function createRecorder(options = {}) {
     fRecorded = grow(Uint8Array, fRecorded);
     fNode = grow(Int32Array, fNode);
     fPending = grow(Uint8Array, fPending);
+    fKeptChild = grow(Uint8Array, fKeptChild);
     capacity = n;
   }
 
@@ -682,19 +773,44 @@ export function createRecorder(options = {}) {
 
   const c = {
     enters: 0, exits: 0, spansRecorded: 0, spansFiltered: 0, unknownIds: 0, exitsWithoutEnter: 0,
-    exitsUnmatched: 0, spansUnwound: 0, depthOverflows: 0, exportErrors: 0, memoryGrows: 0,
+    exitsUnmatched: 0, spansUnwound: 0, depthOverflows: 0, exportErrors: 0, spansOverRate: 0,
+    spansOverSize: 0, memoryGrows: 0,
   };
   let lastExportError = null;
+  let outputFull = false; // the span budget: an exporter's output is full
 
   function exportBatch() {
     if (batchCount === 0) return;
+    let dropped = false;
     for (const e of exporters) {
-      try { e.exportSpans(resource, batch, batchCount); } catch (err) { c.exportErrors++; lastExportError = err; }
+      try {
+        const status = e.exportSpans(resource, batch, batchCount);
+        if (status === OUTPUT_FULL || status === OUTPUT_DROPPED) outputFull = true;
+        if (status === OUTPUT_DROPPED) dropped = true;
+      } catch (err) { c.exportErrors++; lastExportError = err; }
     }
+    if (dropped) c.spansOverSize += batchCount;
     batchCount = 0;
   }
 
   const now = clock ? () => clock() - clockBase : () => Number(hr()) - monoBase;
+
+  // The span budget's token bucket (recorder.c budget_refusal): whether a
+  // span ending at `t` is refused; takes its token when not. `tokens` are
+  // refilled for the time passed when they run out.
+  let tokens = spanBurst;
+  let bucketTime = now();
+  function budgetRefusal(t) {
+    if (outputFull) return OVER_SIZE;
+    if (spanRate === Infinity) return 0;
+    if (tokens < 1) {
+      tokens = Math.min(spanBurst, tokens + (t - bucketTime) * spanRate / 1e9);
+      bucketTime = t;
+      if (tokens < 1) return OVER_RATE;
+    }
+    tokens--;
+    return 0;
+  }
 
   const isImport = (id) => sites[id].kind === SITE_IMPORT;
 
@@ -742,6 +858,7 @@ export function createRecorder(options = {}) {
     fPending[d] = 0;
     const rec = recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
+    fKeptChild[d] = 0;
     if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
     if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
     depth = d + 1;
@@ -770,6 +887,7 @@ export function createRecorder(options = {}) {
     fPending[d] = 1;
     const rec = recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
+    fKeptChild[d] = 0;
     if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
     if (recordProfile) fNode[d] = newNode(id);
     depth = d + 1;
@@ -792,6 +910,14 @@ export function createRecorder(options = {}) {
     }
     if (!recordSpans) return;
     if (fRecorded[d] === 0 || duration < minDurationNs) { c.spansFiltered++; return; }
+    // the span budget, charged when a span would be exported; a span with a
+    // recorded child is kept over it (recorder.c close_top)
+    const refusal = budgetRefusal(t);
+    if (refusal !== 0 && fKeptChild[d] === 0) {
+      if (refusal === OVER_RATE) c.spansOverRate++; else c.spansOverSize++;
+      return;
+    }
+    if (d > 0) fKeptChild[d - 1] = 1;
     const i = batchCount++;
     bTrace[4 * i] = traceId[0]; bTrace[4 * i + 1] = traceId[1]; bTrace[4 * i + 2] = traceId[2]; bTrace[4 * i + 3] = traceId[3];
     bSpan[2 * i] = fSpan[2 * d]; bSpan[2 * i + 1] = fSpan[2 * d + 1];

@@ -27,7 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
-  hookNamespaces, RECORD_PROFILE,
+  hookNamespaces, RECORD_PROFILE, budgetLimit, OUTPUT_FULL, OUTPUT_DROPPED,
 } from './wasm-observe.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -138,14 +138,21 @@ function regularWasiCalls(wasiImport) {
 const FILE_OTLP_JSON_LINES = 0;
 const FILE_CHROME_TRACE = 1;
 
-const STATUS = ['OK', 'NO_MEMORY', 'INVALID_ARGUMENT', 'NOT_WASM', 'NO_SITE_TABLE', 'MALFORMED', 'UNSUPPORTED_VERSION', 'IO'];
+const STATUS = ['OK', 'NO_MEMORY', 'INVALID_ARGUMENT', 'NOT_WASM', 'NO_SITE_TABLE', 'MALFORMED', 'UNSUPPORTED_VERSION', 'IO',
+  'OUTPUT_FULL', 'OUTPUT_DROPPED'];
+const WO_OUTPUT_FULL = 8;
+const WO_OUTPUT_DROPPED = 9;
 const COUNTERS = ['enters', 'exits', 'spansRecorded', 'spansFiltered', 'unknownIds', 'exitsWithoutEnter',
-  'exitsUnmatched', 'spansUnwound', 'depthOverflows', 'exportErrors'];
+  'exitsUnmatched', 'spansUnwound', 'depthOverflows', 'exportErrors', 'spansOverRate', 'spansOverSize'];
 const NODE_BYTES = 32;
 
 // Options as createRecorder's (record already as flags).
 export function createWasm32Recorder(module, options, record) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : 512;
+  // the span budget: 0 for the C defaults, Infinity for none (glue.c limit())
+  const spanRate = budgetLimit(options.spanRate, 0, 'spanRate');
+  const spanBurst = budgetLimit(options.spanBurst, 0, 'spanBurst');
+  const maxFileBytes = budgetLimit(options.maxFileBytes, 0, 'maxFileBytes');
   const exporters = [...(options.exporters ?? [])]; // its own list: close() empties it
   // Exporters that take a request body (otlpHttpExporter) get it encoded in
   // C; the others get the batch's arrays.
@@ -177,10 +184,15 @@ export function createWasm32Recorder(module, options, record) {
     batch.error = new Uint8Array(buf, p[6], count);
     batch.depth = new Uint32Array(buf, p[7], count);
     resource.startUnixNs = BigInt.asUintN(64, ex.start_unix_ns());
+    let rc = 0; // to the C recorder: the span budget's statuses (wasm_observe.h)
     for (const e of columnar) {
-      try { e.exportSpans(resource, batch, count); } catch (err) { exportErrors++; lastExportError = err; }
+      try {
+        const status = e.exportSpans(resource, batch, count);
+        if (status === OUTPUT_DROPPED) rc = WO_OUTPUT_DROPPED;
+        else if (status === OUTPUT_FULL && rc === 0) rc = WO_OUTPUT_FULL;
+      } catch (err) { exportErrors++; lastExportError = err; }
     }
-    return 0;
+    return rc;
   }
   // glue.c encoded a batch of `count` spans for encoded[handle].
   function exportEncoded(handle, p, size, count) {
@@ -223,7 +235,7 @@ export function createWasm32Recorder(module, options, record) {
   function addExporters() {
     for (const [kind, file] of files) {
       const p = copyIn(Buffer.from(file, 'utf8'));
-      const rc = ex.add_file_exporter(kind, p);
+      const rc = ex.add_file_exporter(kind, p, maxFileBytes);
       ex.free(p);
       if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'IO', `${file}: cannot open for writing`);
     }
@@ -246,7 +258,7 @@ export function createWasm32Recorder(module, options, record) {
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
-      options.unwindOnReentry ? 1 : 0, service, moduleName);
+      options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst);
     for (const q of [p, service, moduleName]) ex.free(q);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
   }

@@ -40,13 +40,14 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
     if (s->error) WO_BUF_LITERAL(out, ",\"status\":\"unwound\"");
     WO_BUF_LITERAL(out, "}}");
   }
-  wo_status rc = wo_exporter_file_write(state);
+  wo_status rc = wo_exporter_file_write(state, count);
   /* Only events that reached the file need a comma before the next one. */
-  if (rc == WO_OK && count) *written = 1;
+  if (wo_exporter_file_wrote(rc) && count) *written = 1;
   return rc;
 }
 
-wo_status wo_exporter_chrome_trace(const char *path, wo_exporter *out) {
-  return wo_exporter_file_open(path, export_spans, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[",
+wo_status wo_exporter_chrome_trace(const char *path, const wo_file_options *options,
+                                   wo_exporter *out) {
+  return wo_exporter_file_open(path, options, export_spans, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[",
                                "\n]}\n", out);
 }

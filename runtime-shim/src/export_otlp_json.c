@@ -134,9 +134,10 @@ static wo_status export_spans(void *state, const wo_resource *r, const wo_span *
   wo_buf *out = wo_exporter_file_buffer(state);
   wo_otlp_json_write(out, r, spans, count);
   WO_BUF_LITERAL(out, "\n");
-  return wo_exporter_file_write(state);
+  return wo_exporter_file_write(state, count);
 }
 
-wo_status wo_exporter_otlp_json_lines(const char *path, wo_exporter *out) {
-  return wo_exporter_file_open(path, export_spans, NULL, NULL, out);
+wo_status wo_exporter_otlp_json_lines(const char *path, const wo_file_options *options,
+                                      wo_exporter *out) {
+  return wo_exporter_file_open(path, options, export_spans, NULL, NULL, out);
 }

@@ -24,6 +24,11 @@ typedef struct {
   size_t footer_length;
   int flag;
   wo_buf buffer;
+  /* The size budget: `reserve` bytes below max_bytes are kept for the spans
+   * already open when the file says it is full. */
+  uint64_t max_bytes, reserve;
+  wo_file_stats stats;
+  wo_file_stats *final_stats;
 } file_state;
 
 int *wo_exporter_file_flag(void *state) { return &((file_state *)state)->flag; }
@@ -36,16 +41,33 @@ static bool put_footer_in_place(file_state *s) {
          fseek(s->file, -(long)s->footer_length, SEEK_CUR) == 0;
 }
 
-wo_status wo_exporter_file_write(void *state) {
+bool wo_exporter_file_wrote(wo_status status) {
+  return status == WO_OK || status == WO_OUTPUT_FULL;
+}
+
+/* Whether `more` bytes fit under the limit, with the footer still to come. */
+static bool fits(const file_state *s, uint64_t more) {
+  uint64_t used = s->stats.bytes_written + s->footer_length;
+  return used <= s->max_bytes && more <= s->max_bytes - used;
+}
+
+wo_status wo_exporter_file_write(void *state, size_t spans) {
   file_state *s = state;
   wo_buf *b = &s->buffer;
   wo_status rc = WO_OK;
   if (s->failed) rc = WO_ERR_IO;
   else if (b->failed) rc = WO_ERR_NO_MEMORY; /* nothing written: the file stays whole */
-  else if ((b->size && fwrite(b->data, 1, b->size, s->file) != b->size) ||
-           (s->footer_in_place && b->size && !put_footer_in_place(s)) || ferror(s->file)) {
+  else if (!fits(s, b->size)) {
+    s->stats.batches_dropped++;
+    s->stats.spans_dropped += spans;
+    rc = WO_OUTPUT_DROPPED;
+  } else if ((b->size && fwrite(b->data, 1, b->size, s->file) != b->size) ||
+             (s->footer_in_place && b->size && !put_footer_in_place(s)) || ferror(s->file)) {
     s->failed = true;
     rc = WO_ERR_IO;
+  } else {
+    s->stats.bytes_written += b->size;
+    if (!fits(s, s->reserve)) rc = WO_OUTPUT_FULL;
   }
   if (b->capacity > KEEP_BUFFER_BYTES) wo_buf_free(b);
   else wo_buf_clear(b);
@@ -64,17 +86,38 @@ static void close_file(void *state) {
   if (s->footer && !s->footer_in_place && !s->failed) fputs(s->footer, s->file);
   if (s->is_stdout) fflush(s->file);
   else fclose(s->file);
+  if (s->final_stats) {
+    *s->final_stats = s->stats;
+    if (!s->failed) s->final_stats->bytes_written += s->footer_length;
+  }
   wo_buf_free(&s->buffer);
   free(s->footer);
   free(s);
 }
 
-wo_status wo_exporter_file_open(const char *path, wo_export_fn export_spans, const char *header,
-                                const char *footer, wo_exporter *out) {
+wo_status wo_file_exporter_read_stats(const wo_exporter *e, wo_file_stats *out) {
+  if (!e || e->flush != flush_file || !e->state) return WO_ERR_INVALID_ARGUMENT;
+  const file_state *s = e->state;
+  *out = s->stats;
+  out->bytes_written += s->footer_length; /* on the disk already, or at close */
+  return WO_OK;
+}
+
+wo_status wo_exporter_file_open(const char *path, const wo_file_options *options,
+                                wo_export_fn export_spans, const char *header, const char *footer,
+                                wo_exporter *out) {
   memset(out, 0, sizeof *out);
   if (!path || !export_spans) return WO_ERR_INVALID_ARGUMENT;
+  uint64_t max_bytes = options && options->max_bytes ? options->max_bytes : WO_DEFAULT_FILE_MAX_BYTES;
+  size_t header_length = header ? strlen(header) : 0;
+  size_t footer_length = footer ? strlen(footer) : 0;
+  if (max_bytes < header_length + footer_length) return WO_ERR_INVALID_ARGUMENT;
   file_state *s = calloc(1, sizeof *s);
   if (!s) return WO_ERR_NO_MEMORY;
+  s->max_bytes = max_bytes;
+  s->stats.max_bytes = max_bytes;
+  s->reserve = max_bytes / 8 < WO_FILE_RESERVE_BYTES ? max_bytes / 8 : WO_FILE_RESERVE_BYTES;
+  s->final_stats = options ? options->final_stats : NULL;
   s->is_stdout = strcmp(path, "-") == 0;
   s->file = s->is_stdout ? stdout : fopen(path, "w");
   s->footer = footer ? strdup(footer) : NULL;
@@ -86,9 +129,10 @@ wo_status wo_exporter_file_open(const char *path, wo_export_fn export_spans, con
     return rc;
   }
   if (header) fputs(header, s->file);
+  s->stats.bytes_written = header_length;
   if (s->footer) {
     struct stat st;
-    s->footer_length = strlen(s->footer);
+    s->footer_length = footer_length;
     s->footer_in_place = !s->is_stdout && fstat(fileno(s->file), &st) == 0 && S_ISREG(st.st_mode);
     if (s->footer_in_place && !put_footer_in_place(s)) s->failed = true;
   }

@@ -17,6 +17,12 @@
 
 enum { DEFAULT_MAX_DEPTH = 4096, DEFAULT_BATCH = 512, FIRST_STACK = 64 };
 
+/* The span budget's bucket: a thread draws this many tokens at a time (one
+ * lock per so many spans), and a burst is capped so that nanotokens fit. */
+enum { TOKENS_PER_DRAW = 64 };
+#define NANO 1000000000ull
+#define MAX_BURST 1000000000ull
+
 static _Atomic uint64_t next_serial = 1;
 
 static _Thread_local struct {
@@ -121,6 +127,11 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->max_depth = o->max_depth ? o->max_depth : DEFAULT_MAX_DEPTH;
   r->unwind_on_reentry = o->unwind_on_reentry;
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+  uint64_t rate = o->span_rate ? o->span_rate : WO_DEFAULT_SPAN_RATE;
+  uint64_t burst = o->span_burst ? o->span_burst : WO_DEFAULT_SPAN_BURST;
+  r->span_rate = rate == WO_UNLIMITED ? 0 : rate;
+  r->bucket_capacity = (burst > MAX_BURST ? MAX_BURST : burst) * NANO;
+  r->bucket = r->bucket_capacity;
   r->monotonic_ns = o->monotonic_ns; /* NULL: system_monotonic_ns */
   r->clock_state = o->clock_state;
   if (!o->monotonic_ns && o->clock == WO_CLOCK_TSC && wo_tsc_clock_init(&r->tsc)) {
@@ -133,6 +144,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->sites = sites;
   r->site_count = wo_sites_count(sites);
   r->monotonic_base = read_clock(r);
+  r->bucket_time = r->monotonic_base;
   r->unix_base = unix_now_ns();
   r->resource.service_name = r->service_name;
   r->resource.module_name = r->module_name;
@@ -234,6 +246,38 @@ static void drop_stale_frames(wo_recorder *r, wo_thread *t) {
   if (keep < t->depth) unwind_above(r, t, keep, read_clock(r), false);
 }
 
+/* Refills the bucket for the time passed and draws up to TOKENS_PER_DRAW
+ * tokens into the thread's allowance, one of them for the span ending now.
+ * With none in the bucket, the thread asks again only once one has come. */
+static bool draw_tokens(wo_recorder *r, wo_thread *t, uint64_t now) {
+  if (now < t->retry_at) return false;
+  pthread_mutex_lock(&r->lock);
+  uint64_t elapsed = now > r->bucket_time ? now - r->bucket_time : 0;
+  r->bucket_time = now;
+  if (elapsed >= r->bucket_capacity / r->span_rate) r->bucket = r->bucket_capacity;
+  else if ((r->bucket += elapsed * r->span_rate) > r->bucket_capacity) r->bucket = r->bucket_capacity;
+  uint64_t tokens = r->bucket / NANO;
+  if (tokens > TOKENS_PER_DRAW) tokens = TOKENS_PER_DRAW;
+  r->bucket -= tokens * NANO;
+  if (tokens == 0) t->retry_at = now + (NANO - r->bucket + r->span_rate - 1) / r->span_rate;
+  pthread_mutex_unlock(&r->lock);
+  if (tokens == 0) return false;
+  t->allowance = (uint32_t)tokens - 1;
+  return true;
+}
+
+/* Whether the span budget refuses a span ending now (wasm_observe.h); takes
+ * its token when not. */
+static wo_budget_refusal budget_refusal(wo_recorder *r, wo_thread *t, uint64_t now) {
+  if (atomic_load_explicit(&r->output_full, memory_order_relaxed)) return WO_OVER_SIZE;
+  if (!r->span_rate) return WO_IN_BUDGET;
+  if (t->allowance) {
+    t->allowance--;
+    return WO_IN_BUDGET;
+  }
+  return draw_tokens(r, t, now) ? WO_IN_BUDGET : WO_OVER_RATE;
+}
+
 /* wo_enter, and wo_enter_pending when `pending` (a constant where inlined). */
 static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
   wo_thread *t = current_thread(r);
@@ -264,6 +308,7 @@ static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
   f->children_ns = 0;
   f->pending = pending;
   f->recorded = (r->record & WO_RECORD_SPANS) && t->sampled;
+  f->has_recorded_child = false;
   if (f->recorded) random_bytes(&t->rng, f->span_id, sizeof f->span_id);
   f->node = NULL;
   if (r->record & WO_RECORD_PROFILE) {
@@ -301,6 +346,15 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
     wo_bump(&t->counters.spans_filtered);
     return;
   }
+  /* The span budget is charged when a span would be exported, so that spans
+   * a filter drops cost nothing; a span with a recorded child is kept even
+   * over the budget (no orphans): at most one such span per recorded one. */
+  wo_budget_refusal refusal = budget_refusal(r, t, now);
+  if (refusal != WO_IN_BUDGET && !f->has_recorded_child) {
+    wo_bump(refusal == WO_OVER_RATE ? &t->counters.spans_over_rate : &t->counters.spans_over_size);
+    return;
+  }
+  if (parent) parent->has_recorded_child = true;
   wo_span *s = &t->batch[t->batch_count++];
   memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
   memcpy(s->span_id, f->span_id, sizeof s->span_id);
@@ -466,6 +520,8 @@ wo_counters wo_recorder_counters(const wo_recorder *r) {
     sum.spans_unwound += read(&c->spans_unwound);
     sum.depth_overflows += read(&c->depth_overflows);
     sum.export_errors += read(&c->export_errors);
+    sum.spans_over_rate += read(&c->spans_over_rate);
+    sum.spans_over_size += read(&c->spans_over_size);
   }
   pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
   return sum;

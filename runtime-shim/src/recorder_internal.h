@@ -13,20 +13,27 @@
  * load and store, no locked read-modify-write on the hot path. */
 typedef _Atomic uint64_t wo_counter;
 
-static inline void wo_bump(wo_counter *c) {
-  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+static inline void wo_add(wo_counter *c, uint64_t n) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
                         memory_order_relaxed);
 }
 
+static inline void wo_bump(wo_counter *c) { wo_add(c, 1); }
+
 typedef struct {
   wo_counter enters, exits, spans_recorded, spans_filtered, unknown_ids, exits_without_enter,
-      exits_unmatched, spans_unwound, depth_overflows, export_errors;
+      exits_unmatched, spans_unwound, depth_overflows, export_errors, spans_over_rate,
+      spans_over_size;
 } wo_thread_counters;
+
+/* Why the span budget refuses a span (wasm_observe.h). */
+typedef enum { WO_IN_BUDGET = 0, WO_OVER_RATE, WO_OVER_SIZE } wo_budget_refusal;
 
 typedef struct {
   uint32_t id;
   bool recorded;            /* a span will be emitted for it */
   bool pending;             /* wo_enter_pending: named when it ends; node detached */
+  bool has_recorded_child;  /* kept over the span budget: a child is in the trace */
   uint64_t start_ns;        /* monotonic */
   uint64_t children_ns;     /* time spent in closed children */
   uint8_t span_id[8];
@@ -66,6 +73,8 @@ typedef struct wo_thread {
   uint64_t rng;
   wo_span *batch;
   uint32_t batch_count;
+  uint32_t allowance;       /* span tokens drawn from the recorder's bucket, not yet used */
+  uint64_t retry_at;        /* monotonic ns: the bucket was empty, do not ask before */
   wo_profile_node root;
   wo_node_arena arena;
   wo_thread_counters counters;
@@ -78,6 +87,11 @@ struct wo_recorder {
   uint64_t sample_threshold; /* keep a trace when rng < this; UINT64_MAX = all */
   uint32_t max_depth, batch_size;
   bool unwind_on_reentry;
+  /* The span budget. The bucket holds nanotokens (10^-9 of a span) so that
+   * refills stay exact in integers; threads draw a few tokens at a time. */
+  uint64_t span_rate;       /* spans a second; 0 = no rate limit */
+  uint64_t bucket, bucket_capacity, bucket_time; /* under lock */
+  atomic_bool output_full;  /* an exporter said WO_OUTPUT_FULL or WO_OUTPUT_DROPPED */
   uint64_t (*monotonic_ns)(void *);
   void *clock_state;
   wo_tsc_clock tsc;         /* the clock's state under WO_CLOCK_TSC */

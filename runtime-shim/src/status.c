@@ -10,6 +10,8 @@ const char *wo_status_message(wo_status status) {
     case WO_ERR_MALFORMED: return "malformed site table or name section";
     case WO_ERR_UNSUPPORTED_VERSION: return "unsupported site table version";
     case WO_ERR_IO: return "write error";
+    case WO_OUTPUT_FULL: return "output full: no new spans";
+    case WO_OUTPUT_DROPPED: return "batch dropped: over the output's size limit";
   }
   return "unknown status";
 }

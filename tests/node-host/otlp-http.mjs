@@ -390,7 +390,8 @@ function cli(args, env = {}, fx = exitFixture, withFile = true, limitMs = 30_000
   const n = ++runs;
   const file = withFile ? path.join(work, `run${n}.jsonl`) : null;
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^OTEL_|_proxy$|_PROXY$/.test(k)));
-  const argv = [RUN, 'run', fx.wasm, '--backend', backend, '--counters', ...(file ? ['--otlp-file', file] : []), ...args];
+  // every span counted: no span budget (tests/span-budget tests it)
+  const argv = [RUN, 'run', fx.wasm, '--backend', backend, '--counters', '--span-rate', 'unlimited', ...(file ? ['--otlp-file', file] : []), ...args];
   return new Promise((resolve) => {
     const started = Date.now();
     const [command, commandArgs] = niced ? ['nice', ['-n', '10', process.execPath, ...argv]] : [process.execPath, argv];

@@ -17,7 +17,8 @@
 // child lies within it (a worker's spans may miss a parent that was open when
 // the thread was killed); status is 0, or 2 where ALLOW permits. The Chrome
 // trace of the same thread parses and has an event for each span, with the
-// same names. The main thread's counters show every enter closed, and its
+// same names. The main thread's counters show every enter closed (exported,
+// filtered or dropped by the span budget, whose defaults hold here), and its
 // folded call counts are exactly hooks.mjs's. Prints one line per problem
 // ("check-trace: ...") or a summary; exit 1 on any problem.
 import fs from 'node:fs';
@@ -106,7 +107,8 @@ const counterLine = fs.readFileSync(`${prefix}.stderr`, 'utf8').split('\n').find
 const counters = counterLine ? JSON.parse(counterLine.slice('wasm-observe: '.length)) : null;
 if (!counters) problem(`${prefix}.stderr: no counters from the main thread's recorder`);
 else {
-  const closed = counters.spansRecorded + counters.spansFiltered;
+  // closed: exported, filtered by the minimum duration, or dropped by the span budget
+  const closed = counters.spansRecorded + counters.spansFiltered + counters.spansOverRate + counters.spansOverSize;
   if (counters.enters === 0 || closed !== counters.enters) problem(`main thread: ${counters.enters} enters, ${closed} spans closed`);
   const odd = counters.unknownIds + counters.exitsWithoutEnter + counters.exitsUnmatched + counters.depthOverflows + counters.exportErrors;
   if (odd !== 0) problem(`main thread: unexpected counters ${counterLine}`);
@@ -139,4 +141,5 @@ if (problems.length) {
   process.exit(1);
 }
 console.log(`trace: ${total} spans in ${threads.length} thread file(s), ${calls.length} call paths as hooks.mjs counted` +
-  `${counters?.spansUnwound ? `, ${counters.spansUnwound} unwound at exit` : ''}${orphans ? `, ${orphans} worker spans whose parent was open when the thread was killed` : ''}`);
+  `${counters?.spansUnwound ? `, ${counters.spansUnwound} unwound at exit` : ''}` +
+  `${counters?.spansOverRate || counters?.spansOverSize ? `, ${counters.spansOverRate + counters.spansOverSize} dropped by the span budget` : ''}${orphans ? `, ${orphans} worker spans whose parent was open when the thread was killed` : ''}`);

@@ -254,8 +254,8 @@ static void exporters_write_the_same_bytes(void **state) {
   close(fd1);
   close(fd2);
   wo_exporter e, c;
-  assert_int_equal(wo_exporter_otlp_json_lines(otlp_path, &e), WO_OK);
-  assert_int_equal(wo_exporter_chrome_trace(chrome_path, &c), WO_OK);
+  assert_int_equal(wo_exporter_otlp_json_lines(otlp_path, NULL, &e), WO_OK);
+  assert_int_equal(wo_exporter_chrome_trace(chrome_path, NULL, &c), WO_OK);
   assert_int_equal(e.export_spans(e.state, &r1, spans, 3), WO_OK);
   assert_int_equal(e.export_spans(e.state, &r2, spans + 2, 1), WO_OK);
   assert_int_equal(e.export_spans(e.state, &r2, spans, 0), WO_OK);
@@ -303,12 +303,88 @@ static void file_write_errors_stick(void **state) {
   for (int i = 0; i < 64; i++) spans[i].site = &site;
   wo_resource r = {"svc", "", 0};
   wo_exporter e;
-  assert_int_equal(wo_exporter_otlp_json_lines("/dev/full", &e), WO_OK);
+  assert_int_equal(wo_exporter_otlp_json_lines("/dev/full", NULL, &e), WO_OK);
   /* 64 spans make a line longer than stdio's buffer: written at once */
   assert_int_equal(e.export_spans(e.state, &r, spans, 64), WO_ERR_IO);
   assert_int_equal(e.flush(e.state), WO_ERR_IO);
   assert_int_equal(e.export_spans(e.state, &r, spans, 1), WO_ERR_IO);
   e.destroy(e.state);
+}
+
+/* A file never goes over its size limit: a batch that would is dropped whole
+ * and counted; the reserve is announced by WO_OUTPUT_FULL; the Chrome trace
+ * stays a document (its footer counted in) and gets no stray comma after a
+ * dropped batch. */
+static void files_keep_their_size_limit(void **state) {
+  (void)state;
+  wo_site site = {WO_SITE_FUNCTION, 1, "f", "", "", ""};
+  wo_span spans[8] = {0};
+  for (int i = 0; i < 8; i++) spans[i].site = &site;
+  wo_resource r = {"svc", "", 0};
+  char otlp_path[] = "/tmp/wo-test-limit-XXXXXX", chrome_path[] = "/tmp/wo-test-limitc-XXXXXX";
+  int fd1 = mkstemp(otlp_path), fd2 = mkstemp(chrome_path);
+  assert_true(fd1 >= 0 && fd2 >= 0);
+  close(fd1);
+  close(fd2);
+
+  /* one span makes an OTLP line of `line` bytes */
+  wo_exporter e;
+  wo_file_options unlimited = {.max_bytes = WO_UNLIMITED};
+  assert_int_equal(wo_exporter_otlp_json_lines(otlp_path, &unlimited, &e), WO_OK);
+  assert_int_equal(e.export_spans(e.state, &r, spans, 1), WO_OK);
+  wo_file_stats st;
+  assert_int_equal(wo_file_exporter_read_stats(&e, &st), WO_OK);
+  uint64_t line = st.bytes_written;
+  assert_true(line > 100);
+  e.destroy(e.state);
+
+  /* room for 16 lines; the reserve (an eighth) is two */
+  wo_file_stats final = {0};
+  wo_file_options limited = {.max_bytes = 16 * line, .final_stats = &final};
+  assert_int_equal(wo_exporter_otlp_json_lines(otlp_path, &limited, &e), WO_OK);
+  int ok = 0, full = 0, dropped = 0;
+  for (int i = 0; i < 20; i++) {
+    wo_status rc = e.export_spans(e.state, &r, spans, 1);
+    if (rc == WO_OK) ok++;
+    else if (rc == WO_OUTPUT_FULL) full++;
+    else if (rc == WO_OUTPUT_DROPPED) dropped++;
+    else fail();
+  }
+  assert_int_equal(ok, 14);
+  assert_int_equal(full, 2);
+  assert_int_equal(dropped, 4);
+  assert_int_equal(wo_file_exporter_read_stats(&e, &st), WO_OK);
+  assert_int_equal(st.spans_dropped, 4);
+  assert_int_equal(st.batches_dropped, 4);
+  assert_int_equal(st.max_bytes, 16 * line);
+  e.destroy(e.state);
+  size_t size;
+  char *got = read_all(otlp_path, &size);
+  assert_int_equal(size, 16 * line);
+  assert_int_equal(final.bytes_written, size);
+  assert_int_equal(got[size - 1], '\n');
+  free(got);
+
+  /* Chrome: a first batch too big for the file is dropped; the next fits */
+  wo_exporter c;
+  wo_file_options small = {.max_bytes = 400, .final_stats = &final};
+  assert_int_equal(wo_exporter_chrome_trace(chrome_path, &small, &c), WO_OK);
+  assert_int_equal(c.export_spans(c.state, &r, spans, 8), WO_OUTPUT_DROPPED);
+  wo_status rc = c.export_spans(c.state, &r, spans, 1);
+  assert_true(rc == WO_OK || rc == WO_OUTPUT_FULL);
+  c.destroy(c.state);
+  got = read_all(chrome_path, &size);
+  const char *head = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n{\"name\":\"f\"";
+  assert_true(size <= 400);
+  assert_int_equal(final.bytes_written, size);
+  assert_memory_equal(got, head, strlen(head));
+  assert_memory_equal(got + size - 4, "\n]}\n", 4);
+  free(got);
+  /* a limit below the header and footer is refused */
+  wo_file_options tiny = {.max_bytes = 10};
+  assert_int_equal(wo_exporter_chrome_trace(chrome_path, &tiny, &c), WO_ERR_INVALID_ARGUMENT);
+  unlink(otlp_path);
+  unlink(chrome_path);
 }
 
 int main(void) {
@@ -320,6 +396,7 @@ int main(void) {
       cmocka_unit_test(buffer_grows_clears_and_hands_over),
       cmocka_unit_test(exporters_write_the_same_bytes),
       cmocka_unit_test(file_write_errors_stick),
+      cmocka_unit_test(files_keep_their_size_limit),
   };
   return cmocka_run_group_tests_name("json_text", tests, NULL, NULL);
 }

@@ -74,6 +74,16 @@ static int setup_reentry(void **state) {
                   .seed = 42, .unwind_on_reentry = true};
   return wo_recorder_new(&o, f->sites, &e, 1, &f->recorder) == WO_OK ? 0 : -1;
 }
+/* The span budget: a rate of 10 spans a second, a burst of 4. */
+static int setup_budget(void **state) {
+  setup_with(state, WO_RECORD_SPANS | WO_RECORD_PROFILE, 0, 0);
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS | WO_RECORD_PROFILE, .batch_size = 4,
+                  .monotonic_ns = fake_clock, .seed = 42, .span_rate = 10, .span_burst = 4};
+  return wo_recorder_new(&o, f->sites, &e, 1, &f->recorder) == WO_OK ? 0 : -1;
+}
 static int setup_min_duration(void **state) { return setup_with(state, WO_RECORD_SPANS, 50, 0); }
 static int setup_shallow(void **state) { return setup_with(state, WO_RECORD_SPANS, 0, 2); }
 
@@ -572,6 +582,159 @@ static void the_tsc_clock_keeps_time(void **state) {
   free(c);
 }
 
+
+/* Every recorded span's parent is recorded too (or it is a root). */
+static void assert_no_orphans(const capture *c) {
+  static const uint8_t zero[8] = {0};
+  for (size_t i = 0; i < c->count; i++) {
+    if (memcmp(c->spans[i].parent_span_id, zero, 8) == 0) continue;
+    bool found = false;
+    for (size_t k = 0; k < c->count && !found; k++)
+      found = memcmp(c->spans[k].span_id, c->spans[i].parent_span_id, 8) == 0;
+    assert_true(found);
+  }
+}
+
+/* Tokens are taken as spans end; a span with a recorded child is kept even
+ * with none left, so that every recorded span has its parent. */
+static void the_span_rate_keeps_the_parents_of_what_it_keeps(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 0);
+  for (int i = 0; i < 3; i++) { /* tokens 1-3 */
+    wo_enter(f->recorder, 1);
+    wo_exit(f->recorder, 1);
+  }
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  wo_exit(f->recorder, 2);      /* token 4: the burst is gone */
+  wo_exit(f->recorder, 1);      /* none left, but its child is recorded: kept */
+  wo_enter(f->recorder, 1);
+  wo_exit(f->recorder, 1);      /* none left: dropped */
+  step(200000000);              /* 0.2 s: two tokens come */
+  wo_enter(f->recorder, 2);
+  wo_exit(f->recorder, 2);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(wo_recorder_finish(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 7);
+  assert_no_orphans(c);
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_recorded, 7);
+  assert_int_equal(k.spans_over_rate, 1);
+  assert_int_equal(k.spans_over_size, 0);
+  assert_int_equal(k.spans_filtered, 0);
+  /* the profile stays exact: main (1) was called five times */
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  const wo_profile_node *entry = root->first_child;
+  assert_non_null(entry);
+  uint64_t calls = 0;
+  for (const wo_profile_node *n = entry->first_child; n; n = n->next_sibling)
+    if (n->site == wo_sites_get(f->sites, 1)) calls = n->calls;
+  assert_int_equal(calls, 5);
+}
+
+/* Spans a filter drops cost no token. */
+static void filtered_spans_cost_no_token(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .min_duration_ns = 50, .span_rate = 10, .span_burst = 2};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  for (int i = 0; i < 100; i++) { /* short: filtered */
+    wo_enter(f->recorder, 1);
+    wo_exit(f->recorder, 1);
+  }
+  for (int i = 0; i < 3; i++) {
+    wo_enter(f->recorder, 1);
+    step(100);
+    wo_exit(f->recorder, 1);
+  }
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_filtered, 100);
+  assert_int_equal(k.spans_recorded, 2);
+  assert_int_equal(k.spans_over_rate, 1);
+}
+
+static void the_span_rate_refills_up_to_the_burst(void **state) {
+  fixture *f = *state;
+  for (int i = 0; i < 6; i++) {
+    wo_enter(f->recorder, 1);
+    wo_exit(f->recorder, 1);
+  }
+  step(10ull * 1000000000ull); /* ten seconds: 100 tokens, but the bucket holds 4 */
+  for (int i = 0; i < 6; i++) {
+    wo_enter(f->recorder, 1);
+    wo_exit(f->recorder, 1);
+  }
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_recorded, 8);
+  assert_int_equal(k.spans_over_rate, 4);
+}
+
+static void no_span_rate_when_unlimited(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .span_rate = WO_UNLIMITED, .span_burst = 1};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  for (int i = 0; i < 300; i++) {
+    wo_enter(f->recorder, 1);
+    wo_exit(f->recorder, 1);
+  }
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_recorded, 300);
+  assert_int_equal(k.spans_over_rate, 0);
+}
+
+/* An exporter whose output fills: full after its first batch, dropping from
+ * its third. */
+typedef struct {
+  capture captured;
+  int batches;
+} filling;
+
+static wo_status filling_export(void *state, const wo_resource *r, const wo_span *spans, size_t n) {
+  filling *fl = state;
+  if (++fl->batches >= 3) return WO_OUTPUT_DROPPED;
+  capture_spans(&fl->captured, r, spans, n);
+  return WO_OUTPUT_FULL;
+}
+
+static void a_full_output_stops_new_spans_and_keeps_the_open_ones(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  filling fl = {0};
+  wo_exporter e = {&fl, filling_export, NULL, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 2, .monotonic_ns = fake_clock};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  wo_enter(f->recorder, 0);
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  for (int i = 0; i < 2; i++) { /* a batch of two: written, and the output is full */
+    wo_enter(f->recorder, 3);
+    wo_exit(f->recorder, 3);
+  }
+  for (int i = 0; i < 3; i++) { /* not recorded: over the size budget */
+    wo_enter(f->recorder, 3);
+    wo_exit(f->recorder, 3);
+  }
+  wo_exit(f->recorder, 2);
+  wo_exit(f->recorder, 1); /* the open ones end: a batch of two, written */
+  assert_int_equal(fl.captured.count, 4);
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_over_size, 3);
+  assert_int_equal(k.export_errors, 0);
+  /* the third batch is dropped by the output: counted whole */
+  wo_exit(f->recorder, 0);
+  assert_int_equal(wo_recorder_finish(f->recorder), WO_OK);
+  assert_int_equal(fl.captured.count, 4);
+  k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_over_size, 4);
+  assert_int_equal(k.spans_recorded, 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -592,6 +755,13 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(pending_spans_past_the_depth_cap, setup_shallow, teardown),
       cmocka_unit_test_setup_teardown(threads_have_their_own_stacks, setup_real_clock, teardown),
+      cmocka_unit_test_setup_teardown(the_span_rate_keeps_the_parents_of_what_it_keeps, setup_budget,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(filtered_spans_cost_no_token, setup, teardown),
+      cmocka_unit_test_setup_teardown(the_span_rate_refills_up_to_the_burst, setup_budget, teardown),
+      cmocka_unit_test_setup_teardown(no_span_rate_when_unlimited, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_full_output_stops_new_spans_and_keeps_the_open_ones, setup,
+                                      teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),

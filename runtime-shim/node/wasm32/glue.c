@@ -114,20 +114,32 @@ static wo_status bridge_export(void *state, const wo_resource *r, const wo_span 
     out.depth[i] = s->depth;
   }
   exported_spans += count;
-  return host_export_batch(&out, (uint32_t)count) == 0 ? WO_OK : WO_ERR_IO;
+  /* the JS exporters' span budget statuses pass through (wasm_observe.h) */
+  int rc = host_export_batch(&out, (uint32_t)count);
+  return rc == 0 ? WO_OK : rc == WO_OUTPUT_FULL || rc == WO_OUTPUT_DROPPED ? (wo_status)rc : WO_ERR_IO;
+}
+
+/* A count from JS (a double): 0 for the default, 2^53 or more (Infinity)
+ * for WO_UNLIMITED. */
+static uint64_t limit(double n) {
+  return n >= 9007199254740992.0 ? WO_UNLIMITED : n >= 1 ? (uint64_t)n : 0;
 }
 
 __attribute__((export_name("alloc"))) void *glue_alloc(size_t n) { return malloc(n); }
 __attribute__((export_name("free"))) void glue_free(void *p) { free(p); }
 
 /* Before setup: spans also go to the file at `path` (NUL-terminated),
- * written by the C exporter of `kind` (0: OTLP/JSON lines, 1: Chrome trace).
- * Returns 0 or a wo_status (WO_ERR_IO: the file cannot be opened). */
-__attribute__((export_name("add_file_exporter"))) int add_file_exporter(int kind, const char *path) {
+ * written by the C exporter of `kind` (0: OTLP/JSON lines, 1: Chrome trace),
+ * at most `max_bytes` long (0: the default; a double, exact to 2^53; at or
+ * above that, unlimited). Returns 0 or a wo_status (WO_ERR_IO: the file
+ * cannot be opened). */
+__attribute__((export_name("add_file_exporter"))) int add_file_exporter(int kind, const char *path,
+                                                                        double max_bytes) {
   if (recorder || c_exporter_count == MAX_C_EXPORTERS) return WO_ERR_INVALID_ARGUMENT;
   wo_exporter *e = &c_exporters[c_exporter_count];
-  wo_status rc = kind == 0   ? wo_exporter_otlp_json_lines(path, e)
-                 : kind == 1 ? wo_exporter_chrome_trace(path, e)
+  wo_file_options f = {.max_bytes = limit(max_bytes)};
+  wo_status rc = kind == 0   ? wo_exporter_otlp_json_lines(path, &f, e)
+                 : kind == 1 ? wo_exporter_chrome_trace(path, &f, e)
                              : WO_ERR_INVALID_ARGUMENT;
   if (rc == WO_OK) c_exporter_count++;
   return (int)rc;
@@ -181,7 +193,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                                                 double min_duration_ns, double sample_ratio,
                                                 uint32_t max_depth, uint32_t batch_size,
                                                 uint64_t seed, int unwind_on_reentry,
-                                                const char *service_name, const char *module_name) {
+                                                const char *service_name, const char *module_name,
+                                                double span_rate, double span_burst) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) {
@@ -203,6 +216,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .batch_size = batch_size,
                   .seed = seed,
                   .unwind_on_reentry = unwind_on_reentry != 0,
+                  .span_rate = limit(span_rate),
+                  .span_burst = limit(span_burst),
                   .monotonic_ns = js_clock_on ? js_clock : NULL};
   return (int)wo_recorder_new(&o, sites, exporters, count, &recorder);
 }
@@ -249,7 +264,7 @@ __attribute__((export_name("enters"))) double glue_enters(void) {
   return recorder ? (double)wo_recorder_counters(recorder).enters : 0;
 }
 
-/* wo_counters in field order, as ten u64. */
+/* wo_counters in field order, as twelve u64. */
 static wo_counters counters_out;
 __attribute__((export_name("counters"))) const wo_counters *glue_counters(void) {
   if (recorder) counters_out = wo_recorder_counters(recorder);

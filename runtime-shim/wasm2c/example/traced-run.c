@@ -33,6 +33,11 @@
  *   --min-duration NS  drop spans shorter than NS nanoseconds
  *   --sample RATIO     keep this share of traces (0 < RATIO <= 1)
  *   --batch N          spans per export batch (default 512)
+ *   --span-rate N      the span budget: spans exported per second (default
+ *                      10000), or "unlimited"
+ *   --span-burst N     spans allowed above that rate at once (default 200000)
+ *   --max-file-size B  bytes per trace file, with an optional K, M or G
+ *                      suffix (default 256M), or "unlimited"
  *   --off              hooks that do nothing (a NULL recorder): the cost of the
  *                      instrumentation alone, for comparisons
  *
@@ -60,13 +65,16 @@ typedef struct {
   bool summary, counters, off, otlp_json;
   unsigned top;
   wo_options recorder;
+  wo_file_options files;
 } options;
 
 static void usage(FILE *out) {
   fputs("usage: traced-run [--chrome FILE] [--otlp URL [--otlp-protocol P]] [--otlp-file FILE]\n"
         "                  [--folded FILE] [--flamegraph FILE] [--calls FILE] [--summary]\n"
         "                  [--top N] [--counters] [--service NAME] [--max-depth N]\n"
-        "                  [--min-duration NS] [--sample RATIO] [--batch N] [--off] [--] MODULE.wasm [ARGS...]\n",
+        "                  [--min-duration NS] [--sample RATIO] [--batch N]\n"
+        "                  [--span-rate N|unlimited] [--span-burst N] [--max-file-size BYTES|unlimited]\n"
+        "                  [--off] [--] MODULE.wasm [ARGS...]\n",
         out);
 }
 
@@ -77,6 +85,30 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno || *end || v > max) return false;
   *out = v;
+  return true;
+}
+
+/* "unlimited", or a number > 0 (with an optional K, M or G suffix, powers of
+ * 1024, when `suffixes`). */
+static bool parse_limit(const char *s, bool suffixes, uint64_t *out) {
+  if (s && strcmp(s, "unlimited") == 0) {
+    *out = WO_UNLIMITED;
+    return true;
+  }
+  if (!s || !*s || *s == '-') return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  unsigned shift = 0;
+  if (suffixes && *end && !end[1]) {
+    const char *units = "KMG", *u = strchr(units, *end);
+    if (u) {
+      shift = 10 * (unsigned)(u - units + 1);
+      end++;
+    }
+  }
+  if (errno || *end || v == 0 || v >= WO_UNLIMITED >> shift) return false;
+  *out = (uint64_t)v << shift;
   return true;
 }
 
@@ -129,6 +161,12 @@ static int parse_options(int argc, char **argv, options *o) {
       ok = parse_u64(v, UINT64_MAX, &n) && (o->recorder.min_duration_ns = n, true);
     else if (strcmp(a, "--batch") == 0)
       ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->recorder.batch_size = (uint32_t)n, true);
+    else if (strcmp(a, "--span-rate") == 0)
+      ok = parse_limit(v, false, &o->recorder.span_rate);
+    else if (strcmp(a, "--span-burst") == 0)
+      ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.span_burst = n, true);
+    else if (strcmp(a, "--max-file-size") == 0)
+      ok = parse_limit(v, true, &o->files.max_bytes);
     else if (strcmp(a, "--sample") == 0) {
       char *end = NULL;
       double r = v ? strtod(v, &end) : 0;
@@ -278,6 +316,18 @@ static void write_flame_graph(const char *svg, const wo_profile_node *root, cons
 
 /* ---- main --------------------------------------------------------------------- */
 
+/* The span budget's one line at exit, when it dropped anything. */
+static void report_budget(const wo_counters *c, const wo_options *o, uint64_t max_bytes) {
+  uint64_t rate = o->span_rate ? o->span_rate : WO_DEFAULT_SPAN_RATE;
+  uint64_t burst = o->span_burst ? o->span_burst : WO_DEFAULT_SPAN_BURST;
+  fprintf(stderr, "traced-run: span budget: %" PRIu64 " spans dropped over the rate limit", c->spans_over_rate);
+  if (rate == WO_UNLIMITED) fputs(" (none)", stderr);
+  else fprintf(stderr, " (%" PRIu64 "/s, burst %" PRIu64 ")", rate, burst);
+  fprintf(stderr, ", %" PRIu64 " over the size limit", c->spans_over_size);
+  if (max_bytes && max_bytes != WO_UNLIMITED) fprintf(stderr, " (%" PRIu64 " bytes a file)", max_bytes);
+  fputs("; --span-rate, --span-burst and --max-file-size change them\n", stderr);
+}
+
 int main(int argc, char **argv) {
   options o;
   int first = parse_options(argc, argv, &o);
@@ -297,11 +347,14 @@ int main(int argc, char **argv) {
   wo_exporter exporters[3];
   size_t exporter_count = 0;
   wo_otlp_http_stats http_stats = {0};
+  wo_file_stats file_stats[2] = {{0}};
   const char *paths[2] = {o.chrome, o.otlp_file};
   for (int k = 0; k < 2; k++) {
     if (!paths[k]) continue;
-    rc = k == 0 ? wo_exporter_chrome_trace(paths[k], &exporters[exporter_count])
-                : wo_exporter_otlp_json_lines(paths[k], &exporters[exporter_count]);
+    wo_file_options f = o.files;
+    f.final_stats = &file_stats[k];
+    rc = k == 0 ? wo_exporter_chrome_trace(paths[k], &f, &exporters[exporter_count])
+                : wo_exporter_otlp_json_lines(paths[k], &f, &exporters[exporter_count]);
     if (rc != WO_OK) {
       fprintf(stderr, "traced-run: %s: %s%s%s\n", paths[k], wo_status_message(rc),
               rc == WO_ERR_IO ? ": " : "", rc == WO_ERR_IO ? strerror(errno) : "");
@@ -369,12 +422,15 @@ int main(int argc, char **argv) {
             "counters: enters %" PRIu64 " exits %" PRIu64 " spans_recorded %" PRIu64
             " spans_filtered %" PRIu64 " unknown_ids %" PRIu64 " exits_without_enter %" PRIu64
             " exits_unmatched %" PRIu64 " spans_unwound %" PRIu64 " depth_overflows %" PRIu64
-            " export_errors %" PRIu64 " open_at_end %" PRIu64 "\n",
+            " export_errors %" PRIu64 " spans_over_rate %" PRIu64 " spans_over_size %" PRIu64
+            " open_at_end %" PRIu64 "\n",
             c.enters, c.exits, c.spans_recorded, c.spans_filtered, c.unknown_ids,
             c.exits_without_enter, c.exits_unmatched, c.spans_unwound, c.depth_overflows,
-            c.export_errors, open);
+            c.export_errors, c.spans_over_rate, c.spans_over_size, open);
 
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
+  if (c.spans_over_rate || c.spans_over_size)
+    report_budget(&c, &o.recorder, paths[0] ? file_stats[0].max_bytes : file_stats[1].max_bytes);
   if (o.otlp_url && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",

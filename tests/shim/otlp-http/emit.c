@@ -71,7 +71,7 @@ static int selftest(void) {
   e.destroy(e.state);
   EXPECT(final.batches_sent == 0 && final.batches_dropped == 0);
   wo_exporter other;
-  EXPECT(wo_exporter_chrome_trace("/dev/null", &other) == WO_OK);
+  EXPECT(wo_exporter_chrome_trace("/dev/null", NULL, &other) == WO_OK);
   EXPECT(wo_otlp_http_read_stats(&other, &live) == WO_ERR_INVALID_ARGUMENT);
   other.destroy(other.state);
   EXPECT(wo_otlp_http_read_stats(NULL, &live) == WO_ERR_INVALID_ARGUMENT);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The span budget (wasm_observe.h, "The span budget"; README "Span budget"):
+# a workload of 10^7 spans (bench/shim/loop.c: tiny() called N times, every
+# function instrumented) run with every trace output on, through each
+# recorder: the wasm2c runner traced-run (the C library), and wasm-observe run
+# in Node with the C recorder compiled to wasm32 (the default) and with the JS
+# recorder. check-budget.mjs checks each run: every span recorded or counted as
+# dropped, the one line on stderr, files within their size limit, whole
+# (every OTLP line parses, the Chrome trace is a document), no span without its
+# parent, the command's root span kept, and the profile's call count exact.
+#   defaults  N = 10^7 with the default budget (10000 spans/s, burst 200000,
+#             256 MiB a file): the rate limit holds it
+#   size      --span-rate unlimited --max-file-size 2M: the size limit holds it,
+#             and the reserve keeps room for the spans open when it fills
+#   lifted    --span-rate unlimited, N = 300000 (over the burst): nothing dropped
+#
+# Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
+# (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
+# mktemp dir), NODE, CC, WASM_CC (default clang).
+# Output: PASS/FAIL lines, then "N passed, N failed, N skipped".
+set -u
+set -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOOL=${WASM_INSTRUMENT:-$ROOT/build/wasm-instrument}
+LIB=${WASM_OBSERVE_LIB:-$ROOT/build/libwasm-observe.a}
+WORK=${BUDGET_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/wasm-observe-budget.XXXXXX")}
+NODE=${NODE:-node}
+export CC=${CC:-cc}
+WASM_CC=${WASM_CC:-clang}
+WASI_SYSROOT=${WASI_SYSROOT:-/usr}
+RUN=$ROOT/runtime-shim/node/wasm-observe-run.mjs
+mkdir -p "$WORK"
+passed=0 failed=0
+
+report() { # report LINES: counts PASS/FAIL lines, prefixed with the case
+  local line
+  while IFS= read -r line; do
+    [[ -z $line ]] && continue
+    echo "${line/#PASS /PASS $1: }" | sed "s/^FAIL /FAIL $1: /"
+    if [[ $line == PASS* ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  done <<<"$2"
+}
+fail() { report "$1" "FAIL $2"; }
+finish() { echo "$passed passed, $failed failed, 0 skipped"; ((failed == 0)); exit $?; }
+
+# The workload, instrumented (every function), and traced-run for it.
+"$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -c "$ROOT/bench/shim/loop.c" -o "$WORK/loop.o" &&
+  "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$WORK/loop.o" -o "$WORK/loop.wasm" ||
+  { fail setup "cannot build bench/shim/loop.c for wasm32-wasi"; finish; }
+"$TOOL" "$WORK/loop.wasm" -o "$WORK/loop.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
+  { fail setup "wasm-instrument: $(head -n1 "$WORK/instrument.log")"; finish; }
+# Sanitizers as tests/shim (the library given may be the ASan+UBSan build);
+# the generated code optimised: 10^7 calls.
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+RT_DEFS="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" CFLAGS="-std=c17 -O1 -g $SAN" GEN_CFLAGS="-O2" \
+  LDFLAGS="$SAN" WASM_OBSERVE_LIB=$LIB \
+  "$ROOT/runtime-shim/wasm2c/example/build.sh" "$WORK/loop.instr.wasm" "$WORK/w2c" >"$WORK/w2c.log" 2>&1 ||
+  { fail setup "traced-run build failed, see $WORK/w2c.log"; finish; }
+report setup "PASS build"
+
+# run_case NAME MAX_BYTES N RUNNER [--lifted] [OPTIONS...]: one run with every
+# output into WORK/NAME.*, then its checks. RUNNER: traced-run, wasm32 or js;
+# --lifted: nothing may be dropped (check-budget.mjs).
+run_case() {
+  local name=$1 max=$2 n=$3 runner=$4 d=$WORK/$1 mode=
+  shift 4
+  if [[ ${1:-} == --lifted ]]; then
+    mode=lifted
+    shift
+  fi
+  mkdir -p "$d"
+  local rc
+  if [[ $runner == traced-run ]]; then
+    "$WORK/w2c/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --calls "$d/calls.txt" \
+      --counters "$@" "$WORK/loop.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
+    rc=$?
+  else
+    "$NODE" "$RUN" run "$WORK/loop.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
+      --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
+    rc=$?
+  fi
+  if ((rc != 0)) || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$d/err"; then
+    fail "$name" "exit $rc: $(grep -v '^counters' "$d/err" | head -n3 | tr '\n' ' ' | cut -c1-300)"
+    return
+  fi
+  report "$name" "$("$NODE" "$HERE/check-budget.mjs" "$d/err" "$d/otlp.jsonl" "$d/chrome.json" "$d/calls.txt" "$max" "$n" $mode 2>&1)"
+}
+
+MiB=$((1 << 20))
+run_case c-defaults $((256 * MiB)) 10000000 traced-run
+run_case c-size $((2 * MiB)) 100000 traced-run --span-rate unlimited --max-file-size 2M
+run_case c-lifted $((256 * MiB)) 300000 traced-run --lifted --span-rate unlimited
+run_case wasm32-defaults $((256 * MiB)) 10000000 wasm32
+run_case wasm32-size $((1 * MiB)) 100000 wasm32 --span-rate unlimited --max-file-size 1M
+run_case wasm32-lifted $((256 * MiB)) 300000 wasm32 --lifted --span-rate unlimited
+run_case js-defaults $((256 * MiB)) 3000000 js --span-burst 20000
+run_case js-size $((1 * MiB)) 100000 js --span-rate unlimited --max-file-size 1M
+run_case js-lifted $((256 * MiB)) 300000 js --lifted --span-rate unlimited
+finish
