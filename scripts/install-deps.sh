@@ -12,6 +12,7 @@ packages=(
   time                                                 # /usr/bin/time: max RSS in bench/run.sh
   libdevel-nytprof-perl                                # flamegraph.pl: folded stacks to SVG (tests/shim)
   libcurl4-openssl-dev                                 # libcurl: the runtime shim's OTLP/HTTP exporter
+  groff-base                                           # groff: the manual page's test (tests/install)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -113,6 +113,7 @@ suite component-otel tests/component-otel/run.sh "$sanitized_tool"
 suite guest-shim tests/guest-shim/run.sh "GUEST_SHIM_BUILD=$root/$sanitized"
 suite realworld tests/realworld/run.sh "$plain_tool"
 suite fuzz tests/fuzz/run.sh "$plain_tool"
+suite install tests/install/run.sh "INSTALL_BUILD=$root/$plain"
 echo
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 ((total_failed == 0))
