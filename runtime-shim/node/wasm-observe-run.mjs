@@ -17,6 +17,10 @@
 // A component's exit status carries only ok/err: 0 or 1 (134 after a trap).
 // A component without a site table runs untraced.
 //
+// The options are the wasm2c runner's (runtime-shim/wasm2c/example/traced-run),
+// by the same names; only --profile-timing, --profile-interval-us and --backend
+// are this host's own (and --off the runner's).
+//
 //   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
 //                         without a path (http://localhost:4318), a URL with a path
 //                         is used as is. Sent by a worker thread while the program
@@ -36,10 +40,12 @@
 //                         ($FLAMEGRAPH_PL, the PATH, or libdevel-nytprof-perl's);
 //                         a line on stderr where it is not installed
 //   --summary             top functions by self time on stderr at exit
+//   --top N               rows of the summary (default 20)
 //   --service-name NAME   OTLP service.name (default $OTEL_SERVICE_NAME, else wasm-module)
 //   --min-duration-ns N   drop spans shorter than N ns (--min-duration-us N too)
 //   --sample-ratio R      keep this share of traces (head sampling)
 //   --max-depth N         deeper enters are counted, not recorded (default 4096)
+//   --batch N             spans per export batch (default 512)
 //   --span-rate N         the span budget: spans exported a second (default 10000),
 //                         or "unlimited"; a span over it is dropped unless a span
 //                         it called was kept (the profile stays exact)
@@ -152,6 +158,8 @@ for (let i = 2; i < argv.length; i++) {
     case '--folded-calls': opts.foldedCalls = value(); break;
     case '--flamegraph': opts.flameGraph = value(); break;
     case '--summary': opts.summary = true; break;
+    case '--top': opts.top = number(value()); break;
+    case '--batch': opts.batchSize = number(value()); break;
     case '--counters': opts.counters = true; break;
     case '--service-name': opts.serviceName = value(); break;
     case '--min-duration-ns': opts.minDurationNs = number(value()); break;
@@ -207,6 +215,7 @@ function startRecording(sitesSource) {
       minDurationNs: opts.minDurationNs,
       sampleRatio: opts.sampleRatio,
       maxDepth: opts.maxDepth,
+      batchSize: opts.batchSize,
       spanRate: opts.spanRate,
       spanBurst: opts.spanBurst,
       maxFileBytes: opts.maxFileBytes,
@@ -232,7 +241,7 @@ function startRecording(sitesSource) {
       const why = writeFlameGraph(folded, opts.flameGraph, path.basename(modulePath));
       if (why) process.stderr.write(`wasm-observe: --flamegraph ${opts.flameGraph}: ${why}\n`);
     }
-    if (opts.summary) process.stderr.write(Buffer.from(rec.summary(20), "latin1"));
+    if (opts.summary) process.stderr.write(Buffer.from(rec.summary(opts.top ?? 20), "latin1"));
     const counters = rec.counters();
     const drops = describeBudgetDrops(counters, opts);
     if (drops) process.stderr.write(`wasm-observe: ${drops}; --span-rate, --span-burst and --max-file-size change them\n`);

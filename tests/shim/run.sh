@@ -123,7 +123,7 @@ traced() {
   local d=$1 wasm=$2
   shift 2
   FLAMEGRAPH_PL=$FLAMEGRAPH "$d/w2c/traced-run" --chrome "$d/chrome.json" --otlp-file "$d/otlp.jsonl" \
-    --folded "$d/folded.txt" --flamegraph "$d/flame.svg" --calls "$d/calls.txt" --summary --top 1000 \
+    --folded "$d/folded.txt" --flamegraph "$d/flame.svg" --folded-calls "$d/calls.txt" --summary --top 1000 \
     --counters "$wasm" "$@" >"$d/run.out" 2>"$d/run.err" </dev/null
   echo $? >"$d/run.rc"
 }
@@ -274,10 +274,40 @@ check_otlp_http() {
   local spans
   spans=$(counter "$d/http.err" spans_recorded)
   if [[ $rc == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/http.out" && [[ -n $spans ]] &&
-    grep -qx "spans $spans content-type application/x-protobuf path /v1/traces" "$d/collector.log"; then
+    grep -qx "spans $spans content-type application/x-protobuf path /v1/traces service $(basename "$wasm") x-test -" "$d/collector.log"; then
     pass "otlp-http cli"
   else
     fail "otlp-http cli" "exit $rc, collector saw: $(head -c 200 "$d/collector.log" 2>/dev/null), counters: $(grep '^counters' "$d/http.err" | cut -c1-120)"
+  fi
+  # The same from the OpenTelemetry variables alone: a base endpoint gains
+  # /v1/traces, headers are %-decoded, the service is named; --otlp-header
+  # wins over a variable's header of the same name.
+  rm -f "$d/collector.port" "$d/collector.log"
+  "$NODE" "$HERE/fake-collector.mjs" "$d/collector.port" "$d/collector.log" &
+  collector=$!
+  for _ in $(seq 50); do [[ -s $d/collector.port ]] && break; sleep 0.1; done
+  port=$(cat "$d/collector.port" 2>/dev/null)
+  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port/" OTEL_EXPORTER_OTLP_HEADERS="x-test=from%20env, x-other=1" \
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_SERVICE_NAME=env-service \
+    "$d/w2c/traced-run" --otlp-protocol http/protobuf --otlp-header "X-Test=option wins" --counters "$wasm" "$@" \
+    >"$d/env.out" 2>"$d/env.err" </dev/null
+  rc=$?
+  kill "$collector" 2>/dev/null
+  wait "$collector" 2>/dev/null
+  spans=$(counter "$d/env.err" spans_recorded)
+  if [[ $rc == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$d/env.out" && [[ -n $spans ]] &&
+    grep -qx "spans $spans content-type application/x-protobuf path /v1/traces service env-service x-test option wins" "$d/collector.log"; then
+    pass "otlp-http from OTEL_EXPORTER_OTLP_* variables"
+  else
+    fail "otlp-http from OTEL_EXPORTER_OTLP_* variables" "exit $rc, collector saw: $(head -c 200 "$d/collector.log" 2>/dev/null); $(grep -v '^counters' "$d/env.err" | head -c 200)"
+  fi
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
+    "$d/w2c/traced-run" "$wasm" "$@" >"$d/grpc.out" 2>"$d/grpc.err" </dev/null
+  rc=$?
+  if [[ $rc == 2 ]] && grep -qx 'traced-run: OTLP protocol grpc is not supported (http/protobuf or http/json)' "$d/grpc.err"; then
+    pass "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc"
+  else
+    fail "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc" "exit $rc: $(head -c 200 "$d/grpc.err")"
   fi
   local t0=$SECONDS
   "$d/w2c/traced-run" --otlp "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
@@ -365,6 +395,7 @@ run_misbehave() {
     fail "counters misbehave" "exit $(cat "$d/run.rc"), counters '$got', expected '$want'"
   fi
   # The profile with a shallow max_depth: the call tree with call counts.
+  # --calls: the older name of --folded-calls, still accepted
   "$d/w2c/traced-run" --counters --max-depth 64 --calls "$d/shallow/calls.txt" --folded "$d/shallow/folded.txt" \
     --summary "$d/misbehave.wasm" >"$d/shallow/run.out" 2>"$d/shallow/run.err" </dev/null
   echo $? >"$d/shallow/run.rc"

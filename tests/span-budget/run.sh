@@ -73,7 +73,7 @@ run_case() {
   mkdir -p "$d"
   local rc
   if [[ $runner == traced-run ]]; then
-    "$WORK/w2c/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --calls "$d/calls.txt" \
+    "$WORK/w2c/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" \
       --counters "$@" "$WORK/loop.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   else

@@ -5,7 +5,7 @@
 #
 # gives OUTDIR/traced-run (run it as `OUTDIR/traced-run [options] APP.wasm ARGS...`).
 # Steps: wasm2c -n app APP.wasm -> app.c/app.h; make-glue.sh app.h -> glue.c;
-# compile them with traced-run.c, run_start.c, ../wasm_observe_wasm2c.c, the
+# compile them with traced-run.c, otel_env.c, run_start.c, ../wasm_observe_wasm2c.c, the
 # small WASI of tests/e2e/wasm2c-wasi.c and the wasm2c runtime, and link
 # libwasm-observe.
 #
@@ -46,10 +46,11 @@ wasm2c "$@" -n app "$app" -o "$out/app.c"
   $CC $CFLAGS $RT_DEFS $inc -c "$out/glue.c" -o "$out/glue.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/traced-run.c" -o "$out/traced-run.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/flame_graph.c" -o "$out/flame_graph.o"
+  $CC $CFLAGS $RT_DEFS $inc -c "$here/otel_env.c" -o "$out/otel_env.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/run_start.c" -o "$out/run_start.o"
   $CC $CFLAGS $RT_DEFS $inc -c "$here/../wasm_observe_wasm2c.c" -o "$out/wasm_observe_wasm2c.o"
   $CC $CFLAGS $RT_DEFS -I"$e2e" -I"$rt" -c "$e2e/wasm2c-wasi.c" -o "$out/wasi.o"
   $CC $CFLAGS -w $RT_DEFS -D_DEFAULT_SOURCE -I"$rt" -c "$rt/wasm-rt-impl.c" -o "$out/wasm-rt-impl.o"
-  $CC $LDFLAGS "$out/traced-run.o" "$out/flame_graph.o" "$out/run_start.o" "$out/glue.o" "$out/app.o" "$out/wasm_observe_wasm2c.o" \
+  $CC $LDFLAGS "$out/traced-run.o" "$out/flame_graph.o" "$out/otel_env.o" "$out/run_start.o" "$out/glue.o" "$out/app.o" "$out/wasm_observe_wasm2c.o" \
     "$out/wasi.o" "$out/wasm-rt-impl.o" "$lib" -lcurl -liberty -lpthread -lm -o "$out/traced-run"
 }

@@ -9,18 +9,26 @@
  * tests/e2e/wasm2c-wasi.c, and records the hooks with libwasm-observe.
  *
  * Options (every output is written when the program has ended: returned,
- * called proc_exit, or trapped):
+ * called proc_exit, or trapped), named as the Node host's `wasm-observe run`
+ * names them (the older names in brackets are still accepted):
  *   --chrome FILE      Chrome trace event JSON (Perfetto, DevTools, speedscope)
  *   --otlp URL         OTLP/HTTP to a collector (http://host:4318; /v1/traces is
  *                      appended to a URL without a path); sent from a background
  *                      thread, and what is still queued at the end waits at
  *                      most 10 s (the same options as the Node host's CLI)
  *   --otlp-protocol P  http/protobuf (default) or http/json
+ *   --otlp-header K=V  an extra request header (repeatable)
+ *   --otlp-max-queue N batches held for sending (default 64); past it, when the
+ *                      collector is slower than the program or down, dropped
+ *                      Without --otlp, the OpenTelemetry variables turn OTLP/HTTP
+ *                      on: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _PROTOCOL,
+ *                      _HEADERS and _TIMEOUT (otel_env.h), and OTEL_SERVICE_NAME
+ *                      names the service
  *   --otlp-file FILE   OTLP/JSON lines, one TracesData per line
  *   --folded FILE      folded stacks with self time in ns (flamegraph.pl input)
  *   --flamegraph FILE  an SVG flame graph of the same, by flamegraph.pl where it
  *                      is installed (else a line on stderr, no file)
- *   --calls FILE       the call tree with call counts: one line per call path,
+ *   --folded-calls FILE  [--calls] the call tree with call counts: one line per call path,
  *                      "frame;frame;... CALLS", sorted bytewise, import and
  *                      export sites prefixed "import:"/"export:", then
  *                      "# unbalanced U open O invalid I truncated T"
@@ -28,10 +36,12 @@
  *   --summary          the top functions by self time, on stderr
  *   --top N            rows of the summary (default 20)
  *   --counters         the recorder's counters, one line on stderr
- *   --service NAME     OTLP service.name (default: the module's file name)
+ *   --service-name NAME  [--service] OTLP service.name (default
+ *                      $OTEL_SERVICE_NAME, else the module's file name)
  *   --max-depth N      recorder max_depth (default 4096)
- *   --min-duration NS  drop spans shorter than NS nanoseconds
- *   --sample RATIO     keep this share of traces (0 < RATIO <= 1)
+ *   --min-duration-ns N  [--min-duration] drop spans shorter than N nanoseconds
+ *                      (--min-duration-us N too)
+ *   --sample-ratio R   [--sample] keep this share of traces (0 < R <= 1)
  *   --batch N          spans per export batch (default 512)
  *   --span-rate N      the span budget: spans exported per second (default
  *                      10000), or "unlimited"
@@ -55,24 +65,31 @@
 #include <unistd.h>
 
 #include "flame_graph.h"
+#include "otel_env.h"
 #include "run_start.h"
 #include "traced-run.h"
 
 wo_wasm2c_hooks traced_hooks;
 
+enum { MAX_OTLP_HEADERS = 32 };
+
 typedef struct {
-  const char *chrome, *otlp_file, *otlp_url, *folded, *flamegraph, *calls, *service;
-  bool summary, counters, off, otlp_json;
+  const char *chrome, *otlp_file, *otlp_url, *otlp_protocol, *folded, *flamegraph, *calls, *service;
+  char *otlp_headers[MAX_OTLP_HEADERS]; /* --otlp-header values, pointers into argv */
+  size_t otlp_header_count;
+  uint32_t otlp_max_queue;
+  bool summary, counters, off;
   unsigned top;
   wo_options recorder;
   wo_file_options files;
 } options;
 
 static void usage(FILE *out) {
-  fputs("usage: traced-run [--chrome FILE] [--otlp URL [--otlp-protocol P]] [--otlp-file FILE]\n"
-        "                  [--folded FILE] [--flamegraph FILE] [--calls FILE] [--summary]\n"
-        "                  [--top N] [--counters] [--service NAME] [--max-depth N]\n"
-        "                  [--min-duration NS] [--sample RATIO] [--batch N]\n"
+  fputs("usage: traced-run [--chrome FILE] [--otlp URL [--otlp-protocol P] [--otlp-header K=V]...\n"
+        "                  [--otlp-max-queue N]] [--otlp-file FILE] [--folded FILE] [--flamegraph FILE]\n"
+        "                  [--folded-calls FILE] [--summary] [--top N] [--counters] [--service-name NAME]\n"
+        "                  [--max-depth N] [--min-duration-ns N | --min-duration-us N]\n"
+        "                  [--sample-ratio R] [--batch N]\n"
         "                  [--span-rate N|unlimited] [--span-burst N] [--max-file-size BYTES|unlimited]\n"
         "                  [--off] [--] MODULE.wasm [ARGS...]\n",
         out);
@@ -116,6 +133,7 @@ static bool parse_limit(const char *s, bool suffixes, uint64_t *out) {
 static int parse_options(int argc, char **argv, options *o) {
   memset(o, 0, sizeof *o);
   o->top = 20;
+
   int i = 1;
   for (; i < argc; i++) {
     const char *a = argv[i];
@@ -148,17 +166,23 @@ static int parse_options(int argc, char **argv, options *o) {
     else if (strcmp(a, "--otlp") == 0) o->otlp_url = v;
     else if (strcmp(a, "--otlp-protocol") == 0) {
       ok = v && (strcmp(v, "http/protobuf") == 0 || strcmp(v, "http/json") == 0);
-      o->otlp_json = ok && strcmp(v, "http/json") == 0;
-    }
+      o->otlp_protocol = v;
+    } else if (strcmp(a, "--otlp-header") == 0) {
+      ok = v && strchr(v, '=') && v[0] != '=' && o->otlp_header_count < MAX_OTLP_HEADERS;
+      if (ok) o->otlp_headers[o->otlp_header_count++] = argv[i + 1];
+    } else if (strcmp(a, "--otlp-max-queue") == 0)
+      ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->otlp_max_queue = (uint32_t)n, true);
     else if (strcmp(a, "--flamegraph") == 0) o->flamegraph = v;
     else if (strcmp(a, "--folded") == 0) o->folded = v;
-    else if (strcmp(a, "--calls") == 0) o->calls = v;
-    else if (strcmp(a, "--service") == 0) o->service = v;
+    else if (strcmp(a, "--folded-calls") == 0 || strcmp(a, "--calls") == 0) o->calls = v;
+    else if (strcmp(a, "--service-name") == 0 || strcmp(a, "--service") == 0) o->service = v;
     else if (strcmp(a, "--top") == 0) ok = parse_u64(v, UINT32_MAX, &n) && (o->top = (unsigned)n, true);
     else if (strcmp(a, "--max-depth") == 0)
       ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->recorder.max_depth = (uint32_t)n, true);
-    else if (strcmp(a, "--min-duration") == 0)
+    else if (strcmp(a, "--min-duration-ns") == 0 || strcmp(a, "--min-duration") == 0)
       ok = parse_u64(v, UINT64_MAX, &n) && (o->recorder.min_duration_ns = n, true);
+    else if (strcmp(a, "--min-duration-us") == 0)
+      ok = parse_u64(v, UINT64_MAX / 1000, &n) && (o->recorder.min_duration_ns = n * 1000, true);
     else if (strcmp(a, "--batch") == 0)
       ok = parse_u64(v, UINT32_MAX, &n) && n > 0 && (o->recorder.batch_size = (uint32_t)n, true);
     else if (strcmp(a, "--span-rate") == 0)
@@ -167,7 +191,7 @@ static int parse_options(int argc, char **argv, options *o) {
       ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.span_burst = n, true);
     else if (strcmp(a, "--max-file-size") == 0)
       ok = parse_limit(v, true, &o->files.max_bytes);
-    else if (strcmp(a, "--sample") == 0) {
+    else if (strcmp(a, "--sample-ratio") == 0 || strcmp(a, "--sample") == 0) {
       char *end = NULL;
       double r = v ? strtod(v, &end) : 0;
       ok = v && end && *end == '\0' && r > 0 && r <= 1;
@@ -344,6 +368,14 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  char why[256];
+  otel_settings otlp;
+  if (!otel_settings_read(o.otlp_url, o.otlp_protocol, o.otlp_headers, o.otlp_header_count, &otlp,
+                          why, sizeof why)) {
+    fprintf(stderr, "traced-run: %s\n", why);
+    wo_sites_free(sites);
+    return 2;
+  }
   wo_exporter exporters[3];
   size_t exporter_count = 0;
   wo_otlp_http_stats http_stats = {0};
@@ -359,19 +391,24 @@ int main(int argc, char **argv) {
       fprintf(stderr, "traced-run: %s: %s%s%s\n", paths[k], wo_status_message(rc),
               rc == WO_ERR_IO ? ": " : "", rc == WO_ERR_IO ? strerror(errno) : "");
       for (size_t e = 0; e < exporter_count; e++) exporters[e].destroy(exporters[e].state);
+      otel_settings_free(&otlp);
       wo_sites_free(sites);
       return 2;
     }
     exporter_count++;
   }
-  if (o.otlp_url) {
-    wo_otlp_http_options h = {.endpoint = o.otlp_url,
-                              .encoding = o.otlp_json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF,
+  if (otlp.endpoint) {
+    wo_otlp_http_options h = {.endpoint = otlp.endpoint,
+                              .encoding = otlp.json ? WO_OTLP_JSON : WO_OTLP_PROTOBUF,
+                              .headers = (const char *const *)otlp.headers,
+                              .timeout_ms = otlp.timeout_ms,
+                              .max_queue = o.otlp_max_queue,
                               .final_stats = &http_stats};
     rc = wo_exporter_otlp_http(&h, &exporters[exporter_count]);
     if (rc != WO_OK) {
-      fprintf(stderr, "traced-run: --otlp %s: %s\n", o.otlp_url, wo_status_message(rc));
+      fprintf(stderr, "traced-run: OTLP/HTTP to %s: %s\n", otlp.endpoint, wo_status_message(rc));
       for (size_t e = 0; e < exporter_count; e++) exporters[e].destroy(exporters[e].state);
+      otel_settings_free(&otlp);
       wo_sites_free(sites);
       return 2;
     }
@@ -380,12 +417,14 @@ int main(int argc, char **argv) {
   bool want_profile = o.folded || o.flamegraph || o.calls || o.summary;
   o.recorder.record = (exporter_count ? WO_RECORD_SPANS : 0) | (want_profile ? WO_RECORD_PROFILE : 0);
   if (!o.recorder.record) o.recorder.record = WO_RECORD_PROFILE; /* for --counters alone */
-  o.recorder.service_name = o.service ? o.service : base;
+  const char *env_service = getenv("OTEL_SERVICE_NAME");
+  o.recorder.service_name = o.service ? o.service : env_service && *env_service ? env_service : base;
   o.recorder.module_name = base;
   wo_recorder *recorder = NULL;
   rc = wo_recorder_new(&o.recorder, sites, exporters, exporter_count, &recorder);
   if (rc != WO_OK) {
     fprintf(stderr, "traced-run: cannot create the recorder: %s\n", wo_status_message(rc));
+    otel_settings_free(&otlp);
     wo_sites_free(sites);
     return 2;
   }
@@ -431,13 +470,14 @@ int main(int argc, char **argv) {
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
   if (c.spans_over_rate || c.spans_over_size)
     report_budget(&c, &o.recorder, paths[0] ? file_stats[0].max_bytes : file_stats[1].max_bytes);
-  if (o.otlp_url && http_stats.batches_dropped)
+  if (otlp.endpoint && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",
-            o.otlp_url, http_stats.batches_dropped,
+            otlp.endpoint, http_stats.batches_dropped,
             http_stats.batches_queued + http_stats.dropped_queue_full, http_stats.spans_dropped,
             http_stats.last_http_status);
   traced_hooks.recorder = NULL;
+  otel_settings_free(&otlp);
   wo_sites_free(sites);
   run_start_free();
   return run.code;
