@@ -114,6 +114,7 @@ suite guest-shim tests/guest-shim/run.sh "GUEST_SHIM_BUILD=$root/$sanitized"
 suite realworld tests/realworld/run.sh "$plain_tool"
 suite fuzz tests/fuzz/run.sh "$plain_tool"
 suite install tests/install/run.sh "INSTALL_BUILD=$root/$plain"
+suite npm-package tests/npm-package/run.sh "$plain_tool" "PACKAGE_RECORDER=$root/$plain/wasm-observe-recorder.wasm"
 echo
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 ((total_failed == 0))

@@ -1,8 +1,11 @@
 // The wasm32 backend of createRecorder (wasm-observe.mjs): the C recorder
-// (runtime-shim/src) compiled to wasm32-wasi by wasm32/build.sh, built on
+// (runtime-shim/src) compiled to wasm32-wasi by wasm32/build.sh. The npm
+// package ships it built (wasm32/recorder.wasm, made by the project's build:
+// pack.sh); in a source checkout, which has its sources, it is built on
 // first use into a cache directory ($WASM_OBSERVE_CACHE, else
 // $XDG_CACHE_HOME/wasm-observe or ~/.cache/wasm-observe; the file is named
-// by a hash of its sources, so a changed source is rebuilt). One instance of
+// by a hash of its sources, so a changed source is rebuilt);
+// $WASM_OBSERVE_RECORDER names a built one to use instead. One instance of
 // it per recorder. The instrumented module imports `enter` / `exit` straight
 // from the instance's exports (wasm to wasm); the clock is WASI's
 // clock_time_get through node:wasi. Spans are encoded in C where they can be:
@@ -51,9 +54,19 @@ export function cacheDir() {
   return path.join(base, 'wasm-observe');
 }
 
-// The path of the built recorder, building it if it is not in the cache.
-// Throws (with the build's first error line) when it cannot be built.
+// The recorder an npm package ships; a checkout builds its own.
+const SHIPPED = path.join(HERE, 'wasm32', 'recorder.wasm');
+
+// The path of the built recorder: $WASM_OBSERVE_RECORDER, the shipped one
+// where there are no sources to build it from, else the cache's, building it
+// if it is not there. Throws (with the build's first error line) when it
+// cannot be built.
 export function wasm32RecorderPath() {
+  if (process.env.WASM_OBSERVE_RECORDER) return process.env.WASM_OBSERVE_RECORDER;
+  if (!fs.existsSync(BUILD)) {
+    if (fs.existsSync(SHIPPED)) return SHIPPED;
+    throw new Error(`${SHIPPED} is missing (a package made without its recorder?)`);
+  }
   const h = crypto.createHash('sha256');
   for (const f of sources()) { h.update(f.slice(ROOT.length)); h.update(fs.readFileSync(f)); }
   h.update(process.env.CC ?? 'clang');

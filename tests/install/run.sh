@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The install: `meson install` of the build (into a staging directory with
 # --destdir) puts in place the tool, libwasm-observe, its header, the
-# pkg-config file wasm-observe.pc and the manual page, and each works from
-# there:
+# pkg-config file wasm-observe.pc, the manual page and the recorder compiled
+# to wasm32 (share/wasm-observe), and each works from there:
 #   files       every one of them is installed
 #   tool        the installed wasm-instrument instruments a fixture
 #   man         the page renders without a warning (groff -man -ww) and names
@@ -38,15 +38,15 @@ fi
 prefix=$(meson introspect "$BUILD" --buildoptions | "$NODE" -e '
   const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
   const get = (n) => o.find((x) => x.name === n).value;
-  console.log([get("prefix"), get("bindir"), get("libdir"), get("includedir"), get("mandir")].join(" "))')
-read -r pre bindir libdir includedir mandir <<<"$prefix"
+  console.log([get("prefix"), get("bindir"), get("libdir"), get("includedir"), get("mandir"), get("datadir")].join(" "))')
+read -r pre bindir libdir includedir mandir datadir <<<"$prefix"
 under() { case $1 in /*) echo "$STAGE$1" ;; *) echo "$STAGE$pre/$1" ;; esac; }
-BIN=$(under "$bindir") LIB=$(under "$libdir") INC=$(under "$includedir") MAN=$(under "$mandir")
+BIN=$(under "$bindir") LIB=$(under "$libdir") INC=$(under "$includedir") MAN=$(under "$mandir") SHARE=$(under "$datadir")
 
 # files
 missing=()
 for f in "$BIN/wasm-instrument" "$LIB/libwasm-observe.a" "$INC/wasm_observe.h" \
-  "$LIB/pkgconfig/wasm-observe.pc" "$MAN/man1/wasm-instrument.1"; do
+  "$LIB/pkgconfig/wasm-observe.pc" "$MAN/man1/wasm-instrument.1" "$SHARE/wasm-observe/wasm-observe-recorder.wasm"; do
   [[ -s $f ]] || missing+=("${f#"$STAGE"}")
 done
 if ((${#missing[@]} == 0)); then pass files; else fail files "not installed: ${missing[*]}"; fi
