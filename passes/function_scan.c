@@ -16,6 +16,7 @@ static void visit(const wi_node *node, void *ctx) {
   wi_function_facts *f = ctx;
   const wi_expr_ids *k = &wi_ids;
   BinaryenExpressionId id = node->id;
+  f->instructions++;
   if (id == k->return_) {
     wi_node_list_push(&f->returns, node);
   } else if (id == k->call) {
@@ -30,6 +31,7 @@ static void visit(const wi_node *node, void *ctx) {
   } else if (id == k->block) {
     f->has_wi_labels |= is_wi_label(BinaryenBlockGetName(node->expr));
   } else if (id == k->loop) {
+    f->has_loop = true;
     f->has_wi_labels |= is_wi_label(BinaryenLoopGetName(node->expr));
   } else if (id == k->try_) {
     f->has_wi_labels |= is_wi_label(BinaryenTryGetName(node->expr));
@@ -54,7 +56,8 @@ int wi_function_scan(wi_walker *walker, BinaryenFunctionRef func, wi_function_fa
 void wi_function_facts_clear(wi_function_facts *f) {
   f->returns.count = f->tail_calls.count = f->direct_calls.count = 0;
   f->ref_funcs.count = f->memory_grows.count = f->caller_delegates.count = 0;
-  f->has_wi_labels = f->opaque = false;
+  f->has_wi_labels = f->opaque = f->has_loop = false;
+  f->instructions = 0;
   f->opaque_id = 0;
 }
 

@@ -15,6 +15,8 @@ typedef struct {
   wi_node_list ref_funcs;    /* `ref.func` */
   wi_node_list memory_grows; /* `memory.grow` */
   wi_node_list caller_delegates; /* `try ... delegate` to the caller */
+  uint32_t instructions;     /* expressions in the body (about one per wasm instruction) */
+  bool has_loop;
   bool has_wi_labels;        /* a label already starts with "wi$" */
   bool opaque;               /* met an expression kind the C API cannot look into */
   BinaryenExpressionId opaque_id;

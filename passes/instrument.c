@@ -29,7 +29,7 @@ int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
   wi_skip *grown = realloc(ctx->skips, (ctx->skip_count + 1) * sizeof *grown);
   if (!grown) return -1;
   ctx->skips = grown;
-  ctx->skips[ctx->skip_count++] = (wi_skip){input_index, reason, opaque_id};
+  ctx->skips[ctx->skip_count++] = (wi_skip){input_index, reason, opaque_id, 0};
   return 0;
 }
 
@@ -59,6 +59,15 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
     ctx->stats.functions_uninspectable++;
     return wi_record_skip(ctx, index, "contains an expression Binaryen's C API cannot inspect",
                           ctx->facts.opaque_id);
+  }
+  /* XRay's rule: a small function with no loop costs more to trace than it
+   * runs; one asked for by name is kept. */
+  if (ctx->facts.instructions < ctx->min_instructions && !ctx->facts.has_loop &&
+      !info->named_by_include) {
+    ctx->stats.functions_small++;
+    if (wi_record_skip(ctx, index, "small", 0) != 0) return fail(ctx, "out of memory");
+    ctx->skips[ctx->skip_count - 1].instructions = ctx->facts.instructions;
+    return 0;
   }
   uint32_t site = wi_add_site(ctx, WI_SITE_FUNCTION, index, info->name, info->display, NULL);
   if (site == UINT32_MAX) return fail(ctx, "out of memory");

@@ -31,6 +31,7 @@ typedef struct {
   const char *import_field;
   uint8_t flags;             /* WI_FLAG_* */
   bool selected;             /* matched by --include/--exclude */
+  bool named_by_include;     /* selected by an --include pattern: kept whatever its size */
   uint32_t body_size;        /* code bytes in the input; 0 for imports */
   uint32_t declared_locals;  /* locals the input declares (params excluded) */
 } wi_function_info;
@@ -40,10 +41,14 @@ typedef struct {
   bool selected;
 } wi_export_info;
 
+/* A selected function left without hooks, and why: an expression the C API
+ * cannot inspect (opaque_id), or --min-instructions (instructions < the
+ * threshold, no loop; opaque_id 0). */
 typedef struct {
   uint32_t input_index;
   const char *reason; /* static text */
   BinaryenExpressionId opaque_id;
+  uint32_t instructions;
 } wi_skip;
 
 typedef struct {
@@ -51,6 +56,7 @@ typedef struct {
   uint32_t functions_hooked;
   uint32_t functions_not_selected;
   uint32_t functions_uninspectable;
+  uint32_t functions_small;   /* under --min-instructions, with no loop */
   uint32_t imports_wrapped;
   uint32_t exports_wrapped;
   uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
@@ -78,6 +84,7 @@ typedef struct {
   const char *const *quiet_exports; /* exports the host calls while the instance may not */
   size_t quiet_export_count;        /* call out (components: realloc, post-return) */
   bool site_table_section;       /* add the site table as a custom section */
+  uint32_t min_instructions;     /* smaller loop-free functions get no hooks (0: none) */
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_hooks hooks;

@@ -1,5 +1,7 @@
 #include "cli_options.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,9 @@ void wi_print_usage(void) {
       "                         (repeatable; wins over --include)\n"
       "      --no-functions     no spans for the module's own functions: only the\n"
       "                         import and export boundaries\n"
+      "      --min-instructions N  leave out functions of fewer than N instructions\n"
+      "                         with no loop (LLVM XRay's rule); --include names,\n"
+      "                         imports and exports stay spans\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -139,6 +144,13 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       else if (strcmp(value, "hooks") == 0) o->link = WI_LINK_HOOKS;
       else return usage_error("unknown --link '%s' (wasi-otel, wasi-observe or hooks)", value);
       o->link_given = true;
+    } else if (takes_value(argc, argv, &i, "--min-instructions", &value, &missing)) {
+      char *end = NULL;
+      errno = 0;
+      unsigned long n = missing ? 0 : strtoul(value, &end, 10);
+      if (missing || !*value || *end || errno || n > UINT32_MAX || value[0] == '-')
+        return usage_error("%s needs a number of instructions", arg);
+      o->min_instructions = (uint32_t)n;
     } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
       if (missing) return usage_error("%s needs auto, on or off", arg);
       if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;

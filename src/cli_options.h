@@ -35,6 +35,7 @@ typedef struct {
   wi_link_mode link;
   bool link_given;          /* --link was on the command line */
   bool all_modules;         /* components: also the modules component tooling adds */
+  uint32_t min_instructions; /* --min-instructions: smaller loop-free functions are left out; 0 = none */
 } wi_options;
 
 typedef enum { WI_OPTIONS_RUN, WI_OPTIONS_DONE, WI_OPTIONS_ERROR } wi_options_result;

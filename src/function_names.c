@@ -89,6 +89,7 @@ static int describe(BinaryenModuleRef m, const wi_module_scan *scan, const wi_na
   if (scan->has_start && scan->start_index == index) info->flags |= WI_FLAG_START;
   const char *candidates[2] = {info->display, raw};
   info->selected = wi_name_filter_selects(filter, candidates, 2);
+  info->named_by_include = info->selected && wi_name_filter_has_includes(filter);
   return 0;
 }
 

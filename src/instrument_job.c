@@ -199,6 +199,7 @@ static int instrument(job_state *s) {
   ctx->quiet_exports = s->task->quiet_exports;
   ctx->quiet_export_count = s->task->quiet_export_count;
   ctx->site_table_section = !s->task->in_component;
+  ctx->min_instructions = o->min_instructions;
   ctx->untyped_references = !s->scan.uses_typed_references &&
                             !(s->input_features & (BinaryenFeatureGC() |
                                                    BinaryenFeatureTypedFunctionReferences()));

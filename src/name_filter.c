@@ -87,6 +87,8 @@ static bool any_matches(const wi_name_filter *f, pcre2_code *const *codes, size_
   return false;
 }
 
+bool wi_name_filter_has_includes(const wi_name_filter *f) { return f->include_count > 0; }
+
 bool wi_name_filter_selects(const wi_name_filter *f, const char *const *names, size_t count) {
   if (f->include_count > 0 && !any_matches(f, f->includes, f->include_count, names, count))
     return false;

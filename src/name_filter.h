@@ -18,5 +18,8 @@ void wi_name_filter_free(wi_name_filter *filter);
  * selected if some include pattern matches one of them (or there are no
  * include patterns) and no exclude pattern matches any of them. */
 bool wi_name_filter_selects(const wi_name_filter *filter, const char *const *names, size_t count);
+/* Whether there are include patterns: a function they select is asked for by
+ * name (it wins over size thresholds). */
+bool wi_name_filter_has_includes(const wi_name_filter *filter);
 
 #endif

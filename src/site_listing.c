@@ -15,8 +15,12 @@ void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) 
   }
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
-    fprintf(out, "# skipped %s: %s (%s)\n", ctx->funcs[k->input_index].display, k->reason,
-            wi_expr_kind_name(k->opaque_id));
+    if (k->opaque_id == 0)
+      fprintf(out, "# skipped %s: %u instructions, no loop (--min-instructions %u)\n",
+              ctx->funcs[k->input_index].display, k->instructions, ctx->min_instructions);
+    else
+      fprintf(out, "# skipped %s: %s (%s)\n", ctx->funcs[k->input_index].display, k->reason,
+              wi_expr_kind_name(k->opaque_id));
   }
 }
 
@@ -31,9 +35,15 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                 "wasm-instrument: stats: %s: %u defined functions: %u instrumented, %u not "
                 "selected, %u skipped",
                 file, s->functions_seen, s->functions_hooked, s->functions_not_selected,
-                s->functions_uninspectable);
+                s->functions_uninspectable + s->functions_small);
+  if (s->functions_small)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: skipped %u functions of fewer than %u instructions "
+                  "with no loop (--min-instructions)",
+                  file, s->functions_small, ctx->min_instructions);
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
+    if (k->opaque_id == 0) continue; /* --min-instructions: counted above */
     wi_report_say(report, "wasm-instrument: stats: %s: skipped %s: %s (%s)", file,
                   ctx->funcs[k->input_index].display, k->reason, wi_expr_kind_name(k->opaque_id));
   }

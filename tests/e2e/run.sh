@@ -419,6 +419,10 @@ fi
 if [[ -z $FILTER || calltree =~ $FILTER ]]; then
   run_filter "filter-exclude calltree" "$FIXTURES/c/calltree.c" "$EXPECTED/calltree.exclude.folded" \
     --exclude '^(leaf|is_odd|out_buf|__wasi_fd_write)$' --no-imports --no-exports
+  # XRay's rule: the functions of fewer than 15 instructions with no loop go,
+  # the import and export boundaries stay
+  run_filter "filter-min-instructions calltree" "$FIXTURES/c/calltree.c" \
+    "$EXPECTED/calltree.min-instructions.folded" --min-instructions 15
 fi
 
 # ---- report -------------------------------------------------------------------------
