@@ -84,11 +84,13 @@ $CC --target=wasm32-wasi --sysroot="${WASI_SYSROOT:-/usr}" "$W/loop.o" -o "$W/lo
 
 declare -A best
 settings=(plain profile spans sampled profile-jco observe-profile observe-spans otel-profile otel-spans)
+# Every call a span: muting and the span budget are lifted (the cost of a span
+# is what is measured).
 flags() {
   case $1 in
     plain) ;;
-    profile | profile-jco | *-profile) echo --folded-calls /dev/null ;;
-    spans | *-spans) echo --otlp-file /dev/null ;;
+    profile | profile-jco | *-profile) echo --folded-calls /dev/null --mute-after never ;;
+    spans | *-spans) echo --otlp-file /dev/null --mute-after never --span-rate unlimited --max-file-size unlimited ;;
     sampled) echo --profile-timing sampled --folded-calls /dev/null ;;
   esac
 }

@@ -105,9 +105,9 @@ int main(int argc, char **argv) {
       }
       exporter_count = 1;
     }
-    /* The recorder's cost per span is measured, so no span budget. */
+    /* The recorder's cost per span is measured: no span budget, no muting. */
     wo_options options = {.record = record ? record : WO_RECORD_PROFILE, .module_name = "bench",
-                          .span_rate = WO_UNLIMITED};
+                          .span_rate = WO_UNLIMITED, .mute_after = WO_UNLIMITED};
 #if defined(__x86_64__)
     if (tsc) options.clock = WO_CLOCK_TSC;
 #endif

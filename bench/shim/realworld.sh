@@ -38,6 +38,9 @@ runs=${BENCH_RW_RUNS:-5}
 passes=${BENCH_RW_PASSES:-3}
 read -r -a backends <<<"${BENCH_RW_BACKENDS:-wasm32 js}"
 register=${BENCH_RW_REGISTER:-$root/runtime-shim/node/register.mjs}
+# The rows measure the cost of every span: muting and the span budget, on by
+# default, are lifted for every case.
+export WASM_OBSERVE_MUTE_AFTER=never WASM_OBSERVE_SPAN_RATE=unlimited WASM_OBSERVE_MAX_FILE_SIZE=unlimited
 
 # The issue's goals (issue 3, "Performance").
 goal_all=3      # every function, aggregate mode, x uninstrumented

@@ -162,7 +162,23 @@ typedef struct {
    * limit. */
   uint64_t span_rate;
   uint64_t span_burst;
+  /* Muting (below): a site is muted once it has closed mute_after calls
+   * whose mean duration is under mute_below_ns. 0 = the defaults
+   * (WO_DEFAULT_MUTE_AFTER, WO_DEFAULT_MUTE_BELOW_NS); mute_after =
+   * WO_UNLIMITED never mutes. */
+  uint64_t mute_after;
+  uint64_t mute_below_ns;
 } wo_options;
+
+/* Muting. A site whose calls prove many and short (an interpreter's hot
+ * helpers: millions of calls of well under a microsecond, each paying the
+ * clock and a span) is muted for the rest of the run: its enter and exit
+ * still keep the stack right and its calls are still counted in the profile,
+ * but they read no clock and make no span; a span it would have been the
+ * parent of gets its nearest recorded ancestor as parent, and the time it
+ * takes from then on is its caller's self time. Counted in sites_muted and
+ * spans_muted. */
+enum { WO_DEFAULT_MUTE_AFTER = 10000, WO_DEFAULT_MUTE_BELOW_NS = 1000 };
 
 /* The span budget. A tracer left on in production must not fill a disk, a
  * queue or a collector, so spans are limited by default, twice:
@@ -196,6 +212,8 @@ typedef struct {
   uint64_t export_errors;      /* export calls that failed */
   uint64_t spans_over_rate;    /* dropped: over the span rate (the span budget) */
   uint64_t spans_over_size;    /* dropped, or dropped by an exporter: an output was full */
+  uint64_t spans_muted;        /* calls of muted sites: no span, no clock */
+  uint64_t sites_muted;        /* sites muted so far */
 } wo_counters;
 
 typedef struct wo_recorder wo_recorder;

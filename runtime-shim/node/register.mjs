@@ -32,6 +32,9 @@
 //                              burst of 200000, 256M a file; "unlimited" lifts
 //                              the rate or the size); what it drops is said in
 //                              one line on stderr at exit, per instance
+//   WASM_OBSERVE_MUTE_AFTER, WASM_OBSERVE_MUTE_BELOW_NS  muting (--mute-after,
+//                              --mute-below-ns: 10000 calls, 1000 ns; "never"
+//                              keeps every span)
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
 //   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,
 //                              with OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, _HEADERS
@@ -61,7 +64,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createRecorder, readSites, parseLimit, describeBudgetDrops,
+  createRecorder, readSites, parseLimit, describeBudgetDrops, describeMuting,
   RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
@@ -98,6 +101,8 @@ function readConfig(env) {
     spanRate: limit('WASM_OBSERVE_SPAN_RATE', false),
     spanBurst: limit('WASM_OBSERVE_SPAN_BURST', false),
     maxFileBytes: limit('WASM_OBSERVE_MAX_FILE_SIZE', true),
+    muteAfter: env.WASM_OBSERVE_MUTE_AFTER === 'never' ? Infinity : limit('WASM_OBSERVE_MUTE_AFTER', false),
+    muteBelowNs: limit('WASM_OBSERVE_MUTE_BELOW_NS', false),
     otlpHttp: otlpHttpSettings({}, env), // null without an endpoint
     profileTiming: env.WASM_OBSERVE_PROFILE_TIMING || 'clock',
     profileIntervalUs: number('WASM_OBSERVE_PROFILE_INTERVAL_US'),
@@ -219,6 +224,8 @@ function recorderFor(module, functionImports) {
     spanRate: config.spanRate,
     spanBurst: config.spanBurst,
     maxFileBytes: config.maxFileBytes,
+    muteAfter: config.muteAfter,
+    muteBelowNs: config.muteBelowNs,
     exporters,
     otlpFile,
     chromeFile,
@@ -304,6 +311,8 @@ function finishAll() {
       const counters = recorder.counters();
       const drops = describeBudgetDrops(counters, config);
       if (drops) process.stderr.write(`wasm-observe${label}: ${drops}; WASM_OBSERVE_SPAN_RATE, _SPAN_BURST and _MAX_FILE_SIZE change them\n`);
+      const muted = describeMuting(counters, config);
+      if (muted) process.stderr.write(`wasm-observe${label}: ${muted}; WASM_OBSERVE_MUTE_AFTER=never keeps every span\n`);
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(counters)}\n`);
       const sampler = config.counters && recorder.samplerStats ? recorder.samplerStats() : null;
       if (sampler) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ sampler })}\n`);

@@ -50,7 +50,7 @@ export function createSampledRecorder(options, intervalUs) {
   const c = {
     enters: 0, exits: 0, spansRecorded: 0, spansFiltered: 0, unknownIds: 0, exitsWithoutEnter: 0,
     exitsUnmatched: 0, spansUnwound: 0, depthOverflows: 0, exportErrors: 0, spansOverRate: 0,
-    spansOverSize: 0, memoryGrows: 0,
+    spansOverSize: 0, spansMuted: 0, sitesMuted: 0, memoryGrows: 0,
   };
 
   // The memory: [0, 64) holds the current node, alone on its cache line

@@ -50,6 +50,11 @@
 //                         or "unlimited"; a span over it is dropped unless a span
 //                         it called was kept (the profile stays exact)
 //   --span-burst N        spans allowed at once above that rate (default 200000)
+//   --mute-after N        muting: a function whose first N calls (default 10000)
+//                         average under --mute-below-ns (default 1000) is muted:
+//                         its calls are still counted in the profile, but read no
+//                         clock and make no span; "never" keeps every span
+//   --mute-below-ns T     see --mute-after
 //   --max-file-size B     bytes per trace file (--otlp-file, --chrome), with an
 //                         optional K, M or G suffix (default 256M), or "unlimited";
 //                         once a file is nearly full only the ancestors of the
@@ -87,7 +92,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  createRecorder, RECORD_SPANS, RECORD_PROFILE, parseLimit, describeBudgetDrops,
+  createRecorder, RECORD_SPANS, RECORD_PROFILE, parseLimit, describeBudgetDrops, describeMuting,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
 import { otlpHttpExporter, describeDrops } from './otlp-http.mjs';
@@ -169,6 +174,12 @@ for (let i = 2; i < argv.length; i++) {
     case '--span-rate': opts.spanRate = limit(value(), false); break;
     case '--span-burst': opts.spanBurst = limit(value(), false); break;
     case '--max-file-size': opts.maxFileBytes = limit(value(), true); break;
+    case '--mute-after': {
+      const v = value();
+      opts.muteAfter = v === 'never' ? Infinity : limit(v, false);
+      break;
+    }
+    case '--mute-below-ns': opts.muteBelowNs = limit(value(), false); break;
     case '--profile-timing':
       opts.profileTiming = value();
       if (!['clock', 'sampled'].includes(opts.profileTiming)) die(`--profile-timing: clock or sampled, not ${opts.profileTiming}`);
@@ -219,6 +230,8 @@ function startRecording(sitesSource) {
       spanRate: opts.spanRate,
       spanBurst: opts.spanBurst,
       maxFileBytes: opts.maxFileBytes,
+      muteAfter: opts.muteAfter,
+      muteBelowNs: opts.muteBelowNs,
       exporters,
       otlpFile: opts.otlp,
       chromeFile: opts.chrome,
@@ -245,6 +258,8 @@ function startRecording(sitesSource) {
     const counters = rec.counters();
     const drops = describeBudgetDrops(counters, opts);
     if (drops) process.stderr.write(`wasm-observe: ${drops}; --span-rate, --span-burst and --max-file-size change them\n`);
+    const muted = describeMuting(counters, opts);
+    if (muted) process.stderr.write(`wasm-observe: ${muted}; --mute-after never keeps every span\n`);
     if (opts.counters) process.stderr.write(JSON.stringify(counters) + '\n');
     const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
     if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');

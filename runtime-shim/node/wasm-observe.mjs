@@ -69,6 +69,10 @@ export const DEFAULT_MAX_DEPTH = 4096;
 export const DEFAULT_SPAN_RATE = 10000;
 export const DEFAULT_SPAN_BURST = 200000;
 export const DEFAULT_FILE_MAX_BYTES = 256 * 1024 * 1024;
+// Muting (wasm_observe.h): a site is muted once it has closed this many calls
+// with a mean duration under this many ns.
+export const DEFAULT_MUTE_AFTER = 10000;
+export const DEFAULT_MUTE_BELOW_NS = 1000;
 const FILE_RESERVE_BYTES = 8 * 1024 * 1024;
 // What an exporter's exportSpans may return when its output is at its size
 // limit: the batch was written but only the open spans' ancestors fit now
@@ -385,6 +389,15 @@ export function describeBudgetDrops(counters, { spanRate, spanBurst, maxFileByte
     `, ${overSize} over the size limit` + (size === Infinity ? '' : ` (${size} bytes a file)`);
 }
 
+// One line for stderr at exit when sites were muted, else null.
+export function describeMuting(counters, { muteAfter, muteBelowNs } = {}) {
+  if (!counters.sitesMuted) return null;
+  const after = budgetLimit(muteAfter, DEFAULT_MUTE_AFTER, 'muteAfter');
+  const below = budgetLimit(muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
+  return `muted ${counters.sitesMuted} sites (${after} calls averaging under ${below} ns): ` +
+    `${counters.spansMuted} calls counted with no span`;
+}
+
 class FileSink {
   // `trailer`: what closes the document (Chrome's '\n]}\n'), counted in the
   // size from the start; maxBytes: the size limit (Infinity: none).
@@ -536,7 +549,11 @@ function recordFlags(record) {
 // its children was kept (counter spansOverRate); once an output is full (an
 // exporter returned OUTPUT_FULL or OUTPUT_DROPPED) only the ancestors of the
 // spans kept are (spansOverSize, with the spans of dropped batches); the
-// profile stays exact. }
+// profile stays exact. muteAfter and muteBelowNs (muting, wasm_observe.h: a
+// site is muted once it has closed muteAfter calls, default 10000, whose mean
+// is under muteBelowNs, default 1000; muteAfter Infinity never mutes; its
+// calls are still counted, they read no clock and make no span: counters
+// spansMuted, sitesMuted) }
 // The recorder's `backend` says which one it is.
 //
 // Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
@@ -604,6 +621,9 @@ export function createRecorder(options = {}) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : DEFAULT_BATCH;
   const spanRate = budgetLimit(options.spanRate, DEFAULT_SPAN_RATE, 'spanRate');
   const spanBurst = Math.min(budgetLimit(options.spanBurst, DEFAULT_SPAN_BURST, 'spanBurst'), 1e9);
+  const muteAfter = budgetLimit(options.muteAfter, DEFAULT_MUTE_AFTER, 'muteAfter');
+  const muteBelowNs = budgetLimit(options.muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
+  const muting = muteAfter !== Infinity;
   const exporters = [...(options.exporters ?? [])];
   const fileOptions = { maxBytes: options.maxFileBytes };
   if (options.otlpFile) exporters.push(otlpJsonLinesExporter(options.otlpFile, fileOptions));
@@ -636,7 +656,13 @@ export function createRecorder(options = {}) {
 
   let sites = [];
   let siteCount = 0;
-  const sitesChanged = () => { siteCount = sites.length; };
+  // Muting (wasm_observe.h): each site's calls and time so far, and whether
+  // it is muted; sized with the site table.
+  let sCalls = new Float64Array(0), sTotal = new Float64Array(0), sMuted = new Uint8Array(0);
+  const sitesChanged = () => {
+    siteCount = sites.length;
+    sCalls = new Float64Array(siteCount); sTotal = new Float64Array(siteCount); sMuted = new Uint8Array(siteCount);
+  };
 
   // The stack: one frame per open span.
   let capacity = Math.min(FIRST_STACK, maxDepth);
@@ -648,6 +674,8 @@ export function createRecorder(options = {}) {
   let fNode = new Int32Array(capacity);
   let fPending = new Uint8Array(capacity); // entered by enterPending: named when it ends
   let fKeptChild = new Uint8Array(capacity); // a child was recorded: kept over the span budget
+  let fMuted = new Uint8Array(capacity); // its site is muted: no clock, no span
+  let fSpanParent = new Int32Array(capacity); // the nearest recorded ancestor's index, or -1
   let depth = 0;
   let overflow = 0;
   let overflowIds = null; // Int32Array(OVERFLOW_IDS), made on the first overflow
@@ -665,6 +693,8 @@ export function createRecorder(options = {}) {
     fNode = grow(Int32Array, fNode);
     fPending = grow(Uint8Array, fPending);
     fKeptChild = grow(Uint8Array, fKeptChild);
+    fMuted = grow(Uint8Array, fMuted);
+    fSpanParent = grow(Int32Array, fSpanParent);
     capacity = n;
   }
 
@@ -774,7 +804,7 @@ export function createRecorder(options = {}) {
   const c = {
     enters: 0, exits: 0, spansRecorded: 0, spansFiltered: 0, unknownIds: 0, exitsWithoutEnter: 0,
     exitsUnmatched: 0, spansUnwound: 0, depthOverflows: 0, exportErrors: 0, spansOverRate: 0,
-    spansOverSize: 0, memoryGrows: 0,
+    spansOverSize: 0, spansMuted: 0, sitesMuted: 0, memoryGrows: 0,
   };
   let lastExportError = null;
   let outputFull = false; // the span budget: an exporter's output is full
@@ -856,6 +886,15 @@ export function createRecorder(options = {}) {
     fId[d] = id;
     fChildren[d] = 0;
     fPending[d] = 0;
+    fSpanParent[d] = d === 0 ? -1 : fRecorded[d - 1] !== 0 ? d - 1 : fSpanParent[d - 1];
+    if (sMuted[id] !== 0) { // muted: the stack and the call count only
+      fMuted[d] = 1;
+      fRecorded[d] = 0;
+      if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
+      depth = d + 1;
+      return;
+    }
+    fMuted[d] = 0;
     const rec = recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
     fKeptChild[d] = 0;
@@ -885,6 +924,8 @@ export function createRecorder(options = {}) {
     fId[d] = id;
     fChildren[d] = 0;
     fPending[d] = 1;
+    fSpanParent[d] = d === 0 ? -1 : fRecorded[d - 1] !== 0 ? d - 1 : fSpanParent[d - 1];
+    fMuted[d] = 0;
     const rec = recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
     fKeptChild[d] = 0;
@@ -894,12 +935,29 @@ export function createRecorder(options = {}) {
     fStart[d] = now();
   }
 
+  // Muting: a site's calls so far, and whether they are now many and short
+  // (recorder.c count_for_muting).
+  function countForMuting(id, duration) {
+    const calls = ++sCalls[id];
+    const total = (sTotal[id] += duration);
+    if (calls < muteAfter || (calls & 255) !== 0 || total / calls >= muteBelowNs) return;
+    sMuted[id] = 1;
+    c.sitesMuted++;
+  }
+
   function closeTop(t, error) {
     const d = --depth;
+    if (fMuted[d] !== 0) {
+      if (error) c.spansUnwound++;
+      if (recordProfile) nCalls[fNode[d]]++;
+      c.spansMuted++;
+      return;
+    }
     const start = fStart[d];
     const duration = t > start ? t - start : 0;
     if (d > 0) fChildren[d - 1] += duration;
     if (error) c.spansUnwound++;
+    if (muting && fPending[d] === 0) countForMuting(fId[d], duration);
     if (recordProfile) {
       if (fPending[d] !== 0) fNode[d] = attachNode(d === 0 ? 0 : fNode[d - 1], fNode[d], fId[d]);
       const n = fNode[d];
@@ -917,11 +975,12 @@ export function createRecorder(options = {}) {
       if (refusal === OVER_RATE) c.spansOverRate++; else c.spansOverSize++;
       return;
     }
-    if (d > 0) fKeptChild[d - 1] = 1;
+    const sp = fSpanParent[d];
+    if (sp >= 0) fKeptChild[sp] = 1;
     const i = batchCount++;
     bTrace[4 * i] = traceId[0]; bTrace[4 * i + 1] = traceId[1]; bTrace[4 * i + 2] = traceId[2]; bTrace[4 * i + 3] = traceId[3];
     bSpan[2 * i] = fSpan[2 * d]; bSpan[2 * i + 1] = fSpan[2 * d + 1];
-    if (d > 0) { bParent[2 * i] = fSpan[2 * d - 2]; bParent[2 * i + 1] = fSpan[2 * d - 1]; } else { bParent[2 * i] = 0; bParent[2 * i + 1] = 0; }
+    if (sp >= 0) { bParent[2 * i] = fSpan[2 * sp]; bParent[2 * i + 1] = fSpan[2 * sp + 1]; } else { bParent[2 * i] = 0; bParent[2 * i + 1] = 0; }
     bSite[i] = fId[d];
     bStart[i] = start;
     bDur[i] = duration;
@@ -963,8 +1022,14 @@ export function createRecorder(options = {}) {
   }
 
   function exit(id) {
-    const t = now(); // first: the hook's own cost stays outside
     id >>>= 0;
+    // a muted frame closing in order reads no clock
+    if (depth !== 0 && overflow === 0 && fId[depth - 1] === id && fMuted[depth - 1] !== 0) {
+      c.exits++;
+      closeTop(0, false);
+      return;
+    }
+    const t = now(); // before the rest: the hook's own cost stays outside
     c.exits++;
     if (id >= siteCount) { c.unknownIds++; return; }
     if (overflow !== 0 && exitOverflow(id, t)) return;

@@ -156,7 +156,8 @@ const STATUS = ['OK', 'NO_MEMORY', 'INVALID_ARGUMENT', 'NOT_WASM', 'NO_SITE_TABL
 const WO_OUTPUT_FULL = 8;
 const WO_OUTPUT_DROPPED = 9;
 const COUNTERS = ['enters', 'exits', 'spansRecorded', 'spansFiltered', 'unknownIds', 'exitsWithoutEnter',
-  'exitsUnmatched', 'spansUnwound', 'depthOverflows', 'exportErrors', 'spansOverRate', 'spansOverSize'];
+  'exitsUnmatched', 'spansUnwound', 'depthOverflows', 'exportErrors', 'spansOverRate', 'spansOverSize',
+  'spansMuted', 'sitesMuted'];
 const NODE_BYTES = 32;
 
 // Options as createRecorder's (record already as flags).
@@ -166,6 +167,8 @@ export function createWasm32Recorder(module, options, record) {
   const spanRate = budgetLimit(options.spanRate, 0, 'spanRate');
   const spanBurst = budgetLimit(options.spanBurst, 0, 'spanBurst');
   const maxFileBytes = budgetLimit(options.maxFileBytes, 0, 'maxFileBytes');
+  const muteAfter = budgetLimit(options.muteAfter, 0, 'muteAfter');
+  const muteBelowNs = budgetLimit(options.muteBelowNs, 0, 'muteBelowNs');
   const exporters = [...(options.exporters ?? [])]; // its own list: close() empties it
   // Exporters that take a request body (otlpHttpExporter) get it encoded in
   // C; the others get the batch's arrays.
@@ -271,7 +274,7 @@ export function createWasm32Recorder(module, options, record) {
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
-      options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst);
+      options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst, muteAfter, muteBelowNs);
     for (const q of [p, service, moduleName]) ex.free(q);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
   }

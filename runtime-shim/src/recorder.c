@@ -88,6 +88,7 @@ static void destroy_exporters(wo_exporter *exporters, size_t count) {
  * exporters even when creation fails (wasm_observe.h), so they go too. */
 static void discard_recorder(wo_recorder *r, wo_exporter *exporters, size_t count) {
   if (r) {
+    free(r->site_stats);
     free(r->exporters);
     free(r->service_name);
     free(r->module_name);
@@ -143,6 +144,15 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
     r->seed = unix_now_ns() ^ (uint64_t)(uintptr_t)r;
   r->sites = sites;
   r->site_count = wo_sites_count(sites);
+  r->mute_after = o->mute_after ? o->mute_after : WO_DEFAULT_MUTE_AFTER;
+  r->mute_below_ns = o->mute_below_ns ? o->mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS;
+  if (r->mute_after != WO_UNLIMITED && r->site_count) {
+    r->site_stats = calloc(r->site_count, sizeof *r->site_stats);
+    if (!r->site_stats) {
+      discard_recorder(r, exporters, exporter_count);
+      return WO_ERR_NO_MEMORY;
+    }
+  }
   r->monotonic_base = read_clock(r);
   r->bucket_time = r->monotonic_base;
   r->unix_base = unix_now_ns();
@@ -300,10 +310,27 @@ static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
   const wo_site *site = wo_sites_get(r->sites, id);
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   wo_frame *f = &t->stack[t->depth];
-  if (!parent) {
+  f->span_parent = !parent ? WO_NO_FRAME : parent->recorded ? t->depth - 1 : parent->span_parent;
+  if (!parent) { /* a new trace, even under a muted root: its children's */
     random_bytes(&t->rng, t->trace_id, sizeof t->trace_id);
     t->sampled = r->sample_threshold == UINT64_MAX || next_random(&t->rng) < r->sample_threshold;
   }
+  if (!pending && r->site_stats &&
+      atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed)) {
+    /* Muted: the frame keeps the stack and the call count, nothing more. */
+    f->id = id;
+    f->pending = false;
+    f->muted = true;
+    f->recorded = false;
+    f->has_recorded_child = false;
+    f->children_ns = 0;
+    f->node = r->record & WO_RECORD_PROFILE
+                  ? wo_profile_child(&t->arena, parent ? parent->node : &t->root, site)
+                  : NULL;
+    t->depth++;
+    return;
+  }
+  f->muted = false;
   f->id = id;
   f->children_ns = 0;
   f->pending = pending;
@@ -326,13 +353,31 @@ void wo_enter(wo_recorder *r, uint32_t id) { open_frame(r, id, false); }
 
 void wo_enter_pending(wo_recorder *r, uint32_t id) { open_frame(r, id, true); }
 
+/* Muting: a site's calls so far, and whether they are now many and short. */
+static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
+  wo_site_stat *s = &r->site_stats[id];
+  uint64_t calls = atomic_load_explicit(&s->calls, memory_order_relaxed) + 1;
+  uint64_t total = atomic_load_explicit(&s->total_ns, memory_order_relaxed) + duration;
+  atomic_store_explicit(&s->calls, calls, memory_order_relaxed);
+  atomic_store_explicit(&s->total_ns, total, memory_order_relaxed);
+  /* checked now and then: the rule needs no precision */
+  if (calls < r->mute_after || (calls & 255) != 0 || total / calls >= r->mute_below_ns) return;
+  if (!atomic_exchange_explicit(&s->muted, true, memory_order_relaxed)) wo_bump(&r->sites_muted);
+}
+
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
 static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
   wo_frame *f = &t->stack[--t->depth];
-  uint64_t duration = now > f->start_ns ? now - f->start_ns : 0;
+  uint64_t duration = f->muted ? 0 : now > f->start_ns ? now - f->start_ns : 0;
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   if (parent) parent->children_ns += duration;
   if (error) wo_bump(&t->counters.spans_unwound);
+  if (f->muted) {
+    if (f->node) f->node->calls++;
+    wo_bump(&t->counters.spans_muted);
+    return;
+  }
+  if (r->site_stats && !f->pending) count_for_muting(r, f->id, duration);
   if (f->pending && f->node)
     f->node = wo_profile_attach(&t->arena, parent ? parent->node : &t->root, f->node,
                                 wo_sites_get(r->sites, f->id));
@@ -354,11 +399,12 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
     wo_bump(refusal == WO_OVER_RATE ? &t->counters.spans_over_rate : &t->counters.spans_over_size);
     return;
   }
-  if (parent) parent->has_recorded_child = true;
+  wo_frame *span_parent = f->span_parent == WO_NO_FRAME ? NULL : &t->stack[f->span_parent];
+  if (span_parent) span_parent->has_recorded_child = true;
   wo_span *s = &t->batch[t->batch_count++];
   memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
   memcpy(s->span_id, f->span_id, sizeof s->span_id);
-  if (parent) memcpy(s->parent_span_id, parent->span_id, sizeof s->parent_span_id);
+  if (span_parent) memcpy(s->parent_span_id, span_parent->span_id, sizeof s->parent_span_id);
   else memset(s->parent_span_id, 0, sizeof s->parent_span_id);
   s->site = wo_sites_get(r->sites, f->id);
   s->kind = kind_of(s->site);
@@ -407,9 +453,15 @@ static bool exit_overflow(wo_recorder *r, wo_thread *t, uint32_t id, uint64_t no
 }
 
 void wo_exit(wo_recorder *r, uint32_t id) {
-  uint64_t now = read_clock(r); /* first: the hook's own cost stays outside */
   wo_thread *t = current_thread(r);
   if (!t) return;
+  /* A muted frame closing in order reads no clock. */
+  if (t->depth && !t->overflow && t->stack[t->depth - 1].id == id && t->stack[t->depth - 1].muted) {
+    wo_bump(&t->counters.exits);
+    close_top(r, t, 0, false, false);
+    return;
+  }
+  uint64_t now = read_clock(r); /* before the rest: the hook's own cost stays outside */
   wo_bump(&t->counters.exits);
   if (id >= r->site_count) {
     wo_bump(&t->counters.unknown_ids);
@@ -522,8 +574,10 @@ wo_counters wo_recorder_counters(const wo_recorder *r) {
     sum.export_errors += read(&c->export_errors);
     sum.spans_over_rate += read(&c->spans_over_rate);
     sum.spans_over_size += read(&c->spans_over_size);
+    sum.spans_muted += read(&c->spans_muted);
   }
   pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
+  sum.sites_muted = read(&r->sites_muted);
   return sum;
 }
 
@@ -547,6 +601,7 @@ void wo_recorder_free(wo_recorder *r) {
   pthread_setspecific(r->thread_key, NULL);
   pthread_key_delete(r->thread_key);
   pthread_mutex_destroy(&r->lock);
+  free(r->site_stats);
   free(r->exporters);
   free(r->service_name);
   free(r->module_name);

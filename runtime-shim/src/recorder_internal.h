@@ -23,8 +23,15 @@ static inline void wo_bump(wo_counter *c) { wo_add(c, 1); }
 typedef struct {
   wo_counter enters, exits, spans_recorded, spans_filtered, unknown_ids, exits_without_enter,
       exits_unmatched, spans_unwound, depth_overflows, export_errors, spans_over_rate,
-      spans_over_size;
+      spans_over_size, spans_muted;
 } wo_thread_counters;
+
+/* What muting knows of a site, shared by the threads (relaxed: a lost update
+ * only delays the decision). */
+typedef struct {
+  wo_counter calls, total_ns;
+  atomic_bool muted;
+} wo_site_stat;
 
 /* Why the span budget refuses a span (wasm_observe.h). */
 typedef enum { WO_IN_BUDGET = 0, WO_OVER_RATE, WO_OVER_SIZE } wo_budget_refusal;
@@ -34,6 +41,8 @@ typedef struct {
   bool recorded;            /* a span will be emitted for it */
   bool pending;             /* wo_enter_pending: named when it ends; node detached */
   bool has_recorded_child;  /* kept over the span budget: a child is in the trace */
+  bool muted;               /* its site is muted: no clock, no span */
+  uint32_t span_parent;     /* stack index of the nearest recorded ancestor, or NO_FRAME */
   uint64_t start_ns;        /* monotonic */
   uint64_t children_ns;     /* time spent in closed children */
   uint8_t span_id[8];
@@ -54,6 +63,8 @@ typedef struct {
 
 wo_profile_node *wo_node_alloc(wo_node_arena *arena);
 void wo_node_arena_free(wo_node_arena *arena);
+
+enum { WO_NO_FRAME = UINT32_MAX };
 
 /* Enters beyond max_depth are not recorded, but the ids of this many are kept
  * so that an exit can still be matched against them (16 KiB per thread). */
@@ -92,6 +103,10 @@ struct wo_recorder {
   uint64_t span_rate;       /* spans a second; 0 = no rate limit */
   uint64_t bucket, bucket_capacity, bucket_time; /* under lock */
   atomic_bool output_full;  /* an exporter said WO_OUTPUT_FULL or WO_OUTPUT_DROPPED */
+  /* Muting: NULL when off; else [site_count]. */
+  wo_site_stat *site_stats;
+  uint64_t mute_after, mute_below_ns;
+  wo_counter sites_muted;
   uint64_t (*monotonic_ns)(void *);
   void *clock_state;
   wo_tsc_clock tsc;         /* the clock's state under WO_CLOCK_TSC */

@@ -6,6 +6,9 @@
 import fs from 'node:fs';
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE } from '../../runtime-shim/node/wasm-observe.mjs';
 
+// The cost of every span is measured: no muting, no span budget.
+const EVERY_SPAN = { muteAfter: Infinity, spanRate: Infinity, maxFileBytes: Infinity };
+
 const emitWarning = process.emitWarning;
 process.emitWarning = (w, ...r) => (String(w).includes('WASI') ? undefined : emitWarning.call(process, w, ...r));
 const { WASI } = await import('node:wasi');
@@ -65,7 +68,7 @@ let sink = 0;
 add('JS: process.hrtime.bigint() in each hook, nothing else', time(instrumented({ enter: () => { sink += Number(hr()) & 1; }, exit: () => { sink += Number(hr()) & 1; } })));
 
 for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
-  const rec = createRecorder({ record, exporters: [nullExporter], seed: 42 });
+  const rec = createRecorder({ record, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
   rec.loadSites(instrMod);
   const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
   rec.finish();
@@ -82,7 +85,7 @@ for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPA
   add('JS recorder, profile, sampled time (profileTiming: sampled; after the recorders above)', t, rec.counters().enters);
 }
 {
-  const rec = createRecorder({ record: RECORD_PROFILE, exporters: [nullExporter], seed: 42, monotonicNs: () => Math.round(performance.now() * 1e6) });
+  const rec = createRecorder({ record: RECORD_PROFILE, exporters: [nullExporter], seed: 42, monotonicNs: () => Math.round(performance.now() * 1e6), ...EVERY_SPAN });
   rec.loadSites(instrMod);
   const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
   rec.finish();
@@ -103,7 +106,7 @@ for (const jsClock of [false, true]) {
 // null exporter; the JSON writing is left out.
 for (const backend of ['js', 'wasm32']) {
   for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
-    const rec = createRecorder({ backend, record, exporters: [nullExporter], seed: 42 });
+    const rec = createRecorder({ backend, record, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
     if (rec.backend !== backend) throw new Error(`backend ${backend} unavailable`);
     rec.loadSites(instrBytes);
     const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
@@ -116,7 +119,7 @@ for (const backend of ['js', 'wasm32']) {
 // /dev/null (the JS encoder with 'js'; the C one, inside the instance, with
 // 'wasm32'): the encoding counted, the disk not.
 for (const backend of ['js', 'wasm32']) {
-  const rec = createRecorder({ backend, record: RECORD_SPANS, otlpFile: '/dev/null', seed: 42 });
+  const rec = createRecorder({ backend, record: RECORD_SPANS, otlpFile: '/dev/null', seed: 42, ...EVERY_SPAN });
   rec.loadSites(instrBytes);
   const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
   rec.close();

@@ -390,8 +390,8 @@ function cli(args, env = {}, fx = exitFixture, withFile = true, limitMs = 30_000
   const n = ++runs;
   const file = withFile ? path.join(work, `run${n}.jsonl`) : null;
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^OTEL_|_proxy$|_PROXY$/.test(k)));
-  // every span counted: no span budget (tests/span-budget tests it)
-  const argv = [RUN, 'run', fx.wasm, '--backend', backend, '--counters', '--span-rate', 'unlimited', ...(file ? ['--otlp-file', file] : []), ...args];
+  // every span counted: no span budget, no muting (tests/span-budget tests them)
+  const argv = [RUN, 'run', fx.wasm, '--backend', backend, '--counters', '--span-rate', 'unlimited', '--mute-after', 'never', ...(file ? ['--otlp-file', file] : []), ...args];
   return new Promise((resolve) => {
     const started = Date.now();
     const [command, commandArgs] = niced ? ['nice', ['-n', '10', process.execPath, ...argv]] : [process.execPath, argv];
@@ -500,7 +500,7 @@ async function encodeCheck() {
     },
   };
   let t = 1_000_000;
-  const rec = createRecorder({ backend, record: RECORD_SPANS, sites, batchSize: 3, seed: 11, monotonicNs: () => (t += 1234567), serviceName: 'svc "x"', moduleName: 'm.wasm', exporters: [otlpJsonLinesExporter(file), capture] });
+  const rec = createRecorder({ backend, record: RECORD_SPANS, sites, batchSize: 3, seed: 11, monotonicNs: () => (t += 1234567), serviceName: 'svc "x"', moduleName: 'm.wasm', exporters: [otlpJsonLinesExporter(file), capture], muteAfter: Infinity, spanRate: Infinity });
   eq(rec.backend, backend, 'backend');
   rec.enter(0); rec.enter(1); rec.enter(2); rec.enter(3); rec.exit(3); rec.exit(2); rec.exit(1); rec.exit(0);
   rec.enter(0); rec.enter(3); // left open: error status at finish
@@ -790,7 +790,7 @@ async function requestTimeoutCheck() {
     // that would let the timeout fire before it even sees the request.
     const otlp = otlpHttpExporter(c.url, { timeoutMs: 1000, maxRetries: 1, exportTimeoutMs: 8000 });
     const sites = [{ kind: 0, functionIndex: 1, name: 'f', raw: 'f', symbol: '', module: '', field: '' }];
-    const rec = createRecorder({ backend, record: RECORD_SPANS, sites, exporters: [otlp] });
+    const rec = createRecorder({ backend, record: RECORD_SPANS, sites, exporters: [otlp], muteAfter: Infinity, spanRate: Infinity });
     rec.enter(0); rec.exit(0);
     rec.close();
     const started = Date.now();
@@ -813,7 +813,7 @@ async function queueFullCheck() {
     const otlp = otlpHttpExporter(c.url, { maxQueueBatches: 2, timeoutMs: 5000, exportTimeoutMs: 1000 });
     const sites = [{ kind: 0, functionIndex: 1, name: 'a_function_with_a_longish_name', raw: 'a', symbol: 'a_function_with_a_longish_name', module: '', field: '' }];
     let t = 0;
-    const rec = createRecorder({ backend, record: RECORD_SPANS, sites, batchSize: SIZE, monotonicNs: () => (t += 100), exporters: [otlp] });
+    const rec = createRecorder({ backend, record: RECORD_SPANS, sites, batchSize: SIZE, monotonicNs: () => (t += 100), exporters: [otlp], muteAfter: Infinity, spanRate: Infinity });
     const before = process.memoryUsage().arrayBuffers;
     const started = Date.now();
     for (let i = 0; i < BATCHES * SIZE; i++) { rec.enter(0); rec.exit(0); }

@@ -55,7 +55,8 @@ if (backend !== 'js') {
 // what must agree: the call counts per path and the counters.
 const sites = [site('a'), site('b'), site('c'), site('d'), site('imp', SITE_IMPORT), site('run', SITE_EXPORT), site('e'), site('f')];
 const pair = (opts = {}) => [
-  createRecorder({ backend, record: RECORD_PROFILE, sites, monotonicNs: (() => { let t = 0; return () => (t += 10); })(), ...opts }),
+  // no muting: the clock's recorder times every call, as the sampled one counts it
+  createRecorder({ backend, record: RECORD_PROFILE, sites, monotonicNs: (() => { let t = 0; return () => (t += 10); })(), muteAfter: Infinity, ...opts }),
   createRecorder({ backend, record: RECORD_PROFILE, sites, profileTiming: 'sampled', ...opts }),
 ];
 const firstDifference = (a, b) => {

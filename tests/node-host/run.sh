@@ -97,9 +97,9 @@ run_fixture() {
   for b in $BACKENDS; do
     t=$d/$b
     mkdir -p "$t/trace"
-    # every span is checked against the calls: no span budget (tests/span-budget tests it)
+    # every span is checked against the calls: no span budget, no muting (tests/span-budget tests them)
     "$NODE" "$RUN" run "$d/instr/$name.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
-      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" --span-rate unlimited -- "${argv[@]}" \
+      --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" --span-rate unlimited --mute-after never -- "${argv[@]}" \
       >"$t/instr.out" 2>"$t/instr.err" </dev/null
     echo $? >"$t/instr.rc"
     if [[ $(cat "$t/instr.rc") == "$(cat "$d/orig.rc")" ]] && cmp -s "$d/orig.out" "$t/instr.out" && cmp -s "$d/orig.err" "$t/instr.err"; then

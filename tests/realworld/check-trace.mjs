@@ -107,8 +107,10 @@ const counterLine = fs.readFileSync(`${prefix}.stderr`, 'utf8').split('\n').find
 const counters = counterLine ? JSON.parse(counterLine.slice('wasm-observe: '.length)) : null;
 if (!counters) problem(`${prefix}.stderr: no counters from the main thread's recorder`);
 else {
-  // closed: exported, filtered by the minimum duration, or dropped by the span budget
-  const closed = counters.spansRecorded + counters.spansFiltered + counters.spansOverRate + counters.spansOverSize;
+  // closed: exported, filtered by the minimum duration, dropped by the span
+  // budget, or muted (the defaults of both hold here)
+  const closed = counters.spansRecorded + counters.spansFiltered + counters.spansOverRate + counters.spansOverSize +
+    counters.spansMuted;
   if (counters.enters === 0 || closed !== counters.enters) problem(`main thread: ${counters.enters} enters, ${closed} spans closed`);
   const odd = counters.unknownIds + counters.exitsWithoutEnter + counters.exitsUnmatched + counters.depthOverflows + counters.exportErrors;
   if (odd !== 0) problem(`main thread: unexpected counters ${counterLine}`);
@@ -142,4 +144,5 @@ if (problems.length) {
 }
 console.log(`trace: ${total} spans in ${threads.length} thread file(s), ${calls.length} call paths as hooks.mjs counted` +
   `${counters?.spansUnwound ? `, ${counters.spansUnwound} unwound at exit` : ''}` +
-  `${counters?.spansOverRate || counters?.spansOverSize ? `, ${counters.spansOverRate + counters.spansOverSize} dropped by the span budget` : ''}${orphans ? `, ${orphans} worker spans whose parent was open when the thread was killed` : ''}`);
+  `${counters?.spansOverRate || counters?.spansOverSize ? `, ${counters.spansOverRate + counters.spansOverSize} dropped by the span budget` : ''}` +
+  `${counters?.sitesMuted ? `, ${counters.sitesMuted} sites muted (${counters.spansMuted} calls with no span)` : ''}${orphans ? `, ${orphans} worker spans whose parent was open when the thread was killed` : ''}`);

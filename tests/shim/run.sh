@@ -386,7 +386,7 @@ run_misbehave() {
   # exit, 60 x unwound by main's, the last main left open and closed at the end;
   # 100000 - (4096 - 2) enters beyond max_depth; spans: a, b, 4094 x deep, env.x,
   # 60 x unwound, main, _start, the last main.
-  local want="enters 100067 exits 100007 spans_recorded 4160 spans_filtered 0 unknown_ids 2 exits_without_enter 1 exits_unmatched 1 spans_unwound 62 depth_overflows 95906 export_errors 0 spans_over_rate 0 spans_over_size 0 open_at_end 1"
+  local want="enters 100067 exits 100007 spans_recorded 4160 spans_filtered 0 unknown_ids 2 exits_without_enter 1 exits_unmatched 1 spans_unwound 62 depth_overflows 95906 export_errors 0 spans_over_rate 0 spans_over_size 0 spans_muted 0 sites_muted 0 open_at_end 1"
   local got
   got=$(sed -n 's/^counters: //p' "$d/run.err")
   if [[ $(cat "$d/run.rc") == 0 && $got == "$want" ]]; then

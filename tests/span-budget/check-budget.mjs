@@ -1,8 +1,10 @@
 // Checks one run under the span budget (run.sh says which):
 //
-//   node check-budget.mjs STDERR OTLP CHROME CALLS MAX_BYTES CALLS_OF_TINY [lifted]
+//   node check-budget.mjs STDERR OTLP CHROME CALLS MAX_BYTES CALLS_OF_TINY [lifted|muting]
 //
 // `lifted`: the run had no rate limit and room enough: nothing may be dropped.
+// `muting`: the run muted tiny(): its calls counted with no span, said on
+// stderr; the budget need not drop anything.
 // STDERR holds the runner's counters (traced-run's "counters: k v ..." line or
 // wasm-observe's JSON line) and its span budget line; OTLP and CHROME are the
 // trace files; CALLS the call tree with counts (--calls / --folded-calls).
@@ -12,6 +14,7 @@ import readline from 'node:readline';
 
 const [errFile, otlpFile, chromeFile, callsFile, maxBytesText, tinyCallsText, mode] = process.argv.slice(2);
 const lifted = mode === 'lifted';
+const muting = mode === 'muting';
 const maxBytes = Number(maxBytesText);
 const results = [];
 const check = (what, ok, why) => results.push(ok ? `PASS ${what}` : `FAIL ${what}: ${why}`);
@@ -31,19 +34,27 @@ if (cLine) {
     counters = {
       enters: j.enters, exits: j.exits, spans_recorded: j.spansRecorded, spans_filtered: j.spansFiltered,
       spans_over_rate: j.spansOverRate, spans_over_size: j.spansOverSize, unknown_ids: j.unknownIds,
+      spans_muted: j.spansMuted, sites_muted: j.sitesMuted,
     };
   }
 }
 check('counters', counters !== null, `no counters line in ${errFile}`);
 if (!counters) finish();
 
-// Every span the hooks made is accounted for: recorded, or dropped over the
-// budget (nothing is filtered here: no sampling, no minimum duration).
-const accounted = counters.spans_recorded + counters.spans_over_rate + counters.spans_over_size + counters.spans_filtered;
+// Every span the hooks made is accounted for: recorded, dropped over the
+// budget, or muted (nothing is filtered here: no sampling, no minimum duration).
+const accounted = counters.spans_recorded + counters.spans_over_rate + counters.spans_over_size +
+  counters.spans_filtered + counters.spans_muted;
 check('accounted', accounted === counters.enters && counters.spans_filtered === 0 && counters.unknown_ids === 0,
-  `enters ${counters.enters}, recorded ${counters.spans_recorded} + over rate ${counters.spans_over_rate} + over size ${counters.spans_over_size} + filtered ${counters.spans_filtered}`);
+  `enters ${counters.enters}, recorded ${counters.spans_recorded} + over rate ${counters.spans_over_rate} + over size ${counters.spans_over_size} + filtered ${counters.spans_filtered} + muted ${counters.spans_muted}`);
 const m = /span budget: (\d+) spans dropped over the rate limit(?: \([^)]*\))?, (\d+) over the size limit/.exec(err);
-if (lifted) {
+if (muting) {
+  const said = /muted (\d+) sites \(\d+ calls averaging under \d+ ns\): (\d+) calls counted with no span/.exec(err);
+  check('muted', counters.sites_muted >= 1 && counters.spans_muted > Number(tinyCallsText) / 2,
+    `sites muted ${counters.sites_muted}, spans muted ${counters.spans_muted}`);
+  check('reported', said && Number(said[1]) === counters.sites_muted && Number(said[2]) === counters.spans_muted,
+    said ? `said ${said[1]} and ${said[2]}` : 'no muting line on stderr');
+} else if (lifted) {
   check('nothing dropped', counters.spans_over_rate + counters.spans_over_size === 0 && !err.includes('span budget'),
     `over rate ${counters.spans_over_rate}, over size ${counters.spans_over_size}`);
 } else {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The span budget (wasm_observe.h, "The span budget"; README "Span budget"):
+# The span budget and muting (wasm_observe.h; README "The span budget"):
 # a workload of 10^7 spans (bench/shim/loop.c: tiny() called N times, every
 # function instrumented) run with every trace output on, through each
 # recorder: the wasm2c runner traced-run (the C library), and wasm-observe run
@@ -13,6 +13,8 @@
 #   size      --span-rate unlimited --max-file-size 2M: the size limit holds it,
 #             and the reserve keeps room for the spans open when it fills
 #   lifted    --span-rate unlimited, N = 300000 (over the burst): nothing dropped
+#   muting    N = 10^6 with the default muting: tiny() muted, its calls counted
+#             with no span, said on stderr; the profile still exact
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
 # (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
@@ -60,25 +62,29 @@ RT_DEFS="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" CFLAGS="-std=c17 -O1 -g $SAN" GEN_
   { fail setup "traced-run build failed, see $WORK/w2c.log"; finish; }
 report setup "PASS build"
 
-# run_case NAME MAX_BYTES N RUNNER [--lifted] [OPTIONS...]: one run with every
-# output into WORK/NAME.*, then its checks. RUNNER: traced-run, wasm32 or js;
-# --lifted: nothing may be dropped (check-budget.mjs).
+# run_case NAME MAX_BYTES N RUNNER [--lifted|--muting] [OPTIONS...]: one run
+# with every output into WORK/NAME.*, then its checks. RUNNER: traced-run,
+# wasm32 or js; --lifted: nothing may be dropped; --muting: tiny() is muted
+# (check-budget.mjs). Muting is off but in the --muting cases, so that the
+# budget meets every span.
 run_case() {
   local name=$1 max=$2 n=$3 runner=$4 d=$WORK/$1 mode=
   shift 4
-  if [[ ${1:-} == --lifted ]]; then
-    mode=lifted
+  local mute=(--mute-after never)
+  if [[ ${1:-} == --lifted || ${1:-} == --muting ]]; then
+    mode=${1#--}
     shift
   fi
+  [[ $mode == muting ]] && mute=()
   mkdir -p "$d"
   local rc
   if [[ $runner == traced-run ]]; then
     "$WORK/w2c/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" \
-      --counters "$@" "$WORK/loop.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
+      --counters "${mute[@]}" "$@" "$WORK/loop.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   else
     "$NODE" "$RUN" run "$WORK/loop.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
-      --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
+      --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   fi
   if ((rc != 0)) || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$d/err"; then
@@ -98,4 +104,8 @@ run_case wasm32-lifted $((256 * MiB)) 300000 wasm32 --lifted --span-rate unlimit
 run_case js-defaults $((256 * MiB)) 3000000 js --span-burst 20000
 run_case js-size $((1 * MiB)) 100000 js --span-rate unlimited --max-file-size 1M
 run_case js-lifted $((256 * MiB)) 300000 js --lifted --span-rate unlimited
+# muting, with the defaults: tiny() goes quiet after its first 10000 calls or so
+run_case c-muting $((256 * MiB)) 1000000 traced-run --muting
+run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
+run_case js-muting $((256 * MiB)) 1000000 js --muting
 finish

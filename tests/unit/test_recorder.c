@@ -735,6 +735,87 @@ static void a_full_output_stops_new_spans_and_keeps_the_open_ones(void **state) 
   assert_int_equal(k.spans_recorded, 5);
 }
 
+/* Muting: a fake clock that counts its reads. */
+static unsigned clock_reads;
+static uint64_t counting_clock(void *unused) {
+  (void)unused;
+  clock_reads++;
+  return fake_now;
+}
+
+static void make_muting_recorder(fixture *f, uint64_t mute_after) {
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS | WO_RECORD_PROFILE, .batch_size = 4,
+                  .monotonic_ns = counting_clock, .span_rate = WO_UNLIMITED,
+                  .mute_after = mute_after, .mute_below_ns = 50};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+}
+
+static void call(fixture *f, uint32_t id, uint64_t ns) {
+  wo_enter(f->recorder, id);
+  step(ns);
+  wo_exit(f->recorder, id);
+}
+
+static void hot_short_sites_are_muted(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, 256);
+  for (int i = 0; i < 256; i++) call(f, 1, 10);  /* short: muted after the 256th */
+  for (int i = 0; i < 512; i++) call(f, 2, 100); /* long enough: never */
+  clock_reads = 0;
+  for (int i = 0; i < 100; i++) call(f, 1, 10);
+  assert_int_equal(clock_reads, 0); /* a muted site reads no clock */
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.sites_muted, 1);
+  assert_int_equal(k.spans_muted, 100);
+  assert_int_equal(k.spans_recorded, 256 + 512);
+  assert_int_equal(k.enters, k.exits);
+  /* the profile still counts every call */
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  uint64_t calls = 0;
+  for (const wo_profile_node *n = root->first_child; n; n = n->next_sibling)
+    if (n->site == wo_sites_get(f->sites, 1)) calls = n->calls;
+  assert_int_equal(calls, 356);
+}
+
+/* A span under a muted frame has the nearest recorded ancestor as parent; a
+ * muted root still starts a new trace for what it calls. */
+static void spans_under_a_muted_frame_keep_a_parent(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, 256);
+  for (int i = 0; i < 256; i++) call(f, 1, 10);
+  f->captured->count = 0;
+  wo_enter(f->recorder, 0);
+  wo_enter(f->recorder, 1); /* muted */
+  call(f, 2, 100);
+  wo_exit(f->recorder, 1);
+  wo_exit(f->recorder, 0);
+  wo_enter(f->recorder, 1); /* a muted root */
+  call(f, 2, 100);
+  wo_exit(f->recorder, 1);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 3);
+  const wo_span *inner = &c->spans[0], *entry = &c->spans[1], *alone = &c->spans[2];
+  assert_int_equal(inner->site, wo_sites_get(f->sites, 2));
+  assert_int_equal(entry->site, wo_sites_get(f->sites, 0));
+  assert_memory_equal(inner->parent_span_id, entry->span_id, 8);
+  assert_memory_equal(inner->trace_id, entry->trace_id, 16);
+  static const uint8_t zero[8] = {0};
+  assert_memory_equal(alone->parent_span_id, zero, 8);
+  assert_memory_not_equal(alone->trace_id, entry->trace_id, 16);
+}
+
+static void no_muting_when_unlimited(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, WO_UNLIMITED);
+  for (int i = 0; i < 1024; i++) call(f, 1, 1);
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.sites_muted, 0);
+  assert_int_equal(k.spans_recorded, 1024);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -762,6 +843,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(no_span_rate_when_unlimited, setup, teardown),
       cmocka_unit_test_setup_teardown(a_full_output_stops_new_spans_and_keeps_the_open_ones, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(hot_short_sites_are_muted, setup, teardown),
+      cmocka_unit_test_setup_teardown(spans_under_a_muted_frame_keep_a_parent, setup, teardown),
+      cmocka_unit_test_setup_teardown(no_muting_when_unlimited, setup, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),

@@ -194,7 +194,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                                                 uint32_t max_depth, uint32_t batch_size,
                                                 uint64_t seed, int unwind_on_reentry,
                                                 const char *service_name, const char *module_name,
-                                                double span_rate, double span_burst) {
+                                                double span_rate, double span_burst,
+                                                double mute_after, double mute_below_ns) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) {
@@ -218,6 +219,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .unwind_on_reentry = unwind_on_reentry != 0,
                   .span_rate = limit(span_rate),
                   .span_burst = limit(span_burst),
+                  .mute_after = limit(mute_after),
+                  .mute_below_ns = limit(mute_below_ns),
                   .monotonic_ns = js_clock_on ? js_clock : NULL};
   return (int)wo_recorder_new(&o, sites, exporters, count, &recorder);
 }
@@ -264,7 +267,7 @@ __attribute__((export_name("enters"))) double glue_enters(void) {
   return recorder ? (double)wo_recorder_counters(recorder).enters : 0;
 }
 
-/* wo_counters in field order, as twelve u64. */
+/* wo_counters in field order, as fourteen u64. */
 static wo_counters counters_out;
 __attribute__((export_name("counters"))) const wo_counters *glue_counters(void) {
   if (recorder) counters_out = wo_recorder_counters(recorder);

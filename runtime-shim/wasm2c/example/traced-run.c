@@ -46,6 +46,10 @@
  *   --span-rate N      the span budget: spans exported per second (default
  *                      10000), or "unlimited"
  *   --span-burst N     spans allowed above that rate at once (default 200000)
+ *   --mute-after N     muting: a function whose first N calls (default 10000)
+ *                      average under --mute-below-ns (default 1000) is muted:
+ *                      still counted, no clock, no span; "never" keeps every span
+ *   --mute-below-ns T  see --mute-after
  *   --max-file-size B  bytes per trace file, with an optional K, M or G
  *                      suffix (default 256M), or "unlimited"
  *   --off              hooks that do nothing (a NULL recorder): the cost of the
@@ -91,6 +95,7 @@ static void usage(FILE *out) {
         "                  [--max-depth N] [--min-duration-ns N | --min-duration-us N]\n"
         "                  [--sample-ratio R] [--batch N]\n"
         "                  [--span-rate N|unlimited] [--span-burst N] [--max-file-size BYTES|unlimited]\n"
+        "                  [--mute-after N|never] [--mute-below-ns T]\n"
         "                  [--off] [--] MODULE.wasm [ARGS...]\n",
         out);
 }
@@ -191,6 +196,12 @@ static int parse_options(int argc, char **argv, options *o) {
       ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.span_burst = n, true);
     else if (strcmp(a, "--max-file-size") == 0)
       ok = parse_limit(v, true, &o->files.max_bytes);
+    else if (strcmp(a, "--mute-after") == 0) {
+      ok = v && strcmp(v, "never") == 0 ? (o->recorder.mute_after = WO_UNLIMITED, true)
+                                        : parse_u64(v, UINT64_MAX - 1, &n) && n > 0 &&
+                                              (o->recorder.mute_after = n, true);
+    } else if (strcmp(a, "--mute-below-ns") == 0)
+      ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.mute_below_ns = n, true);
     else if (strcmp(a, "--sample-ratio") == 0 || strcmp(a, "--sample") == 0) {
       char *end = NULL;
       double r = v ? strtod(v, &end) : 0;
@@ -462,14 +473,22 @@ int main(int argc, char **argv) {
             " spans_filtered %" PRIu64 " unknown_ids %" PRIu64 " exits_without_enter %" PRIu64
             " exits_unmatched %" PRIu64 " spans_unwound %" PRIu64 " depth_overflows %" PRIu64
             " export_errors %" PRIu64 " spans_over_rate %" PRIu64 " spans_over_size %" PRIu64
-            " open_at_end %" PRIu64 "\n",
+            " spans_muted %" PRIu64 " sites_muted %" PRIu64 " open_at_end %" PRIu64 "\n",
             c.enters, c.exits, c.spans_recorded, c.spans_filtered, c.unknown_ids,
             c.exits_without_enter, c.exits_unmatched, c.spans_unwound, c.depth_overflows,
-            c.export_errors, c.spans_over_rate, c.spans_over_size, open);
+            c.export_errors, c.spans_over_rate, c.spans_over_size, c.spans_muted, c.sites_muted,
+            open);
 
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
   if (c.spans_over_rate || c.spans_over_size)
     report_budget(&c, &o.recorder, paths[0] ? file_stats[0].max_bytes : file_stats[1].max_bytes);
+  if (c.sites_muted)
+    fprintf(stderr,
+            "traced-run: muted %" PRIu64 " sites (%" PRIu64 " calls averaging under %" PRIu64
+            " ns): %" PRIu64 " calls counted with no span; --mute-after never keeps every span\n",
+            c.sites_muted, o.recorder.mute_after ? o.recorder.mute_after : WO_DEFAULT_MUTE_AFTER,
+            o.recorder.mute_below_ns ? o.recorder.mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS,
+            c.spans_muted);
   if (otlp.endpoint && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",
