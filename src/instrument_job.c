@@ -345,8 +345,9 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
     rc = instrument(&s);
     if (rc == 0 && s.scan.has_target_features) {
       /* Declare what the input declared, plus exception handling if we added
-       * it: only where a guard was placed (--exceptions on may place none). */
-      BinaryenFeatures added = s.ctx.stats.guards_placed ? BinaryenFeatureExceptionHandling() : 0;
+       * it; with exceptions on, even where no guard was placed: the input's
+       * tags need the feature, which its target_features may fail to name. */
+      BinaryenFeatures added = s.ctx.exceptions ? BinaryenFeatureExceptionHandling() : 0;
       BinaryenModuleSetFeatures(s.module, input_features | added);
     }
     if (rc == 0) rc = validate_output(&s);
