@@ -10,8 +10,9 @@
 #   WASM_INSTRUMENT the tool (default: build/wasm-instrument in the repo root)
 #
 # Modules: the clang-compiled C fixture bench/fixture/textkit.c and the .wasm
-# files that tests/realworld/fetch.sh installs (its `wasm_files` list is read,
-# not copied). For each module, interleaved, best of BENCH_RUNS:
+# files that tests/realworld/fetch.sh and bench/giants/fetch.sh install (their
+# `wasm_files` lists are read, not copied). For each module, interleaved, best
+# of BENCH_RUNS:
 #   (a) wasm-opt IN -o OUT --all-features         (read, validate, write)
 #   (b) wasm-instrument IN -o OUT                  (defaults: validates input and output)
 #   (c) wasm-instrument IN -o OUT --no-validate
