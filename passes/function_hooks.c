@@ -6,7 +6,9 @@
  *   `return_call f args` (and _indirect)        operands into locals, exit, tail call;
  *                                               or, with a typed-reference operand,
  *                                               exit inside the last operand
- *   an exception (modules that use EH)          try ... catch_all { exit; rethrow }
+ *   an exception (modules that use EH)          try ... catch_all { exit; rethrow },
+ *                                               unless the function cannot throw
+ *                                               (throw_analysis.h)
  *   `delegate` to the caller                    delegate to that try instead
  * A `br` to the body's outermost label lands at the end of the body, so
  * wrapping the whole body covers it. Tail calls stay tail calls: the exit runs
@@ -170,7 +172,6 @@ static BinaryenExpressionRef hook_fallthrough(wi_instrument *ctx, BinaryenExpres
 
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
                            uint32_t site) {
-  (void)input_index;
   BinaryenModuleRef m = ctx->module;
   const wi_function_facts *facts = &ctx->facts;
   BinaryenType results = BinaryenFunctionGetResults(func);
@@ -185,18 +186,19 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
 
   BinaryenExpressionRef body = hook_fallthrough(ctx, BinaryenFunctionGetBody(func), results, site,
                                                 &locals, &tuple_local);
-  char label[48];
-  if (facts->has_wi_labels) snprintf(label, sizeof label, "wi$unwind$%u$", site);
-  else snprintf(label, sizeof label, "wi$unwind");
-  BinaryenExpressionRef entry[2] = {
-      wi_hook_enter(&ctx->hooks, site),
-      wi_hook_unwind_guard(&ctx->hooks, site, body, label),
-  };
-  /* A `delegate` to the caller would skip the guard: send it to the guard,
-   * which closes the span and rethrows to the caller. */
-  if (ctx->hooks.exceptions)
+  /* A function that cannot throw needs no guard: no exception can leave it. */
+  if (wi_needs_unwind_guard(ctx, input_index)) {
+    char label[48];
+    if (facts->has_wi_labels) snprintf(label, sizeof label, "wi$unwind$%u$", site);
+    else snprintf(label, sizeof label, "wi$unwind");
+    body = wi_hook_unwind_guard(&ctx->hooks, site, body, label);
+    /* A `delegate` to the caller would skip the guard: send it to the guard,
+     * which closes the span and rethrows to the caller. (Unguarded, such a
+     * delegate stays: nothing inside it can throw.) */
     for (size_t i = 0; i < facts->caller_delegates.count; i++)
       BinaryenTrySetDelegateTarget(facts->caller_delegates.items[i].expr, label);
+  }
+  BinaryenExpressionRef entry[2] = {wi_hook_enter(&ctx->hooks, site), body};
   BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
 
   int rc = locals.out_of_memory ? -1 : 0;

@@ -33,6 +33,14 @@ int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
   return 0;
 }
 
+bool wi_needs_unwind_guard(wi_instrument *ctx, uint32_t input_index) {
+  if (!ctx->exceptions) return false;
+  bool guard = !ctx->throws.can_throw || ctx->throws.can_throw[input_index];
+  if (guard) ctx->stats.guards_placed++;
+  else ctx->stats.guards_skipped++;
+  return guard;
+}
+
 static int fail(wi_instrument *ctx, const char *what) {
   if (!ctx->error[0]) snprintf(ctx->error, sizeof ctx->error, "%s", what);
   return -1;
@@ -82,6 +90,8 @@ int wi_instrument_run(wi_instrument *ctx) {
   if (!ctx->import_wrappers) return fail(ctx, "out of memory");
   for (uint32_t i = 0; i < ctx->func_count; i++)
     if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
+  /* Before any hook call exists: the hooks are imports, and would count. */
+  if (ctx->exceptions && wi_pass_throw_analysis(ctx) != 0) return fail(ctx, "out of memory");
   if (!wi_hooks_init(&ctx->hooks, ctx->module, ctx->abi, ctx->exceptions))
     return fail(ctx, "out of memory");
   if (ctx->quiet_export_count > 0) {
@@ -124,6 +134,7 @@ void wi_instrument_free(wi_instrument *ctx) {
   wi_name_map_free(&ctx->input_index);
   wi_walker_free(&ctx->walker);
   wi_function_facts_free(&ctx->facts);
+  wi_throw_facts_free(&ctx->throws);
   ctx->skips = NULL;
   ctx->import_wrappers = NULL;
 }

@@ -21,6 +21,7 @@
 #include "name_map.h"
 #include "name_section.h"
 #include "site_table.h"
+#include "throw_analysis.h"
 
 /* What the caller knows about one function of the input, by input index. */
 typedef struct {
@@ -65,6 +66,8 @@ typedef struct {
   uint32_t functions_rebuilt; /* given extra locals */
   uint32_t locals_coalesced;  /* functions whose reader-made locals were packed */
   uint32_t locals_untyped;    /* functions whose reader-made typed locals became funcref */
+  uint32_t guards_placed;     /* spans given try ... catch_all { exit; rethrow } */
+  uint32_t guards_skipped;    /* spans left without one: nothing in them can throw */
 } wi_stats;
 
 typedef struct {
@@ -76,7 +79,8 @@ typedef struct {
   uint32_t export_count;
   int32_t start_index;           /* input index of the start function, or -1 */
   wi_abi abi;
-  bool exceptions;               /* add catch_all { exit; rethrow } guards */
+  bool exceptions;               /* add catch_all { exit; rethrow } guards where an
+                                    exception can pass (the throw analysis) */
   bool hook_imports;             /* the import boundary */
   bool hook_exports;             /* the export boundary */
   bool untyped_references;       /* the input uses no typed references (nor GC) */
@@ -104,6 +108,7 @@ typedef struct {
   bool partial_scans;            /* a function held an expression the scan cannot enter */
   wi_walker walker;
   wi_function_facts facts;
+  wi_throw_facts throws;         /* with exceptions on: which functions can throw */
   char error[256];
 } wi_instrument;
 
@@ -113,6 +118,7 @@ int wi_instrument_run(wi_instrument *ctx);
 void wi_instrument_free(wi_instrument *ctx);
 
 /* The passes, in the order wi_instrument_run applies them (one file each). */
+int wi_pass_throw_analysis(wi_instrument *ctx);
 int wi_pass_import_wrappers(wi_instrument *ctx);
 BinaryenFunctionRef wi_pass_untype_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func);
 BinaryenFunctionRef wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
@@ -150,6 +156,10 @@ BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFun
 /* Re-adds `func` with its non-parameter locals replaced by `types`. */
 BinaryenFunctionRef wi_function_set_vars(BinaryenModuleRef module, BinaryenFunctionRef func,
                                          const BinaryenType *types, uint32_t count);
+/* Whether a span of the function at `input_index` (its body, or a wrapper
+ * calling it) needs the exception guard: exceptions are on and the function
+ * can throw. Counts the answer in the stats. */
+bool wi_needs_unwind_guard(wi_instrument *ctx, uint32_t input_index);
 int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
                    BinaryenExpressionId opaque_id);
 

@@ -71,10 +71,11 @@ char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char 
   } else {
     inner = wi_hook_exit_after(&ctx->hooks, site, f.call, f.results);
   }
-  BinaryenExpressionRef body[2] = {
-      wi_hook_enter(&ctx->hooks, site),
-      wi_hook_unwind_guard(&ctx->hooks, site, inner, "wi$unwind"),
-  };
+  /* The target can throw unless it is a defined function the throw analysis
+   * cleared (an import always can). */
+  if (wi_needs_unwind_guard(ctx, ctx->sites.items[site].input_index))
+    inner = wi_hook_unwind_guard(&ctx->hooks, site, inner, "wi$unwind");
+  BinaryenExpressionRef body[2] = {wi_hook_enter(&ctx->hooks, site), inner};
   BinaryenAddFunction(m, f.name, f.params, f.results, &tuple_var, var_count,
                       BinaryenBlock(m, NULL, body, 2, f.results));
   return f.name;

@@ -345,7 +345,9 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
     BinaryenModuleSetFeatures(s.module, BinaryenFeatureAll());
     rc = instrument(&s);
     if (rc == 0 && s.scan.has_target_features) {
-      /* Declare what the input declared, plus exception handling if we added it. */
+      /* Declare what the input declared, plus exception handling if we added
+       * it; with exceptions on, even where no guard was placed: the input's
+       * tags need the feature, which its target_features may fail to name. */
       BinaryenFeatures added = s.ctx.exceptions ? BinaryenFeatureExceptionHandling() : 0;
       BinaryenModuleSetFeatures(s.module, input_features | added);
     }

@@ -52,6 +52,12 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                 "%u tail calls; %u memory.grow hooks; %u functions given extra locals",
                 file, ctx->sites.count, s->imports_wrapped, s->exports_wrapped, s->tail_calls,
                 s->memory_grows_hooked, s->functions_rebuilt);
+  if (ctx->exceptions)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: exception guards: %u placed, %u skipped (cannot "
+                  "throw); throw analysis: %u of %u defined functions cannot throw, %.1f ms",
+                  file, s->guards_placed, s->guards_skipped, ctx->throws.unable, s->functions_seen,
+                  ctx->throws.ms);
   wi_report_say(report,
                 "wasm-instrument: stats: %s: Binaryen reader workarounds: %u functions' locals "
                 "coalesced, %u functions' typed-reference locals made funcref",

@@ -94,22 +94,12 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (try $wi$unwind (result i32)
-;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK-NEXT:      (i32.mul
-;; CHECK-NEXT:       (local.get $0)
-;; CHECK-NEXT:       (i32.const 2)
-;; CHECK-NEXT:      )
-;; CHECK-NEXT:      (i32.const 0)
-;; CHECK-NEXT:     )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (i32.mul
+;; CHECK-NEXT:     (local.get $0)
+;; CHECK-NEXT:     (i32.const 2)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (catch_all
-;; CHECK-NEXT:     (call $wi$hook$exit
-;; CHECK-NEXT:      (i32.const 0)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (rethrow $wi$unwind)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $ref (param $0 i32) (result (ref $t))
@@ -172,38 +162,18 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 3)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (try $wi$unwind (result i32)
-;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK-NEXT:      (local.get $x)
-;; CHECK-NEXT:      (i32.const 3)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (catch_all
-;; CHECK-NEXT:     (call $wi$hook$exit
-;; CHECK-NEXT:      (i32.const 3)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (rethrow $wi$unwind)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (local.get $x)
+;; CHECK-NEXT:    (i32.const 3)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $apply_last (param $x i32) (param $f (ref $t)) (result i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 4)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (try $wi$unwind (result i32)
-;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK-NEXT:      (local.get $x)
-;; CHECK-NEXT:      (i32.const 4)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (catch_all
-;; CHECK-NEXT:     (call $wi$hook$exit
-;; CHECK-NEXT:      (i32.const 4)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (rethrow $wi$unwind)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (local.get $x)
+;; CHECK-NEXT:    (i32.const 4)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $run (param $x i32) (result i32)
