@@ -66,28 +66,26 @@ else
   pass "no clang on the PATH"
 fi
 
-# npx wasm-observe run
+# check_run NAME PREFIX RC: the run's output is the original's, nothing on
+# stderr, and check.mjs passes on PREFIX.jsonl / .json / .calls.
+check_run() {
+  local name=$1 p=$2 rc=$3 r
+  if ((rc != 0)) || ! cmp -s "$WORK/orig.out" "$p.out" || [[ -s $p.err ]]; then
+    fail "$name" "exit $rc, stdout $(cmp -s "$WORK/orig.out" "$p.out" && echo same || echo differs), stderr: $(head -c 200 "$p.err")"
+    return
+  fi
+  r=$(node "$HERE/check.mjs" "$p.jsonl" "$p.json" "$p.calls" "$GOLDEN" 2>&1)
+  if [[ $r == PASS* ]]; then pass "$name: ${r#PASS }"; else fail "$name" "${r#FAIL }"; fi
+}
+
 (cd "$PROJECT" && restricted npx --no-install wasm-observe run "$WORK/fib.instr.wasm" --otlp-file "$WORK/npx.jsonl" \
   --chrome "$WORK/npx.json" --folded-calls "$WORK/npx.calls" >"$WORK/npx.out" 2>"$WORK/npx.err")
-rc=$?
-if ((rc != 0)) || ! cmp -s "$WORK/orig.out" "$WORK/npx.out" || [[ -s $WORK/npx.err ]]; then
-  fail npx "exit $rc, stdout $(cmp -s "$WORK/orig.out" "$WORK/npx.out" && echo same || echo differs), stderr: $(head -c 200 "$WORK/npx.err")"
-else
-  r=$(node "$HERE/check.mjs" "$WORK/npx.jsonl" "$WORK/npx.json" "$WORK/npx.calls" "$GOLDEN" 2>&1)
-  if [[ $r == PASS* ]]; then pass "npx wasm-observe run: ${r#PASS }"; else fail "npx wasm-observe run" "${r#FAIL }"; fi
-fi
+check_run "npx wasm-observe run" "$WORK/npx" $?
 
-# the preload
 (cd "$PROJECT" && restricted WASM_OBSERVE_OTLP_FILE="$WORK/pre.jsonl" WASM_OBSERVE_CHROME="$WORK/pre.json" \
   WASM_OBSERVE_FOLDED_CALLS="$WORK/pre.calls" node --import wasm-observe/register app.mjs "$WORK/fib.instr.wasm" \
   >"$WORK/pre.out" 2>"$WORK/pre.err")
-rc=$?
-if ((rc != 0)) || ! cmp -s "$WORK/orig.out" "$WORK/pre.out" || [[ -s $WORK/pre.err ]]; then
-  fail preload "exit $rc, stdout $(cmp -s "$WORK/orig.out" "$WORK/pre.out" && echo same || echo differs), stderr: $(head -c 200 "$WORK/pre.err")"
-else
-  r=$(node "$HERE/check.mjs" "$WORK/pre.jsonl" "$WORK/pre.json" "$WORK/pre.calls" "$GOLDEN" 2>&1)
-  if [[ $r == PASS* ]]; then pass "node --import wasm-observe/register: ${r#PASS }"; else fail "node --import wasm-observe/register" "${r#FAIL }"; fi
-fi
+check_run "node --import wasm-observe/register" "$WORK/pre" $?
 
 # the API
 api=$(cd "$PROJECT" && restricted node --input-type=module -e "

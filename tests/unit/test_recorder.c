@@ -583,6 +583,13 @@ static void the_tsc_clock_keeps_time(void **state) {
 }
 
 
+/* The calls of `site` among the children of `parent` in the profile. */
+static uint64_t calls_under(const wo_profile_node *parent, const wo_site *site) {
+  for (const wo_profile_node *n = parent->first_child; n; n = n->next_sibling)
+    if (n->site == site) return n->calls;
+  return 0;
+}
+
 /* Every recorded span's parent is recorded too (or it is a root). */
 static void assert_no_orphans(const capture *c) {
   static const uint8_t zero[8] = {0};
@@ -624,13 +631,9 @@ static void the_span_rate_keeps_the_parents_of_what_it_keeps(void **state) {
   assert_int_equal(k.spans_over_size, 0);
   assert_int_equal(k.spans_filtered, 0);
   /* the profile stays exact: main (1) was called five times */
-  const wo_profile_node *root = wo_recorder_profile(f->recorder);
-  const wo_profile_node *entry = root->first_child;
+  const wo_profile_node *entry = wo_recorder_profile(f->recorder)->first_child;
   assert_non_null(entry);
-  uint64_t calls = 0;
-  for (const wo_profile_node *n = entry->first_child; n; n = n->next_sibling)
-    if (n->site == wo_sites_get(f->sites, 1)) calls = n->calls;
-  assert_int_equal(calls, 5);
+  assert_int_equal(calls_under(entry, wo_sites_get(f->sites, 1)), 5);
 }
 
 /* Spans a filter drops cost no token. */
@@ -772,11 +775,7 @@ static void hot_short_sites_are_muted(void **state) {
   assert_int_equal(k.spans_recorded, 256 + 512);
   assert_int_equal(k.enters, k.exits);
   /* the profile still counts every call */
-  const wo_profile_node *root = wo_recorder_profile(f->recorder);
-  uint64_t calls = 0;
-  for (const wo_profile_node *n = root->first_child; n; n = n->next_sibling)
-    if (n->site == wo_sites_get(f->sites, 1)) calls = n->calls;
-  assert_int_equal(calls, 356);
+  assert_int_equal(calls_under(wo_recorder_profile(f->recorder), wo_sites_get(f->sites, 1)), 356);
 }
 
 /* A span under a muted frame has the nearest recorded ancestor as parent; a
