@@ -157,7 +157,8 @@ typedef struct {
    * import looks the same. */
   bool unwind_on_reentry;
   /* The span budget (below): spans exported per second, on average over all
-   * threads, and the burst allowed above that rate. 0 = the defaults
+   * threads, and the burst allowed above that rate (at most 10^9: more is
+   * taken as 10^9). 0 = the defaults
    * (WO_DEFAULT_SPAN_RATE, WO_DEFAULT_SPAN_BURST); WO_UNLIMITED lifts the rate
    * limit. */
   uint64_t span_rate;
@@ -172,7 +173,10 @@ typedef struct {
 
 /* Muting. A site whose calls prove many and short (an interpreter's hot
  * helpers: millions of calls of well under a microsecond, each paying the
- * clock and a span) is muted for the rest of the run: its enter and exit
+ * clock and a span) is muted for the rest of the run: once it has closed at
+ * least mute_after calls and the mean of all its calls so far is under
+ * mute_below_ns (checked every 256 calls, so a site can also be muted late,
+ * when its calls turn short). From then on its enter and exit
  * still keep the stack right and its calls are still counted in the profile,
  * but they read no clock and make no span; a span it would have been the
  * parent of gets its nearest recorded ancestor as parent, and the time it
@@ -191,7 +195,8 @@ enum { WO_DEFAULT_MUTE_AFTER = 10000, WO_DEFAULT_MUTE_BELOW_NS = 1000 };
  *    so the rate holds within a factor of two).
  *  - a size: an exporter with a size limit (the file exporters) returns
  *    WO_OUTPUT_FULL once its output nears the limit, or WO_OUTPUT_DROPPED for
- *    a batch it dropped whole. From then on the recorder drops every span
+ *    a batch it dropped whole. The outputs share the budget: one full output
+ *    stops the spans of every exporter. From then on the recorder drops every span
  *    ending without a recorded child (spans_over_size, which also counts the
  *    spans of dropped batches): the ancestors of the spans written still go
  *    out, into the room the exporter keeps for them.
@@ -211,7 +216,9 @@ typedef struct {
   uint64_t depth_overflows;    /* enters beyond max_depth */
   uint64_t export_errors;      /* export calls that failed */
   uint64_t spans_over_rate;    /* dropped: over the span rate (the span budget) */
-  uint64_t spans_over_size;    /* dropped, or dropped by an exporter: an output was full */
+  uint64_t spans_over_size;    /* dropped: an output was full; also the spans of batches an
+                                  exporter dropped whole (which spans_recorded counts too,
+                                  as handed to the exporters) */
   uint64_t spans_muted;        /* calls of muted sites: no span, no clock */
   uint64_t sites_muted;        /* sites muted so far */
 } wo_counters;

@@ -50,8 +50,8 @@
 //                         or "unlimited"; a span over it is dropped unless a span
 //                         it called was kept (the profile stays exact)
 //   --span-burst N        spans allowed at once above that rate (default 200000)
-//   --mute-after N        muting: a function whose first N calls (default 10000)
-//                         average under --mute-below-ns (default 1000) is muted:
+//   --mute-after N        muting: a function that has closed N calls (default
+//                         10000) averaging under --mute-below-ns (default 1000) is muted:
 //                         its calls are still counted in the profile, but read no
 //                         clock and make no span; "never" keeps every span
 //   --mute-below-ns T     see --mute-after
@@ -131,7 +131,7 @@ for (let i = 2; i < argv.length; i++) {
   };
   const limit = (v, suffixes) => {
     const n = parseLimit(v, suffixes);
-    if (n === null || (a === '--span-burst' && n === Infinity)) die(`${a}: a positive integer${suffixes ? ' (K, M or G suffix)' : ''}${a === '--span-burst' ? '' : ' or unlimited'}, not ${v}`);
+    if (n === null || (a === '--span-burst' && !(n <= 1e9))) die(`${a}: a positive integer${suffixes ? ' (K, M or G suffix)' : ''}${a === '--span-burst' ? ' up to 10^9' : ' or unlimited'}, not ${v}`);
     return n;
   };
   const number = (v) => {

@@ -426,7 +426,8 @@ class FileSink {
     }
     this.write(buf);
     this.used += buf.length;
-    return this.maxBytes - this.used < this.reserve ? OUTPUT_FULL : undefined;
+    // full once the reserve and another batch this size would not fit
+    return this.maxBytes - this.used < this.reserve + buf.length ? OUTPUT_FULL : undefined;
   }
   // Writes `trailer` after what was written without moving past it: the next
   // write replaces it. A file stays a complete document after every batch, so
@@ -827,16 +828,19 @@ export function createRecorder(options = {}) {
 
   // The span budget's token bucket (recorder.c budget_refusal): whether a
   // span ending at `t` is refused; takes its token when not. `tokens` are
-  // refilled for the time passed when they run out.
+  // refilled for the time passed when they run out; a `forced` span (one
+  // with a recorded child: kept anyway) takes its token into debt.
   let tokens = spanBurst;
   let bucketTime = now();
-  function budgetRefusal(t) {
+  function budgetRefusal(t, forced) {
     if (outputFull) return OVER_SIZE;
     if (spanRate === Infinity) return 0;
     if (tokens < 1) {
-      tokens = Math.min(spanBurst, tokens + (t - bucketTime) * spanRate / 1e9);
-      bucketTime = t;
-      if (tokens < 1) return OVER_RATE;
+      if (t > bucketTime) {
+        tokens = Math.min(spanBurst, tokens + (t - bucketTime) * spanRate / 1e9);
+        bucketTime = t;
+      }
+      if (tokens < 1 && !forced) return OVER_RATE;
     }
     tokens--;
     return 0;
@@ -948,6 +952,8 @@ export function createRecorder(options = {}) {
   function closeTop(t, error) {
     const d = --depth;
     if (fMuted[d] !== 0) {
+      // its own time is its caller's self time; its children's stay theirs
+      if (d > 0) fChildren[d - 1] += fChildren[d];
       if (error) c.spansUnwound++;
       if (recordProfile) nCalls[fNode[d]]++;
       c.spansMuted++;
@@ -970,7 +976,7 @@ export function createRecorder(options = {}) {
     if (fRecorded[d] === 0 || duration < minDurationNs) { c.spansFiltered++; return; }
     // the span budget, charged when a span would be exported; a span with a
     // recorded child is kept over it (recorder.c close_top)
-    const refusal = budgetRefusal(t);
+    const refusal = budgetRefusal(t, fKeptChild[d] !== 0);
     if (refusal !== 0 && fKeptChild[d] === 0) {
       if (refusal === OVER_RATE) c.spansOverRate++; else c.spansOverSize++;
       return;

@@ -67,7 +67,9 @@ wo_status wo_exporter_file_write(void *state, size_t spans) {
     rc = WO_ERR_IO;
   } else {
     s->stats.bytes_written += b->size;
-    if (!fits(s, s->reserve)) rc = WO_OUTPUT_FULL;
+    /* full once the reserve and another batch this size would not fit: a
+     * batch can be larger than the reserve */
+    if (!fits(s, s->reserve + b->size)) rc = WO_OUTPUT_FULL;
   }
   if (b->capacity > KEEP_BUFFER_BYTES) wo_buf_free(b);
   else wo_buf_clear(b);

@@ -131,7 +131,7 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   uint64_t rate = o->span_rate ? o->span_rate : WO_DEFAULT_SPAN_RATE;
   uint64_t burst = o->span_burst ? o->span_burst : WO_DEFAULT_SPAN_BURST;
   r->span_rate = rate == WO_UNLIMITED ? 0 : rate;
-  r->bucket_capacity = (burst > MAX_BURST ? MAX_BURST : burst) * NANO;
+  r->bucket_capacity = (int64_t)((burst > MAX_BURST ? MAX_BURST : burst) * NANO);
   r->bucket = r->bucket_capacity;
   r->monotonic_ns = o->monotonic_ns; /* NULL: system_monotonic_ns */
   r->clock_state = o->clock_state;
@@ -160,8 +160,10 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->resource.module_name = r->module_name;
   r->resource.start_unix_ns = r->unix_base;
   pthread_mutex_init(&r->lock, NULL);
+  pthread_mutex_init(&r->bucket_lock, NULL);
   if (pthread_key_create(&r->thread_key, thread_exited) != 0) {
     pthread_mutex_destroy(&r->lock);
+    pthread_mutex_destroy(&r->bucket_lock);
     discard_recorder(r, exporters, exporter_count);
     return WO_ERR_NO_MEMORY;
   }
@@ -258,34 +260,43 @@ static void drop_stale_frames(wo_recorder *r, wo_thread *t) {
 
 /* Refills the bucket for the time passed and draws up to TOKENS_PER_DRAW
  * tokens into the thread's allowance, one of them for the span ending now.
- * With none in the bucket, the thread asks again only once one has come. */
-static bool draw_tokens(wo_recorder *r, wo_thread *t, uint64_t now) {
-  if (now < t->retry_at) return false;
-  pthread_mutex_lock(&r->lock);
-  uint64_t elapsed = now > r->bucket_time ? now - r->bucket_time : 0;
-  r->bucket_time = now;
-  if (elapsed >= r->bucket_capacity / r->span_rate) r->bucket = r->bucket_capacity;
-  else if ((r->bucket += elapsed * r->span_rate) > r->bucket_capacity) r->bucket = r->bucket_capacity;
-  uint64_t tokens = r->bucket / NANO;
+ * With none in the bucket, the thread asks again only once one has come; a
+ * span that must be kept (`forced`: a child of it is in the trace) takes its
+ * token anyway, into debt, which later spans pay back: so a chain of
+ * ancestors kept for one leaf still counts against the rate. The bucket has
+ * its own lock: wo_recorder_finish closes spans while it holds r->lock. */
+static bool draw_tokens(wo_recorder *r, wo_thread *t, uint64_t now, bool forced) {
+  if (!forced && now < t->retry_at) return false;
+  pthread_mutex_lock(&r->bucket_lock);
+  if (now > r->bucket_time) { /* (threads' clocks may disagree by a little) */
+    uint64_t elapsed = now - r->bucket_time;
+    uint64_t room = (uint64_t)(r->bucket_capacity - r->bucket);
+    r->bucket_time = now;
+    if (elapsed >= (room + r->span_rate - 1) / r->span_rate) r->bucket = r->bucket_capacity;
+    else r->bucket += (int64_t)(elapsed * r->span_rate); /* < room + rate: no overflow */
+  }
+  int64_t tokens = r->bucket >= (int64_t)NANO ? r->bucket / (int64_t)NANO : 0;
   if (tokens > TOKENS_PER_DRAW) tokens = TOKENS_PER_DRAW;
-  r->bucket -= tokens * NANO;
-  if (tokens == 0) t->retry_at = now + (NANO - r->bucket + r->span_rate - 1) / r->span_rate;
-  pthread_mutex_unlock(&r->lock);
-  if (tokens == 0) return false;
-  t->allowance = (uint32_t)tokens - 1;
-  return true;
+  bool granted = tokens > 0 || forced;
+  r->bucket -= (tokens > 0 ? tokens : granted) * (int64_t)NANO;
+  if (!granted)
+    t->retry_at = now + ((uint64_t)((int64_t)NANO - r->bucket) + r->span_rate - 1) / r->span_rate;
+  pthread_mutex_unlock(&r->bucket_lock);
+  if (tokens > 0) t->allowance = (uint32_t)tokens - 1;
+  return granted;
 }
 
 /* Whether the span budget refuses a span ending now (wasm_observe.h); takes
- * its token when not. */
-static wo_budget_refusal budget_refusal(wo_recorder *r, wo_thread *t, uint64_t now) {
+ * its token when not. A `forced` span is one that will be kept whatever this
+ * says: it still takes a token. */
+static wo_budget_refusal budget_refusal(wo_recorder *r, wo_thread *t, uint64_t now, bool forced) {
   if (atomic_load_explicit(&r->output_full, memory_order_relaxed)) return WO_OVER_SIZE;
   if (!r->span_rate) return WO_IN_BUDGET;
   if (t->allowance) {
     t->allowance--;
     return WO_IN_BUDGET;
   }
-  return draw_tokens(r, t, now) ? WO_IN_BUDGET : WO_OVER_RATE;
+  return draw_tokens(r, t, now, forced) ? WO_IN_BUDGET : WO_OVER_RATE;
 }
 
 /* wo_enter, and wo_enter_pending when `pending` (a constant where inlined). */
@@ -362,7 +373,8 @@ static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
   atomic_store_explicit(&s->total_ns, total, memory_order_relaxed);
   /* checked now and then: the rule needs no precision */
   if (calls < r->mute_after || (calls & 255) != 0 || total / calls >= r->mute_below_ns) return;
-  if (!atomic_exchange_explicit(&s->muted, true, memory_order_relaxed)) wo_bump(&r->sites_muted);
+  if (!atomic_exchange_explicit(&s->muted, true, memory_order_relaxed))
+    atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
 }
 
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
@@ -373,6 +385,8 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   if (parent) parent->children_ns += duration;
   if (error) wo_bump(&t->counters.spans_unwound);
   if (f->muted) {
+    /* its own time is its caller's self time; its children's stay theirs */
+    if (parent) parent->children_ns += f->children_ns;
     if (f->node) f->node->calls++;
     wo_bump(&t->counters.spans_muted);
     return;
@@ -394,7 +408,7 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   /* The span budget is charged when a span would be exported, so that spans
    * a filter drops cost nothing; a span with a recorded child is kept even
    * over the budget (no orphans): at most one such span per recorded one. */
-  wo_budget_refusal refusal = budget_refusal(r, t, now);
+  wo_budget_refusal refusal = budget_refusal(r, t, now, f->has_recorded_child);
   if (refusal != WO_IN_BUDGET && !f->has_recorded_child) {
     wo_bump(refusal == WO_OVER_RATE ? &t->counters.spans_over_rate : &t->counters.spans_over_size);
     return;
@@ -601,6 +615,7 @@ void wo_recorder_free(wo_recorder *r) {
   pthread_setspecific(r->thread_key, NULL);
   pthread_key_delete(r->thread_key);
   pthread_mutex_destroy(&r->lock);
+  pthread_mutex_destroy(&r->bucket_lock);
   free(r->site_stats);
   free(r->exporters);
   free(r->service_name);

@@ -101,7 +101,9 @@ struct wo_recorder {
   /* The span budget. The bucket holds nanotokens (10^-9 of a span) so that
    * refills stay exact in integers; threads draw a few tokens at a time. */
   uint64_t span_rate;       /* spans a second; 0 = no rate limit */
-  uint64_t bucket, bucket_capacity, bucket_time; /* under lock */
+  pthread_mutex_t bucket_lock;
+  int64_t bucket, bucket_capacity; /* under bucket_lock; below 0: in debt */
+  uint64_t bucket_time;     /* under bucket_lock */
   atomic_bool output_full;  /* an exporter said WO_OUTPUT_FULL or WO_OUTPUT_DROPPED */
   /* Muting: NULL when off; else [site_count]. */
   wo_site_stat *site_stats;

@@ -309,6 +309,15 @@ check_otlp_http() {
   else
     fail "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc" "exit $rc: $(head -c 200 "$d/grpc.err")"
   fi
+  # a %-encoded CR LF would start a header line of its own: refused
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 OTEL_EXPORTER_OTLP_HEADERS='a=x%0D%0AHost:evil' \
+    "$d/w2c/traced-run" "$wasm" "$@" >"$d/crlf.out" 2>"$d/crlf.err" </dev/null
+  rc=$?
+  if [[ $rc == 2 ]] && grep -qx 'traced-run: OTEL_EXPORTER_OTLP_HEADERS: the value of "a" has a control character' "$d/crlf.err"; then
+    pass "otlp-http refuses a header value with CR LF"
+  else
+    fail "otlp-http refuses a header value with CR LF" "exit $rc: $(head -c 200 "$d/crlf.err")"
+  fi
   local t0=$SECONDS
   "$d/w2c/traced-run" --otlp "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
   rc=$?

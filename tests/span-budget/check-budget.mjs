@@ -1,8 +1,9 @@
 // Checks one run under the span budget (run.sh says which):
 //
-//   node check-budget.mjs STDERR OTLP CHROME CALLS MAX_BYTES CALLS_OF_TINY [lifted|muting]
+//   node check-budget.mjs STDERR OTLP CHROME CALLS MAX_BYTES NAME=CALLS [lifted|muting]
 //
 // `lifted`: the run had no rate limit and room enough: nothing may be dropped.
+// NAME=CALLS: the profile must count CALLS calls of function NAME.
 // `muting`: the run muted tiny(): its calls counted with no span, said on
 // stderr; the budget need not drop anything.
 // STDERR holds the runner's counters (traced-run's "counters: k v ..." line or
@@ -12,7 +13,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 
-const [errFile, otlpFile, chromeFile, callsFile, maxBytesText, tinyCallsText, mode] = process.argv.slice(2);
+const [errFile, otlpFile, chromeFile, callsFile, maxBytesText, expectText, mode] = process.argv.slice(2);
+const [profiledName, tinyCallsText] = expectText.split('=');
 const lifted = mode === 'lifted';
 const muting = mode === 'muting';
 const maxBytes = Number(maxBytesText);
@@ -99,9 +101,10 @@ check('files hold what was recorded', dropped >= 0 && dropped <= counters.spans_
   `recorded ${counters.spans_recorded}, in the file ${spanIds.size}, over size ${counters.spans_over_size}`);
 
 // the profile stays exact
-const calls = fs.readFileSync(callsFile, 'latin1').split('\n').filter((l) => /(^|;)tiny [0-9]+$/.test(l));
-const tiny = calls.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-check('profile exact', tiny === Number(tinyCallsText), `tiny called ${tiny} times in the profile, ${tinyCallsText} in the run`);
+const ending = new RegExp(`(^|;)${profiledName} [0-9]+$`);
+const calls = fs.readFileSync(callsFile, 'latin1').split('\n').filter((l) => ending.test(l));
+const counted = calls.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+check('profile exact', counted === Number(tinyCallsText), `${profiledName} called ${counted} times in the profile, ${tinyCallsText} in the run`);
 finish();
 
 function finish() {

@@ -47,20 +47,28 @@ report() { # report LINES: counts PASS/FAIL lines, prefixed with the case
 fail() { report "$1" "FAIL $2"; }
 finish() { echo "$passed passed, $failed failed, 0 skipped"; ((failed == 0)); exit $?; }
 
-# The workload, instrumented (every function), and traced-run for it.
-"$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -c "$ROOT/bench/shim/loop.c" -o "$WORK/loop.o" &&
-  "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$WORK/loop.o" -o "$WORK/loop.wasm" ||
-  { fail setup "cannot build bench/shim/loop.c for wasm32-wasi"; finish; }
-"$TOOL" "$WORK/loop.wasm" -o "$WORK/loop.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
-  { fail setup "wasm-instrument: $(head -n1 "$WORK/instrument.log")"; finish; }
-# Sanitizers as tests/shim (the library given may be the ASan+UBSan build);
-# the generated code optimised: 10^7 calls.
+# The workloads (loop.c: flat; nest.c: three levels), instrumented (every
+# function), and traced-run for each. Sanitizers as tests/shim (the library
+# given may be the ASan+UBSan build); the generated code optimised: 10^7 calls.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-RT_DEFS="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" CFLAGS="-std=c17 -O1 -g $SAN" GEN_CFLAGS="-O2" \
-  LDFLAGS="$SAN" WASM_OBSERVE_LIB=$LIB \
-  "$ROOT/runtime-shim/wasm2c/example/build.sh" "$WORK/loop.instr.wasm" "$WORK/w2c" >"$WORK/w2c.log" 2>&1 ||
-  { fail setup "traced-run build failed, see $WORK/w2c.log"; finish; }
+for w in "$ROOT/bench/shim/loop.c" "$HERE/nest.c"; do
+  name=$(basename "$w" .c)
+  "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -c "$w" -o "$WORK/$name.o" &&
+    "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$WORK/$name.o" -o "$WORK/$name.wasm" ||
+    { fail setup "cannot build $w for wasm32-wasi"; finish; }
+  "$TOOL" "$WORK/$name.wasm" -o "$WORK/$name.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
+    { fail setup "wasm-instrument: $(head -n1 "$WORK/instrument.log")"; finish; }
+  RT_DEFS="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" CFLAGS="-std=c17 -O1 -g $SAN" GEN_CFLAGS="-O2" \
+    LDFLAGS="$SAN" WASM_OBSERVE_LIB=$LIB \
+    "$ROOT/runtime-shim/wasm2c/example/build.sh" "$WORK/$name.instr.wasm" "$WORK/w2c-$name" >"$WORK/w2c.log" 2>&1 ||
+    { fail setup "traced-run build for $name failed, see $WORK/w2c.log"; finish; }
+done
 report setup "PASS build"
+
+# The workload of the next cases: NAME, and the function whose calls the
+# profile must count, with its calls a unit of N.
+use_workload() { workload=$1 profiled=$2 per_unit=$3; }
+use_workload loop tiny 1
 
 # run_case NAME MAX_BYTES N RUNNER [--lifted|--muting] [OPTIONS...]: one run
 # with every output into WORK/NAME.*, then its checks. RUNNER: traced-run,
@@ -79,11 +87,11 @@ run_case() {
   mkdir -p "$d"
   local rc
   if [[ $runner == traced-run ]]; then
-    "$WORK/w2c/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" \
-      --counters "${mute[@]}" "$@" "$WORK/loop.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
+    "$WORK/w2c-$workload/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" \
+      --counters "${mute[@]}" "$@" "$WORK/$workload.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   else
-    "$NODE" "$RUN" run "$WORK/loop.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
+    "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
       --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   fi
@@ -91,7 +99,8 @@ run_case() {
     fail "$name" "exit $rc: $(grep -v '^counters' "$d/err" | head -n3 | tr '\n' ' ' | cut -c1-300)"
     return
   fi
-  report "$name" "$("$NODE" "$HERE/check-budget.mjs" "$d/err" "$d/otlp.jsonl" "$d/chrome.json" "$d/calls.txt" "$max" "$n" $mode 2>&1)"
+  report "$name" "$("$NODE" "$HERE/check-budget.mjs" "$d/err" "$d/otlp.jsonl" "$d/chrome.json" "$d/calls.txt" "$max" \
+    "$profiled=$((n * per_unit))" $mode 2>&1)"
 }
 
 MiB=$((1 << 20))
@@ -108,4 +117,9 @@ run_case js-lifted $((256 * MiB)) 300000 js --lifted --span-rate unlimited
 run_case c-muting $((256 * MiB)) 1000000 traced-run --muting
 run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
 run_case js-muting $((256 * MiB)) 1000000 js --muting
+# the size limit on a nested workload: what is written keeps its parents
+use_workload nest leaf 6
+run_case c-size-nested $((600 * 1024)) 20000 traced-run --span-rate unlimited --max-file-size 600K
+run_case wasm32-size-nested $((600 * 1024)) 20000 wasm32 --span-rate unlimited --max-file-size 600K
+run_case js-size-nested $((600 * 1024)) 20000 js --span-rate unlimited --max-file-size 600K
 finish

@@ -815,6 +815,68 @@ static void no_muting_when_unlimited(void **state) {
   assert_int_equal(k.spans_recorded, 1024);
 }
 
+/* wo_recorder_finish closes the open spans while it holds the recorder's
+ * lock: taking a token must not need that lock again (it once deadlocked). */
+static void finish_closes_spans_under_the_span_rate(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 0);
+  wo_enter(f->recorder, 1);
+  assert_int_equal(wo_recorder_finish(f->recorder), WO_OK);
+  assert_int_equal(f->captured->count, 2);
+}
+
+/* The ancestors kept for a leaf take tokens too, into debt: a deep chain
+ * cannot carry its whole stack past the rate again and again. */
+static void ancestors_kept_for_a_leaf_count_against_the_rate(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .span_rate = 100, .span_burst = 1, .mute_after = WO_UNLIMITED};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  for (int chain = 0; chain < 20; chain++) {
+    for (int d = 0; d < 50; d++) wo_enter(f->recorder, 1);
+    for (int d = 0; d < 50; d++) wo_exit(f->recorder, 1);
+  }
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.spans_recorded, 50); /* the first chain, its leaf's token and a debt of 49 */
+  assert_int_equal(k.spans_over_rate, 19 * 50);
+  step(250000000); /* a quarter second: 25 tokens, not enough to pay the debt */
+  call(f, 1, 1);
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_recorded, 50);
+  step(250000000); /* 25 more: the debt is paid, and the bucket holds its burst */
+  for (int i = 0; i < 10; i++) call(f, 1, 1);
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_recorded, 51);
+}
+
+/* A muted frame's time is its caller's self time; its recorded children's
+ * time stays theirs (not counted twice). */
+static void a_muted_frame_passes_its_childrens_time_up(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, 256);
+  for (int i = 0; i < 256; i++) call(f, 1, 10);
+  wo_enter(f->recorder, 0);
+  step(10);
+  wo_enter(f->recorder, 1); /* muted */
+  step(10);
+  call(f, 2, 100);
+  step(10);
+  wo_exit(f->recorder, 1);
+  step(10);
+  wo_exit(f->recorder, 0);
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  const wo_profile_node *entry = NULL;
+  for (const wo_profile_node *n = root->first_child; n; n = n->next_sibling)
+    if (n->site == wo_sites_get(f->sites, 0)) entry = n;
+  assert_non_null(entry);
+  assert_int_equal(entry->total_ns, 140);
+  assert_int_equal(entry->self_ns, 40);
+  const wo_profile_node *muted = entry->first_child;
+  assert_non_null(muted);
+  assert_int_equal(muted->self_ns, 0);
+  assert_int_equal(muted->first_child->total_ns, 100);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -845,6 +907,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(hot_short_sites_are_muted, setup, teardown),
       cmocka_unit_test_setup_teardown(spans_under_a_muted_frame_keep_a_parent, setup, teardown),
       cmocka_unit_test_setup_teardown(no_muting_when_unlimited, setup, teardown),
+      cmocka_unit_test_setup_teardown(finish_closes_spans_under_the_span_rate, setup_budget,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(ancestors_kept_for_a_leaf_count_against_the_rate, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(a_muted_frame_passes_its_childrens_time_up, setup, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),

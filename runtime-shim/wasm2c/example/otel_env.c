@@ -42,10 +42,22 @@ static void trim(const char **start, const char **end) {
   while (*end > *start && isspace((unsigned char)(*end)[-1])) (*end)--;
 }
 
+/* An HTTP header name is a token (RFC 9110). */
+static bool is_token(const char *name, size_t len) {
+  static const char extra[] = "!#$%&'*+-.^_`|~";
+  for (size_t i = 0; i < len; i++)
+    if (!isalnum((unsigned char)name[i]) && !strchr(extra, name[i]) ) return false;
+  return len > 0;
+}
+
 /* Sets header `name` (its first `name_len` bytes) to `value` (`value_len`
- * bytes, %-decoded when `encoded`), replacing one of the same name. */
+ * bytes, %-decoded when `encoded`), replacing one of the same name. A name
+ * that is no token, or a value with a control character (a CR or LF would
+ * start another header line), is refused. */
 static bool set_header(otel_settings *s, const char *name, size_t name_len, const char *value,
                        size_t value_len, bool encoded, const char *what, char *why, size_t why_size) {
+  if (!is_token(name, name_len))
+    return say(why, why_size, "%s: \"%.*s\" is not a header name", what, (int)name_len, name);
   char *line = malloc(name_len + 2 + value_len + 1);
   if (!line) return say(why, why_size, "out of memory");
   memcpy(line, name, name_len);
@@ -66,6 +78,13 @@ static bool set_header(otel_settings *s, const char *name, size_t name_len, cons
     }
   }
   *o = '\0';
+  for (const char *c = line + name_len + 2; c < o; c++) {
+    if ((unsigned char)*c < 0x20 && *c != '\t') {
+      free(line);
+      return say(why, why_size, "%s: the value of \"%.*s\" has a control character", what,
+                 (int)name_len, name);
+    }
+  }
   for (size_t k = 0; k < s->header_count; k++) {
     if (strncasecmp(s->headers[k], line, name_len + 1) == 0) { /* "Name:" */
       free(s->headers[k]);
@@ -117,11 +136,13 @@ bool otel_settings_read(const char *url, const char *protocol, char *const *opti
   } else if (traces && *traces) {
     out->endpoint = strdup(traces);
   } else if (base && *base) {
-    size_t n = strlen(base);
-    out->endpoint = malloc(n + sizeof "/v1/traces");
+    /* "v1/traces" goes at the end of the path, before a query if any */
+    size_t n = strcspn(base, "?#");
+    size_t size = strlen(base) + sizeof "/v1/traces";
+    out->endpoint = malloc(size);
     if (out->endpoint)
-      snprintf(out->endpoint, n + sizeof "/v1/traces", "%s%s", base,
-               base[n - 1] == '/' ? "v1/traces" : "/v1/traces");
+      snprintf(out->endpoint, size, "%.*s%s%s", (int)n, base,
+               n && base[n - 1] == '/' ? "v1/traces" : "/v1/traces", base + n);
   } else {
     return true; /* no OTLP/HTTP */
   }

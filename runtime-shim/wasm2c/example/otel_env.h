@@ -2,7 +2,9 @@
  * OpenTelemetry environment variables (the options win), by the rules of the
  * Node host (runtime-shim/node/otlp-env.mjs):
  *
- *   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   used as is
+ *   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   used as is (but, as with --otlp, a URL
+ *                                        with no path gets /v1/traces: the Node
+ *                                        host posts to "/" then)
  *   OTEL_EXPORTER_OTLP_ENDPOINT          a base URL: "v1/traces" is added to its path
  *   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL http/protobuf (default) or http/json
  *   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS  "name=value,...", values %-encoded; the

@@ -46,8 +46,8 @@
  *   --span-rate N      the span budget: spans exported per second (default
  *                      10000), or "unlimited"
  *   --span-burst N     spans allowed above that rate at once (default 200000)
- *   --mute-after N     muting: a function whose first N calls (default 10000)
- *                      average under --mute-below-ns (default 1000) is muted:
+ *   --mute-after N     muting: a function that has closed N calls (default 10000)
+ *                      averaging under --mute-below-ns (default 1000) is muted:
  *                      still counted, no clock, no span; "never" keeps every span
  *   --mute-below-ns T  see --mute-after
  *   --max-file-size B  bytes per trace file, with an optional K, M or G
@@ -101,7 +101,7 @@ static void usage(FILE *out) {
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
-  if (!s || !*s || *s == '-') return false;
+  if (!s || *s < '0' || *s > '9') return false; /* strtoull would take spaces and signs */
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
@@ -117,7 +117,7 @@ static bool parse_limit(const char *s, bool suffixes, uint64_t *out) {
     *out = WO_UNLIMITED;
     return true;
   }
-  if (!s || !*s || *s == '-') return false;
+  if (!s || *s < '0' || *s > '9') return false;
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
@@ -193,7 +193,7 @@ static int parse_options(int argc, char **argv, options *o) {
     else if (strcmp(a, "--span-rate") == 0)
       ok = parse_limit(v, false, &o->recorder.span_rate);
     else if (strcmp(a, "--span-burst") == 0)
-      ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.span_burst = n, true);
+      ok = parse_u64(v, 1000000000, &n) && n > 0 && (o->recorder.span_burst = n, true);
     else if (strcmp(a, "--max-file-size") == 0)
       ok = parse_limit(v, true, &o->files.max_bytes);
     else if (strcmp(a, "--mute-after") == 0) {
@@ -444,6 +444,10 @@ int main(int argc, char **argv) {
   /* The program's argv: the module's file name, then ARGS. */
   if (!run_start_init(base, argc - first - 1, argv + first + 1)) {
     fputs("traced-run: out of memory\n", stderr);
+    traced_hooks.recorder = NULL;
+    wo_recorder_free(recorder);
+    otel_settings_free(&otlp);
+    wo_sites_free(sites);
     return 2;
   }
   run_start_result run = run_start("traced-run", module_path);
