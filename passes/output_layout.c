@@ -93,8 +93,15 @@ int wi_pass_site_table(wi_instrument *ctx) {
   wi_name_map_free(&indices);
   if (!ctx->site_table_section) return 0;
 
+  BinaryenIndex export_count = BinaryenGetNumExports(m);
+  const char **export_names = calloc(export_count ? export_count : 1, sizeof *export_names);
+  if (!export_names) return -1;
+  for (BinaryenIndex i = 0; i < export_count; i++)
+    export_names[i] = BinaryenExportGetName(BinaryenGetExportByIndex(m, i));
+  wi_site_refs refs = {ctx->output_names, ctx->output_name_count, export_names, export_count};
   size_t size;
-  uint8_t *payload = wi_site_table_encode(&ctx->sites, &size);
+  uint8_t *payload = wi_site_table_encode_v2(&ctx->sites, &refs, &size);
+  free(export_names);
   if (!payload) return -1;
   BinaryenAddCustomSection(m, WI_SITE_TABLE_SECTION, (const char *)payload, (BinaryenIndex)size);
   free(payload);
