@@ -101,7 +101,7 @@ function run(path, instrumented) {
   if (instrumented) {
     table = siteTable(module);
     if (!table) hookError('no wasm-instrument.sites section');
-    else if (table.version !== 1) hookError(`site table version ${table.version}`);
+    else if (table.version !== 2) hookError(`site table version ${table.version}, want 2`);
     // observe-sdk passes the function's output index as the id.
     if (table) for (const site of table.sites) observeIds.add(site.output);
   }
