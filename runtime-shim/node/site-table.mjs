@@ -43,6 +43,10 @@ class Reader {
     }
     throw malformed('u32 too long');
   }
+  skipLeb() { // any unsigned LEB128 up to 64 bits (memory64 limits)
+    for (let i = 0; i < 10; i++) if ((this.u8() & 0x80) === 0) return;
+    throw malformed('LEB128 too long');
+  }
   bytes() {
     const len = this.u32();
     if (len > this.left()) throw malformed('name past the end');
@@ -164,11 +168,11 @@ export function decodeSiteTable(payload, refs) {
 }
 
 function skipImportDesc(r, kind) {
-  const limits = () => { const f = r.u32(); r.u32(); if (f & 1) r.u32(); };
+  const limits = () => { const f = r.u8(); r.skipLeb(); if (f & 1) r.skipLeb(); };
   switch (kind) {
     case 0: r.u32(); return; // func: type index
     case 1: { const t = r.u8(); if (t === 0x63 || t === 0x64) r.u32(); limits(); return; } // table
-    case 2: limits(); return; // memory (a memory64 limit is a u64: treated as malformed)
+    case 2: limits(); return; // memory
     case 3: { const t = r.u8(); if (t === 0x63 || t === 0x64) r.u32(); r.u8(); return; } // global
     case 4: r.u8(); r.u32(); return; // tag
     default: throw malformed(`import kind ${kind}`);
