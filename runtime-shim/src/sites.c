@@ -222,6 +222,8 @@ static wo_status read_function_space(module_sections *m, wo_sites *s) {
   uint32_t defined = 0;
   wi_reader functions = m->functions;
   if (m->has_functions && !wi_read_u32(&functions, &defined)) return WO_ERR_MALFORMED;
+  /* A function's type index takes at least a byte: a count beyond that is a lie. */
+  if (defined > wi_reader_left(&functions)) return WO_ERR_MALFORMED;
   uint32_t imports_upper_bound = m->has_imports ? (uint32_t)wi_reader_left(&m->imports) / 4 : 0;
   uint32_t capacity = defined + imports_upper_bound;
   s->items = calloc(capacity ? capacity : 1, sizeof *s->items);
