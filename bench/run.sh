@@ -17,7 +17,8 @@
 #   (b) wasm-instrument IN -o OUT                  (defaults: validates input and output)
 #   (c) wasm-instrument IN -o OUT --no-validate
 # and once, untimed: code section sizes (wasm-objdump -h) of the input, of (a)'s
-# output, and of wasm-instrument's output with --exceptions off and on; whether
+# output, and of wasm-instrument's output with --exceptions off and on; the
+# whole-file sizes of the input, of (a)'s output and of (b)'s; whether
 # the module uses exception handling (wasm-opt --metrics: try/throw/rethrow);
 # the tool's own phase times (--stats).
 #
@@ -38,6 +39,7 @@ timer=/usr/bin/time
 goal_time=1.25        # (b)/(a)
 goal_code_off=8       # % code section growth, --exceptions off
 goal_code_on=8        # % code section growth, --exceptions on, modules that use EH
+goal_file=15          # % whole-file growth over the input (defaults)
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 2; }
@@ -99,28 +101,28 @@ real_modules() {
   done < <(sed -n '/^wasm_files=(/,/^)/p' "$fetch" | grep -oE 'node_modules/[^[:space:]]+\.wasm')
 }
 
-# The giants: bench/giants/fetch.sh's .wasm files (duckdb-wasm, 34 and 39 MB),
-# read from its wasm_files list the same way; one row per file.
-giant_modules() {
-  local giants=$here/giants f
-  [[ -f $giants/fetch.sh ]] || return
-  say "fetching the giants (bench/giants/fetch.sh)"
-  if ! "$giants/fetch.sh" >"$work/fetch-giants.log" 2>&1; then
-    notes+=("bench/giants/fetch.sh failed (no network?): the giants (duckdb-wasm) skipped")
-    return
-  fi
-  while read -r f; do
-    [[ -s $giants/$f ]] || continue
-    names+=("$(basename "$f")")
-    paths+=("$giants/$f")
-  done < <(sed -n '/^wasm_files=(/,/^)/p' "$giants/fetch.sh" | grep -oE 'node_modules/[^[:space:]]+\.wasm')
-}
-
 # Run a copy of the tool: a rebuild during the run (ninja replaces the file)
 # must not mix two versions in one table.
 cp "$tool" "$work/wasm-instrument" || die "cannot copy $tool"
 tool=$work/wasm-instrument
 load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
+
+# The giants: the .wasm files bench/giants/fetch.sh installs (its wasm_files list).
+giant_modules() {
+  local giants=$here/giants f pkg
+  [[ -f $giants/fetch.sh ]] || return
+  say "fetching the giant modules (bench/giants/fetch.sh)"
+  if ! "$giants/fetch.sh" >"$work/fetch-giants.log" 2>&1; then
+    notes+=("bench/giants/fetch.sh failed (no network?): the giant modules skipped")
+    return
+  fi
+  while read -r f; do
+    [[ -s $giants/$f ]] || continue
+    pkg=${f#node_modules/}
+    names+=("$(cut -d/ -f1-2 <<<"$pkg") $(basename "$f" .wasm)")
+    paths+=("$giants/$f")
+  done < <(sed -n '/^wasm_files=(/,/^)/p' "$giants/fetch.sh" | grep -oE 'node_modules/[^[:space:]]+\.wasm')
+}
 
 build_fixture
 real_modules
@@ -190,7 +192,7 @@ set_cmd() { # KIND INDEX: sets cmd to the command line of (a), (b) or (c) for a 
 
 # ----------------------------------------------------- untimed: sizes, EH, phases
 
-declare -A code_in code_rt code_off code_on eh phases guards size_of
+declare -A code_in code_rt code_off code_on eh phases guards size_of file_rt file_out
 for i in "${order[@]}"; do
   in=${paths[$i]} out=$work/$i
   size_of[$i]=$(stat -c %s "$in")
@@ -199,12 +201,14 @@ for i in "${order[@]}"; do
   # These runs also warm the page cache and the binaries for the timed runs.
   if wasm-opt "$in" -o "$out.opt.wasm" --all-features 2>"$work/stderr.txt"; then
     code_rt[$i]=$(code_size "$out.opt.wasm")
+    file_rt[$i]=$(stat -c %s "$out.opt.wasm")
   else
     failed[$i,rt]=$(first_error "$work/stderr.txt")
   fi
   if "$tool" "$in" -o "$out.stats.wasm" --stats 2>"$work/stats.txt"; then
     phases[$i]=$(sed -nE 's/.*: time: (.*)/\1/p' "$work/stats.txt" | tail -1)
     guards[$i]=$(sed -nE 's/.*: exception guards: (.*)/\1/p' "$work/stats.txt" | tail -1)
+    file_out[$i]=$(stat -c %s "$out.stats.wasm")
   fi
   for mode in off on; do
     if "$tool" "$in" -o "$out.$mode.wasm" --exceptions "$mode" 2>"$work/stderr.txt"; then
@@ -242,10 +246,10 @@ note_worst() { # MEASURE VALUE MODULE
     worst[$1]=$2 worst_at[$1]=$3
   fi
 }
-unmeasured_time=() unmeasured_off=() unmeasured_on=() eh_users=()
+unmeasured_time=() unmeasured_off=() unmeasured_on=() eh_users=() unmeasured_file=()
 
-echo "| module | size | uses EH | (a) wasm-opt | (b) instrument | b/a | c/a | max RSS (a) | max RSS (b) | code in | code round trip | off vs in | off vs round trip | on vs in | on vs round trip |"
-echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| module | size | uses EH | (a) wasm-opt | (b) instrument | b/a | c/a | max RSS (a) | max RSS (b) | code in | code round trip | off vs in | off vs round trip | on vs in | on vs round trip | file vs in | file vs round trip |"
+echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for i in "${order[@]}"; do
   n=${names[$i]}
   ta=${best_us[$i,a]:-} tb=${best_us[$i,b]:-} tc=${best_us[$i,c]:-}
@@ -286,14 +290,21 @@ for i in "${order[@]}"; do
       fi
     done
   done
+  # Whole-file growth of the default output, vs the input and vs the round trip.
+  fo=${file_out[$i]:-} frt=${file_rt[$i]:-}
+  for b in "${size_of[$i]}" "$frt"; do
+    if [[ -n $b && -n $fo ]]; then cells+=("$(pct "$(growth "$b" "$fo")")"); else cells+=(error); fi
+  done
+  if [[ -n $fo ]]; then note_worst file "$(growth "${size_of[$i]}" "$fo")" "$n"; else unmeasured_file+=("$n"); fi
+  [[ -n $fo && -n $frt ]] && note_worst file_rt "$(growth "$frt" "$fo")" "$n"
   [[ ${eh[$i]} == yes* ]] && eh_users+=("$n")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
     "$n" "$(human_size "${size_of[$i]}")" "${eh[$i]}" "$cell_a" "$cell_b" "$cell_ba" "$cell_ca" \
     "$rss_a" "$rss_b" "${ci:+$(human_size "$ci")}" "${crt:+$(human_size "$crt")}" "${cells[@]}"
 done
 
 echo
-echo "Times: best of $runs interleaved runs. off/on: wasm-instrument --exceptions off/on, all functions, import and export boundaries; growth of the code section vs the input and vs wasm-opt's round trip of it."
+echo "Times: best of $runs interleaved runs. off/on: wasm-instrument --exceptions off/on, all functions, import and export boundaries; growth of the code section vs the input and vs wasm-opt's round trip of it. file: growth of the whole output file (default options: site table, name section and all) vs the input file and vs the round trip's file."
 
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v + 0 <= g + 0 ? "met" : "NOT met") }'; }
 smallest=${size_of[${order[0]}]} largest=${size_of[${order[-1]}]}
@@ -323,6 +334,13 @@ for mode in off on; do
   [[ $mode == on ]] && line+="; over the modules that use exception handling: $(list "${eh_users[@]+"${eh_users[@]}"}")"
   echo "$line$(incomplete "${missing[@]+"${missing[@]}"}")"
 done
+if [[ -n ${worst[file]:-} ]]; then
+  line="Goal whole file <= +$goal_file% over input: $(verdict "${worst[file]}" "$goal_file"); worst $(pct "${worst[file]}") on ${worst_at[file]}"
+  [[ -n ${worst[file_rt]:-} ]] && line+=" (vs the round trip: worst $(pct "${worst[file_rt]}") on ${worst_at[file_rt]})"
+  echo "$line$(incomplete "${unmeasured_file[@]+"${unmeasured_file[@]}"}")"
+else
+  echo "Goal whole file <= +$goal_file% over input: not measured"
+fi
 for i in "${order[@]}"; do
   [[ -n ${guards[$i]:-} ]] && echo "Exception guards on ${names[$i]} (--stats): ${guards[$i]}"
 done

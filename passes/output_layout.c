@@ -15,11 +15,16 @@ static bool is_imported(BinaryenFunctionRef f) {
 }
 
 /* The name the output's name section gives a function: a real name from the
- * input, our own functions' names, and under the observe-sdk ABI (whose hosts
- * name spans from the name section) the display name; otherwise none. */
-static const char *output_name(const wi_instrument *ctx, const char *name) {
+ * input, and under the observe-sdk ABI (whose hosts name spans from the name
+ * section) the display name; otherwise none. Our own functions (wrappers,
+ * hooks) are named where the input names functions: in a module without
+ * names, theirs would be the only ones (7.1 MB of wrapper names on a module
+ * with 65,000 exports) and no host needs them, hosts name spans from the site
+ * table. */
+static const char *output_name(const wi_instrument *ctx, const char *name, bool input_named) {
   uint32_t input;
-  if (!wi_name_map_get(&ctx->input_index, name, &input)) return name;
+  if (!wi_name_map_get(&ctx->input_index, name, &input))
+    return input_named || ctx->abi == WI_ABI_OBSERVE_SDK ? name : NULL;
   const wi_function_info *f = &ctx->funcs[input];
   if (f->flags & WI_FLAG_NAMED) return f->symbol;
   return ctx->abi == WI_ABI_OBSERVE_SDK ? f->display : NULL;
@@ -30,13 +35,16 @@ static int output_indices(wi_instrument *ctx, wi_name_map *out) {
   BinaryenIndex count = BinaryenGetNumFunctions(m);
   ctx->output_names = calloc(count ? count : 1, sizeof *ctx->output_names);
   if (!ctx->output_names) return -1;
+  bool input_named = false;
+  for (uint32_t i = 0; i < ctx->func_count && !input_named; i++)
+    input_named = (ctx->funcs[i].flags & WI_FLAG_NAMED) != 0;
   uint32_t next = 0;
   for (int pass = 0; pass < 2; pass++) {
     for (BinaryenIndex i = 0; i < count; i++) {
       BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
       if (is_imported(f) != (pass == 0)) continue;
       const char *name = BinaryenFunctionGetName(f);
-      const char *shown = output_name(ctx, name);
+      const char *shown = output_name(ctx, name, input_named);
       if (shown) ctx->output_names[ctx->output_name_count++] = (wi_function_name){next, shown};
       if (!wi_name_map_put(out, name, next++)) return -1;
     }
@@ -93,8 +101,15 @@ int wi_pass_site_table(wi_instrument *ctx) {
   wi_name_map_free(&indices);
   if (!ctx->site_table_section) return 0;
 
+  BinaryenIndex export_count = BinaryenGetNumExports(m);
+  const char **export_names = calloc(export_count ? export_count : 1, sizeof *export_names);
+  if (!export_names) return -1;
+  for (BinaryenIndex i = 0; i < export_count; i++)
+    export_names[i] = BinaryenExportGetName(BinaryenGetExportByIndex(m, i));
+  wi_site_refs refs = {ctx->output_names, ctx->output_name_count, export_names, export_count};
   size_t size;
-  uint8_t *payload = wi_site_table_encode(&ctx->sites, &size);
+  uint8_t *payload = wi_site_table_encode_v2(&ctx->sites, &refs, &size);
+  free(export_names);
   if (!payload) return -1;
   BinaryenAddCustomSection(m, WI_SITE_TABLE_SECTION, (const char *)payload, (BinaryenIndex)size);
   free(payload);

@@ -57,6 +57,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheDir } from './wasm32-recorder.mjs';
 import { HOOK_MODULE, SITES_SECTION } from './wasm-observe.mjs';
+import { decodeSiteTable } from './site-table.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HOOKS = 'wasm-instrument:hooks/trace'; // jco's import names: without the version
@@ -108,27 +109,19 @@ export function topLevelCustomSection(bytes, wanted) {
   return found;
 }
 
-// `table` (a site table, version 1) with one site more, a function named
-// `name`, as its last: { table, id }.
+// `table` (a site table, version 1 or 2: a component's names every string
+// inline) with one site more, a function named `name`, as its last; written
+// as version 1: { table, id }.
 function withExtraSite(table, name) {
   const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return Buffer.from(b); };
-  let p = 0;
-  const u32 = () => {
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= table.length) throw new Error('truncated site table');
-      const b = table[p++];
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw new Error('LEB128 too long');
-  };
-  const version = u32();
-  const count = u32();
-  const text = Buffer.from(name, 'utf8');
-  // kind function, flags 0, input and output index 0, display name, no symbol, module, field
-  const site = Buffer.concat([Buffer.from([0, 0, 0, 0]), leb(text.length), text, Buffer.from([0, 0, 0])]);
-  return { table: Buffer.concat([leb(version), leb(count + 1), table.subarray(p), site]), id: count };
+  const str = (bytes) => [leb(bytes.length), Buffer.from(bytes)];
+  const { sites } = decodeSiteTable(table);
+  const extra = { kind: 0, flags: 0, inputIndex: 0, outputIndex: 0, display: Buffer.from(name, 'utf8'), symbol: [], module: [], field: [] };
+  const parts = [leb(1), leb(sites.length + 1)];
+  for (const s of [...sites, extra]) {
+    parts.push(Buffer.from([s.kind, s.flags]), leb(s.inputIndex), leb(s.outputIndex), ...str(s.display), ...str(s.symbol), ...str(s.module), ...str(s.field));
+  }
+  return { table: Buffer.concat(parts), id: sites.length };
 }
 
 // A core module holding only `table` as its site table: what loadSites reads.

@@ -43,13 +43,14 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
 import { encodeOtlpJson, jsonString } from './otlp-json.mjs';
+import { SITES_SECTION, SiteTableError, decodeSiteTable, moduleRefs, compiledModuleRefs } from './site-table.mjs';
 import { createSampledRecorder } from './sampled-recorder.mjs';
 export { jsonString };
 export { otlpHttpExporter } from './otlp-http.mjs'; // OTLP/HTTP to a collector
 
 export const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 export const OBSERVE_SDK_MODULE = 'dylibso:observe/instrument';
-export const SITES_SECTION = 'wasm-instrument.sites';
+export { SITES_SECTION };
 
 export const RECORD_SPANS = 1;
 export const RECORD_PROFILE = 2;
@@ -149,26 +150,17 @@ function makeSite(kind, functionIndex, nameBytes, symbol, module, field) {
   };
 }
 
-function parseSiteTable(bytes) {
-  const r = new Reader(bytes);
-  const version = r.u32();
-  if (version !== 1) throw new WasmObserveError('UNSUPPORTED_VERSION', `site table version ${version}`);
-  const count = r.u32();
-  if (count > r.left() / 8) throw new WasmObserveError('MALFORMED', `site count ${count} larger than the section`);
-  const sites = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const kind = r.u8();
-    r.u8(); // flags
-    r.u32(); // input index
-    const outputIndex = r.u32();
-    if (kind > SITE_EXPORT) throw new WasmObserveError('MALFORMED', `site ${i}: kind ${kind}`);
-    const display = r.bytes();
-    const symbol = utf8.decode(r.bytes());
-    const module = utf8.decode(r.bytes());
-    const field = utf8.decode(r.bytes());
-    sites[i] = makeSite(kind, outputIndex, display, symbol, module, field);
+// The site table (versions 1 and 2: site-table.mjs) as the C library's sites;
+// `refs`, what a version 2 table names by reference (moduleRefs).
+function parseSiteTable(bytes, refs) {
+  let table;
+  try {
+    table = decodeSiteTable(bytes, refs);
+  } catch (e) {
+    if (e instanceof SiteTableError) throw new WasmObserveError(e.code, e.message);
+    throw e;
   }
-  return sites;
+  return table.sites.map((s) => makeSite(s.kind, s.outputIndex, s.display, utf8.decode(s.symbol), utf8.decode(s.module), utf8.decode(s.field)));
 }
 
 // The sections of a module's bytes this file needs (the last custom section of
@@ -280,6 +272,17 @@ function namedHighest(nameBytes) {
   return highest;
 }
 
+// What a version 2 site table names by reference, from the module's bytes; a
+// malformed import or export section is a malformed module.
+function sectionRefs(bytes) {
+  try {
+    return moduleRefs(bytes);
+  } catch (e) {
+    if (e instanceof SiteTableError) throw new WasmObserveError('NOT_WASM', e.message);
+    throw e;
+  }
+}
+
 function usesObserveSdk(imports) {
   return imports.some((d) => d.module === OBSERVE_SDK_MODULE) && !imports.some((d) => d.module === HOOK_MODULE);
 }
@@ -292,7 +295,7 @@ export function readSites(moduleOrBytes) {
   if (moduleOrBytes instanceof WebAssembly.Module) {
     const mod = moduleOrBytes;
     const tables = WebAssembly.Module.customSections(mod, SITES_SECTION);
-    const table = tables.length ? parseSiteTable(new Uint8Array(tables[tables.length - 1])) : null;
+    const table = tables.length ? parseSiteTable(new Uint8Array(tables[tables.length - 1]), compiledModuleRefs(mod)) : null;
     const imports = WebAssembly.Module.imports(mod).filter((d) => d.kind === 'function').map((d) => ({ module: d.module, field: d.name }));
     if (table && !usesObserveSdk(imports)) return { sites: table, abi: 'wasm-instrument' };
     const names = WebAssembly.Module.customSections(mod, 'name');
@@ -319,7 +322,7 @@ export function readSites(moduleOrBytes) {
       if (kind === 0) imports.push({ module, field });
     }
   }
-  const table = m.siteTable ? parseSiteTable(m.siteTable) : null;
+  const table = m.siteTable ? parseSiteTable(m.siteTable, sectionRefs(bytes)) : null;
   if (table && !usesObserveSdk(imports)) return { sites: table, abi: 'wasm-instrument' };
   if (!m.names && !table) throw new WasmObserveError('NO_SITE_TABLE', 'neither a site table nor a name section');
   const defined = m.functions ? new Reader(m.functions).u32() : 0;

@@ -1,44 +1,23 @@
 #!/usr/bin/env node
-// Prints the `wasm-instrument.sites` section of a module, one site a line:
+// Prints the `wasm-instrument.sites` section of a module (version 1 or 2), one
+// site a line:
 //   ID KIND flags=F in=N out=N display=... symbol=... module=... field=...
 // Names are shown as JSON strings of their latin1 bytes (so bad bytes are visible).
 //   node dump-sites.mjs MODULE.wasm
 import fs from 'node:fs';
+import { decodeSiteTable, moduleRefs, SITES_SECTION } from '../../runtime-shim/node/site-table.mjs';
 
-const mod = new WebAssembly.Module(fs.readFileSync(process.argv[2]));
-const secs = WebAssembly.Module.customSections(mod, 'wasm-instrument.sites');
+const bytes = fs.readFileSync(process.argv[2]);
+const mod = new WebAssembly.Module(bytes);
+const secs = WebAssembly.Module.customSections(mod, SITES_SECTION);
 if (secs.length !== 1) {
-  console.log(`${secs.length} wasm-instrument.sites sections`);
+  console.log(`${secs.length} ${SITES_SECTION} sections`);
   process.exit(secs.length ? 1 : 0);
 }
-const b = new Uint8Array(secs[0]);
-let p = 0;
-const byte = () => {
-  if (p >= b.length) throw new Error('truncated');
-  return b[p++];
-};
-const u32 = () => {
-  let v = 0;
-  for (let i = 0; i < 5; i++) {
-    const x = byte();
-    v += (x & 0x7f) * 2 ** (7 * i);
-    if (!(x & 0x80)) return v;
-  }
-  throw new Error('LEB too long');
-};
-const name = () => {
-  const n = u32();
-  if (n > b.length - p) throw new Error('name past end');
-  const s = Buffer.from(b.subarray(p, p + n)).toString('latin1');
-  p += n;
-  return JSON.stringify(s);
-};
-const version = u32();
-const count = u32();
-console.log(`version ${version}, ${count} sites`);
+const { version, sites } = decodeSiteTable(new Uint8Array(secs[0]), moduleRefs(bytes));
+const name = (b) => JSON.stringify(Buffer.from(b).toString('latin1'));
+console.log(`version ${version}, ${sites.length} sites`);
 const kinds = ['function', 'import', 'export'];
-for (let i = 0; i < count; i++) {
-  const kind = byte(), flags = byte(), input = u32(), output = u32();
-  console.log(`${i} ${kinds[kind] ?? `kind${kind}`} flags=${flags} in=${input} out=${output} display=${name()} symbol=${name()} module=${name()} field=${name()}`);
+for (const [i, s] of sites.entries()) {
+  console.log(`${i} ${kinds[s.kind]} flags=${s.flags} in=${s.inputIndex} out=${s.outputIndex} display=${name(s.display)} symbol=${name(s.symbol)} module=${name(s.module)} field=${name(s.field)}`);
 }
-if (p !== b.length) console.log(`${b.length - p} trailing bytes`);

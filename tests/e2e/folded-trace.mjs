@@ -5,34 +5,10 @@
 
 // Frames deeper than this are counted as truncated, not recorded (a tail call
 // that became a real call would otherwise make O(depth^2) output).
+import { decodeSiteTable } from '../../runtime-shim/node/site-table.mjs';
+
 const MAX_DEPTH = Number.parseInt(process.env.E2E_TRACE_MAX_DEPTH ?? '', 10) > 0
   ? Number.parseInt(process.env.E2E_TRACE_MAX_DEPTH, 10) : 1000;
-
-class Reader {
-  constructor(bytes) { this.b = bytes; this.p = 0; }
-  byte() {
-    if (this.p >= this.b.length) throw new Error('truncated section');
-    return this.b[this.p++];
-  }
-  u32() {
-    let result = 0, shift = 0;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      if (i === 4 && (b & 0xf0) !== 0) throw new Error('u32 LEB128 out of range');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-    throw new Error('u32 LEB128 too long');
-  }
-  name() {
-    const len = this.u32();
-    if (len > this.b.length - this.p) throw new Error('name runs past the end of the section');
-    const s = Buffer.from(this.b.subarray(this.p, this.p + len)).toString('latin1');
-    this.p += len;
-    return s;
-  }
-}
 
 function sanitize(name) {
   let out = '';
@@ -45,30 +21,12 @@ function sanitize(name) {
   return out;
 }
 
-// The display names of a site table payload (version 1), by id; throws on a bad table.
-export function siteNames(payload) {
-  const r = new Reader(payload);
-  const version = r.u32();
-  if (version !== 1) throw new Error(`unknown site table version ${version}`);
-  const count = r.u32();
-  if (count > r.b.length) throw new Error(`site count ${count} larger than the section`);
-  const names = [];
-  for (let i = 0; i < count; i++) {
-    const kind = r.byte();
-    r.byte(); // flags
-    r.u32(); // input index
-    r.u32(); // output index
-    const display = r.name();
-    r.name(); r.name(); r.name(); // symbol, module, field
-    let prefix;
-    if (kind === 0) prefix = '';
-    else if (kind === 1) prefix = 'import:';
-    else if (kind === 2) prefix = 'export:';
-    else throw new Error(`site ${i}: unknown kind ${kind}`);
-    names.push(prefix + sanitize(display));
-  }
-  if (r.p !== r.b.length) throw new Error(`${r.b.length - r.p} trailing bytes`);
-  return names;
+// The frame name of each site of a site table payload (version 1 or 2:
+// runtime-shim/node/site-table.mjs); `refs`, what a version 2 table names by
+// reference (compiledModuleRefs of its module; none for a component's table).
+export function siteNames(payload, refs) {
+  const prefixes = ['', 'import:', 'export:'];
+  return decodeSiteTable(payload, refs).sites.map((s) => prefixes[s.kind] + sanitize(Buffer.from(s.display).toString('latin1')));
 }
 
 export class Recorder {

@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Recorder, siteNames } from './folded-trace.mjs';
+import { compiledModuleRefs } from '../../runtime-shim/node/site-table.mjs';
 
 // node:wasi prints an ExperimentalWarning on stderr; the program's stderr must
 // pass through unchanged, so drop that one warning.
@@ -53,7 +54,7 @@ function parseSites(mod) {
   if (secs.length === 0) return null;
   if (secs.length > 1) die(`${secs.length} ${SITES_SECTION} sections`);
   try {
-    return siteNames(new Uint8Array(secs[0]));
+    return siteNames(new Uint8Array(secs[0]), compiledModuleRefs(mod));
   } catch (e) {
     die(`bad ${SITES_SECTION} section: ${e.message}`);
   }

@@ -145,35 +145,228 @@ static char* sanitized(const char* prefix, const uint8_t* s, uint32_t len) {
   return out;
 }
 
-static void parse_sites(const uint8_t* p, size_t n) {
-  reader_t r = {p, p + n, NULL};
-  uint32_t version = rd_u32(&r);
-  if (!r.err && version != 1)
-    die("unknown %s version", SITES_SECTION);
-  uint32_t count = rd_u32(&r);
-  if (!r.err && count > n)
-    r.err = "site count larger than the section";
-  if (r.err)
-    die("bad site table: %s", r.err);
+static const char* kind_prefix(uint8_t kind) {
+  return kind == 0 ? "" : kind == 1 ? "import:" : kind == 2 ? "export:" : NULL;
+}
+
+static void parse_sites_v1(reader_t* r, size_t n) {
+  uint32_t count = rd_u32(r);
+  if (!r->err && count > n)
+    r->err = "site count larger than the section";
+  if (r->err)
+    die("bad site table: %s", r->err);
   g_names = xcalloc(count, sizeof *g_names);
   g_nsites = count;
   for (uint32_t i = 0; i < count; i++) {
-    uint8_t kind = rd_byte(&r);
-    (void)rd_byte(&r); /* flags */
-    (void)rd_u32(&r);  /* input index */
-    (void)rd_u32(&r);  /* output index */
+    uint8_t kind = rd_byte(r);
+    (void)rd_byte(r); /* flags */
+    (void)rd_u32(r);  /* input index */
+    (void)rd_u32(r);  /* output index */
     uint32_t dlen, len;
-    const uint8_t* display = rd_name(&r, &dlen);
-    (void)rd_name(&r, &len); /* symbol */
-    (void)rd_name(&r, &len); /* module */
-    (void)rd_name(&r, &len); /* field */
-    if (r.err)
-      die("bad site table: %s", r.err);
-    const char* prefix = kind == 0 ? "" : kind == 1 ? "import:" : kind == 2 ? "export:" : NULL;
+    const uint8_t* display = rd_name(r, &dlen);
+    (void)rd_name(r, &len); /* symbol */
+    (void)rd_name(r, &len); /* module */
+    (void)rd_name(r, &len); /* field */
+    if (r->err)
+      die("bad site table: %s", r->err);
+    const char* prefix = kind_prefix(kind);
     if (!prefix)
       die("bad site table: %s", "unknown site kind");
     g_names[i] = sanitized(prefix, display, dlen);
   }
+}
+
+/* What a version 2 table names by reference (docs/hook-contract.md). */
+typedef struct {
+  const uint8_t* p;
+  uint32_t len;
+} bytes_t;
+static bytes_t *g_exports, *g_import_modules, *g_import_fields, *g_func_names;
+static uint32_t g_nexports, g_nimports, g_nfunc_names_cap;
+
+static void skip_limits(reader_t* r) {
+  uint8_t flags = rd_byte(r);
+  (void)rd_u32(r);
+  if (flags & 1)
+    (void)rd_u32(r);
+}
+
+static void skip_value_type(reader_t* r) {
+  uint8_t t = rd_byte(r);
+  if (t == 0x63 || t == 0x64)
+    (void)rd_u32(r); /* heap type: a small index or a one-byte shorthand */
+}
+
+static void read_imports(reader_t* r) {
+  uint32_t count = rd_u32(r);
+  if (!r->err && count > (size_t)(r->end - r->p))
+    r->err = "import count larger than the section";
+  g_import_modules = xcalloc(count, sizeof *g_import_modules);
+  g_import_fields = xcalloc(count, sizeof *g_import_fields);
+  for (uint32_t i = 0; i < count && !r->err; i++) {
+    bytes_t module, field;
+    module.p = rd_name(r, &module.len);
+    field.p = rd_name(r, &field.len);
+    uint8_t kind = rd_byte(r);
+    if (kind == 0) {
+      (void)rd_u32(r);
+      g_import_modules[g_nimports] = module;
+      g_import_fields[g_nimports++] = field;
+    } else if (kind == 1) {
+      skip_value_type(r);
+      skip_limits(r);
+    } else if (kind == 2) {
+      skip_limits(r);
+    } else if (kind == 3) {
+      skip_value_type(r);
+      (void)rd_byte(r);
+    } else if (kind == 4) {
+      (void)rd_byte(r);
+      (void)rd_u32(r);
+    } else if (!r->err) {
+      r->err = "unknown import kind";
+    }
+  }
+}
+
+static void read_exports(reader_t* r) {
+  uint32_t count = rd_u32(r);
+  if (!r->err && count > (size_t)(r->end - r->p))
+    r->err = "export count larger than the section";
+  g_exports = xcalloc(count, sizeof *g_exports);
+  for (uint32_t i = 0; i < count && !r->err; i++) {
+    g_exports[i].p = rd_name(r, &g_exports[i].len);
+    (void)rd_byte(r);
+    (void)rd_u32(r);
+    g_nexports = i + 1;
+  }
+}
+
+/* Function names by index (a map as large as the highest index named, at
+ * most the section's size); a malformed name section gives no names. */
+static void read_function_names(reader_t r) {
+  while (r.p < r.end && !r.err) {
+    uint8_t id = rd_byte(&r);
+    uint32_t size = rd_u32(&r);
+    if (r.err || size > (size_t)(r.end - r.p))
+      return;
+    reader_t sub = {r.p, r.p + size, NULL};
+    r.p += size;
+    if (id != 1)
+      continue;
+    uint32_t count = rd_u32(&sub);
+    size_t cap = (size_t)(sub.end - sub.p) + 1;
+    bytes_t* names = xcalloc(cap, sizeof *names);
+    for (uint32_t i = 0; i < count && !sub.err; i++) {
+      uint32_t index = rd_u32(&sub), len;
+      const uint8_t* name = rd_name(&sub, &len);
+      if (!sub.err && index < cap)
+        names[index] = (bytes_t){name, len};
+    }
+    if (sub.err) {
+      free(names);
+      return;
+    }
+    g_func_names = names;
+    g_nfunc_names_cap = (uint32_t)cap;
+    return;
+  }
+}
+
+static uint32_t unzigzag(uint32_t z) {
+  return (z >> 1) ^ (uint32_t)-(int32_t)(z & 1);
+}
+
+static void parse_sites_v2(reader_t* r) {
+  uint32_t count = rd_u32(r);
+  if (!r->err && count > (size_t)(r->end - r->p) / 2)
+    r->err = "site count larger than the section";
+  uint32_t pool_count = rd_u32(r);
+  if (!r->err && pool_count > (size_t)(r->end - r->p))
+    r->err = "string count larger than the section";
+  if (r->err)
+    die("bad site table: %s", r->err);
+  bytes_t* pool = xcalloc(pool_count, sizeof *pool);
+  for (uint32_t i = 0; i < pool_count; i++)
+    pool[i].p = rd_name(r, &pool[i].len);
+  g_names = xcalloc(count, sizeof *g_names);
+  g_nsites = count;
+  uint32_t input = 0, offset = 0, export_index = 0;
+  for (uint32_t i = 0; i < count && !r->err; i++) {
+    uint8_t head = rd_byte(r), kind = head & 3;
+    input += unzigzag(rd_u32(r));
+    if (!(head & 0x40))
+      offset = unzigzag(rd_u32(r));
+    uint32_t output = input + offset;
+    const char* prefix = kind_prefix(kind);
+    if (!prefix || ((head & 0x80) && (kind == 1 || (head & 0x20))))
+      die("bad site table: %s", "bad head byte");
+    bytes_t display = {NULL, 0};
+    char index_name[24];
+    if (head & 0x20) {
+      uint32_t refs[4];
+      for (int k = 0; k < 4; k++)
+        refs[k] = rd_u32(r);
+      if (!r->err && (refs[0] >= pool_count || refs[1] >= pool_count ||
+                      refs[2] >= pool_count || refs[3] >= pool_count))
+        die("bad site table: %s", "string out of range");
+      display = r->err ? display : pool[refs[0]];
+    } else if (kind == 0) {
+      uint32_t ref = (head & 0x80) ? 6 : rd_u32(r); /* next export: one step on */
+      bool named = (head & 0x10) && output < g_nfunc_names_cap && g_func_names[output].p;
+      if (r->err) {
+      } else if (ref == 0 && named) {
+        display = g_func_names[output];
+      } else if (ref == 0) {
+        int n = snprintf(index_name, sizeof index_name, "func[%u]", input);
+        display = (bytes_t){(const uint8_t*)index_name, (uint32_t)n};
+      } else if (ref & 1) {
+        if (ref / 2 >= pool_count)
+          die("bad site table: %s", "string out of range");
+        display = pool[ref / 2];
+      } else {
+        export_index += unzigzag(ref / 2 - 1);
+        if (export_index >= g_nexports)
+          die("bad site table: %s", "export out of range");
+        display = g_exports[export_index];
+      }
+    } else if (kind == 1) {
+      if (output >= g_nimports)
+        die("bad site table: %s", "import site on a defined function");
+      bytes_t m = g_import_modules[output], f = g_import_fields[output];
+      uint8_t* joined = xcalloc((size_t)m.len + f.len + 1, 1);
+      memcpy(joined, m.p, m.len);
+      joined[m.len] = '.';
+      memcpy(joined + m.len + 1, f.p, f.len);
+      g_names[i] = sanitized(prefix, joined, m.len + 1 + f.len);
+      free(joined);
+      continue;
+    } else {
+      export_index += (head & 0x80) ? 1 : unzigzag(rd_u32(r));
+      if (!r->err && export_index >= g_nexports)
+        die("bad site table: %s", "export out of range");
+      display = r->err ? display : g_exports[export_index];
+    }
+    if (r->err)
+      break;
+    g_names[i] = sanitized(prefix, display.p, display.len);
+  }
+  if (r->err)
+    die("bad site table: %s", r->err);
+  free(pool);
+}
+
+static void parse_sites(const uint8_t* p, size_t n) {
+  reader_t r = {p, p + n, NULL};
+  uint32_t version = rd_u32(&r);
+  if (r.err)
+    die("bad site table: %s", r.err);
+  if (version == 1)
+    parse_sites_v1(&r, n);
+  else if (version == 2)
+    parse_sites_v2(&r);
+  else
+    die("unknown %s version", SITES_SECTION);
   if (r.p != r.end)
     die("bad site table: %s", "trailing bytes");
 }
@@ -207,6 +400,7 @@ static void load_sites(const char* path) {
     die("%s is not a wasm core module", path);
   r.p += 8;
   bool found = false;
+  reader_t table = {NULL, NULL, NULL};
   while (r.p < r.end) {
     uint8_t id = rd_byte(&r);
     uint32_t size = rd_u32(&r);
@@ -215,8 +409,8 @@ static void load_sites(const char* path) {
     if (size > (size_t)(r.end - r.p))
       die("section runs past the end of %s", path);
     const uint8_t* next = r.p + size;
+    reader_t s = {r.p, next, NULL};
     if (id == 0) {
-      reader_t s = {r.p, next, NULL};
       uint32_t len;
       const uint8_t* name = rd_name(&s, &len);
       if (s.err)
@@ -225,11 +419,26 @@ static void load_sites(const char* path) {
         if (found)
           die("more than one %s section", SITES_SECTION);
         found = true;
-        parse_sites(s.p, (size_t)(next - s.p));
+        table = s;
+      } else if (len == 4 && memcmp(name, "name", 4) == 0) {
+        read_function_names(s);
       }
+    } else if (id == 2) {
+      read_imports(&s);
+    } else if (id == 7) {
+      read_exports(&s);
     }
+    if (s.err)
+      die("bad section in %s", path);
     r.p = next;
   }
+  if (found)
+    parse_sites(table.p, (size_t)(table.end - table.p));
+  /* The names were copied: what they referred to goes with the file. */
+  free(g_exports);
+  free(g_import_modules);
+  free(g_import_fields);
+  free(g_func_names);
   free(buf);
 }
 

@@ -11,8 +11,9 @@ nothing. Exit status 1 if any output is bad. Checked:
     over), `processed-by` lists `wasm-instrument` exactly once;
   - `name`: at most one, subsections in order, framed exactly; function names
     well-formed, indices strictly increasing and below the function count;
-  - `wasm-instrument.sites`: exactly one, version 1, well-formed, kinds 0-2, no
-    unknown flag bits, output indices below the function count, nothing left over;
+  - `wasm-instrument.sites`: exactly one, version 2 (or 1), well-formed, kinds
+    0-2, no unknown flag bits, output indices below the function count, every
+    reference in range (strings, exports, imports, names), nothing left over;
   - `target_features` only if the input had one (the rewriter must not claim
     features the input did not declare);
   - the hook imports are functions (module wasm-instrument:hooks/trace@0.1.0 or
@@ -187,9 +188,85 @@ def check_names(payload, total):
             sub.end()
 
 
-def check_sites(payload, total):
+def export_count(secs):
+    for sid, _, payload in secs:
+        if sid == 7:
+            return Reader(payload, "export section").u32()
+    return 0
+
+
+def function_names(secs):
+    """The name section's function names: {index: name}."""
+    names = {}
+    for sid, cname, payload in secs:
+        if sid == 0 and cname == "name":
+            r = Reader(payload, "name section")
+            while r.left():
+                sub_id = r.byte()
+                sub = Reader(r.bytes(r.u32()), "name subsection")
+                if sub_id == 1:
+                    for _ in range(sub.u32()):
+                        index = sub.u32()
+                        names[index] = sub.name()
+    return names
+
+
+def zigzag_step(base, z):
+    """base plus the signed difference z encodes, modulo 2^32."""
+    d = -((z + 1) >> 1) if z & 1 else z >> 1
+    return (base + d) & 0xFFFFFFFF
+
+
+def check_sites_v2(r, total, imported, exports, names):
+    count = r.u32()
+    if count > r.left() // 2:
+        raise Bad(f"site table: {count} sites in {r.left()} bytes")
+    pool = [r.name() for _ in range(r.u32())]
+    inp = offset = export = 0
+    for i in range(count):
+        head = r.byte()
+        kind, flags = head & 3, (head >> 2) & 7
+        if kind > 2:
+            raise Bad(f"site table: site {i} has kind {kind}")
+        if head & 0x80 and (kind == 1 or head & 0x20):
+            raise Bad(f"site table: site {i} has head byte 0x{head:02x}")
+        inp = zigzag_step(inp, r.u32())
+        if not head & 0x40:
+            offset = zigzag_step(0, r.u32())
+        output_index = (inp + offset) & 0xFFFFFFFF
+        if output_index >= total:
+            raise Bad(f"site table: site {i} output index {output_index} >= {total} functions")
+        if head & 0x20:
+            for _ in range(4):
+                if r.u32() >= len(pool):
+                    raise Bad(f"site table: site {i} names a string out of range")
+            continue
+        if flags & 4 and output_index not in names:
+            raise Bad(f"site table: named site {i}: function {output_index} has no name")
+        if kind == 0:
+            display = 6 if head & 0x80 else r.u32()  # next export: one step on
+            if display and display & 1 and display >> 1 >= len(pool):
+                raise Bad(f"site table: site {i} names a string out of range")
+            if display and not display & 1:
+                export = zigzag_step(export, display // 2 - 1)
+                if export >= exports:
+                    raise Bad(f"site table: site {i} names export {export} of {exports}")
+        elif kind == 1:
+            if output_index >= imported:
+                raise Bad(f"site table: import site {i} on function {output_index}, not an import")
+        else:
+            export = (export + 1) & 0xFFFFFFFF if head & 0x80 else zigzag_step(export, r.u32())
+            if export >= exports:
+                raise Bad(f"site table: site {i} names export {export} of {exports}")
+
+
+def check_sites(payload, total, imported, exports, names):
     r = Reader(payload, "site table")
     version = r.u32()
+    if version == 2:
+        check_sites_v2(r, total, imported, exports, names)
+        r.end()
+        return
     if version != 1:
         raise Bad(f"site table: version {version}")
     for i in range(r.u32()):
@@ -237,7 +314,7 @@ def check(input_path, output_path):
     sites = [p for n, p in customs if n == "wasm-instrument.sites"]
     if len(sites) != 1:
         raise Bad(f"{len(sites)} wasm-instrument.sites sections")
-    check_sites(sites[0], total)
+    check_sites(sites[0], total, imported, export_count(out), function_names(out))
     had_features = any(sid == 0 and n == "target_features" for sid, n, _ in inp)
     has_features = any(n == "target_features" for n, _ in customs)
     if has_features and not had_features and input_path != "-":

@@ -22,6 +22,7 @@
 // the last stdout line is a JSON summary. Exit status 2 means the harness
 // could not run a module at all.
 import fs from 'node:fs';
+import { compiledModuleRefs, decodeSiteTable } from '../../runtime-shim/node/site-table.mjs';
 
 const args = process.argv.slice(2);
 const [origPath, instrPath, outPrefix] = args;
@@ -69,46 +70,17 @@ function defaultValue(type) {
   }
 }
 
-function readU32(bytes, pos) {
-  let result = 0, shift = 0, byte;
-  do {
-    byte = bytes[pos.at++];
-    if (byte === undefined) throw new Error('truncated LEB');
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return result;
-}
-
-function readName(bytes, pos) {
-  const len = readU32(bytes, pos);
-  const text = Buffer.from(bytes.subarray(pos.at, pos.at + len)).toString('utf8');
-  pos.at += len;
-  return text;
-}
-
-// The site table (docs/hook-contract.md), or null.
+// The site table (docs/hook-contract.md, versions 1 and 2), or null.
 function siteTable(module) {
   const sections = WebAssembly.Module.customSections(module, 'wasm-instrument.sites');
   if (sections.length !== 1) return null;
-  const bytes = new Uint8Array(sections[0]);
-  const pos = { at: 0 };
-  const version = readU32(bytes, pos);
-  const count = readU32(bytes, pos);
-  const sites = [];
-  for (let i = 0; i < count; i++) {
-    const kind = bytes[pos.at++];
-    const flags = bytes[pos.at++];
-    const input = readU32(bytes, pos);
-    const output = readU32(bytes, pos);
-    const display = readName(bytes, pos);
-    const symbol = readName(bytes, pos);
-    const mod = readName(bytes, pos);
-    const field = readName(bytes, pos);
-    sites.push({ kind, flags, input, output, display, symbol, module: mod, field });
-  }
-  if (pos.at !== bytes.length) throw new Error('site table has trailing bytes');
-  return { version, sites };
+  const { version, sites } = decodeSiteTable(new Uint8Array(sections[0]), compiledModuleRefs(module));
+  const text = (b) => Buffer.from(b).toString('utf8');
+  return {
+    version,
+    sites: sites.map((s) => ({ kind: s.kind, flags: s.flags, input: s.inputIndex, output: s.outputIndex,
+      display: text(s.display), symbol: text(s.symbol), module: text(s.module), field: text(s.field) })),
+  };
 }
 
 const hookErrors = [];
@@ -129,7 +101,7 @@ function run(path, instrumented) {
   if (instrumented) {
     table = siteTable(module);
     if (!table) hookError('no wasm-instrument.sites section');
-    else if (table.version !== 1) hookError(`site table version ${table.version}`);
+    else if (table.version !== 2) hookError(`site table version ${table.version}, want 2`);
     // observe-sdk passes the function's output index as the id.
     if (table) for (const site of table.sites) observeIds.add(site.output);
   }

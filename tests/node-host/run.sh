@@ -9,7 +9,8 @@
 # (unit.mjs), the sampled profile timing (profile-sampled.mjs; its hooks'
 # binary built from its source; every fixture through the command with
 # --profile-timing sampled: the clock's call counts), a JS exception
-# thrown through wasm frames (js-throw.mjs), the
+# thrown through wasm frames (js-throw.mjs), the site table reader
+# (site-table.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
 # call back into the module, a second instance, a killed worker), an
 # --abi observe-sdk module, the OTLP/HTTP exporter and --otlp against a
@@ -164,6 +165,19 @@ else
   else
     echo "FAIL js-throw: could not build or instrument js-throw.wat" >"$RESULTS/00-js-throw"
   fi
+  # the JS site table reader on version 2 tables, with and without a name section
+  : >"$RESULTS/00-site-table"
+  tables=()
+  for f in start noname; do
+    if wat2wasm --debug-names "$FIXTURES/wat/$f.wat" -o "$WORK/sites-$f.wasm" &&
+        "$TOOL" "$WORK/sites-$f.wasm" -o "$WORK/sites-$f.instr.wasm" 2>"$WORK/sites-$f.err"; then
+      tables+=("$WORK/sites-$f.instr.wasm")
+    else
+      echo "FAIL site-table: could not build or instrument fixtures/wat/$f.wat" >>"$RESULTS/00-site-table"
+    fi
+  done
+  "$NODE" "$HERE/site-table.mjs" "${tables[@]}" >>"$RESULTS/00-site-table" 2>&1 ||
+    echo "FAIL site-table.mjs: exit $?" >>"$RESULTS/00-site-table"
   # the preload (runtime-shim/node/register.mjs) under a JS program
   if wat2wasm --debug-names "$HERE/register.wat" -o "$WORK/register.wasm" &&
       "$TOOL" "$WORK/register.wasm" -o "$WORK/register.instr.wasm" 2>"$WORK/register.err"; then

@@ -6,7 +6,8 @@
 // every problem found (at most 20) on stderr and exits 1.
 import { readFileSync } from 'node:fs';
 
-const SECTION = 'wasm-instrument.sites';
+import { decodeSiteTable, moduleRefs, SITES_SECTION as SECTION } from '../../runtime-shim/node/site-table.mjs';
+
 const problems = [];
 const LIMIT = Number(process.env.CHECK_SITES_LIMIT ?? 20);
 const problem = (msg) => { if (problems.length < LIMIT) problems.push(msg); };
@@ -43,6 +44,16 @@ class Reader {
       problem(`invalid UTF-8 in the name at offset ${at}: ${Buffer.from(raw).toString('hex')}`);
       return new TextDecoder().decode(raw);
     }
+  }
+}
+
+// A site table string: UTF-8, or a problem.
+function text(raw) {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    problem(`invalid UTF-8 in a site table name: ${Buffer.from(raw).toString('hex')}`);
+    return new TextDecoder().decode(raw);
   }
 }
 
@@ -94,7 +105,8 @@ if (!inPath || !outPath) {
   process.exit(2);
 }
 const input = parseModule(readFileSync(inPath));
-const output = parseModule(readFileSync(outPath));
+const outBytes = readFileSync(outPath);
+const output = parseModule(outBytes);
 const inTotal = input.funcImports.length + input.definedFuncs;
 const outTotal = output.funcImports.length + output.definedFuncs;
 const inFuncExports = input.exports.filter((e) => e.kind === 0);
@@ -106,19 +118,17 @@ if (sections.length !== 1) {
 }
 const counts = [0, 0, 0];
 try {
-  const r = new Reader(sections[0]);
-  const version = r.u32();
-  if (version !== 1) throw new Error(`version ${version}, want 1`);
-  const count = r.u32();
+  const { version, sites } = decodeSiteTable(sections[0], moduleRefs(outBytes));
+  if (version !== 2) throw new Error(`version ${version}, want 2`);
+  const count = sites.length;
   if (count === 0) problem('the site table is empty');
   const functionSites = new Map();
   const exportSites = new Set();
   const functionOut = new Map();
   const exportOut = [];
   for (let id = 0; id < count; id++) {
-    const kind = r.byte(), flags = r.byte();
-    const inIdx = r.u32(), outIdx = r.u32();
-    const display = r.name(), symbol = r.name(), module = r.name(), field = r.name();
+    const { kind, flags, inputIndex: inIdx, outputIndex: outIdx } = sites[id];
+    const [display, symbol, module, field] = [sites[id].display, sites[id].symbol, sites[id].module, sites[id].field].map(text);
     const where = `site ${id} (kind ${kind}, ${JSON.stringify(display)})`;
     counts[kind] = (counts[kind] ?? 0) + 1;
     if (kind > 2) { problem(`${where}: unknown kind`); continue; }
@@ -167,7 +177,6 @@ try {
       problem(`${where}: output_index ${outIdx}, but the function site of input function ${inIdx} says ${functionOut.get(inIdx)}`);
     }
   }
-  if (r.pos !== r.end) problem(`${r.end - r.pos} bytes after the last site`);
 } catch (e) {
   problem(`unreadable site table: ${e.message}`);
 }

@@ -33,6 +33,7 @@
 import { isMainThread, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
 import { interceptInstantiation } from '../../runtime-shim/node/intercept-instantiation.mjs';
+import { compiledModuleRefs, decodeSiteTable } from '../../runtime-shim/node/site-table.mjs';
 
 const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 const ENV_KEY = 'wasm-instrument:realworld-hooks';
@@ -130,22 +131,8 @@ let firstModule = null; // the main thread's first module with hooks (HOOKS_FOLD
 function readSiteTable(module) {
   const [section] = realModule.customSections(module, 'wasm-instrument.sites');
   if (!section) return null;
-  const bytes = new Uint8Array(section);
-  let pos = 0;
-  const u32 = () => {
-    let result = 0, shift = 0, byte;
-    do { byte = bytes[pos++]; result += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
-    return result;
-  };
-  const name = () => { const n = u32(); const t = new TextDecoder().decode(bytes.subarray(pos, pos + n)); pos += n; return t; };
-  if (u32() !== 1) return null;
-  const names = [];
-  for (let i = 0, n = u32(); i < n; i++) {
-    const kind = bytes[pos++]; pos++; u32(); u32();
-    const display = name(); name(); name(); name();
-    names.push({ kind, name: display });
-  }
-  return names;
+  const { sites } = decodeSiteTable(new Uint8Array(section), compiledModuleRefs(module));
+  return sites.map((s) => ({ kind: s.kind, name: new TextDecoder().decode(s.display) }));
 }
 function readSites(module) {
   const table = readSiteTable(module);

@@ -35,7 +35,7 @@ if [[ ! -f $lib ]]; then
 elif ! "$cc" -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 \
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     -I "$top/runtime-shim/include" -I "$top/passes" -I "$top/src" -I "$top/tests/unit" \
-    "$here/emit.c" "$top/tests/unit/sites_fixture.c" "$top/passes/site_table.c" \
+    "$here/emit.c" "$top/tests/unit/sites_fixture.c" "$top/passes/site_table.c" "$top/passes/name_map.c" \
     "$top/src/byte_writer.c" "$lib" \
     -lcurl -liberty -lpthread -o "$work/emit" 2>"$work/build.err"; then
   report "FAIL build: $(head -c 400 "$work/build.err" | tr '\n' ' ')"
