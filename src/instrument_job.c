@@ -60,8 +60,8 @@ typedef struct {
   const char *file;
   wi_module_scan scan;
   uint8_t *converted; /* binary made from a text input */
-  uint8_t *stripped;  /* input without debug and producers sections */
-  size_t stripped_size;
+  const uint8_t *input; /* the input binary (the caller's, or `converted`) */
+  size_t input_size;
   BinaryenModuleRef module;
   BinaryenFeatures input_features; /* what the input's target_features declared */
   wi_module_names names;
@@ -74,7 +74,6 @@ static void job_state_free(job_state *s) {
   wi_module_names_free(&s->names);
   if (s->module) BinaryenModuleDispose(s->module);
   wi_scan_free(&s->scan);
-  free(s->stripped);
   free(s->converted);
 }
 
@@ -104,13 +103,24 @@ static int scan_input(job_state *s, const uint8_t *data, size_t size) {
   return 0;
 }
 
-static int read_module(job_state *s, const uint8_t *data, size_t size) {
-  s->stripped = wi_strip_custom_sections(data, size, &s->scan, true, true, &s->stripped_size);
-  if (!s->stripped) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+/* Binaryen's module of the input without its debug and producers sections.
+ * The stripped copy is freed once read: on a giant module it is tens of MB
+ * that the rest of the run does not need. NULL when out of memory. */
+static BinaryenModuleRef read_stripped(job_state *s) {
+  size_t size;
+  uint8_t *stripped = wi_strip_custom_sections(s->input, s->input_size, &s->scan, true, true, &size);
+  if (!stripped) return NULL;
+  BinaryenModuleRef module = BinaryenModuleRead((char *)stripped, size);
+  free(stripped);
+  return module;
+}
+
+static int read_module(job_state *s) {
   wi_report_phase(s->report, "reading");
   double t0 = now_ms();
-  s->module = BinaryenModuleRead((char *)s->stripped, s->stripped_size);
+  s->module = read_stripped(s);
   s->measures.read_ms = now_ms() - t0;
+  if (!s->module) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
   return 0;
 }
 
@@ -155,7 +165,8 @@ static int validate_output(job_state *s) {
   s->measures.validate_ms = now_ms() - t0;
   if (valid) return 0;
   wi_report_phase(s->report, "validating input");
-  BinaryenModuleRef input = BinaryenModuleRead((char *)s->stripped, s->stripped_size);
+  BinaryenModuleRef input = read_stripped(s);
+  if (!input) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
   BinaryenModuleSetFeatures(input, BinaryenFeatureAll());
   bool input_valid = binaryen_validates(input, false);
   BinaryenModuleDispose(input);
@@ -334,8 +345,10 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
     data = s.converted;
   }
   s.measures.input_size = size;
+  s.input = data;
+  s.input_size = size;
   int rc = scan_input(&s, data, size);
-  if (rc == 0) rc = read_module(&s, data, size);
+  if (rc == 0) rc = read_module(&s);
   if (rc == 0) {
     s.measures.input_code_size = s.scan.code_section_size;
     BinaryenFeatures input_features = BinaryenModuleGetFeatures(s.module);
