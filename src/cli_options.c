@@ -29,6 +29,8 @@ void wi_print_usage(void) {
       "      --min-instructions N  leave out functions of fewer than N instructions\n"
       "                         with no loop (LLVM XRay's rule); --include names,\n"
       "                         imports and exports stay spans\n"
+      "      --production       the preset for a build left on in production:\n"
+      "                         --min-instructions 200 (an explicit one wins)\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -91,7 +93,7 @@ static wi_options_result usage_error(const char *fmt, const char *arg) {
 wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   memset(o, 0, sizeof *o);
   o->hook_functions = o->hook_imports = o->hook_exports = o->validate = true;
-  bool only_positional = false;
+  bool only_positional = false, production = false, min_instructions_given = false;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = NULL;
     bool missing = false;
@@ -112,6 +114,8 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       o->list = true;
     } else if (strcmp(arg, "--stats") == 0) {
       o->stats = true;
+    } else if (strcmp(arg, "--production") == 0) {
+      production = true;
     } else if (strcmp(arg, "--no-functions") == 0) {
       o->hook_functions = false;
     } else if (strcmp(arg, "--no-imports") == 0) {
@@ -151,6 +155,7 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       if (missing || !*value || *end || errno || n > UINT32_MAX || value[0] == '-')
         return usage_error("%s needs a number of instructions", arg);
       o->min_instructions = (uint32_t)n;
+      min_instructions_given = true;
     } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
       if (missing) return usage_error("%s needs auto, on or off", arg);
       if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;
@@ -161,6 +166,8 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       return usage_error("unknown option '%s'", arg);
     }
   }
+  /* The preset's values (README, "In production"); an explicit option wins. */
+  if (production && !min_instructions_given) o->min_instructions = WI_PRODUCTION_MIN_INSTRUCTIONS;
   if (!o->input) return usage_error("%s", "no input file");
   if (o->list && (o->output || o->emit_text))
     return usage_error("%s", "--list writes no module: drop -o and -S");

@@ -16,6 +16,9 @@ typedef enum {
   WI_LINK_HOOKS,        /* the component imports wit/hooks.wit's interface */
 } wi_link_mode;
 
+/* --production: LLVM XRay's default instruction threshold. */
+enum { WI_PRODUCTION_MIN_INSTRUCTIONS = 200 };
+
 typedef struct {
   const char *input;        /* a path or "-"; borrowed from argv */
   const char *output;       /* a path, "-" or NULL */

@@ -9,6 +9,8 @@
 ;; RUN: wasm-validate %t
 ;; RUN: wasm-instrument %s --list | FileCheck %s --check-prefix=ALL
 ;; RUN: not wasm-instrument %s --list --min-instructions -3 2>&1 | FileCheck %s --check-prefix=BAD
+;; RUN: wasm-instrument %s --list --production | FileCheck %s --check-prefix=PROD
+;; RUN: wasm-instrument %s --list --min-instructions 2 --production | FileCheck %s --check-prefix=PRODMIN
 ;; CHECK: # id	kind	size	name	symbol
 ;; CHECK-NEXT: 0	import	0	env.log	log
 ;; CHECK-NEXT: 1	function	{{[0-9]+}}	big
@@ -27,6 +29,9 @@
 ;; ALL: 1	function	{{[0-9]+}}	tiny
 ;; ALL-NOT: skipped
 ;; BAD: wasm-instrument: error: --min-instructions needs a number of instructions
+;; --production is --min-instructions 200, unless one is given: 25 instructions is small
+;; PROD: # skipped big: {{[0-9]+}} instructions, no loop (--min-instructions 200)
+;; PRODMIN-NOT: skipped big
 
 (module
   (import "env" "log" (func $log (param i32)))
