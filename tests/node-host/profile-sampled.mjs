@@ -193,9 +193,11 @@ function random(seed) {
     `a ${(share * 100).toFixed(1)}% of ${self} ns, ${JSON.stringify(s)}`);
   ok('calls and totals', a.calls === rounds && b.calls === rounds && a.totalNs === a.selfNs + b.totalNs && b.totalNs === b.selfNs,
     `${rounds} rounds: ${JSON.stringify({ a: [a.calls, a.selfNs, a.totalNs], b: [b.calls, b.selfNs, b.totalNs] })}`);
-  // the time charged is the wall time the thread covered, less what it saw outside any frame
+  // the time charged is the wall time the thread covered, less what it saw
+  // outside any frame (compared with what it covered, not with the run's wall
+  // time: on a loaded machine the thread covers less of the run)
   const outside = s.samplesOutside / s.samples;
-  ok('time covers the run', self > 0.5 * wall * 1e6 && self <= s.coveredNs + s.nsPerSample && outside >= 0.05 && outside <= 0.35,
+  ok('time covers the run', self > 0.5 * s.coveredNs && s.coveredNs > 0.2 * wall * 1e6 && self <= s.coveredNs + s.nsPerSample && outside >= 0.05 && outside <= 0.35,
     `${self} ns charged, ${wall.toFixed(0)} ms run, ${JSON.stringify(s)}`);
   ok('summary and folded', /a\n/.test(rec.summary(5)) && rec.folded() === `a ${a.selfNs}\na;b ${b.selfNs}\n`, rec.folded());
   // stopped by finish: no more samples
