@@ -22,37 +22,44 @@ export class SiteTableError extends Error {
 
 const malformed = (message) => new SiteTableError('MALFORMED', message);
 
-class Reader {
-  constructor(bytes, start = 0, end = bytes.length) {
+// A bounds-checked reader of a module's bytes, [start, end): every read past
+// the end throws `error(message)` (by default a MALFORMED SiteTableError).
+export class Reader {
+  constructor(bytes, start = 0, end = bytes.length, error = malformed) {
     this.b = bytes;
     this.p = start;
     this.end = end;
+    this.error = error;
   }
   left() { return this.end - this.p; }
   u8() {
-    if (this.p >= this.end) throw malformed('truncated');
+    if (this.p >= this.end) throw this.error('truncated');
     return this.b[this.p++];
   }
   u32() {
     let result = 0;
     for (let i = 0, shift = 0; i < 5; i++, shift += 7) {
       const b = this.u8();
-      if (i === 4 && (b & 0xf0) !== 0) throw malformed('u32 out of range');
+      if (i === 4 && (b & 0xf0) !== 0) throw this.error('u32 out of range');
       result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return result;
     }
-    throw malformed('u32 too long');
+    throw this.error('u32 too long');
   }
   skipLeb() { // any unsigned LEB128 up to 64 bits (memory64 limits)
     for (let i = 0; i < 10; i++) if ((this.u8() & 0x80) === 0) return;
-    throw malformed('LEB128 too long');
+    throw this.error('LEB128 too long');
   }
   bytes() {
     const len = this.u32();
-    if (len > this.left()) throw malformed('name past the end');
+    if (len > this.left()) throw this.error('name past the end');
     const out = this.b.subarray(this.p, this.p + len);
     this.p += len;
     return out;
+  }
+  skip(n) {
+    if (n > this.left()) throw this.error('truncated');
+    this.p += n;
   }
 }
 

@@ -43,7 +43,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
 import { encodeOtlpJson, jsonString } from './otlp-json.mjs';
-import { SITES_SECTION, SiteTableError, decodeSiteTable, moduleRefs, compiledModuleRefs } from './site-table.mjs';
+import { SITES_SECTION, SiteTableError, decodeSiteTable, moduleRefs, compiledModuleRefs, Reader as ByteReader } from './site-table.mjs';
 import { createSampledRecorder } from './sampled-recorder.mjs';
 export { jsonString };
 export { otlpHttpExporter } from './otlp-http.mjs'; // OTLP/HTTP to a collector
@@ -99,38 +99,10 @@ export class WasmObserveError extends Error {
 
 const utf8 = new TextDecoder('utf-8'); // invalid bytes become U+FFFD
 
-class Reader {
-  constructor(bytes, start = 0, end = bytes.length) {
-    this.b = bytes;
-    this.p = start;
-    this.end = end;
-  }
-  left() { return this.end - this.p; }
-  u8() {
-    if (this.p >= this.end) throw new WasmObserveError('MALFORMED', 'truncated');
-    return this.b[this.p++];
-  }
-  u32() {
-    let result = 0;
-    for (let i = 0, shift = 0; i < 5; i++, shift += 7) {
-      const b = this.u8();
-      if (i === 4 && (b & 0xf0) !== 0) throw new WasmObserveError('MALFORMED', 'u32 out of range');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw new WasmObserveError('MALFORMED', 'u32 too long');
-  }
-  bytes() {
-    const len = this.u32();
-    if (len > this.left()) throw new WasmObserveError('MALFORMED', 'name past the end');
-    const out = this.b.subarray(this.p, this.p + len);
-    this.p += len;
-    return out;
-  }
-  skip(n) {
-    if (n > this.left()) throw new WasmObserveError('MALFORMED', 'truncated');
-    this.p += n;
-  }
+// A reader whose errors are this module's.
+const moduleError = (message) => new WasmObserveError('MALFORMED', message);
+class Reader extends ByteReader {
+  constructor(bytes, start = 0, end = bytes.length) { super(bytes, start, end, moduleError); }
 }
 
 function latin1(bytes) { return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'); }
