@@ -11,7 +11,8 @@
 #   preload  `node --import wasm-observe/register app.mjs` (a program that
 #            loads its module itself): the same checks
 #   api      `import { createRecorder } from 'wasm-observe'` resolves to the
-#            package and its recorder is the wasm32 one
+#            package and its recorder is the wasm32 one; 'wasm-observe/site-table'
+#            reads the fixture's sites
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), PACKAGE_RECORDER
 # (default build/wasm-observe-recorder.wasm), PACKAGE_WORK (work dir, default a
@@ -90,9 +91,11 @@ check_run "node --import wasm-observe/register" "$WORK/pre" $?
 # the API
 api=$(cd "$PROJECT" && restricted node --input-type=module -e "
   import { createRecorder } from 'wasm-observe';
+  import { readModuleSites } from 'wasm-observe/site-table';
   import { createRequire } from 'node:module';
   const where = createRequire(import.meta.url).resolve('wasm-observe');
-  console.log(createRecorder({ backend: 'wasm32' }).backend, where.startsWith(process.cwd() + '/node_modules/'));" 2>&1)
-if [[ $api == "wasm32 true" ]]; then pass "import from 'wasm-observe': the wasm32 recorder"; else fail api "$api"; fi
+  const sites = readModuleSites(createRequire(import.meta.url)('fs').readFileSync('$WORK/fib.instr.wasm')).sites.length;
+  console.log(createRecorder({ backend: 'wasm32' }).backend, where.startsWith(process.cwd() + '/node_modules/'), sites > 0);" 2>&1)
+if [[ $api == "wasm32 true true" ]]; then pass "import from 'wasm-observe' (the wasm32 recorder) and 'wasm-observe/site-table'"; else fail api "$api"; fi
 [[ -z $(ls -A "$WORK/cache") ]] && pass "nothing built into the cache" || fail "cache" "something was built: $(ls "$WORK/cache")"
 finish
