@@ -850,11 +850,12 @@ export function createRecorder(options = {}) {
     c.depthOverflows++;
   }
 
-  function enter(id) {
+  // enter and enterPending: one frame opened (recorder.c open_frame).
+  function openFrame(id, pending) {
     id >>>= 0;
     c.enters++;
     if (id >= siteCount) { c.unknownIds++; return; }
-    if (unwindOnReentry && (depth !== 0 || overflow !== 0) && sites[id].kind === SITE_EXPORT) dropStaleFrames();
+    if (!pending && unwindOnReentry && (depth !== 0 || overflow !== 0) && sites[id].kind === SITE_EXPORT) dropStaleFrames();
     if (overflow !== 0 || depth >= maxDepth) { enterOverflow(id); return; }
     if (depth === capacity) growStack();
     const d = depth;
@@ -862,26 +863,23 @@ export function createRecorder(options = {}) {
       traceId[0] = nextRandom(); traceId[1] = nextRandom(); traceId[2] = nextRandom(); traceId[3] = nextRandom();
       sampled = sampleAll || nextRandom() / 4294967296 < sampleRatio;
     }
+    // muted: the stack and the call count only
+    const muted = !pending && sMuted[id] !== 0;
     fId[d] = id;
     fChildren[d] = 0;
-    fPending[d] = 0;
+    fPending[d] = pending ? 1 : 0;
     fSpanParent[d] = d === 0 ? -1 : fRecorded[d - 1] !== 0 ? d - 1 : fSpanParent[d - 1];
-    if (sMuted[id] !== 0) { // muted: the stack and the call count only
-      fMuted[d] = 1;
-      fRecorded[d] = 0;
-      if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
-      depth = d + 1;
-      return;
-    }
-    fMuted[d] = 0;
-    const rec = recordSpans && sampled;
+    fMuted[d] = muted ? 1 : 0;
+    const rec = !muted && recordSpans && sampled;
     fRecorded[d] = rec ? 1 : 0;
     fKeptChild[d] = 0;
     if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
-    if (recordProfile) fNode[d] = profileChild(d === 0 ? 0 : fNode[d - 1], id);
+    if (recordProfile) fNode[d] = pending ? newNode(id) : profileChild(d === 0 ? 0 : fNode[d - 1], id);
     depth = d + 1;
-    fStart[d] = now(); // last: the hook's own cost stays outside
+    if (!muted) fStart[d] = now(); // last: the hook's own cost stays outside
   }
+
+  function enter(id) { openFrame(id, false); }
 
   // An enter whose site is known only when it ends (wasi:otel's on-start):
   // the frame is `id` (a placeholder) until exitAs names it; closed any
@@ -889,30 +887,7 @@ export function createRecorder(options = {}) {
   // profile node is its own until then. It never triggers the
   // unwindOnReentry rule; to that rule it is a frame of its placeholder's
   // kind. (recorder.c wo_enter_pending)
-  function enterPending(id) {
-    id >>>= 0;
-    c.enters++;
-    if (id >= siteCount) { c.unknownIds++; return; }
-    if (overflow !== 0 || depth >= maxDepth) { enterOverflow(id); return; }
-    if (depth === capacity) growStack();
-    const d = depth;
-    if (d === 0) {
-      traceId[0] = nextRandom(); traceId[1] = nextRandom(); traceId[2] = nextRandom(); traceId[3] = nextRandom();
-      sampled = sampleAll || nextRandom() / 4294967296 < sampleRatio;
-    }
-    fId[d] = id;
-    fChildren[d] = 0;
-    fPending[d] = 1;
-    fSpanParent[d] = d === 0 ? -1 : fRecorded[d - 1] !== 0 ? d - 1 : fSpanParent[d - 1];
-    fMuted[d] = 0;
-    const rec = recordSpans && sampled;
-    fRecorded[d] = rec ? 1 : 0;
-    fKeptChild[d] = 0;
-    if (rec) { fSpan[2 * d] = nextRandom(); fSpan[2 * d + 1] = nextRandom(); }
-    if (recordProfile) fNode[d] = newNode(id);
-    depth = d + 1;
-    fStart[d] = now();
-  }
+  function enterPending(id) { openFrame(id, true); }
 
   // Muting: a site's calls so far, and whether they are now many and short
   // (recorder.c count_for_muting).

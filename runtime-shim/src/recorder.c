@@ -326,26 +326,14 @@ static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
     random_bytes(&t->rng, t->trace_id, sizeof t->trace_id);
     t->sampled = r->sample_threshold == UINT64_MAX || next_random(&t->rng) < r->sample_threshold;
   }
-  if (!pending && r->site_stats &&
-      atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed)) {
-    /* Muted: the frame keeps the stack and the call count, nothing more. */
-    f->id = id;
-    f->pending = false;
-    f->muted = true;
-    f->recorded = false;
-    f->has_recorded_child = false;
-    f->children_ns = 0;
-    f->node = r->record & WO_RECORD_PROFILE
-                  ? wo_profile_child(&t->arena, parent ? parent->node : &t->root, site)
-                  : NULL;
-    t->depth++;
-    return;
-  }
-  f->muted = false;
+  /* A muted frame keeps the stack and the call count, nothing more. */
+  bool muted = !pending && r->site_stats &&
+               atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed);
+  f->muted = muted;
   f->id = id;
   f->children_ns = 0;
   f->pending = pending;
-  f->recorded = (r->record & WO_RECORD_SPANS) && t->sampled;
+  f->recorded = !muted && (r->record & WO_RECORD_SPANS) && t->sampled;
   f->has_recorded_child = false;
   if (f->recorded) random_bytes(&t->rng, f->span_id, sizeof f->span_id);
   f->node = NULL;
@@ -357,6 +345,7 @@ static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
     }
   }
   t->depth++;
+  if (muted) return; /* no clock */
   f->start_ns = read_clock(r); /* last: the hook's own cost stays outside */
 }
 
