@@ -255,17 +255,40 @@ run_fixture() {
   add_case "10-$name" "{\"name\":\"$name\",\"otlp\":\"$d/otlp.jsonl\",\"chrome\":\"$d/chrome.json\",\"golden\":\"$golden\",\"stderr\":\"$d/run.err\",\"top\":1000,\"errors\":$open,\"strictness\":$strict}"
 }
 
+# start_collector DIR: fake-collector.mjs logging to DIR/collector.log (a new
+# log); sets `collector` (its pid) and `port`.
+start_collector() {
+  rm -f "$1/collector.port" "$1/collector.log"
+  "$NODE" "$HERE/fake-collector.mjs" "$1/collector.port" "$1/collector.log" &
+  collector=$!
+  for _ in $(seq 50); do [[ -s $1/collector.port ]] && break; sleep 0.1; done
+  port=$(cat "$1/collector.port" 2>/dev/null)
+}
+
+# refused DIR TAG CHECK MESSAGE VAR=VALUE... -- WASM ARGS...: traced-run with
+# these variables exits 2 with MESSAGE, a whole line, on stderr.
+refused() {
+  local d=$1 tag=$2 check=$3 message=$4 vars=() rc
+  shift 4
+  while [[ $1 != -- ]]; do vars+=("$1"); shift; done
+  shift
+  env "${vars[@]}" "$d/w2c/traced-run" "$@" >"$d/$tag.out" 2>"$d/$tag.err" </dev/null
+  rc=$?
+  if [[ $rc == 2 ]] && grep -qxF "$message" "$d/$tag.err"; then
+    pass "$check"
+  else
+    fail "$check" "exit $rc: $(head -c 200 "$d/$tag.err")"
+  fi
+}
+
 # check_otlp_http DIR WASM ARGS...: traced-run --otlp URL, to a collector
 # (fake-collector.mjs: counts the protobuf requests and the spans in them)
 # and to a port where nothing listens: the program's output and exit code
 # stay its own, and the second says on stderr what was not delivered.
 check_otlp_http() {
-  local d=$1 wasm=$2 port
+  local d=$1 wasm=$2 port collector
   shift 2
-  "$NODE" "$HERE/fake-collector.mjs" "$d/collector.port" "$d/collector.log" &
-  local collector=$!
-  for _ in $(seq 50); do [[ -s $d/collector.port ]] && break; sleep 0.1; done
-  port=$(cat "$d/collector.port" 2>/dev/null)
+  start_collector "$d"
   "$d/w2c/traced-run" --otlp "http://127.0.0.1:$port" --counters "$wasm" "$@" \
     >"$d/http.out" 2>"$d/http.err" </dev/null
   local rc=$?
@@ -282,11 +305,7 @@ check_otlp_http() {
   # The same from the OpenTelemetry variables alone: a base endpoint gains
   # /v1/traces, headers are %-decoded, the service is named; --otlp-header
   # wins over a variable's header of the same name.
-  rm -f "$d/collector.port" "$d/collector.log"
-  "$NODE" "$HERE/fake-collector.mjs" "$d/collector.port" "$d/collector.log" &
-  collector=$!
-  for _ in $(seq 50); do [[ -s $d/collector.port ]] && break; sleep 0.1; done
-  port=$(cat "$d/collector.port" 2>/dev/null)
+  start_collector "$d"
   OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port/" OTEL_EXPORTER_OTLP_HEADERS="x-test=from%20env, x-other=1" \
     OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_SERVICE_NAME=env-service \
     "$d/w2c/traced-run" --otlp-protocol http/protobuf --otlp-header "X-Test=option wins" --counters "$wasm" "$@" \
@@ -301,23 +320,13 @@ check_otlp_http() {
   else
     fail "otlp-http from OTEL_EXPORTER_OTLP_* variables" "exit $rc, collector saw: $(head -c 200 "$d/collector.log" 2>/dev/null); $(grep -v '^counters' "$d/env.err" | head -c 200)"
   fi
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 OTEL_EXPORTER_OTLP_PROTOCOL=grpc \
-    "$d/w2c/traced-run" "$wasm" "$@" >"$d/grpc.out" 2>"$d/grpc.err" </dev/null
-  rc=$?
-  if [[ $rc == 2 ]] && grep -qx 'traced-run: OTLP protocol grpc is not supported (http/protobuf or http/json)' "$d/grpc.err"; then
-    pass "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc"
-  else
-    fail "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc" "exit $rc: $(head -c 200 "$d/grpc.err")"
-  fi
+  refused "$d" grpc "otlp-http refuses OTEL_EXPORTER_OTLP_PROTOCOL=grpc" \
+    'traced-run: OTLP protocol grpc is not supported (http/protobuf or http/json)' \
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 OTEL_EXPORTER_OTLP_PROTOCOL=grpc -- "$wasm" "$@"
   # a %-encoded CR LF would start a header line of its own: refused
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 OTEL_EXPORTER_OTLP_HEADERS='a=x%0D%0AHost:evil' \
-    "$d/w2c/traced-run" "$wasm" "$@" >"$d/crlf.out" 2>"$d/crlf.err" </dev/null
-  rc=$?
-  if [[ $rc == 2 ]] && grep -qx 'traced-run: OTEL_EXPORTER_OTLP_HEADERS: the value of "a" has a control character' "$d/crlf.err"; then
-    pass "otlp-http refuses a header value with CR LF"
-  else
-    fail "otlp-http refuses a header value with CR LF" "exit $rc: $(head -c 200 "$d/crlf.err")"
-  fi
+  refused "$d" crlf "otlp-http refuses a header value with CR LF" \
+    'traced-run: OTEL_EXPORTER_OTLP_HEADERS: the value of "a" has a control character' \
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:9 'OTEL_EXPORTER_OTLP_HEADERS=a=x%0D%0AHost:evil' -- "$wasm" "$@"
   local t0=$SECONDS
   "$d/w2c/traced-run" --otlp "http://127.0.0.1:9" "$wasm" "$@" >"$d/down.out" 2>"$d/down.err" </dev/null
   rc=$?
