@@ -300,9 +300,7 @@ static wo_budget_refusal budget_refusal(wo_recorder *r, wo_thread *t, uint64_t n
 }
 
 /* wo_enter, and wo_enter_pending when `pending` (a constant where inlined). */
-static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
-  wo_thread *t = current_thread(r);
-  if (!t) return;
+static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pending) {
   wo_bump(&t->counters.enters);
   if (id >= r->site_count) {
     wo_bump(&t->counters.unknown_ids);
@@ -349,9 +347,41 @@ static inline void open_frame(wo_recorder *r, uint32_t id, bool pending) {
   f->start_ns = read_clock(r); /* last: the hook's own cost stays outside */
 }
 
-void wo_enter(wo_recorder *r, uint32_t id) { open_frame(r, id, false); }
+/* The muted site's enter, the hot path of an interpreter's tiny functions:
+ * a frame (the stack stays right) and its profile node, nothing else. The
+ * cases that need more (a root frame opens a trace, the stack must grow or
+ * is past max_depth, an export may unwind stale frames) take open_frame. */
+static inline bool enter_muted(wo_recorder *r, wo_thread *t, uint32_t id) {
+  if (!r->site_stats || id >= r->site_count || !t->depth || t->overflow ||
+      t->depth >= t->capacity || t->depth >= r->max_depth ||
+      !atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed))
+    return false;
+  const wo_site *site = wo_sites_get(r->sites, id);
+  if (r->unwind_on_reentry && site->kind == WO_SITE_EXPORT) return false;
+  wo_frame *parent = &t->stack[t->depth - 1];
+  wo_frame *f = parent + 1;
+  f->id = id;
+  f->muted = true;
+  f->pending = false;
+  f->recorded = false;
+  f->has_recorded_child = false;
+  f->children_ns = 0;
+  f->span_parent = parent->recorded ? t->depth - 1 : parent->span_parent;
+  f->node = (r->record & WO_RECORD_PROFILE) ? wo_profile_child(&t->arena, parent->node, site) : NULL;
+  t->depth++;
+  wo_bump(&t->counters.enters);
+  return true;
+}
 
-void wo_enter_pending(wo_recorder *r, uint32_t id) { open_frame(r, id, true); }
+void wo_enter(wo_recorder *r, uint32_t id) {
+  wo_thread *t = current_thread(r);
+  if (t && !enter_muted(r, t, id)) open_frame(r, t, id, false);
+}
+
+void wo_enter_pending(wo_recorder *r, uint32_t id) {
+  wo_thread *t = current_thread(r);
+  if (t) open_frame(r, t, id, true);
+}
 
 /* Muting: a site's calls so far, and whether they are now many and short. */
 static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
@@ -458,10 +488,14 @@ static bool exit_overflow(wo_recorder *r, wo_thread *t, uint32_t id, uint64_t no
 void wo_exit(wo_recorder *r, uint32_t id) {
   wo_thread *t = current_thread(r);
   if (!t) return;
-  /* A muted frame closing in order reads no clock. */
+  /* A muted frame closing in order reads no clock: its time is its
+   * caller's self time (close_top's muted case, inlined: the hot path). */
   if (t->depth && !t->overflow && t->stack[t->depth - 1].id == id && t->stack[t->depth - 1].muted) {
+    wo_frame *f = &t->stack[--t->depth];
+    if (t->depth) f[-1].children_ns += f->children_ns;
+    if (f->node) f->node->calls++;
     wo_bump(&t->counters.exits);
-    close_top(r, t, 0, false, false);
+    wo_bump(&t->counters.spans_muted);
     return;
   }
   uint64_t now = read_clock(r); /* before the rest: the hook's own cost stays outside */

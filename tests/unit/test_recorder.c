@@ -877,6 +877,41 @@ static void a_muted_frame_passes_its_childrens_time_up(void **state) {
   assert_int_equal(muted->first_child->total_ns, 100);
 }
 
+/* A muted site's enter and exit take a short path (recorder.c): through a
+ * stack that must grow, a non-local exit over muted frames and a muted root,
+ * the stack and the call counts stay what the long path gives. */
+static void muted_frames_keep_the_stack_through_growth_and_unwinding(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, 256);
+  for (int i = 0; i < 256; i++) call(f, 1, 10);
+  wo_enter(f->recorder, 0);
+  for (int d = 0; d < 200; d++) wo_enter(f->recorder, 1); /* past the first stack's 64 frames */
+  assert_int_equal(wo_depth(f->recorder), 201);
+  for (int d = 0; d < 200; d++) wo_exit(f->recorder, 1);
+  for (int d = 0; d < 5; d++) wo_enter(f->recorder, 1);
+  clock_reads = 0;
+  wo_exit(f->recorder, 0); /* non-local: closes the 5 muted frames as unwound */
+  assert_int_equal(clock_reads, 1);
+  assert_int_equal(wo_depth(f->recorder), 0);
+  call(f, 1, 10); /* a muted root */
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_counters k = wo_recorder_counters(f->recorder);
+  assert_int_equal(k.enters, 256 + 1 + 205 + 1);
+  assert_int_equal(k.exits, 256 + 200 + 1 + 1);
+  assert_int_equal(k.spans_unwound, 5);
+  assert_int_equal(k.spans_muted, 206);
+  assert_int_equal(k.exits_unmatched, 0);
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  assert_int_equal(calls_under(root, wo_sites_get(f->sites, 1)), 257);
+  const wo_profile_node *entry = NULL;
+  for (const wo_profile_node *n = root->first_child; n; n = n->next_sibling)
+    if (n->site == wo_sites_get(f->sites, 0)) entry = n;
+  assert_non_null(entry);
+  uint64_t nested = 0; /* site 1's calls at each depth under the entry */
+  for (const wo_profile_node *n = entry->first_child; n; n = n->first_child) nested += n->calls;
+  assert_int_equal(nested, 205);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -912,6 +947,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(ancestors_kept_for_a_leaf_count_against_the_rate, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(a_muted_frame_passes_its_childrens_time_up, setup, teardown),
+      cmocka_unit_test_setup_teardown(muted_frames_keep_the_stack_through_growth_and_unwinding, setup,
+                                      teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),
