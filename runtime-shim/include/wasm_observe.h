@@ -182,7 +182,7 @@ typedef struct {
  * parent of gets its nearest recorded ancestor as parent, and the time it
  * takes from then on is its caller's self time. Counted in sites_muted and
  * spans_muted. */
-enum { WO_DEFAULT_MUTE_AFTER = 10000, WO_DEFAULT_MUTE_BELOW_NS = 1000 };
+enum { WO_DEFAULT_MUTE_AFTER = 1000, WO_DEFAULT_MUTE_BELOW_NS = 1000 };
 
 /* The span budget. A tracer left on in production must not fill a disk, a
  * queue or a collector, so spans are limited by default, twice:

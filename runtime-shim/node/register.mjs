@@ -33,7 +33,7 @@
 //                              the rate or the size); what it drops is said in
 //                              one line on stderr at exit, per instance
 //   WASM_OBSERVE_MUTE_AFTER, WASM_OBSERVE_MUTE_BELOW_NS  muting (--mute-after,
-//                              --mute-below-ns: 10000 calls, 1000 ns; "never"
+//                              --mute-below-ns: 1000 calls, 1000 ns; "never"
 //                              keeps every span)
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
 //   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,

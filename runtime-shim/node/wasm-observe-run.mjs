@@ -51,7 +51,7 @@
 //                         it called was kept (the profile stays exact)
 //   --span-burst N        spans allowed at once above that rate (default 200000)
 //   --mute-after N        muting: a function that has closed N calls (default
-//                         10000) averaging under --mute-below-ns (default 1000) is muted:
+//                         1000) averaging under --mute-below-ns (default 1000) is muted:
 //                         its calls are still counted in the profile, but read no
 //                         clock and make no span; "never" keeps every span
 //   --mute-below-ns T     see --mute-after

@@ -72,7 +72,7 @@ export const DEFAULT_SPAN_BURST = 200000;
 export const DEFAULT_FILE_MAX_BYTES = 256 * 1024 * 1024;
 // Muting (wasm_observe.h): a site is muted once it has closed this many calls
 // with a mean duration under this many ns.
-export const DEFAULT_MUTE_AFTER = 10000;
+export const DEFAULT_MUTE_AFTER = 1000;
 export const DEFAULT_MUTE_BELOW_NS = 1000;
 const FILE_RESERVE_BYTES = 8 * 1024 * 1024;
 // What an exporter's exportSpans may return when its output is at its size
@@ -526,7 +526,7 @@ function recordFlags(record) {
 // exporter returned OUTPUT_FULL or OUTPUT_DROPPED) only the ancestors of the
 // spans kept are (spansOverSize, with the spans of dropped batches); the
 // profile stays exact. muteAfter and muteBelowNs (muting, wasm_observe.h: a
-// site is muted once it has closed muteAfter calls, default 10000, whose mean
+// site is muted once it has closed muteAfter calls, default 1000, whose mean
 // is under muteBelowNs, default 1000; muteAfter Infinity never mutes; its
 // calls are still counted, they read no clock and make no span: counters
 // spansMuted, sitesMuted) }

@@ -113,7 +113,7 @@ run_case wasm32-lifted $((256 * MiB)) 300000 wasm32 --lifted --span-rate unlimit
 run_case js-defaults $((256 * MiB)) 3000000 js --span-burst 20000
 run_case js-size $((1 * MiB)) 100000 js --span-rate unlimited --max-file-size 1M
 run_case js-lifted $((256 * MiB)) 300000 js --lifted --span-rate unlimited
-# muting, with the defaults: tiny() goes quiet after its first 10000 calls or so
+# muting, with the defaults: tiny() goes quiet after its first 1000 calls or so
 run_case c-muting $((256 * MiB)) 1000000 traced-run --muting
 run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
 run_case js-muting $((256 * MiB)) 1000000 js --muting

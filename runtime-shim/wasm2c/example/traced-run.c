@@ -46,7 +46,7 @@
  *   --span-rate N      the span budget: spans exported per second (default
  *                      10000), or "unlimited"
  *   --span-burst N     spans allowed above that rate at once (default 200000)
- *   --mute-after N     muting: a function that has closed N calls (default 10000)
+ *   --mute-after N     muting: a function that has closed N calls (default 1000)
  *                      averaging under --mute-below-ns (default 1000) is muted:
  *                      still counted, no clock, no span; "never" keeps every span
  *   --mute-below-ns T  see --mute-after
