@@ -264,6 +264,7 @@ static int read_times(wi_profile *p, const char *path, const char *calls_path, c
                       size_t size) {
   line_reader r;
   int rc = open_reader(&r, path, why, size);
+  uint64_t stacks = 0;
   while (rc == 0) {
     int got = next_line(&r, why, size);
     if (got <= 0) {
@@ -277,6 +278,7 @@ static int read_times(wi_profile *p, const char *path, const char *calls_path, c
       break;
     }
     if (!frames) continue;
+    stacks++;
     for (char *frame = frames, *end; frame && rc == 0; frame = end ? end + 1 : NULL) {
       end = strchr(frame, ';');
       if (end) *end = '\0';
@@ -300,6 +302,11 @@ static int read_times(wi_profile *p, const char *path, const char *calls_path, c
     }
   }
   close_reader(&r);
+  /* With no time at all every called function would look instant: refuse. */
+  if (rc == 0 && stacks == 0) {
+    say(why, size, "%s: no stacks with self time (an empty --folded file?)", path);
+    rc = -1;
+  }
   return rc;
 }
 
