@@ -24,12 +24,12 @@ uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index
   return wi_site_table_add(&ctx->sites, &site);
 }
 
-int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
-                   BinaryenExpressionId opaque_id) {
+int wi_record_skip(wi_instrument *ctx, uint32_t input_index, wi_skip_kind kind,
+                   const char *reason, BinaryenExpressionId opaque_id) {
   wi_skip *grown = realloc(ctx->skips, (ctx->skip_count + 1) * sizeof *grown);
   if (!grown) return -1;
   ctx->skips = grown;
-  ctx->skips[ctx->skip_count++] = (wi_skip){input_index, reason, opaque_id, 0};
+  ctx->skips[ctx->skip_count++] = (wi_skip){input_index, kind, reason, opaque_id, 0};
   return 0;
 }
 
@@ -65,7 +65,8 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
   }
   if (ctx->facts.opaque) {
     ctx->stats.functions_uninspectable++;
-    return wi_record_skip(ctx, index, "contains an expression Binaryen's C API cannot inspect",
+    return wi_record_skip(ctx, index, WI_SKIP_OPAQUE,
+                          "contains an expression Binaryen's C API cannot inspect",
                           ctx->facts.opaque_id);
   }
   /* XRay's rule: a small function with no loop costs more to trace than it
@@ -73,8 +74,17 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
   if (ctx->facts.instructions < ctx->min_instructions && !ctx->facts.has_loop &&
       !info->named_by_include) {
     ctx->stats.functions_small++;
-    if (wi_record_skip(ctx, index, "small", 0) != 0) return fail(ctx, "out of memory");
+    if (wi_record_skip(ctx, index, WI_SKIP_SMALL, "small", 0) != 0)
+      return fail(ctx, "out of memory");
     ctx->skips[ctx->skip_count - 1].instructions = ctx->facts.instructions;
+    return 0;
+  }
+  /* --from-profile: a span that is mostly its own cost (src/profile_selection.c
+   * decided, --include already considered). */
+  if (ctx->from_profile && info->left_out_by_profile) {
+    ctx->stats.functions_profiled_out++;
+    if (wi_record_skip(ctx, index, WI_SKIP_PROFILE, "called often and briefly", 0) != 0)
+      return fail(ctx, "out of memory");
     return 0;
   }
   uint32_t site = wi_add_site(ctx, WI_SITE_FUNCTION, index, info->name, info->display, NULL);

@@ -35,6 +35,10 @@ typedef struct {
   bool named_by_include;     /* selected by an --include pattern: kept whatever its size */
   uint32_t body_size;        /* code bytes in the input; 0 for imports */
   uint32_t declared_locals;  /* locals the input declares (params excluded) */
+  bool profiled;             /* --from-profile: the profile names it (and no other function) */
+  bool left_out_by_profile;  /* --from-profile: called often and briefly; no hooks */
+  uint64_t profile_calls;    /* its calls in the profile */
+  uint64_t profile_ns;       /* its inclusive time in the profile */
 } wi_function_info;
 
 /* What the caller knows about one export, by Binaryen export index. */
@@ -42,11 +46,16 @@ typedef struct {
   bool selected;
 } wi_export_info;
 
-/* A selected function left without hooks, and why: an expression the C API
- * cannot inspect (opaque_id), or --min-instructions (instructions < the
- * threshold, no loop; opaque_id 0). */
+typedef enum {
+  WI_SKIP_OPAQUE,  /* an expression the C API cannot inspect (opaque_id) */
+  WI_SKIP_SMALL,   /* --min-instructions: instructions < the threshold, no loop */
+  WI_SKIP_PROFILE, /* --from-profile: called often and briefly (the function's profile_*) */
+} wi_skip_kind;
+
+/* A selected function left without hooks, and why. */
 typedef struct {
   uint32_t input_index;
+  wi_skip_kind kind;
   const char *reason; /* static text */
   BinaryenExpressionId opaque_id;
   uint32_t instructions;
@@ -58,6 +67,7 @@ typedef struct {
   uint32_t functions_not_selected;
   uint32_t functions_uninspectable;
   uint32_t functions_small;   /* under --min-instructions, with no loop */
+  uint32_t functions_profiled_out; /* --from-profile: called often and briefly */
   uint32_t imports_wrapped;
   uint32_t exports_wrapped;
   uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
@@ -89,6 +99,9 @@ typedef struct {
   size_t quiet_export_count;        /* call out (components: realloc, post-return) */
   bool site_table_section;       /* add the site table as a custom section */
   uint32_t min_instructions;     /* smaller loop-free functions get no hooks (0: none) */
+  bool from_profile;             /* --from-profile: funcs[].left_out_by_profile is set */
+  uint64_t profile_min_calls;    /* its rule, for --list and --stats */
+  uint64_t profile_below_ns;
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_hooks hooks;
@@ -160,7 +173,7 @@ BinaryenFunctionRef wi_function_set_vars(BinaryenModuleRef module, BinaryenFunct
  * calling it) needs the exception guard: exceptions are on and the function
  * can throw. Counts the answer in the stats. */
 bool wi_needs_unwind_guard(wi_instrument *ctx, uint32_t input_index);
-int wi_record_skip(wi_instrument *ctx, uint32_t input_index, const char *reason,
-                   BinaryenExpressionId opaque_id);
+int wi_record_skip(wi_instrument *ctx, uint32_t input_index, wi_skip_kind kind,
+                   const char *reason, BinaryenExpressionId opaque_id);
 
 #endif

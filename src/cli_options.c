@@ -29,8 +29,18 @@ void wi_print_usage(void) {
       "      --min-instructions N  leave out functions of fewer than N instructions\n"
       "                         with no loop (LLVM XRay's rule); --include names,\n"
       "                         imports and exports stay spans\n"
+      "      --from-profile FILE  leave out the functions a profile shows called often\n"
+      "                         and briefly: FILE is a host's --folded-calls file\n"
+      "                         (call counts); --profile-times names the --folded file\n"
+      "                         (self times, ns) of the same run. Functions absent from\n"
+      "                         it stay; --include names, imports and exports stay spans\n"
+      "      --profile-times FILE  the self times for --from-profile (required with it)\n"
+      "      --profile-min-calls N  --from-profile leaves out a function called at least\n"
+      "                         N times (default 10000) ...\n"
+      "      --profile-below-ns T  ... for a mean inclusive time under T ns (default 1000)\n"
       "      --production       the preset for a build left on in production:\n"
-      "                         --min-instructions 200 (an explicit one wins)\n"
+      "                         --min-instructions 200 (an explicit one wins); with\n"
+      "                         --from-profile, both rules apply\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -83,6 +93,17 @@ static bool takes_value(int argc, char **argv, int *i, const char *name, const c
   return true;
 }
 
+/* A whole number in [1, max]; false for anything else. */
+static bool parse_count(const char *value, uint64_t max, uint64_t *out) {
+  if (!value || value[0] < '0' || value[0] > '9') return false;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long n = strtoull(value, &end, 10);
+  if (*end || errno || n == 0 || n > max) return false;
+  *out = n;
+  return true;
+}
+
 static wi_options_result usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "wasm-instrument: error: ");
   fprintf(stderr, fmt, arg);
@@ -94,6 +115,9 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   memset(o, 0, sizeof *o);
   o->hook_functions = o->hook_imports = o->hook_exports = o->validate = true;
   bool only_positional = false, production = false, min_instructions_given = false;
+  const char *profile_knob = NULL;
+  o->profile_min_calls = WI_PROFILE_MIN_CALLS;
+  o->profile_below_ns = WI_PROFILE_BELOW_NS;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = NULL;
     bool missing = false;
@@ -156,6 +180,20 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
         return usage_error("%s needs a number of instructions", arg);
       o->min_instructions = (uint32_t)n;
       min_instructions_given = true;
+    } else if (takes_value(argc, argv, &i, "--from-profile", &value, &missing)) {
+      if (missing) return usage_error("%s needs a file (a host's --folded-calls output)", arg);
+      o->from_profile = value;
+    } else if (takes_value(argc, argv, &i, "--profile-times", &value, &missing)) {
+      if (missing) return usage_error("%s needs a file (a host's --folded output)", arg);
+      o->profile_times = value;
+    } else if (takes_value(argc, argv, &i, "--profile-min-calls", &value, &missing)) {
+      if (missing || !parse_count(value, UINT64_MAX, &o->profile_min_calls))
+        return usage_error("%s needs a number of calls (1 or more)", arg);
+      profile_knob = arg;
+    } else if (takes_value(argc, argv, &i, "--profile-below-ns", &value, &missing)) {
+      if (missing || !parse_count(value, UINT64_MAX, &o->profile_below_ns))
+        return usage_error("%s needs a time in nanoseconds (1 or more)", arg);
+      profile_knob = arg;
     } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
       if (missing) return usage_error("%s needs auto, on or off", arg);
       if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;
@@ -169,6 +207,14 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   /* The preset's values (README, "In production"); an explicit option wins. */
   if (production && !min_instructions_given) o->min_instructions = WI_PRODUCTION_MIN_INSTRUCTIONS;
   if (!o->input) return usage_error("%s", "no input file");
+  /* Calls alone cannot tell a short function from a long one. */
+  if (o->from_profile && !o->profile_times)
+    return usage_error("%s", "--from-profile needs --profile-times FILE too: the --folded self "
+                       "times written in the same run as the call counts");
+  if (!o->from_profile && o->profile_times)
+    return usage_error("%s", "--profile-times goes with --from-profile FILE (the call counts)");
+  if (!o->from_profile && profile_knob)
+    return usage_error("%s applies to --from-profile, which is not given", profile_knob);
   if (o->list && (o->output || o->emit_text))
     return usage_error("%s", "--list writes no module: drop -o and -S");
   if (!o->list && !o->output && !o->emit_text)

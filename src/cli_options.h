@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hook_calls.h"
 
@@ -18,6 +19,8 @@ typedef enum {
 
 /* --production: LLVM XRay's default instruction threshold. */
 enum { WI_PRODUCTION_MIN_INSTRUCTIONS = 200 };
+/* --from-profile's defaults: the recorders' muting (10,000 calls, mean under 1 µs). */
+enum { WI_PROFILE_MIN_CALLS = 10000, WI_PROFILE_BELOW_NS = 1000 };
 
 typedef struct {
   const char *input;        /* a path or "-"; borrowed from argv */
@@ -39,6 +42,10 @@ typedef struct {
   bool link_given;          /* --link was on the command line */
   bool all_modules;         /* components: also the modules component tooling adds */
   uint32_t min_instructions; /* --min-instructions: smaller loop-free functions are left out; 0 = none */
+  const char *from_profile;  /* --from-profile: the call counts (--folded-calls), or NULL */
+  const char *profile_times; /* --profile-times: the self times (--folded) of the same run */
+  uint64_t profile_min_calls; /* the rule: left out at this many calls or more ... */
+  uint64_t profile_below_ns;  /* ... with a mean inclusive time under this */
 } wi_options;
 
 typedef enum { WI_OPTIONS_RUN, WI_OPTIONS_DONE, WI_OPTIONS_ERROR } wi_options_result;

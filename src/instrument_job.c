@@ -15,6 +15,7 @@
 #include "module_scan.h"
 #include "name_section.h"
 #include "producers.h"
+#include "profile_selection.h"
 #include "site_listing.h"
 #include "table_exports.h"
 #include "component_job.h"
@@ -67,6 +68,7 @@ typedef struct {
   wi_module_names names;
   wi_instrument ctx;
   wi_size_and_time measures;
+  wi_profile_match profile_match; /* --from-profile */
 } job_state;
 
 static void job_state_free(job_state *s) {
@@ -185,6 +187,30 @@ static bool use_exceptions(const job_state *s) {
   return s->scan.uses_exceptions;
 }
 
+/* --from-profile: marks the functions the rule leaves out. A profile that
+ * names none of the module's functions is another module's: an error, since
+ * the build it asked for would silently keep every span. */
+static int select_from_profile(job_state *s) {
+  const wi_options *o = s->task->options;
+  wi_profile_rule rule = {o->profile_min_calls, o->profile_below_ns};
+  wi_profile_match *m = &s->profile_match;
+  if (wi_profile_select(s->task->profile, &rule, &s->names, s->scan.imported_funcs, m) != 0)
+    return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  if (m->matched + m->ambiguous == 0) {
+    wi_report_fail(s->report, WI_EXIT_BAD_INPUT, false,
+                   "wasm-instrument: error: %s: none of its %zu functions is a function of %s "
+                   "(a profile of another module?)",
+                   o->from_profile, m->profile_functions, s->file);
+    return WI_EXIT_BAD_INPUT;
+  }
+  if (m->unmatched > 0)
+    wi_report_say(s->report,
+                  "wasm-instrument: warning: %s: %zu of its %zu functions are not in %s (a "
+                  "profile of another build?); they are ignored",
+                  o->from_profile, m->unmatched, m->profile_functions, s->file);
+  return 0;
+}
+
 static int instrument(job_state *s) {
   const wi_options *o = s->task->options;
   int rc = wi_describe_functions(s->module, &s->scan, s->task->filter, &s->names);
@@ -195,6 +221,7 @@ static int instrument(job_state *s) {
   if (!o->hook_functions) /* --no-functions: the filter still picks imports and exports */
     for (uint32_t i = s->scan.imported_funcs; i < s->names.func_count; i++)
       s->names.funcs[i].selected = false;
+  if (s->task->profile && (rc = select_from_profile(s)) != 0) return rc;
   wi_instrument *ctx = &s->ctx;
   ctx->module = s->module;
   ctx->funcs = s->names.funcs;
@@ -211,6 +238,9 @@ static int instrument(job_state *s) {
   ctx->quiet_export_count = s->task->quiet_export_count;
   ctx->site_table_section = !s->task->in_component;
   ctx->min_instructions = o->min_instructions;
+  ctx->from_profile = s->task->profile != NULL;
+  ctx->profile_min_calls = o->profile_min_calls;
+  ctx->profile_below_ns = o->profile_below_ns;
   ctx->untyped_references = !s->scan.uses_typed_references &&
                             !(s->input_features & (BinaryenFeatureGC() |
                                                    BinaryenFeatureTypedFunctionReferences()));
@@ -374,7 +404,16 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
       BinaryenModuleSetFeatures(s.module, features);
     }
     if (rc == 0) rc = write_output(&s, out);
-    if (rc == 0 && task->options->stats) wi_report_stats(report, s.file, &s.ctx, &s.measures);
+    if (rc == 0 && task->options->stats) {
+      wi_report_stats(report, s.file, &s.ctx, &s.measures);
+      if (task->profile)
+        wi_report_say(report,
+                      "wasm-instrument: stats: %s: profile %s: %u functions found in it (%u kept "
+                      "as their name is shared), %zu of its %zu functions not in the module",
+                      s.file, task->options->from_profile, s.profile_match.matched,
+                      s.profile_match.ambiguous, s.profile_match.unmatched,
+                      s.profile_match.profile_functions);
+    }
   }
   if (rc != 0) wi_module_result_free(out);
   job_state_free(&s);
@@ -385,12 +424,20 @@ int wi_run_job(void *arg, FILE *report) {
   wi_job *job = arg;
   BinaryenSetDebugInfo(true); /* keeps the name section */
   BinaryenSetColorsEnabled(false);
-  if (wi_is_component(job->input, job->input_size)) return wi_run_component_job(job, report);
+  if (wi_is_component(job->input, job->input_size)) {
+    if (job->profile) {
+      wi_report_fail(report, WI_EXIT_BAD_INPUT, false,
+                     "wasm-instrument: error: %s: --from-profile applies to core modules; a "
+                     "component is not supported yet", job->input_label);
+      return WI_EXIT_BAD_INPUT;
+    }
+    return wi_run_component_job(job, report);
+  }
   if (job->options->link_given || job->options->all_modules)
     wi_report_say(report, "wasm-instrument: warning: %s: --link and --all-modules apply to "
                   "components; ignored for a core module", job->input_label);
   wi_module_task task = {.options = job->options, .filter = job->filter,
-                         .label = job->input_label};
+                         .profile = job->profile, .label = job->input_label};
   FILE *listing = NULL;
   if (job->options->list) {
     listing = fdopen(dup(job->output_fd), "w");

@@ -10,12 +10,15 @@
 #include "cli_options.h"
 #include "name_filter.h"
 
+typedef struct wi_profile wi_profile; /* profile_selection.h */
+
 typedef struct {
   const wi_options *options;
   const char *input_label;     /* the input's name in messages */
   uint8_t *input;              /* borrowed; a NUL byte follows the data */
   size_t input_size;
   const wi_name_filter *filter;
+  wi_profile *profile;         /* --from-profile, read by the parent; or NULL */
   int output_fd;               /* the temporary output file */
 } wi_job;
 
@@ -27,6 +30,7 @@ int wi_run_job(void *job, FILE *report);
 typedef struct {
   const wi_options *options;
   const wi_name_filter *filter;
+  wi_profile *profile;      /* --from-profile (core modules only), or NULL */
   const char *label;        /* names the module in messages */
   uint32_t first_site_id;   /* ids start here (a component numbers all its modules' sites
                                in one space) */

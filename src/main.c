@@ -15,6 +15,7 @@
 #include "instrument_job.h"
 #include "job_report.h"
 #include "name_filter.h"
+#include "profile_selection.h"
 #include "sandbox.h"
 
 /* The first line Binaryen printed, for a one-line message. */
@@ -69,9 +70,19 @@ static int run(const wi_options *options) {
     return WI_EXIT_USAGE;
   }
   wi_job job = {.options = options, .input_label = file, .filter = filter};
+  /* Before the module: a bad profile fails at once, and the child inherits it. */
+  if (options->from_profile) {
+    job.profile = wi_profile_read(options->from_profile, options->profile_times, why, sizeof why);
+    if (!job.profile) {
+      wi_error(NULL, "%s", why);
+      wi_name_filter_free(filter);
+      return WI_EXIT_BAD_INPUT;
+    }
+  }
   int err = wi_read_all(options->input, &job.input, &job.input_size);
   if (err) {
     wi_error(file, "cannot read: %s", strerror(err));
+    wi_profile_free(job.profile);
     wi_name_filter_free(filter);
     return WI_EXIT_BAD_INPUT;
   }
@@ -80,6 +91,7 @@ static int run(const wi_options *options) {
   if (err) {
     wi_error(options->output, "cannot create the output: %s", strerror(err));
     free(job.input);
+    wi_profile_free(job.profile);
     wi_name_filter_free(filter);
     return WI_EXIT_BAD_INPUT;
   }
@@ -103,6 +115,7 @@ static int run(const wi_options *options) {
   }
   wi_output_abort(&output);
   free(job.input);
+  wi_profile_free(job.profile);
   wi_name_filter_free(filter);
   return code;
 }

@@ -1,5 +1,6 @@
 #include "site_listing.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "expr_children.h"
@@ -15,11 +16,18 @@ void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) 
   }
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
-    if (k->opaque_id == 0)
+    const wi_function_info *f = &ctx->funcs[k->input_index];
+    if (k->kind == WI_SKIP_SMALL)
       fprintf(out, "# skipped %s: %u instructions, no loop (--min-instructions %u)\n",
-              ctx->funcs[k->input_index].display, k->instructions, ctx->min_instructions);
+              f->display, k->instructions, ctx->min_instructions);
+    else if (k->kind == WI_SKIP_PROFILE)
+      fprintf(out,
+              "# skipped %s: %" PRIu64 " calls, mean %.1f ns (--from-profile: at least %" PRIu64
+              " calls, mean under %" PRIu64 " ns)\n",
+              f->display, f->profile_calls, (double)f->profile_ns / (double)f->profile_calls,
+              ctx->profile_min_calls, ctx->profile_below_ns);
     else
-      fprintf(out, "# skipped %s: %s (%s)\n", ctx->funcs[k->input_index].display, k->reason,
+      fprintf(out, "# skipped %s: %s (%s)\n", f->display, k->reason,
               wi_expr_kind_name(k->opaque_id));
   }
 }
@@ -35,15 +43,20 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                 "wasm-instrument: stats: %s: %u defined functions: %u instrumented, %u not "
                 "selected, %u skipped",
                 file, s->functions_seen, s->functions_hooked, s->functions_not_selected,
-                s->functions_uninspectable + s->functions_small);
+                s->functions_uninspectable + s->functions_small + s->functions_profiled_out);
   if (s->functions_small)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: skipped %u functions of fewer than %u instructions "
                   "with no loop (--min-instructions)",
                   file, s->functions_small, ctx->min_instructions);
+  if (ctx->from_profile)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: skipped %u functions called at least %" PRIu64
+                  " times for a mean under %" PRIu64 " ns (--from-profile)",
+                  file, s->functions_profiled_out, ctx->profile_min_calls, ctx->profile_below_ns);
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
-    if (k->opaque_id == 0) continue; /* --min-instructions: counted above */
+    if (k->kind != WI_SKIP_OPAQUE) continue; /* counted above */
     wi_report_say(report, "wasm-instrument: stats: %s: skipped %s: %s (%s)", file,
                   ctx->funcs[k->input_index].display, k->reason, wi_expr_kind_name(k->opaque_id));
   }

@@ -43,6 +43,14 @@
 #   6. once more with the sampled profile timing (WASM_OBSERVE_PROFILE_TIMING=
 #      sampled: the hooks in wasm, slow paths in JS): same stdout and exit
 #      code, and the main thread's folded call counts equal hooks.mjs's
+#   7. from a profile (the modules of from_profile_modules): the Node host
+#      writes both profile files (WASM_OBSERVE_FOLDED_CALLS, WASM_OBSERVE_FOLDED,
+#      muting off) in one run of OUT; wasm-instrument IN --from-profile CALLS
+#      --profile-times SELF validates, its driver prints the same and exits the
+#      same, and check-profile-selection.mjs finds its function sites exactly
+#      OUT's minus those the rule picks (computed from the two files on its
+#      own), each listed by --list with its calls and mean. (An --include in
+#      INSTRUMENT_ARGS keeps every function it names: this step then fails.)
 #
 # Output: one line per module, `PASS name` or `FAIL name: reason` (details
 # indented below it), then `N passed, N failed, N skipped` (nothing is skipped).
@@ -67,6 +75,10 @@ modules=(
   "oxc|@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm|oxc.mjs|workers|0|"
   "vips|wasm-vips/lib/vips.wasm|vips.mjs|workers|50000|__cxa_throw=3"
 )
+
+# Step 7 (--from-profile): single-threaded modules whose run ends with every
+# span closed, so that one profile file of the main thread is the whole run.
+from_profile_modules=(sqljs)
 
 passed=0
 failed=0
@@ -339,6 +351,35 @@ for entry in "${selected[@]}"; do
         problem "sampled profile: folded call counts differ from hooks.mjs's: $(diff <(sort "$prof.calls" 2>/dev/null) <(sort "$prof.ref" 2>/dev/null) | grep -m1 '^[<>]' | cut -c1-200)"
       else
         note "$name: sampled profile: $(wc -l <"$prof.calls") call paths as hooks.mjs counted"
+      fi
+    fi
+    [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prof".*
+  fi
+
+  # 7. from a profile: instrumented again where the profile says spans matter
+  if ((${#problems[@]} == 0)) && [[ " ${from_profile_modules[*]} " == *" $name "* ]]; then
+    prof=$work/$name.profile
+    rm -f "$prof".*
+    if run_registered "$prof" "profiled for --from-profile" WASM_OBSERVE_MUTE_AFTER=never \
+        WASM_OBSERVE_FOLDED="$prof.self" WASM_OBSERVE_FOLDED_CALLS="$prof.calls"; then
+      from=(--from-profile "$prof.calls" --profile-times "$prof.self")
+      if ! timeout "$limit" "$tool" "$in" -o "$prof.wasm" "${extra_args[@]}" "${from[@]}" 2>"$prof.err" ||
+        ! timeout "$limit" "$tool" "$in" --list "${extra_args[@]}" "${from[@]}" >"$prof.list" 2>>"$prof.err"; then
+        problem "--from-profile: wasm-instrument failed: $(first_line "$prof.err")"
+      elif ! wasm-validate --enable-all "$prof.wasm" >"$prof.validate" 2>&1; then
+        problem "--from-profile: wasm-validate rejects the output: $(first_line "$prof.validate")"
+      else
+        run_driver "$driver" "$prof.stdout" "$prof.hooks" "$prof.wasm"
+        rc=$?
+        if ((rc != orig_rc)) || ! cmp -s "$work/$name.orig.stdout" "$prof.stdout"; then
+          problem "--from-profile: the driver exits $rc (the original $orig_rc) or prints otherwise: $(diff "$work/$name.orig.stdout" "$prof.stdout" | grep -m1 '^[<>]' | cut -c1-200)"
+        elif [[ $(field unbalanced "$prof.hooks") != 0 || $(field enters "$prof.hooks") == 0 ]]; then
+          problem "--from-profile: hook calls: $(head -n 1 "$prof.hooks")"
+        elif ! (cd "$here" && node check-profile-selection.mjs "$prof.calls" "$prof.self" "$out" "$prof.wasm" "$prof.list") >"$prof.check" 2>&1; then
+          problem "--from-profile: $(head -n 3 "$prof.check" | sed 's/^check-profile-selection: //' | paste -sd ';' | cut -c1-400)"
+        else
+          note "$name: $(cat "$prof.check")"
+        fi
       fi
     fi
     [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prof".*
