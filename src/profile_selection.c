@@ -210,20 +210,24 @@ static bool add(uint64_t *sum, uint64_t value) {
   return true;
 }
 
+/* The next "frames VALUE" line: 1 with `frames` (NULL for a line that holds
+ * none) and `value`; 0 at the end; -1 on an error in `why`. */
+static int next_record(line_reader *r, char **frames, uint64_t *value, char *why, size_t size) {
+  int got = next_line(r, why, size);
+  if (got <= 0) return got;
+  return split_line(r, frames, value, why, size) ? 1 : -1;
+}
+
 /* The calls file: each line is a call path and the calls of its last frame. */
 static int read_calls(wi_profile *p, const char *path, char *why, size_t size) {
   line_reader r;
   int rc = open_reader(&r, path, why, size);
   while (rc == 0) {
-    int got = next_line(&r, why, size);
-    if (got <= 0) {
-      rc = got;
-      break;
-    }
     char *frames;
     uint64_t count;
-    if (!split_line(&r, &frames, &count, why, size)) {
-      rc = -1;
+    int got = next_record(&r, &frames, &count, why, size);
+    if (got <= 0) {
+      rc = got;
       break;
     }
     if (!frames) continue;
@@ -266,15 +270,11 @@ static int read_times(wi_profile *p, const char *path, const char *calls_path, c
   int rc = open_reader(&r, path, why, size);
   uint64_t stacks = 0;
   while (rc == 0) {
-    int got = next_line(&r, why, size);
-    if (got <= 0) {
-      rc = got;
-      break;
-    }
     char *frames;
     uint64_t ns;
-    if (!split_line(&r, &frames, &ns, why, size)) {
-      rc = -1;
+    int got = next_record(&r, &frames, &ns, why, size);
+    if (got <= 0) {
+      rc = got;
       break;
     }
     if (!frames) continue;

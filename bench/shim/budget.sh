@@ -73,6 +73,7 @@ notes=()
   die "the wasm32 recorder cannot be built"
 
 ready=()
+declare -A guided
 for w in "${workloads[@]}"; do
   if ! err=$("${w_fetch[$w]}" 2>&1); then
     notes+=("SKIP $w: fetching its npm packages failed: $(head -n 1 <<<"$err")")
@@ -87,8 +88,27 @@ for w in "${workloads[@]}"; do
     notes+=("SKIP $w: instrumenting failed: $(head -n 1 "$d/err")")
     continue
   fi
+  # The profile-guided build: a profiling run of every function (muting off,
+  # README "From a profile"), then --from-profile (no size threshold).
+  if WASM_OBSERVE_MUTE_AFTER=never WASM_OBSERVE_FOLDED_CALLS="$d/calls.folded" WASM_OBSERVE_FOLDED="$d/self.folded" \
+    WASM_PATH="$d/all.wasm" "$node" --import "$register" "${w_driver[$w]}" "${w_scale[$w]}" 1 >/dev/null 2>>"$d/err" &&
+    "$tool" "$d/base.wasm" -o "$d/guided.wasm" --from-profile "$d/calls.folded" \
+      --profile-times "$d/self.folded" 2>>"$d/err"; then
+    guided[$w]=1
+  else
+    notes+=("$w: the profile-guided build failed, its rows are left out: $(tail -n 1 "$d/err")")
+  fi
   ready+=("$w")
 done
+
+label() {
+  case $1 in
+    all) echo "every function" ;;
+    prod) echo "\`--production\`" ;;
+    guided) echo "\`--from-profile\`" ;;
+    bound) echo "\`--no-functions\` (boundaries)" ;;
+  esac
+}
 
 declare -A best ref
 # one KEY WORKLOAD MODULE [ENV...]: a process; keeps the best warm pass (ns).
@@ -118,7 +138,7 @@ one() {
 cases=()
 for w in "${ready[@]+"${ready[@]}"}"; do
   cases+=("base $w base")
-  for m in all prod bound; do
+  for m in all prod $([[ -n ${guided[$w]:-} ]] && echo guided) bound; do
     cases+=("$m.profile $w $m WASM_OBSERVE_FOLDED=/dev/null"
       "$m.trace $w $m WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl")
   done
@@ -138,46 +158,46 @@ for w in "${ready[@]+"${ready[@]}"}"; do
   d=$work/$w
   say "$w: coverage"
   one ref.sampled "$w" all WASM_OBSERVE_FOLDED="$d/ref.folded" WASM_OBSERVE_PROFILE_TIMING=sampled
-  one prod.folded "$w" prod WASM_OBSERVE_FOLDED="$d/prod.folded"
-  if [[ -s $d/ref.folded && -s $d/prod.folded ]]; then
-    coverage[$w]=$("$node" "$here/coverage.mjs" "$d/ref.folded" "$d/prod.folded" "$coverage_percent" 2>"$d/missing")
-    [[ -s $d/missing ]] && notes+=("$w: $(sed 's/^coverage: //' "$d/missing" | paste -sd ';' - | cut -c1-300)")
-  fi
+  for m in prod $([[ -n ${guided[$w]:-} ]] && echo guided); do
+    one "$m.folded" "$w" "$m" WASM_OBSERVE_FOLDED="$d/$m.folded"
+    [[ -s $d/ref.folded && -s $d/$m.folded ]] || continue
+    coverage[$w.$m]=$("$node" "$here/coverage.mjs" "$d/ref.folded" "$d/$m.folded" "$coverage_percent" 2>"$d/missing")
+    [[ -s $d/missing ]] && notes+=("$w $(label "$m") misses: $(sed 's/^coverage: missing //' "$d/missing" | paste -sd ',' - | cut -c1-300)")
+  done
 done
 
 x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v + 0 <= g + 0 ? "MET" : "NOT MET") }'; }
-label() {
-  case $1 in
-    all) echo "every function" ;;
-    prod) echo "\`--production\`" ;;
-    bound) echo "\`--no-functions\` (boundaries)" ;;
-  esac
-}
-echo "| workload | instrumented | profile | goal | spans to an OTLP file | goal |"
-echo "|---|---|--:|---|--:|---|"
+echo "| workload | instrumented | profile | goal | spans to an OTLP file | goal | coverage |"
+echo "|---|---|--:|---|--:|---|--:|"
 goal_lines=()
 for w in "${ready[@]+"${ready[@]}"}"; do
   b=${best[$w.base]:-}
   [[ -n $b ]] || continue
-  for m in all prod bound; do
+  for m in all prod guided bound; do
     p=${best[$w.$m.profile]:-} t=${best[$w.$m.trace]:-}
     xp=${p:+$(x "$p" "$b")} xt=${t:+$(x "$t" "$b")}
     gp="" gt=""
+    [[ -z $p && -z $t ]] && continue
     case $m in
-      prod) gp="≤ ${goal_profile}x: $(verdict "${xp%x}" "$goal_profile")" gt="≤ ${goal_trace}x: $(verdict "${xt%x}" "$goal_trace")" ;;
+      prod | guided) gp="≤ ${goal_profile}x: $(verdict "${xp%x}" "$goal_profile")" gt="≤ ${goal_trace}x: $(verdict "${xt%x}" "$goal_trace")" ;;
       bound) gp="≤ ${goal_bound}x: $(verdict "${xp%x}" "$goal_bound")" gt="≤ ${goal_bound}x: $(verdict "${xt%x}" "$goal_bound")" ;;
     esac
     [[ -n $gp ]] && goal_lines+=("Goal $w $(label "$m"): profile $xp ($gp), OTLP file $xt ($gt)")
-    printf '| %s | %s | %s | %s | %s | %s |\n' "${w_what[$w]}" "$(label "$m")" "$xp" "$gp" "$xt" "$gt"
+    cov=${coverage[$w.$m]:-}
+    cov=${cov#covered }
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${w_what[$w]}" "$(label "$m")" "$xp" "$gp" "$xt" "$gt" "$cov"
   done
 done
 echo
 echo "Warm pass, best of $runs interleaved processes of $passes passes, against the uninstrumented module's; recorder defaults (wasm32 recorder, muting, span budget). Node $("$node" --version)."
 echo
 for g in "${goal_lines[@]+"${goal_lines[@]}"}"; do echo "$g"; done
+echo "Coverage: of the functions with at least ${coverage_percent}% of the run's inclusive time (every function instrumented, sampled time), how many are in the build's profile."
 for w in "${ready[@]+"${ready[@]}"}"; do
-  [[ -n ${coverage[$w]:-} ]] && echo "Coverage $w, \`--production\`: ${coverage[$w]} functions of at least ${coverage_percent}% inclusive time (every function, sampled time) are in the profile"
+  for m in prod guided; do
+    [[ -n ${coverage[$w.$m]:-} ]] && echo "Coverage $w, $(label "$m"): ${coverage[$w.$m]}"
+  done
 done
 echo "Machine: $(nproc) cores; load average (1 min) $load_start at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null) at the end"
 for n in "${notes[@]+"${notes[@]}"}"; do echo "Note: $n"; done
