@@ -132,6 +132,8 @@ void wi_instrument_free(wi_instrument *ctx);
 
 /* The passes, in the order wi_instrument_run applies them (one file each). */
 int wi_pass_throw_analysis(wi_instrument *ctx);
+/* The input's function `index` (ctx->funcs' numbering); NULL if it is gone. */
+BinaryenFunctionRef wi_input_function(const wi_instrument *ctx, uint32_t index);
 int wi_pass_import_wrappers(wi_instrument *ctx);
 BinaryenFunctionRef wi_pass_untype_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func);
 BinaryenFunctionRef wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,

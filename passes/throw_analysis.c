@@ -139,7 +139,7 @@ int wi_pass_throw_analysis(wi_instrument *ctx) {
       facts->can_throw[i] = true;
       continue;
     }
-    BinaryenFunctionRef func = BinaryenGetFunction(ctx->module, ctx->funcs[i].name);
+    BinaryenFunctionRef func = wi_input_function(ctx, i);
     /* (A function always exists; if one did not, assume the worst.) */
     facts->can_throw[i] = !func || body_throws(&s, i, BinaryenFunctionGetBody(func));
   }
