@@ -291,6 +291,11 @@ uint32_t wo_depth(const wo_recorder *recorder);
  * span itself: spans come out in the order they end, so the parent of a span
  * in a batch may still be open. */
 uint32_t wo_open_spans(const wo_recorder *recorder, wo_span *out, uint32_t max);
+/* The recorder's clock now, on the scale of its spans' start_unix_ns and
+ * end_unix_ns (the wall clock when the recorder was made, plus its clock's
+ * time since): for a host that puts the spans beside times of its own clock
+ * and needs the offset between the two. */
+uint64_t wo_recorder_now_unix_ns(const wo_recorder *recorder);
 
 /* Closes the spans still open on every thread with error status (for proc_exit
  * or shutdown), hands everything recorded to the exporters and flushes them.

@@ -577,6 +577,10 @@ uint32_t wo_open_spans(const wo_recorder *r, wo_span *out, uint32_t max) {
   return n;
 }
 
+uint64_t wo_recorder_now_unix_ns(const wo_recorder *r) {
+  return r->unix_base + (read_clock(r) - r->monotonic_base);
+}
+
 static wo_status flush_exporters(wo_recorder *r) {
   wo_status rc = WO_OK;
   for (size_t i = 0; i < r->exporter_count; i++) {

@@ -1019,6 +1019,12 @@ static void open_spans_are_listed_root_first(void **state) {
   assert_int_equal(c->spans[1].start_unix_ns, open[1].start_unix_ns);
   assert_memory_equal(c->spans[2].span_id, open[0].span_id, 8);
   assert_int_equal(wo_open_spans(f->recorder, open, 4), 0);
+  /* the clock on the spans' scale: a span starting now starts then */
+  uint64_t now = wo_recorder_now_unix_ns(f->recorder);
+  wo_enter(f->recorder, 1);
+  assert_int_equal(wo_open_spans(f->recorder, open, 4), 1);
+  assert_int_equal(open[0].start_unix_ns, now);
+  wo_exit(f->recorder, 1);
 }
 
 static void spans_go_out_when_the_stack_empties(void **state) {
