@@ -42,7 +42,7 @@ function cRecorder(record, jsClock) {
   const hr = process.hrtime.bigint;
   const inst = new WebAssembly.Instance(woMod, {
     wasi_snapshot_preview1: wasi.wasiImport,
-    host: { now_ns: () => Number(hr()), export_batch: () => 0, export_encoded: () => 0 },
+    host: { now_ns: () => Number(hr()), export_batch: () => 0, export_encoded: () => 0, outer_context: () => 0 },
   });
   wasi.initialize(inst);
   const ex = inst.exports;
