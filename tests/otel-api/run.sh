@@ -6,7 +6,8 @@
 # traced by the OpenTelemetry JS SDK (NodeTracerProvider, the HTTP
 # instrumentation, an in-memory exporter or the OTLP/HTTP protobuf exporter
 # into @elastic/mockotlpserver); check.mjs runs it in several ways and checks
-# the traces (see its header for the list of checks).
+# the traces (see its header for the list of checks). bridge-unit.mjs checks
+# the bridge's bookkeeping against a fake API.
 #
 # The npm packages (the SDK, the instrumentation, the exporter,
 # mockotlpserver, sql.js) are pinned in package-lock.json and installed by
@@ -56,12 +57,20 @@ if ! "$TOOL" "$HERE/node_modules/sql.js/dist/sql-wasm.wasm" -o "$WORK/sql-wasm.w
 fi
 pass "instrument sql.js"
 
+# count_lines LOG WHAT STATUS: its PASS/FAIL lines; a script that died
+# without one is a failure.
+count_lines() {
+  local log=$1 what=$2 status=$3
+  cat "$log"
+  passed=$((passed + $(grep -c '^PASS ' "$log")))
+  failed=$((failed + $(grep -c '^FAIL ' "$log")))
+  if ((status != 0)) && ! grep -q '^FAIL ' "$log"; then
+    fail "$what" "exited $status: $(tail -3 "$log" | tr '\n' ' ')"
+  fi
+}
+
+"$NODE" "$HERE/bridge-unit.mjs" >"$WORK/bridge-unit.log" 2>&1
+count_lines "$WORK/bridge-unit.log" bridge-unit.mjs $?
 "$NODE" "$HERE/check.mjs" --wasm "$WORK/sql-wasm.wasm" --work "$WORK/check" >"$WORK/check.log" 2>&1
-status=$?
-cat "$WORK/check.log"
-passed=$((passed + $(grep -c '^PASS ' "$WORK/check.log")))
-failed=$((failed + $(grep -c '^FAIL ' "$WORK/check.log")))
-if ((status != 0)) && ! grep -q '^FAIL ' "$WORK/check.log"; then
-  fail check.mjs "exited $status: $(tail -3 "$WORK/check.log" | tr '\n' ' ')"
-fi
+count_lines "$WORK/check.log" check.mjs $?
 summary
