@@ -96,11 +96,21 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
   // endedAtClose: still started at close (none, unless something was lost)
   const stats = { spans: 0, parentsStartedEarly: 0, openSpansReads: 0, parentsDropped: 0, endedAtClose: 0 };
 
+  // The outer span contexts given to the recorder lately, by span id: a root
+  // span's parent context is the one given (its trace state, isRemote), not
+  // only its ids. Bounded: the oldest go first.
+  const outerContexts = new Map();
+  const OUTER_CONTEXTS = 256;
+
   // The active span's ids into a wo_outer_context (glue.c): 1, or 0 when no
   // valid span is active.
   function writeOuterContext(out) {
     const sc = api.trace.getSpanContext(api.context.active());
     if (!sc || (api.trace.isSpanContextValid && !api.trace.isSpanContextValid(sc))) return 0;
+    if (!outerContexts.has(sc.spanId)) {
+      if (outerContexts.size >= OUTER_CONTEXTS) outerContexts.delete(outerContexts.keys().next().value);
+      outerContexts.set(sc.spanId, sc);
+    }
     hexInto(out, 0, sc.traceId, 16);
     hexInto(out, 16, sc.spanId, 8);
     out[24] = sc.traceFlags & 1;
@@ -117,7 +127,7 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
     const open = new Map();
     const kept = [];        // per site: { name, kind, attributes }
     let sites = [];
-    let baseSec = 0, baseNs = 0, base = -1n, clockBase = -1n;
+    let baseSec = 0, baseNs = 0, resourceStart = -1n;
 
     function siteInfo(s) {
       let k = kept[s];
@@ -177,9 +187,10 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
       }
       if (from) stats.parentsDropped++;
       // the outer context's span (the application's): the root's parent
-      return api.trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: traceHex(src.traceId, i), spanId: spanHex(src.parentSpanId, i), traceFlags: 1, isRemote: false,
-      });
+      const spanId = spanHex(src.parentSpanId, i), traceId = traceHex(src.traceId, i);
+      const given = outerContexts.get(spanId);
+      return api.trace.setSpanContext(ROOT_CONTEXT, given && given.traceId === traceId ? given
+        : { traceId, spanId, traceFlags: 1, isRemote: false });
     }
 
     function start(src, i) {
@@ -189,13 +200,13 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
 
     return {
       exportSpans(resource, b, n) {
-        if (resource.startUnixNs !== base) {
+        if (resource.startUnixNs !== resourceStart) {
           // The spans' times on the SDK's clock (performance.timeOrigin +
           // performance.now(), as @opentelemetry/core's hrTime()): the
           // recorder's wall clock base can be some 100 us off it, and a span
           // must not end after the application's span it is under.
-          base = resource.startUnixNs;
-          clockBase = sdkNowNs() - BigInt(Math.round(recorderNow()));
+          resourceStart = resource.startUnixNs;
+          const clockBase = sdkNowNs() - BigInt(Math.round(recorderNow()));
           baseSec = Number(clockBase / 1000000000n);
           baseNs = Number(clockBase % 1000000000n);
         }

@@ -17,6 +17,8 @@
 //                         exporter to URL, instead of a SimpleSpanProcessor
 //                         and the in-memory exporter
 //   --requests N          requests made one after the other (default 2)
+//   --traceparent TP      each request continues this remote trace (W3C
+//                         traceparent), with tracestate vendor=1
 //   --out FILE            JSON: { bodies, spans (in-memory exporter), counters,
 //                         otelStats }
 // Each request's handler opens the database on the first request (sql.js's
@@ -107,7 +109,8 @@ async function main() {
   const bodies = [];
   for (let i = 0; i < Number(opt.requests); i++) {
     bodies.push(await new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: `/q/${i}` }, (res) => {
+      const headers = opt.traceparent ? { traceparent: opt.traceparent, tracestate: 'vendor=1' } : {};
+      http.get({ host: '127.0.0.1', port, path: `/q/${i}`, headers }, (res) => {
         let body = '';
         res.on('data', (c) => { body += c; });
         res.on('end', () => resolve(`${res.statusCode} ${body}`));
@@ -128,6 +131,7 @@ async function main() {
     spanId: s.spanContext().spanId,
     parentSpanId: s.parentSpanContext?.spanId ?? '',
     sampled: (s.spanContext().traceFlags & 1) === 1,
+    traceState: s.spanContext().traceState?.serialize() ?? '',
     name: s.name,
     kind: ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'][s.kind],
     start: String(BigInt(s.startTime[0]) * 1000000000n + BigInt(s.startTime[1])),

@@ -54,15 +54,15 @@ const SITES = [
 ];
 
 // A batch or open-span list from records { id, parent, site, start, duration?, error? }
-// (ids as [hi, lo] words), trace id words [1, 2, 3, 4].
-function columns(records) {
+// (ids as [hi, lo] words), all in the trace `traceWords`.
+function columns(records, traceWords = [1, 2, 3, 4]) {
   const n = records.length;
   const b = {
     sites: SITES, traceId: new Uint32Array(4 * n), spanId: new Uint32Array(2 * n), parentSpanId: new Uint32Array(2 * n),
     site: new Int32Array(n), start: new Float64Array(n), duration: new Float64Array(n), error: new Uint8Array(n), depth: new Uint32Array(n), count: n,
   };
   records.forEach((r, i) => {
-    b.traceId.set([1, 2, 3, 4], 4 * i);
+    b.traceId.set(traceWords, 4 * i);
     b.spanId.set(r.id, 2 * i);
     b.parentSpanId.set(r.parent ?? [0, 0], 2 * i);
     b.site[i] = r.site;
@@ -112,7 +112,7 @@ check('times, names, kinds, attributes, error status', () => {
   return p;
 });
 
-check('the outer context: the root\'s parent ids, hex', () => {
+check('the outer context: the root\'s parent ids, hex; the context given, trace state and all', () => {
   const { api, spans } = fakeApi();
   const bridge = createOpenTelemetryBridge(api);
   const e = bridge.exporter(() => columns([]), () => 0);
@@ -126,6 +126,13 @@ check('the outer context: the root\'s parent ids, hex', () => {
   api.active = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
   if (bridge.writeOuterContext(out) !== 1 || Buffer.from(out.subarray(0, 16)).toString('hex') !== api.active.traceId ||
     Buffer.from(out.subarray(16, 24)).toString('hex') !== api.active.spanId || out[24] !== 1) p.push(`wrote ${Buffer.from(out).toString('hex')}`);
+  // a root under it gets the context given, trace state and all
+  api.active.traceState = { serialize: () => 'vendor=1' };
+  api.active.isRemote = true;
+  bridge.writeOuterContext(out);
+  e.exportSpans(RESOURCE, columns([{ id: [0, 7], parent: [0xb7ad6b71, 0x69203331], site: 0, start: 5 }],
+    [0x0af76519, 0x16cd43dd, 0x8448eb21, 0x1c80319c]), 1);
+  if (spans[1].ctx.remote !== api.active) p.push(`the root's parent context ${JSON.stringify(spans[1].ctx.remote)}`);
   api.active = { ...api.active, traceFlags: 0 };
   bridge.writeOuterContext(out);
   if (out[24] !== 0) p.push('unsampled written as sampled');

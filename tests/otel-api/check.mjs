@@ -12,6 +12,8 @@
 //                   WASM_OBSERVE_OTLP_FILE too: the same spans as the
 //                   recorder's own OTLP output (names, kinds, times,
 //                   attributes, the tree, the trace ids)
+//   tracestate      requests continuing a remote trace with a tracestate:
+//                   the module's spans in that trace, with its trace state
 //   otlp            WASM_OBSERVE_OTEL=1, the SDK's BatchSpanProcessor and
 //                   OTLP/HTTP protobuf exporter into @elastic/mockotlpserver
 //   small-batches   batchSize 16: parents still open in the recorder when
@@ -226,6 +228,27 @@ let preloadFileEdges = null;
           p.push(`${s.name}: parent ${appParent?.name} in the application's trace, ${ownParent?.name ?? s.parentSpanId} in the recorder's`);
         }
       }
+      return p;
+    });
+  }
+}
+
+// ---- a remote parent with a trace state ----
+{
+  const traceId = '0af7651916cd43dd8448eb211c80319c', remote = 'b7ad6b7169203331';
+  const r = runApp('tracestate', { preload: true, extraEnv: { WASM_OBSERVE_OTEL: '1' }, args: ['--traceparent', `00-${traceId}-${remote}-01`] });
+  check('tracestate: runs', () => ran(r));
+  if (r.out) {
+    check('tracestate: the module\'s spans in the remote trace, with its trace state', () => {
+      const p = [];
+      const wasm = r.out.spans.filter(isWasm);
+      const servers = r.out.spans.filter((s) => !isWasm(s));
+      if (wasm.length < 1000 || servers.length !== REQUESTS) p.push(`${wasm.length} module spans, ${servers.length} others`);
+      if (servers.some((s) => s.parentSpanId !== remote)) p.push('a server span not under the remote parent');
+      const bad = r.out.spans.filter((s) => s.traceId !== traceId || s.traceState !== 'vendor=1');
+      if (bad.length) p.push(`${bad.length} spans out of the trace or without its state, e.g. ${JSON.stringify(bad[0]).slice(0, 200)}`);
+      const ids = new Set(r.out.spans.map((s) => s.spanId));
+      if (wasm.some((s) => !ids.has(s.parentSpanId))) p.push('a module span without its parent');
       return p;
     });
   }
