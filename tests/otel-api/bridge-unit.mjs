@@ -165,6 +165,27 @@ check('a parent still open in the recorder: started from its open spans, ended b
   return p;
 });
 
+check('ids that share their low 53 bits are told apart', () => {
+  const { api, log, spans } = fakeApi();
+  const run = [0x00000001, 5], work = [0x00200001, 5]; // (hi & 0x1fffff) equal
+  const openNow = columns([{ id: run, site: 0, start: 100 }, { id: work, parent: run, site: 1, start: 200 }]);
+  const e = createOpenTelemetryBridge(api).exporter(() => openNow, () => 0);
+  e.exportSpans(RESOURCE, columns([{ id: [0, 9], parent: work, site: 2, start: 300, duration: 10 }]), 1);
+  const p = [];
+  if (e.stats().open !== 2) p.push(`open ${e.stats().open}`);
+  e.exportSpans(RESOURCE, columns([
+    { id: work, parent: run, site: 1, start: 200, duration: 300 },
+    { id: run, site: 0, start: 100, duration: 500 },
+  ]), 2);
+  const starts = log.filter((l) => l[0] === 'start').map((l) => l[2]);
+  const ends = log.filter((l) => l[0] === 'end').map((l) => spans[l[1] - 1].name);
+  if (starts.join() !== 'run,work,env.log') p.push(`started ${starts}`);
+  if (ends.join() !== 'env.log,work,run') p.push(`ended ${ends}`);
+  if (spans[1].ctx.span !== spans[0] || spans[2].ctx.span !== spans[1]) p.push('parents mixed up');
+  if (e.stats().open !== 0) p.push(`open ${e.stats().open} at the end`);
+  return p;
+});
+
 check('past maxOpen a parent is not started (counted); close ends what is left', () => {
   const { api, log } = fakeApi();
   let openNow = columns([{ id: [0, 1], site: 0, start: 100 }]);
