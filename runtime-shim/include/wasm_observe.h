@@ -133,6 +133,14 @@ enum {
  * TSC (or is not x86-64), WO_CLOCK_TSC falls back to CLOCK_MONOTONIC. */
 enum { WO_CLOCK_MONOTONIC = 0, WO_CLOCK_TSC = 1 };
 
+/* The host's own trace at the moment a root frame opens (wo_options's
+ * outer_context): W3C trace context ids, as bytes in order. */
+typedef struct {
+  uint8_t trace_id[16];
+  uint8_t span_id[8]; /* the host's active span: the parent of the module's root span */
+  bool sampled;       /* the W3C sampled flag of that span */
+} wo_outer_context;
+
 typedef struct {
   unsigned record;            /* WO_RECORD_* flags; 0 = spans */
   const char *service_name;   /* default "wasm-module" */
@@ -169,6 +177,27 @@ typedef struct {
    * WO_UNLIMITED never mutes. */
   uint64_t mute_after;
   uint64_t mute_below_ns;
+  /* The outer context, for a host whose own code may have a trace going when
+   * it calls into the module (a Node application traced by OpenTelemetry
+   * calling an export while handling a request), so that the module's spans
+   * continue that trace. When not NULL, called each time a frame opens on an
+   * empty stack (a root, e.g. an export entered from the host), on the thread
+   * that opens it, before the frame's clock is read. It returns true after
+   * filling `out` when the host has an active span: the root's span then has
+   * out->span_id as its parent and its trace (the root's descendants too) has
+   * out->trace_id; the trace is recorded when out->sampled and not at all
+   * otherwise, whatever sample_ratio says (the parent's decision holds, as
+   * OpenTelemetry's parent-based sampling does). Returning false, or ids of
+   * all zeros, makes the root start a trace of its own, as without the
+   * callback. A muted root asks too (its children take the trace). The
+   * callback must not call the recorder. */
+  bool (*outer_context)(void *state, wo_outer_context *out);
+  void *outer_context_state;
+  /* Hand the thread's finished spans to the exporters each time its stack
+   * empties (a root frame closes), not only when a batch is full: for an
+   * exporter that feeds a pipeline expecting spans soon after they end (the
+   * outer context's). One export call per root call. */
+  bool export_at_root_end;
 } wo_options;
 
 /* Muting. A site whose calls prove many and short (an interpreter's hot
@@ -254,6 +283,19 @@ void wo_exit_as(wo_recorder *recorder, uint32_t id, bool error);
 void wo_unwind(wo_recorder *recorder);
 /* Open spans on the calling thread. */
 uint32_t wo_depth(const wo_recorder *recorder);
+/* The spans open on the calling thread that are being recorded (sampled, not
+ * muted, within max_depth), root first, at most `max` of them, written to
+ * `out` as they would be exported if they ended now, but with end_unix_ns =
+ * start_unix_ns (error false). Returns how many were written. For a host that
+ * hands spans to a pipeline which needs a span's parent started before the
+ * span itself: spans come out in the order they end, so the parent of a span
+ * in a batch may still be open. */
+uint32_t wo_open_spans(const wo_recorder *recorder, wo_span *out, uint32_t max);
+/* The recorder's clock now, on the scale of its spans' start_unix_ns and
+ * end_unix_ns (the wall clock when the recorder was made, plus its clock's
+ * time since): for a host that puts the spans beside times of its own clock
+ * and needs the offset between the two. */
+uint64_t wo_recorder_now_unix_ns(const wo_recorder *recorder);
 
 /* Closes the spans still open on every thread with error status (for proc_exit
  * or shutdown), hands everything recorded to the exporters and flushes them.

@@ -35,6 +35,14 @@
 //   WASM_OBSERVE_MUTE_AFTER, WASM_OBSERVE_MUTE_BELOW_NS  muting (--mute-after,
 //                              --mute-below-ns: 1000 calls, 1000 ns; "never"
 //                              keeps every span)
+//   WASM_OBSERVE_OTEL=1        the spans also go into the program's own
+//                              OpenTelemetry traces (createRecorder's
+//                              openTelemetry: an export called while a span is
+//                              active is its child, and every span goes through
+//                              the program's tracer provider); needs
+//                              @opentelemetry/api installed for the program (else
+//                              one line on stderr and the program runs without
+//                              it) and the C recorder (backend auto or wasm32)
 //   OTEL_SERVICE_NAME          the resource's service.name (default wasm-module)
 //   OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT)  OTLP/HTTP to a collector,
 //                              with OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, _HEADERS
@@ -71,6 +79,7 @@ import { writeFlameGraph } from './flamegraph.mjs';
 import { interceptInstantiation } from './intercept-instantiation.mjs';
 import { otlpHttpExporter, otlpTracesUrl, describeDrops } from './otlp-http.mjs';
 import { otlpHttpSettings } from './otlp-env.mjs';
+import { loadOpenTelemetryApi } from './otel-api-bridge.mjs';
 
 function readConfig(env) {
   const number = (name) => {
@@ -106,7 +115,14 @@ function readConfig(env) {
     otlpHttp: otlpHttpSettings({}, env), // null without an endpoint
     profileTiming: env.WASM_OBSERVE_PROFILE_TIMING || 'clock',
     profileIntervalUs: number('WASM_OBSERVE_PROFILE_INTERVAL_US'),
+    otel: env.WASM_OBSERVE_OTEL === '1',
   };
+  if (!['', '0', '1', undefined].includes(env.WASM_OBSERVE_OTEL)) {
+    throw new Error(`WASM_OBSERVE_OTEL: 1 or 0, not ${env.WASM_OBSERVE_OTEL}`);
+  }
+  if (config.otel && (config.backend === 'js' || config.profileTiming === 'sampled')) {
+    throw new Error('WASM_OBSERVE_OTEL=1 needs the C recorder: WASM_OBSERVE_BACKEND auto or wasm32, WASM_OBSERVE_PROFILE_TIMING clock');
+  }
   if (!['clock', 'sampled'].includes(config.profileTiming)) {
     throw new Error(`WASM_OBSERVE_PROFILE_TIMING: clock or sampled, not ${config.profileTiming}`);
   }
@@ -150,6 +166,16 @@ try {
   process.exit(2);
 }
 
+// The program's @opentelemetry/api (WASM_OBSERVE_OTEL=1), or null.
+let otelApi = null;
+if (config.otel) {
+  try {
+    otelApi = loadOpenTelemetryApi();
+  } catch (e) {
+    process.stderr.write(`wasm-observe: WASM_OBSERVE_OTEL=1 ignored: ${e.message}\n`);
+  }
+}
+
 const traced = []; // { recorder, tag }: this thread's recorders, finished at exit
 let instances = 0;
 
@@ -171,7 +197,7 @@ function noOps() {
   return noOpHooks;
 }
 const wantsOutput = () => config.otlpFile || config.chrome || config.folded || config.foldedCalls ||
-  config.flameGraph || config.summary || config.counters || config.otlpHttp;
+  config.flameGraph || config.summary || config.counters || config.otlpHttp || otelApi;
 
 // The thread's OTLP/HTTP exporter, made with its first recorder: one worker
 // thread sends for all of them (one queue bound for the thread). Each recorder
@@ -210,7 +236,7 @@ function recorderFor(module, functionImports) {
   const otlpFile = config.otlpFile ? taggedPath(config.otlpFile, tag) : undefined;
   const chromeFile = config.chrome ? taggedPath(config.chrome, tag) : undefined;
   const wantProfile = config.folded || config.foldedCalls || config.flameGraph || config.summary;
-  let record = exporters.length || otlpFile || chromeFile ? RECORD_SPANS : 0;
+  let record = exporters.length || otlpFile || chromeFile || otelApi ? RECORD_SPANS : 0;
   if (wantProfile || !record) record |= RECORD_PROFILE; // counters only: the cheaper mode
   const table = readSites(module);
   const importSites = table.sites.filter((s) => s.kind === SITE_IMPORT).length;
@@ -234,6 +260,7 @@ function recorderFor(module, functionImports) {
     unwindOnReentry: table.abi === 'wasm-instrument' && importSites >= functionImports,
     profileTiming: config.profileTiming,
     profileIntervalUs: config.profileIntervalUs,
+    openTelemetry: otelApi ?? undefined,
   });
   traced.push({ recorder, tag });
   return recorder;
@@ -314,6 +341,8 @@ function finishAll() {
       const muted = describeMuting(counters, config);
       if (muted) process.stderr.write(`wasm-observe${label}: ${muted}; WASM_OBSERVE_MUTE_AFTER=never keeps every span\n`);
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(counters)}\n`);
+      const otelStats = config.counters && recorder.openTelemetryStats ? recorder.openTelemetryStats() : null;
+      if (otelStats) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ openTelemetry: otelStats })}\n`);
       const sampler = config.counters && recorder.samplerStats ? recorder.samplerStats() : null;
       if (sampler) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ sampler })}\n`);
     } catch (e) {

@@ -45,6 +45,7 @@ import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mj
 import { encodeOtlpJson, jsonString } from './otlp-json.mjs';
 import { SITES_SECTION, SiteTableError, decodeSiteTable, moduleRefs, compiledModuleRefs, Reader as ByteReader } from './site-table.mjs';
 import { createSampledRecorder } from './sampled-recorder.mjs';
+import { resolveOpenTelemetryApi } from './otel-api-bridge.mjs';
 export { jsonString };
 export { otlpHttpExporter } from './otlp-http.mjs'; // OTLP/HTTP to a collector
 
@@ -529,7 +530,23 @@ function recordFlags(record) {
 // site is muted once it has closed muteAfter calls, default 1000, whose mean
 // is under muteBelowNs, default 1000; muteAfter Infinity never mutes; its
 // calls are still counted, they read no clock and make no span: counters
-// spansMuted, sitesMuted) }
+// spansMuted, sitesMuted), openTelemetry (true, or the @opentelemetry/api
+// module: the spans also go into the application's own OpenTelemetry traces,
+// otel-api-bridge.mjs. A root frame (an export called from JS) made while an
+// OpenTelemetry span is active is that span's child, in its trace (W3C trace
+// context), and is not recorded when that span is not sampled; without an
+// active span the module's spans make a trace of their own. Every span is
+// handed to the application's tracer provider (tracer 'wasm-observe'), so it
+// goes through the application's span processors and exporters, with the
+// name, kind and attributes the OTLP exporters give it; the spans of a call
+// are handed over when it returns to JS. true loads @opentelemetry/api from
+// the application (the current directory, then the main script's): an
+// INVALID_ARGUMENT error when it is not installed. The C recorder only
+// (backend 'wasm32' or 'auto'; 'js', or 'auto' where the wasm32 recorder
+// cannot be built, are an INVALID_ARGUMENT error) and record RECORD_SPANS;
+// the span budget, muting, sampleRatio (for traces without an outer span)
+// and minDurationNs apply as to the other exporters; recorder
+// .openTelemetryStats() gives its counts) }
 // The recorder's `backend` says which one it is.
 //
 // Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
@@ -584,6 +601,16 @@ export function createRecorder(options = {}) {
     if (backend === 'wasm32') {
       throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' is the JS recorder's: backend 'js' or 'auto', not 'wasm32'");
     }
+  }
+  if (options.openTelemetry) {
+    if (backend === 'js' || sampledTiming) {
+      throw new WasmObserveError('INVALID_ARGUMENT', "openTelemetry needs the C recorder: backend 'wasm32' or 'auto', profileTiming 'clock'");
+    }
+    if (!recordSpans) throw new WasmObserveError('INVALID_ARGUMENT', 'openTelemetry needs record RECORD_SPANS');
+    const api = resolveOpenTelemetryApi(options.openTelemetry);
+    const module = wasm32RecorderModule(true);
+    if (!module) throw new WasmObserveError('INVALID_ARGUMENT', 'openTelemetry needs the C recorder, which cannot be built here (see WASM_OBSERVE_RECORDER)');
+    return createWasm32Recorder(module, { ...options, openTelemetry: api }, record);
   }
   if (sampledTiming) return createSampledRecorder(options, profileIntervalUs);
   if (backend !== 'js') {

@@ -32,6 +32,7 @@ import {
   readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
   hookNamespaces, RECORD_PROFILE, budgetLimit, OUTPUT_FULL, OUTPUT_DROPPED,
 } from './wasm-observe.mjs';
+import { createOpenTelemetryBridge } from './otel-api-bridge.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -160,9 +161,11 @@ const COUNTERS = ['enters', 'exits', 'spansRecorded', 'spansFiltered', 'unknownI
   'spansMuted', 'sitesMuted'];
 const NODE_BYTES = 32;
 
-// Options as createRecorder's (record already as flags).
+// Options as createRecorder's (record already as flags; openTelemetry, when
+// set, the API module).
 export function createWasm32Recorder(module, options, record) {
   const batchSize = options.batchSize > 0 ? options.batchSize >>> 0 : 512;
+  const maxDepth = options.maxDepth > 0 ? options.maxDepth >>> 0 : 0;
   // the span budget: 0 for the C defaults, Infinity for none (glue.c limit())
   const spanRate = budgetLimit(options.spanRate, 0, 'spanRate');
   const spanBurst = budgetLimit(options.spanBurst, 0, 'spanBurst');
@@ -170,6 +173,12 @@ export function createWasm32Recorder(module, options, record) {
   const muteAfter = budgetLimit(options.muteAfter, 0, 'muteAfter');
   const muteBelowNs = budgetLimit(options.muteBelowNs, 0, 'muteBelowNs');
   const exporters = [...(options.exporters ?? [])]; // its own list: close() empties it
+  // The application's OpenTelemetry traces (otel-api-bridge.mjs): the outer
+  // context for each root frame, and an exporter into its tracer provider
+  // that needs the recorder's open spans (openSpans, below).
+  const otel = options.openTelemetry ? createOpenTelemetryBridge(options.openTelemetry, { maxOpen: (maxDepth || 4096) + batchSize }) : null;
+  const otelExporter = otel ? otel.exporter(() => openSpans(), () => ex.now_since_start_ns()) : null;
+  if (otelExporter) exporters.push(otelExporter);
   // Exporters that take a request body (otlpHttpExporter) get it encoded in
   // C; the others get the batch's arrays.
   const encoded = exporters.filter((e) => typeof e.exportEncoded === 'function' && (e.encoding === 'protobuf' || e.encoding === 'json'));
@@ -222,10 +231,34 @@ export function createWasm32Recorder(module, options, record) {
   const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true, preopens: files.length ? { '/': '/' } : {} });
   const instance = new WebAssembly.Instance(module, {
     wasi_snapshot_preview1: regularWasiCalls(wasi.wasiImport),
-    host: { now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded },
+    host: {
+      now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded,
+      outer_context: otel ? (p) => otel.writeOuterContext(new Uint8Array(ex.memory.buffer, p, 25)) : () => 0,
+    },
   });
   wasi.initialize(instance);
   ex = instance.exports;
+
+  // The outer context's open spans (glue.c enable_outer_context, open_spans):
+  // arrays allocated once, so reading them never grows memory mid-export.
+  let openHeader = 0;
+  if (otel) {
+    openHeader = ex.enable_outer_context(maxDepth);
+    if (openHeader === 0) throw new WasmObserveError('NO_MEMORY', 'wasm32 recorder: out of memory');
+  }
+  function openSpans() {
+    const count = ex.open_spans();
+    const buf = ex.memory.buffer;
+    const p = new Uint32Array(buf, openHeader, 8);
+    return {
+      count,
+      traceId: new Uint32Array(buf, p[0], count * 4),
+      spanId: new Uint32Array(buf, p[1], count * 2),
+      parentSpanId: new Uint32Array(buf, p[2], count * 2),
+      site: new Int32Array(buf, p[3], count),
+      start: new Float64Array(buf, p[4], count),
+    };
+  }
 
   // A copy of `bytes` in the instance's memory (NUL-terminated); free it.
   function copyIn(bytes) {
@@ -273,7 +306,7 @@ export function createWasm32Recorder(module, options, record) {
     }
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
-      options.sampleRatio ?? 0, options.maxDepth > 0 ? options.maxDepth >>> 0 : 0, batchSize, BigInt.asIntN(64, seed),
+      options.sampleRatio ?? 0, maxDepth, batchSize, BigInt.asIntN(64, seed),
       options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst, muteAfter, muteBelowNs);
     for (const q of [p, service, moduleName]) ex.free(q);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
@@ -337,6 +370,9 @@ export function createWasm32Recorder(module, options, record) {
 
   return {
     backend: 'wasm32',
+    // the OpenTelemetry bridge's counts (null without it): spans handed to
+    // the tracer, parents started before their record came, ...
+    openTelemetryStats: () => (otelExporter ? otelExporter.stats() : null),
     resource,
     get abi() { return abi; },
     get sites() { return sites; },

@@ -127,6 +127,9 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->sample_threshold = ratio >= 1.0 ? UINT64_MAX : (uint64_t)(ratio * 18446744073709551615.0);
   r->max_depth = o->max_depth ? o->max_depth : DEFAULT_MAX_DEPTH;
   r->unwind_on_reentry = o->unwind_on_reentry;
+  r->export_at_root_end = o->export_at_root_end;
+  r->outer_context = o->outer_context;
+  r->outer_context_state = o->outer_context_state;
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
   uint64_t rate = o->span_rate ? o->span_rate : WO_DEFAULT_SPAN_RATE;
   uint64_t burst = o->span_burst ? o->span_burst : WO_DEFAULT_SPAN_BURST;
@@ -299,6 +302,29 @@ static wo_budget_refusal budget_refusal(wo_recorder *r, wo_thread *t, uint64_t n
   return draw_tokens(r, t, now, forced) ? WO_IN_BUDGET : WO_OVER_RATE;
 }
 
+static bool all_zero(const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (b[i]) return false;
+  return true;
+}
+
+/* A root frame opens: the trace it starts, or the host's it continues
+ * (wo_options's outer_context), and whether that trace is recorded. */
+static void start_trace(wo_recorder *r, wo_thread *t) {
+  wo_outer_context outer = {0};
+  if (r->outer_context && r->outer_context(r->outer_context_state, &outer) &&
+      !all_zero(outer.trace_id, sizeof outer.trace_id) &&
+      !all_zero(outer.span_id, sizeof outer.span_id)) {
+    memcpy(t->trace_id, outer.trace_id, sizeof t->trace_id);
+    memcpy(t->outer_span_id, outer.span_id, sizeof t->outer_span_id);
+    t->sampled = outer.sampled;
+    return;
+  }
+  memset(t->outer_span_id, 0, sizeof t->outer_span_id);
+  random_bytes(&t->rng, t->trace_id, sizeof t->trace_id);
+  t->sampled = r->sample_threshold == UINT64_MAX || next_random(&t->rng) < r->sample_threshold;
+}
+
 /* wo_enter, and wo_enter_pending when `pending` (a constant where inlined). */
 static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pending) {
   wo_bump(&t->counters.enters);
@@ -309,6 +335,7 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
   if (!pending && r->unwind_on_reentry && (t->depth || t->overflow) &&
       wo_sites_get(r->sites, id)->kind == WO_SITE_EXPORT)
     drop_stale_frames(r, t);
+  if (!t->depth && !t->overflow) start_trace(r, t); /* a new trace, even under a muted root */
   if (t->overflow || t->depth >= r->max_depth || !ensure_stack(t, r->max_depth)) {
     if (t->overflow < WO_OVERFLOW_IDS && ensure_overflow_ids(t))
       t->overflow_ids[t->overflow] = id;
@@ -320,10 +347,6 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   wo_frame *f = &t->stack[t->depth];
   f->span_parent = !parent ? WO_NO_FRAME : parent->recorded ? t->depth - 1 : parent->span_parent;
-  if (!parent) { /* a new trace, even under a muted root: its children's */
-    random_bytes(&t->rng, t->trace_id, sizeof t->trace_id);
-    t->sampled = r->sample_threshold == UINT64_MAX || next_random(&t->rng) < r->sample_threshold;
-  }
   /* A muted frame keeps the stack and the call count, nothing more. */
   bool muted = !pending && r->site_stats &&
                atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed);
@@ -396,8 +419,14 @@ static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
     atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
 }
 
+/* The parent id a recorded frame's span gets: its nearest recorded ancestor's
+ * span, else the outer context's (zero when none). */
+static const uint8_t *parent_span_id(const wo_thread *t, const wo_frame *f) {
+  return f->span_parent == WO_NO_FRAME ? t->outer_span_id : t->stack[f->span_parent].span_id;
+}
+
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
-static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
+static void close_frame(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
   wo_frame *f = &t->stack[--t->depth];
   uint64_t duration = f->muted ? 0 : now > f->start_ns ? now - f->start_ns : 0;
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
@@ -437,8 +466,7 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   wo_span *s = &t->batch[t->batch_count++];
   memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
   memcpy(s->span_id, f->span_id, sizeof s->span_id);
-  if (span_parent) memcpy(s->parent_span_id, span_parent->span_id, sizeof s->parent_span_id);
-  else memset(s->parent_span_id, 0, sizeof s->parent_span_id);
+  memcpy(s->parent_span_id, parent_span_id(t, f), sizeof s->parent_span_id);
   s->site = wo_sites_get(r->sites, f->id);
   s->kind = kind_of(s->site);
   s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
@@ -448,6 +476,11 @@ static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bo
   s->thread = t->number;
   wo_bump(&t->counters.spans_recorded);
   if (t->batch_count == r->batch_size) wo_export_batch(r, t, locked);
+}
+
+static void close_top(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
+  close_frame(r, t, now, error, locked);
+  if (r->export_at_root_end && t->depth == 0 && t->batch_count) wo_export_batch(r, t, locked);
 }
 
 /* Closes the frames above index `keep` as unwound. They all end now, but each
@@ -496,6 +529,7 @@ void wo_exit(wo_recorder *r, uint32_t id) {
     if (f->node) f->node->calls++;
     wo_bump(&t->counters.exits);
     wo_bump(&t->counters.spans_muted);
+    if (r->export_at_root_end && t->depth == 0 && t->batch_count) wo_export_batch(r, t, false);
     return;
   }
   uint64_t now = read_clock(r); /* before the rest: the hook's own cost stays outside */
@@ -555,6 +589,31 @@ void wo_unwind(wo_recorder *r) {
 
 uint32_t wo_depth(const wo_recorder *r) {
   return cached.serial == r->serial && cached.thread ? cached.thread->depth : 0;
+}
+
+uint32_t wo_open_spans(const wo_recorder *r, wo_span *out, uint32_t max) {
+  const wo_thread *t = cached.serial == r->serial ? cached.thread : NULL;
+  uint32_t n = 0;
+  for (uint32_t k = 0; t && k < t->depth && n < max; k++) {
+    const wo_frame *f = &t->stack[k];
+    if (!f->recorded) continue;
+    wo_span *s = &out[n++];
+    memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
+    memcpy(s->span_id, f->span_id, sizeof s->span_id);
+    memcpy(s->parent_span_id, parent_span_id(t, f), sizeof s->parent_span_id);
+    s->site = wo_sites_get(r->sites, f->id);
+    s->kind = kind_of(s->site);
+    s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
+    s->end_unix_ns = s->start_unix_ns;
+    s->error = false;
+    s->depth = k;
+    s->thread = t->number;
+  }
+  return n;
+}
+
+uint64_t wo_recorder_now_unix_ns(const wo_recorder *r) {
+  return r->unix_base + (read_clock(r) - r->monotonic_base);
 }
 
 static wo_status flush_exporters(wo_recorder *r) {

@@ -81,6 +81,7 @@ typedef struct wo_thread {
   bool exited;              /* its thread has ended */
   uint8_t trace_id[16];
   bool sampled;
+  uint8_t outer_span_id[8]; /* the outer context's span: the parent of the trace's roots; 0 if none */
   uint64_t rng;
   wo_span *batch;
   uint32_t batch_count;
@@ -98,6 +99,9 @@ struct wo_recorder {
   uint64_t sample_threshold; /* keep a trace when rng < this; UINT64_MAX = all */
   uint32_t max_depth, batch_size;
   bool unwind_on_reentry;
+  bool export_at_root_end;
+  bool (*outer_context)(void *, wo_outer_context *);
+  void *outer_context_state;
   /* The span budget. The bucket holds nanotokens (10^-9 of a span) so that
    * refills stay exact in integers; threads draw a few tokens at a time. */
   uint64_t span_rate;       /* spans a second; 0 = no rate limit */

@@ -1,9 +1,13 @@
 // ns per enter/exit pair in V8 for: no-op hooks (JS and wasm), the JS recorder
 // (runtime-shim/node/wasm-observe.mjs) and the C recorder compiled to wasm32
 // (runtime-shim/node/wasm32, glue.c used directly), and both backends of
-// createRecorder, on a loop calling an instrumented function N times.
+// createRecorder, on a loop calling an instrumented function N times; and the
+// spans handed to an application's OpenTelemetry tracer provider
+// (createRecorder's openTelemetry), with the packages tests/otel-api installs
+// (skipped, with a line saying so, where they are not installed).
 //   node bench.mjs PLAIN.wasm INSTR.wasm NOOP.wasm WO.wasm [N] [ROUNDS]
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE } from '../../runtime-shim/node/wasm-observe.mjs';
 
 // The cost of every span is measured: no muting, no span budget.
@@ -23,14 +27,14 @@ const noopMod = new WebAssembly.Module(fs.readFileSync(noopPath));
 const woMod = new WebAssembly.Module(fs.readFileSync(woPath));
 const nullExporter = { exportSpans() {}, flush() {}, close() {} };
 
-function time(run) {
+function time(run, n = N) {
   let best = Infinity;
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = process.hrtime.bigint();
-    run(N);
+    run(n);
     best = Math.min(best, Number(process.hrtime.bigint() - t0));
   }
-  return best / N;
+  return best / n;
 }
 
 function instrumented(hooks) {
@@ -42,7 +46,7 @@ function cRecorder(record, jsClock) {
   const hr = process.hrtime.bigint;
   const inst = new WebAssembly.Instance(woMod, {
     wasi_snapshot_preview1: wasi.wasiImport,
-    host: { now_ns: () => Number(hr()), export_batch: () => 0, export_encoded: () => 0 },
+    host: { now_ns: () => Number(hr()), export_batch: () => 0, export_encoded: () => 0, outer_context: () => 0 },
   });
   wasi.initialize(inst);
   const ex = inst.exports;
@@ -126,7 +130,59 @@ for (const backend of ['js', 'wasm32']) {
   add(`createRecorder({backend: '${backend}', otlpFile: '/dev/null'}), spans encoded as OTLP/JSON lines`, t, rec.counters().enters);
 }
 
+// Into the application's OpenTelemetry traces: every span becomes an SDK
+// span of a registered NodeTracerProvider (tracer.startSpan, span.end; the
+// loop's root span under an active span, the parents started early from the
+// recorder's open spans), with a span processor that does nothing, so that
+// what is measured is this path and the SDK's span objects, not an export.
+// Fewer calls (an SDK span is microseconds); the plain wasm32 row again with
+// the same count, for the ratio.
+let otelNote = null;
+{
+  const fromOtelApi = createRequire(new URL('../otel-api/package.json', import.meta.url));
+  let api = null, sdk = null;
+  try {
+    api = fromOtelApi('@opentelemetry/api');
+    sdk = fromOtelApi('@opentelemetry/sdk-trace-node');
+  } catch {
+    otelNote = 'the OpenTelemetry rows need tests/otel-api\'s packages (tests/otel-api/run.sh installs them)';
+  }
+  if (sdk) {
+    const n = Math.min(N, 200000);
+    // The bridge's own share: no tracer provider registered yet, so the API's
+    // no-op tracer takes the spans (and there is no active span)
+    {
+      const rec = createRecorder({ record: RECORD_SPANS, openTelemetry: api, seed: 42, ...EVERY_SPAN });
+      rec.loadSites(instrBytes);
+      const t = time(instrumented(rec.hooks()[HOOK_MODULE]), n);
+      rec.close();
+      add(`createRecorder({openTelemetry}), no tracer provider: the API's no-op tracer (N = ${n})`, t, rec.counters().enters);
+    }
+    let ended = 0;
+    const nullProcessor = { onStart() {}, onEnd() { ended++; }, forceFlush: async () => {}, shutdown: async () => {} };
+    const provider = new sdk.NodeTracerProvider({ spanProcessors: [nullProcessor] });
+    provider.register();
+    const plain = createRecorder({ backend: 'wasm32', record: RECORD_SPANS, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
+    plain.loadSites(instrBytes);
+    const tPlain = time(instrumented(plain.hooks()[HOOK_MODULE]), n);
+    plain.finish();
+    add(`createRecorder({backend: 'wasm32'}), spans, null JS exporter (N = ${n})`, tPlain, plain.counters().enters);
+    const rec = createRecorder({ record: RECORD_SPANS, openTelemetry: api, seed: 42, ...EVERY_SPAN });
+    rec.loadSites(instrBytes);
+    const run = instrumented(rec.hooks()[HOOK_MODULE]);
+    const t = api.trace.getTracer('bench').startActiveSpan('request', (span) => {
+      try { return time(run, n); } finally { span.end(); }
+    });
+    rec.close();
+    const stats = rec.openTelemetryStats();
+    if (stats.spans !== rec.counters().enters || ended !== stats.spans + 1) throw new Error(`OpenTelemetry: ${ended} SDK spans ended, ${JSON.stringify(stats)}`);
+    add(`createRecorder({openTelemetry}), spans into a NodeTracerProvider (null span processor) (N = ${n}; ${(t - base) / (tPlain - base) > 0 ? ((t - base) / (tPlain - base)).toFixed(1) : '?'}x the row above)`, t, rec.counters().enters);
+    await provider.shutdown();
+  }
+}
+
 console.log(`node ${process.version}, N = ${N}, best of ${ROUNDS}; ns per enter/exit pair above the uninstrumented loop (enters: over all rounds)`);
+if (otelNote) console.log(otelNote);
 for (const [name, ns, enters] of rows) {
   console.log(`${ns.toFixed(1).padStart(8)} ns  ${name}${enters != null ? `  (enters ${enters})` : ''}`);
 }

@@ -912,6 +912,190 @@ static void muted_frames_keep_the_stack_through_growth_and_unwinding(void **stat
   assert_int_equal(nested, 205);
 }
 
+/* ---- the outer context (wo_options's outer_context) ---- */
+
+typedef struct {
+  bool active;
+  wo_outer_context context;
+  int calls;
+} fake_host;
+
+static bool fake_outer_context(void *state, wo_outer_context *out) {
+  fake_host *h = state;
+  h->calls++;
+  if (!h->active) return false;
+  *out = h->context;
+  return true;
+}
+
+static fake_host host;
+
+/* A recorder asking `host` for the outer context; `ratio` its own sampling. */
+static void make_outer_recorder(fixture *f, double ratio, bool export_at_root_end) {
+  wo_recorder_free(f->recorder);
+  f->captured->count = 0;
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 64, .monotonic_ns = fake_clock,
+                  .seed = 42, .sample_ratio = ratio, .outer_context = fake_outer_context,
+                  .outer_context_state = &host, .export_at_root_end = export_at_root_end};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  memset(&host, 0, sizeof host);
+  for (int i = 0; i < 16; i++) host.context.trace_id[i] = (uint8_t)(0xa0 + i);
+  for (int i = 0; i < 8; i++) host.context.span_id[i] = (uint8_t)(0xb0 + i);
+  host.context.sampled = true;
+}
+
+static void the_outer_context_parents_the_root_span(void **state) {
+  fixture *f = *state;
+  make_outer_recorder(f, 0.000001, false); /* its own sampling would keep nothing */
+  host.active = true;
+  wo_enter(f->recorder, 0);
+  step(10);
+  call(f, 1, 10);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(host.calls, 1); /* asked for the root only */
+  host.active = false;             /* no host span: a trace of its own, unsampled */
+  call(f, 0, 10);
+  host.active = true;
+  memset(host.context.trace_id, 0, sizeof host.context.trace_id); /* not a valid context */
+  call(f, 0, 10);
+  assert_int_equal(host.calls, 3);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 2);
+  const wo_span *main_ = &c->spans[0], *entry = &c->spans[1];
+  uint8_t trace_id[16], span_id[8];
+  for (int i = 0; i < 16; i++) trace_id[i] = (uint8_t)(0xa0 + i);
+  for (int i = 0; i < 8; i++) span_id[i] = (uint8_t)(0xb0 + i);
+  assert_memory_equal(entry->trace_id, trace_id, 16);
+  assert_memory_equal(main_->trace_id, trace_id, 16);
+  assert_memory_equal(entry->parent_span_id, span_id, 8);
+  assert_memory_equal(main_->parent_span_id, entry->span_id, 8);
+  assert_int_equal(entry->depth, 0);
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_filtered, 2);
+}
+
+static void an_unsampled_outer_context_records_nothing(void **state) {
+  fixture *f = *state;
+  make_outer_recorder(f, 0, false); /* its own sampling would keep all */
+  host.active = true;
+  host.context.sampled = false;
+  wo_enter(f->recorder, 0);
+  call(f, 1, 10);
+  wo_exit(f->recorder, 0);
+  host.active = false; /* then a trace of its own, recorded */
+  call(f, 0, 10);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 1);
+  static const uint8_t zero[8] = {0};
+  assert_memory_equal(c->spans[0].parent_span_id, zero, 8);
+  assert_int_equal(wo_recorder_counters(f->recorder).spans_filtered, 2);
+}
+
+/* Under a muted root, the recorded spans' parent is the outer span. */
+static void spans_under_a_muted_root_take_the_outer_parent(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .span_rate = WO_UNLIMITED, .mute_after = 256, .mute_below_ns = 50,
+                  .outer_context = fake_outer_context, .outer_context_state = &host};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  memset(&host, 0, sizeof host);
+  for (int i = 0; i < 256; i++) call(f, 1, 10); /* site 1 is muted after these */
+  f->captured->count = 0;
+  host.active = true;
+  host.context.sampled = true;
+  host.context.trace_id[15] = 7;
+  host.context.span_id[7] = 9;
+  wo_enter(f->recorder, 1); /* muted */
+  call(f, 2, 100);
+  wo_exit(f->recorder, 1);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 1);
+  assert_int_equal(c->spans[0].site, wo_sites_get(f->sites, 2));
+  assert_memory_equal(c->spans[0].parent_span_id, host.context.span_id, 8);
+  assert_memory_equal(c->spans[0].trace_id, host.context.trace_id, 16);
+}
+
+static void open_spans_are_listed_root_first(void **state) {
+  fixture *f = *state;
+  make_outer_recorder(f, 0, false);
+  wo_span open[4];
+  assert_int_equal(wo_open_spans(f->recorder, open, 4), 0);
+  host.active = true;
+  wo_enter(f->recorder, 0);
+  step(10);
+  wo_enter(f->recorder, 1);
+  step(10);
+  wo_enter(f->recorder, 2);
+  assert_int_equal(wo_open_spans(f->recorder, open, 2), 2); /* at most max */
+  assert_int_equal(wo_open_spans(f->recorder, open, 4), 3);
+  assert_memory_equal(open[0].parent_span_id, host.context.span_id, 8);
+  assert_memory_equal(open[1].parent_span_id, open[0].span_id, 8);
+  assert_memory_equal(open[2].parent_span_id, open[1].span_id, 8);
+  assert_memory_equal(open[2].trace_id, host.context.trace_id, 16);
+  assert_int_equal(open[0].site, wo_sites_get(f->sites, 0));
+  assert_int_equal(open[2].site, wo_sites_get(f->sites, 2));
+  assert_int_equal(open[0].kind, WO_KIND_SERVER);
+  assert_int_equal(open[1].start_unix_ns - open[0].start_unix_ns, 10);
+  assert_int_equal(open[2].depth, 2);
+  wo_exit(f->recorder, 2);
+  step(5);
+  wo_exit(f->recorder, 1);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(wo_recorder_flush(f->recorder), WO_OK);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 3); /* the ids they end with are the ones listed */
+  assert_memory_equal(c->spans[0].span_id, open[2].span_id, 8);
+  assert_memory_equal(c->spans[1].span_id, open[1].span_id, 8);
+  assert_int_equal(c->spans[1].start_unix_ns, open[1].start_unix_ns);
+  assert_memory_equal(c->spans[2].span_id, open[0].span_id, 8);
+  assert_int_equal(wo_open_spans(f->recorder, open, 4), 0);
+  /* the clock on the spans' scale: a span starting now starts then */
+  uint64_t now = wo_recorder_now_unix_ns(f->recorder);
+  wo_enter(f->recorder, 1);
+  assert_int_equal(wo_open_spans(f->recorder, open, 4), 1);
+  assert_int_equal(open[0].start_unix_ns, now);
+  wo_exit(f->recorder, 1);
+}
+
+static void spans_go_out_when_the_stack_empties(void **state) {
+  fixture *f = *state;
+  make_outer_recorder(f, 0, true);
+  wo_enter(f->recorder, 0);
+  call(f, 1, 10);
+  assert_int_equal(f->captured->count, 0); /* the root is open */
+  wo_exit(f->recorder, 0);
+  assert_int_equal(f->captured->count, 2);
+  make_outer_recorder(f, 0, false);
+  wo_enter(f->recorder, 0);
+  call(f, 1, 10);
+  wo_exit(f->recorder, 0);
+  assert_int_equal(f->captured->count, 0); /* without the option: when the batch is full */
+}
+
+/* A muted root ends on the short path (recorder.c): its children's spans
+ * still go out as the stack empties. */
+static void spans_go_out_when_a_muted_root_ends(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_SPANS, .batch_size = 4, .monotonic_ns = fake_clock,
+                  .span_rate = WO_UNLIMITED, .mute_after = 256, .mute_below_ns = 50,
+                  .export_at_root_end = true};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  for (int i = 0; i < 256; i++) call(f, 1, 10); /* site 1 is muted after these */
+  f->captured->count = 0;
+  wo_enter(f->recorder, 1); /* a muted root */
+  call(f, 2, 100);
+  assert_int_equal(f->captured->count, 0);
+  wo_exit(f->recorder, 1);
+  assert_int_equal(f->captured->count, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(reads_the_site_table, setup, teardown),
@@ -949,6 +1133,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_muted_frame_passes_its_childrens_time_up, setup, teardown),
       cmocka_unit_test_setup_teardown(muted_frames_keep_the_stack_through_growth_and_unwinding, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(the_outer_context_parents_the_root_span, setup, teardown),
+      cmocka_unit_test_setup_teardown(an_unsampled_outer_context_records_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(spans_under_a_muted_root_take_the_outer_parent, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(open_spans_are_listed_root_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(spans_go_out_when_the_stack_empties, setup, teardown),
+      cmocka_unit_test_setup_teardown(spans_go_out_when_a_muted_root_ends, setup, teardown),
       cmocka_unit_test(rejects_modules_without_sites),
       cmocka_unit_test(names_observe_sdk_modules_by_function_index),
       cmocka_unit_test(observe_sdk_ids_are_function_indices_even_with_a_site_table),

@@ -16,7 +16,12 @@
  * (the Node host's OTLP/HTTP sender); and with bridge = 1, each batch is also copied
  * into arrays laid out as the JS exporters' batch (glue_batch) and handed to
  * the JS import `host.export_batch(header, count)`. With neither, spans are
- * only counted (the benchmark measures the recorder, not JSON writing). */
+ * only counted (the benchmark measures the recorder, not JSON writing).
+ * The outer context (enable_outer_context, before setup): each root frame
+ * asks the JS import `host.outer_context(p) -> i32` for the application's
+ * active span (wasm_observe.h, outer_context), the thread's spans are handed
+ * over whenever its stack empties, and open_spans copies the open spans out
+ * (the JS OpenTelemetry bridge starts a span's parent before the span). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +34,10 @@ __attribute__((import_module("host"), import_name("export_batch"))) int host_exp
     const void *spans, uint32_t count);
 __attribute__((import_module("host"), import_name("export_encoded"))) int host_export_encoded(
     uint32_t handle, const void *bytes, uint32_t size, uint32_t count);
+/* Fills a wo_outer_context at `out` (trace id at 0, span id at 16, sampled
+ * at 24) and returns 1, or returns 0: no active span. */
+__attribute__((import_module("host"), import_name("outer_context"))) int host_outer_context(
+    wo_outer_context *out);
 
 /* A batch as the JS exporters take it (wasm-observe.mjs, "exporters"): one
  * array per field, which wasm32-recorder.mjs views in place. Ids are 32-bit
@@ -55,6 +64,12 @@ static wo_recorder *recorder;
 static glue_batch out;
 static size_t out_capacity;
 static uint64_t resource_start_unix_ns;
+/* The outer context: on when open_capacity is not 0; the open spans' arrays
+ * are allocated then, so that open_spans, called from JS during an export,
+ * never grows memory (that would detach the batch's views). */
+static glue_batch open_out;
+static wo_span *open_spans_buf;
+static uint32_t open_capacity;
 
 static uint64_t js_clock(void *state) {
   (void)state;
@@ -75,13 +90,13 @@ static uint32_t be32(const uint8_t *b) {
 
 #define GROW(field, k)                                                        \
   do {                                                                        \
-    void *p = realloc(out.field, count * (k) * sizeof *out.field);            \
+    void *p = realloc(b->field, count * (k) * sizeof *b->field);              \
     if (!p) return false;                                                     \
-    out.field = p;                                                            \
+    b->field = p;                                                             \
   } while (0)
 
-static bool reserve(size_t count) {
-  if (count <= out_capacity) return true;
+/* Room for `count` spans in `b`'s arrays. */
+static bool grow(glue_batch *b, size_t count) {
   GROW(trace_id, 4);
   GROW(span_id, 2);
   GROW(parent_span_id, 2);
@@ -90,8 +105,32 @@ static bool reserve(size_t count) {
   GROW(duration_ns, 1);
   GROW(error, 1);
   GROW(depth, 1);
+  return true;
+}
+
+static bool reserve(size_t count) {
+  if (count <= out_capacity) return true;
+  if (!grow(&out, count)) return false;
   out_capacity = count;
   return true;
+}
+
+/* Copies spans into `b`'s arrays, times relative to `start_unix_ns`. */
+static void fill(glue_batch *b, const wo_span *spans, size_t count, uint64_t start_unix_ns) {
+  const wo_site *first = wo_sites_get(sites, 0);
+  for (size_t i = 0; i < count; i++) {
+    const wo_span *s = &spans[i];
+    for (int k = 0; k < 4; k++) b->trace_id[4 * i + k] = be32(s->trace_id + 4 * k);
+    b->span_id[2 * i] = be32(s->span_id);
+    b->span_id[2 * i + 1] = be32(s->span_id + 4);
+    b->parent_span_id[2 * i] = be32(s->parent_span_id);
+    b->parent_span_id[2 * i + 1] = be32(s->parent_span_id + 4);
+    b->site[i] = (int32_t)(s->site - first);
+    b->start_ns[i] = (double)(s->start_unix_ns - start_unix_ns);
+    b->duration_ns[i] = (double)(s->end_unix_ns - s->start_unix_ns);
+    b->error[i] = s->error;
+    b->depth[i] = s->depth;
+  }
 }
 
 static wo_status bridge_export(void *state, const wo_resource *r, const wo_span *spans,
@@ -99,20 +138,7 @@ static wo_status bridge_export(void *state, const wo_resource *r, const wo_span 
   (void)state;
   if (!reserve(count)) return WO_ERR_NO_MEMORY;
   resource_start_unix_ns = r->start_unix_ns;
-  const wo_site *first = wo_sites_get(sites, 0);
-  for (size_t i = 0; i < count; i++) {
-    const wo_span *s = &spans[i];
-    for (int k = 0; k < 4; k++) out.trace_id[4 * i + k] = be32(s->trace_id + 4 * k);
-    out.span_id[2 * i] = be32(s->span_id);
-    out.span_id[2 * i + 1] = be32(s->span_id + 4);
-    out.parent_span_id[2 * i] = be32(s->parent_span_id);
-    out.parent_span_id[2 * i + 1] = be32(s->parent_span_id + 4);
-    out.site[i] = (int32_t)(s->site - first);
-    out.start_ns[i] = (double)(s->start_unix_ns - r->start_unix_ns);
-    out.duration_ns[i] = (double)(s->end_unix_ns - s->start_unix_ns);
-    out.error[i] = s->error;
-    out.depth[i] = s->depth;
-  }
+  fill(&out, spans, count, r->start_unix_ns);
   exported_spans += count;
   /* the JS exporters' span budget statuses pass through (wasm_observe.h) */
   int rc = host_export_batch(&out, (uint32_t)count);
@@ -177,6 +203,41 @@ __attribute__((export_name("add_encoded_exporter"))) int add_encoded_exporter(ui
   return WO_OK;
 }
 
+static bool outer_context(void *state, wo_outer_context *o) {
+  (void)state;
+  return host_outer_context(o) != 0;
+}
+
+/* Before setup: the outer context is on (above), for a recorder of at most
+ * `max_depth` open spans (0: 4096, as wo_options). Returns the header of the
+ * arrays open_spans fills (glue_batch, durations 0), or 0 out of memory. */
+__attribute__((export_name("enable_outer_context"))) const glue_batch *enable_outer_context(
+    uint32_t max_depth) {
+  if (recorder || open_capacity) return NULL;
+  uint32_t n = max_depth ? max_depth : 4096;
+  open_spans_buf = malloc(n * sizeof *open_spans_buf);
+  if (!open_spans_buf || !grow(&open_out, n)) return NULL; /* freed with the instance */
+  open_capacity = n;
+  return &open_out;
+}
+
+/* The calling thread's open recorded spans, root first, into the arrays
+ * enable_outer_context returned (times relative to the resource's start, as
+ * the batches': call it during an export). Returns their count. */
+__attribute__((export_name("open_spans"))) uint32_t glue_open_spans(void) {
+  if (!recorder || !open_capacity) return 0;
+  uint32_t n = wo_open_spans(recorder, open_spans_buf, open_capacity);
+  fill(&open_out, open_spans_buf, n, resource_start_unix_ns);
+  return n;
+}
+
+/* The recorder's clock now, in ns since the resource's start (the scale of
+ * the batches' start_ns; call it during an export, when that start is
+ * known): a host compares it with its own clock. */
+__attribute__((export_name("now_since_start_ns"))) double glue_now_since_start_ns(void) {
+  return recorder ? (double)(wo_recorder_now_unix_ns(recorder) - resource_start_unix_ns) : 0;
+}
+
 /* Closes the exporters given since the last setup (a setup that cannot
  * happen: the host gave up). */
 __attribute__((export_name("discard_exporters"))) void discard_exporters(void) {
@@ -221,6 +282,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .span_burst = limit(span_burst),
                   .mute_after = limit(mute_after),
                   .mute_below_ns = limit(mute_below_ns),
+                  .outer_context = open_capacity ? outer_context : NULL,
+                  .export_at_root_end = open_capacity != 0,
                   .monotonic_ns = js_clock_on ? js_clock : NULL};
   return (int)wo_recorder_new(&o, sites, exporters, count, &recorder);
 }
