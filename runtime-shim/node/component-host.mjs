@@ -56,7 +56,8 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cacheDir } from './wasm32-recorder.mjs';
-import { HOOK_MODULE, SITES_SECTION } from './wasm-observe.mjs';
+import { HOOK_MODULE } from './observe-common.mjs';
+import { SITES_SECTION } from './site-table.mjs';
 import { decodeSiteTable } from './site-table.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { WasmObserveError, SITE_EXPORT, SITE_IMPORT } from './wasm-observe.mjs';
+import { WasmObserveError, SITE_EXPORT, SITE_IMPORT } from './observe-common.mjs';
 
 const VERSION = createRequire(import.meta.url)('./package.json').version;
 export const TRACER_NAME = 'wasm-observe';

@@ -21,9 +21,10 @@
 
 import fs from 'node:fs';
 import {
-  readSites, buildProfile, recorderResource, writeFolded, writeFoldedCalls, writeSummary,
-  hookNamespaces, SITE_IMPORT, SITE_EXPORT, DEFAULT_MAX_DEPTH, FIRST_STACK, OVERFLOW_IDS,
-} from './wasm-observe.mjs';
+  recorderResource, hookNamespaces, SITE_IMPORT, SITE_EXPORT, DEFAULT_MAX_DEPTH, FIRST_STACK, OVERFLOW_IDS,
+} from './observe-common.mjs';
+import { readSites } from './module-sites.mjs';
+import { buildProfile, writeFolded, writeFoldedCalls, writeSummary } from './profile-output.mjs';
 import { startProfileSampler } from './profile-sampler.mjs';
 
 const PAGE = 65536;

@@ -29,9 +29,10 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  readSites, recorderResource, WasmObserveError, writeFolded, writeFoldedCalls, writeSummary,
-  hookNamespaces, RECORD_PROFILE, budgetLimit, OUTPUT_FULL, OUTPUT_DROPPED,
-} from './wasm-observe.mjs';
+  recorderResource, WasmObserveError, hookNamespaces, RECORD_PROFILE, budgetLimit, OUTPUT_FULL, OUTPUT_DROPPED,
+} from './observe-common.mjs';
+import { readSites } from './module-sites.mjs';
+import { writeFolded, writeFoldedCalls, writeSummary } from './profile-output.mjs';
 import { createOpenTelemetryBridge } from './otel-api-bridge.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
