@@ -425,6 +425,21 @@ static const uint8_t *parent_span_id(const wo_thread *t, const wo_frame *f) {
   return f->span_parent == WO_NO_FRAME ? t->outer_span_id : t->stack[f->span_parent].span_id;
 }
 
+/* The span of frame `f` (at stack index `depth`), as exporters get it. */
+static void fill_span(const wo_recorder *r, const wo_thread *t, const wo_frame *f, uint32_t depth,
+                      uint64_t duration, bool error, wo_span *s) {
+  memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
+  memcpy(s->span_id, f->span_id, sizeof s->span_id);
+  memcpy(s->parent_span_id, parent_span_id(t, f), sizeof s->parent_span_id);
+  s->site = wo_sites_get(r->sites, f->id);
+  s->kind = kind_of(s->site);
+  s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
+  s->end_unix_ns = s->start_unix_ns + duration;
+  s->error = error;
+  s->depth = depth;
+  s->thread = t->number;
+}
+
 /* `locked`: the caller holds r->lock (wo_recorder_finish). */
 static void close_frame(wo_recorder *r, wo_thread *t, uint64_t now, bool error, bool locked) {
   wo_frame *f = &t->stack[--t->depth];
@@ -463,17 +478,7 @@ static void close_frame(wo_recorder *r, wo_thread *t, uint64_t now, bool error, 
   }
   wo_frame *span_parent = f->span_parent == WO_NO_FRAME ? NULL : &t->stack[f->span_parent];
   if (span_parent) span_parent->has_recorded_child = true;
-  wo_span *s = &t->batch[t->batch_count++];
-  memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
-  memcpy(s->span_id, f->span_id, sizeof s->span_id);
-  memcpy(s->parent_span_id, parent_span_id(t, f), sizeof s->parent_span_id);
-  s->site = wo_sites_get(r->sites, f->id);
-  s->kind = kind_of(s->site);
-  s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
-  s->end_unix_ns = s->start_unix_ns + duration;
-  s->error = error;
-  s->depth = t->depth;
-  s->thread = t->number;
+  fill_span(r, t, f, t->depth, duration, error, &t->batch[t->batch_count++]);
   wo_bump(&t->counters.spans_recorded);
   if (t->batch_count == r->batch_size) wo_export_batch(r, t, locked);
 }
@@ -597,17 +602,7 @@ uint32_t wo_open_spans(const wo_recorder *r, wo_span *out, uint32_t max) {
   for (uint32_t k = 0; t && k < t->depth && n < max; k++) {
     const wo_frame *f = &t->stack[k];
     if (!f->recorded) continue;
-    wo_span *s = &out[n++];
-    memcpy(s->trace_id, t->trace_id, sizeof s->trace_id);
-    memcpy(s->span_id, f->span_id, sizeof s->span_id);
-    memcpy(s->parent_span_id, parent_span_id(t, f), sizeof s->parent_span_id);
-    s->site = wo_sites_get(r->sites, f->id);
-    s->kind = kind_of(s->site);
-    s->start_unix_ns = r->unix_base + (f->start_ns - r->monotonic_base);
-    s->end_unix_ns = s->start_unix_ns;
-    s->error = false;
-    s->depth = k;
-    s->thread = t->number;
+    fill_span(r, t, f, k, 0, false, &out[n++]); /* still open: no duration yet */
   }
   return n;
 }
