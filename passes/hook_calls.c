@@ -100,6 +100,8 @@ static BinaryenExpressionRef site_id(wi_hooks *h, uint32_t site) {
   return c;
 }
 
+BinaryenExpressionRef wi_hook_site_id(wi_hooks *h, uint32_t site) { return site_id(h, site); }
+
 static BinaryenExpressionRef call_hook(wi_hooks *h, const char *hook, uint32_t site) {
   BinaryenExpressionRef id = site_id(h, site);
   return BinaryenCall(h->module, hook, &id, 1, BinaryenTypeNone());
