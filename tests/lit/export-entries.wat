@@ -89,14 +89,12 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result i32)
 ;; CHECK-NEXT:    (do
+;; CHECK-NEXT:     (if
+;; CHECK-NEXT:      (local.get $0)
+;; CHECK-NEXT:      (throw $tag$0)
+;; CHECK-NEXT:     )
 ;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK-NEXT:      (block (result i32)
-;; CHECK-NEXT:       (if
-;; CHECK-NEXT:        (local.get $0)
-;; CHECK-NEXT:        (throw $tag$0)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:       (local.get $0)
-;; CHECK-NEXT:      )
+;; CHECK-NEXT:      (local.get $0)
 ;; CHECK-NEXT:      (i32.const 1)
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )

@@ -37,38 +37,32 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 2)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
-;; CHECK-NEXT:    (block
-;; CHECK-NEXT:     (call $wi$import$env.log
-;; CHECK-NEXT:      (local.get $0)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (drop
-;; CHECK-NEXT:      (ref.func $wi$import$env.log)
-;; CHECK-NEXT:     )
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 2)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   (call $wi$import$env.log
+;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (drop
+;; CHECK-NEXT:    (ref.func $wi$import$env.log)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 2)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $tail (param $0 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 3)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 3)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (return_call $wi$import$env.log
-;; CHECK-NEXT:     (local.get $0)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 3)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (return_call $wi$import$env.log
+;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$import$env.log (param $0 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
+;; CHECK-NEXT:   (block $label$1
 ;; CHECK-NEXT:    (call $log
 ;; CHECK-NEXT:     (local.get $0)
 ;; CHECK-NEXT:    )
@@ -81,7 +75,7 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 1)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
+;; CHECK-NEXT:   (block $label$1
 ;; CHECK-NEXT:    (call $init)
 ;; CHECK-NEXT:    (call $wi$hook$exit
 ;; CHECK-NEXT:     (i32.const 1)

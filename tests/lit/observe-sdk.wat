@@ -23,13 +23,11 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 4)
 ;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$import$env.host)
 ;; CHECK-NEXT:   (call $wi$exit$0
-;; CHECK-NEXT:    (block (result i32)
-;; CHECK-NEXT:     (call $wi$import$env.host)
-;; CHECK-NEXT:     (memory.grow
-;; CHECK-NEXT:      (call $wi$memory_grow
-;; CHECK-NEXT:       (local.get $0)
-;; CHECK-NEXT:      )
+;; CHECK-NEXT:    (memory.grow
+;; CHECK-NEXT:     (call $wi$memory_grow
+;; CHECK-NEXT:      (local.get $0)
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:    (i32.const 4)
