@@ -8,7 +8,30 @@
  * with a Name one interned pointer: where that layout is confirmed (both
  * fields read back as the getters return them), the value is set in place.
  * Else all exports are removed and added again in their original order, which
- * costs Binaryen O(n^2): 3 of duckdb-wasm's 16 s for its 65,167 exports. */
+ * costs Binaryen O(n^2): 3 of duckdb-wasm's 16 s for its 65,167 exports.
+ *
+ * Shared entries. Where at least two export wrappers have the same signature
+ * and the same need of an exception guard, they share the span: each wrapper
+ * only passes its parameters and its site id on to a shared entry
+ *
+ *   (func $wi$entry$K (param P... i32) (result R)
+ *     (call $enter (local.get $id))
+ *     try                                   ;; if the targets can throw
+ *       (call_indirect $wi$exports (type P -> R) (local.get 0..)
+ *         (i32.sub (local.get $id) (i32.const FIRST)))
+ *     catch_all (call $exit (local.get $id)) (rethrow 0)
+ *     end
+ *     (call $exit (local.get $id)))        ;; the result waits in a local
+ *
+ * which calls the target through a table of its own, `wi$exports`, with one
+ * item per export site in site order (slot = id - FIRST, the first export
+ * site's id). A wrapper is then about 11 bytes plus 2 a parameter instead of
+ * 31 to 41 (enter, call, exit, and the guard): on duckdb-wasm's 65,167
+ * exports, 1.5 MB of code. The cost: an indirect call on every entry from the
+ * host, and 3 bytes of element segment an export site. The table is table 0
+ * in a module without one; next to the module's own, it needs reference
+ * types, so that is done only where the input has them (ctx->may_add_table),
+ * and elsewhere each export keeps a wrapper of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +44,44 @@ typedef struct {
   const char *name, *value;
   BinaryenExternalKind kind;
   char *wrapper; /* the new target (owned), or NULL to keep value */
+  int64_t index;  /* input index of the exported function if it gets an export site, else -1 */
+  int entry;      /* its shared entry class (shared_entries), or -1 */
 } saved_export;
+
+/* A class of export wrappers that can share an entry: same signature, same
+ * guard. */
+typedef struct {
+  BinaryenType params, results;
+  bool guard;
+  uint32_t uses;
+  char *name; /* the shared entry, once made (owned) */
+} entry_class;
+
+typedef struct {
+  entry_class *items;
+  size_t count, capacity;
+} entry_classes;
+
+static void entry_classes_free(entry_classes *c) {
+  for (size_t i = 0; i < c->count; i++) free(c->items[i].name);
+  free(c->items);
+}
+
+/* The class of (params, results, guard), added if new; -1 when out of memory. */
+static int entry_class_of(entry_classes *c, BinaryenType params, BinaryenType results, bool guard) {
+  for (size_t i = 0; i < c->count; i++)
+    if (c->items[i].params == params && c->items[i].results == results && c->items[i].guard == guard)
+      return (int)i;
+  if (c->count == c->capacity) {
+    size_t capacity = c->capacity ? c->capacity * 2 : 16;
+    entry_class *grown = realloc(c->items, capacity * sizeof *grown);
+    if (!grown) return -1;
+    c->items = grown;
+    c->capacity = capacity;
+  }
+  c->items[c->count] = (entry_class){params, results, guard, 0, NULL};
+  return (int)c->count++;
+}
 
 static void free_saved(saved_export *saved, BinaryenIndex count) {
   for (BinaryenIndex i = 0; i < count; i++) free(saved[i].wrapper);
@@ -93,48 +153,197 @@ static void retarget_exports(BinaryenModuleRef m, const saved_export *saved, Bin
   for (BinaryenIndex i = 0; i < count; i++) add_export(m, &saved[i]);
 }
 
+/* Whether a span around a call of the function at `input_index` needs the
+ * exception guard; unlike wi_needs_unwind_guard, not counted. */
+static bool guard_wanted(const wi_instrument *ctx, uint32_t input_index) {
+  return ctx->exceptions && (!ctx->throws.can_throw || ctx->throws.can_throw[input_index]);
+}
+
+/* A name for a new table or element segment, not yet used (malloc'd). */
+static char *unique_name(BinaryenModuleRef m, const char *base, bool table) {
+  size_t size = strlen(base) + 16;
+  char *name = malloc(size);
+  if (!name) return NULL;
+  snprintf(name, size, "%s", base);
+  for (unsigned n = 1; table ? BinaryenGetTable(m, name) != NULL
+                             : BinaryenGetElementSegment(m, name) != NULL;
+       n++)
+    snprintf(name, size, "%s$%u", base, n);
+  return name;
+}
+
+/* The shared entry of class `k` (see the top of the file); `first_site` is
+ * the site whose target is item 0 of `table`. */
+static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const char *table,
+                              uint32_t first_site) {
+  BinaryenModuleRef m = ctx->module;
+  uint32_t n = k->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(k->params);
+  BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types);
+  BinaryenExpressionRef *operands = malloc(((size_t)n + 1) * sizeof *operands);
+  char *name = wi_unique_function_name(m, "wi$entry");
+  if (!types || !operands || !name) {
+    free(types);
+    free(operands);
+    free(name);
+    return NULL;
+  }
+  if (n) BinaryenTypeExpand(k->params, types);
+  types[n] = BinaryenTypeInt32();
+  for (uint32_t i = 0; i < n; i++) operands[i] = BinaryenLocalGet(m, i, types[i]);
+  BinaryenExpressionRef slot =
+      BinaryenBinary(m, BinaryenSubInt32(), BinaryenLocalGet(m, n, BinaryenTypeInt32()),
+                     wi_hook_site_id(&ctx->hooks, first_site));
+  BinaryenExpressionRef call =
+      BinaryenCallIndirect(m, table, slot, operands, n, k->params, k->results);
+  BinaryenExpressionRef id[3];
+  for (int i = 0; i < 3; i++) id[i] = BinaryenLocalGet(m, n, BinaryenTypeInt32());
+  BinaryenExpressionRef enter = BinaryenCall(m, ctx->hooks.enter_name, &id[0], 1, BinaryenTypeNone());
+  BinaryenExpressionRef exit = BinaryenCall(m, ctx->hooks.exit_name, &id[1], 1, BinaryenTypeNone());
+  BinaryenExpressionRef inner;
+  BinaryenType var = k->results;
+  bool has_result = k->results != BinaryenTypeNone();
+  if (has_result) {
+    BinaryenExpressionRef seq[3] = {BinaryenLocalSet(m, n + 1, call), exit,
+                                    BinaryenLocalGet(m, n + 1, k->results)};
+    inner = BinaryenBlock(m, NULL, seq, 3, k->results);
+  } else {
+    BinaryenExpressionRef seq[2] = {call, exit};
+    inner = BinaryenBlock(m, NULL, seq, 2, BinaryenTypeNone());
+  }
+  if (k->guard) {
+    BinaryenExpressionRef on_unwind[2] = {
+        BinaryenCall(m, ctx->hooks.exit_name, &id[2], 1, BinaryenTypeNone()),
+        BinaryenRethrow(m, "wi$unwind"),
+    };
+    BinaryenExpressionRef catch_all = BinaryenBlock(m, NULL, on_unwind, 2, BinaryenTypeUnreachable());
+    inner = BinaryenTry(m, "wi$unwind", inner, NULL, 0, &catch_all, 1, NULL);
+  }
+  BinaryenExpressionRef body[2] = {enter, inner};
+  BinaryenAddFunction(m, name, BinaryenTypeCreate(types, n + 1), k->results, &var,
+                      has_result ? 1 : 0, BinaryenBlock(m, NULL, body, 2, k->results));
+  free(types);
+  free(operands);
+  return name;
+}
+
+/* (func $wi$export$NAME (param P...) (result R)
+ *   (call $wi$entry$K (local.get 0..) (i32.const site))) */
+static char *add_shared_wrapper(wi_instrument *ctx, const char *base_name, const entry_class *k,
+                                uint32_t site) {
+  BinaryenModuleRef m = ctx->module;
+  uint32_t n = k->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(k->params);
+  BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types);
+  BinaryenExpressionRef *operands = malloc(((size_t)n + 1) * sizeof *operands);
+  char *name = wi_unique_function_name(m, base_name);
+  if (!types || !operands || !name) {
+    free(types);
+    free(operands);
+    free(name);
+    return NULL;
+  }
+  if (n) BinaryenTypeExpand(k->params, types);
+  for (uint32_t i = 0; i < n; i++) operands[i] = BinaryenLocalGet(m, i, types[i]);
+  operands[n] = wi_hook_site_id(&ctx->hooks, site);
+  BinaryenAddFunction(m, name, k->params, k->results, NULL, 0,
+                      BinaryenCall(m, k->name, operands, n + 1, k->results));
+  free(types);
+  free(operands);
+  return name;
+}
+
+static char *wrapper_base(const char *export_name) {
+  size_t size = strlen(export_name) + 16;
+  char *base = malloc(size);
+  if (base) snprintf(base, size, "wi$export$%s", export_name);
+  return base;
+}
+
 int wi_pass_export_wrappers(wi_instrument *ctx) {
   BinaryenModuleRef m = ctx->module;
   BinaryenIndex count = BinaryenGetNumExports(m);
   if (count > ctx->export_count) count = ctx->export_count; /* only the input's exports */
   saved_export *saved = calloc(count ? count : 1, sizeof *saved);
-  if (!saved) return -1;
+  const char **targets = calloc(count ? count : 1, sizeof *targets); /* by slot */
+  entry_classes classes = {0};
+  char *table = NULL, *segment = NULL;
+  int rc = -1;
+  if (!saved || !targets) goto done;
   bool any = false;
+  /* First the exports that get a site, and the classes of their wrappers. */
   for (BinaryenIndex i = 0; i < count; i++) {
     BinaryenExportRef e = BinaryenGetExportByIndex(m, i);
-    saved[i].name = BinaryenExportGetName(e);
-    saved[i].value = BinaryenExportGetValue(e);
-    saved[i].kind = BinaryenExportGetKind(e);
-    int64_t index = exported_defined_function(ctx, &saved[i]);
-    if (index >= 0 && ctx->quiet_global && is_quiet_export(ctx, saved[i].name)) {
-      if (quiet_export(ctx, &saved[i]) != 0) {
-        free_saved(saved, count);
-        return -1;
-      }
-      any |= saved[i].wrapper != NULL;
+    saved_export *s = &saved[i];
+    s->name = BinaryenExportGetName(e);
+    s->value = BinaryenExportGetValue(e);
+    s->kind = BinaryenExportGetKind(e);
+    s->index = -1;
+    s->entry = -1;
+    int64_t index = exported_defined_function(ctx, s);
+    if (index >= 0 && ctx->quiet_global && is_quiet_export(ctx, s->name)) {
+      if (quiet_export(ctx, s) != 0) goto done;
+      any |= s->wrapper != NULL;
       continue;
     }
     if (index < 0 || !ctx->hook_exports || !ctx->exports[i].selected) continue;
-    uint32_t site = wi_add_site(ctx, WI_SITE_EXPORT, (uint32_t)index, saved[i].value,
-                                saved[i].name, saved[i].name);
-    size_t size = strlen(saved[i].name) + 16;
-    char *base = malloc(size);
-    if (site == UINT32_MAX || !base) {
-      free(base);
-      free_saved(saved, count);
-      return -1;
+    s->index = index;
+    if (!wi_can_quiet_wrap(ctx, s->value)) continue; /* a reference result: a wrapper of its own */
+    BinaryenFunctionRef f = BinaryenGetFunction(m, s->value);
+    s->entry = entry_class_of(&classes, BinaryenFunctionGetParams(f), BinaryenFunctionGetResults(f),
+                              guard_wanted(ctx, (uint32_t)index));
+    if (s->entry < 0) goto done;
+    classes.items[s->entry].uses++;
+  }
+  /* Then the sites, in export order: the export sites are consecutive, from
+   * first_site on, and slot j of the table holds the target of site
+   * first_site + j. */
+  bool shared = false;
+  if (BinaryenGetNumTables(m) == 0 || ctx->may_add_table) /* else wrappers of their own */
+    for (size_t k = 0; k < classes.count && !shared; k++) shared = classes.items[k].uses >= 2;
+  if (!shared)
+    for (size_t k = 0; k < classes.count; k++) classes.items[k].uses = 0;
+  if (shared && (!(table = unique_name(m, "wi$exports", true)) ||
+                 !(segment = unique_name(m, "wi$exports", false))))
+    goto done;
+  uint32_t first_site = 0, slots = 0, used_slots = 0;
+  for (BinaryenIndex i = 0; i < count; i++) {
+    saved_export *s = &saved[i];
+    if (s->index < 0) continue;
+    uint32_t site = wi_add_site(ctx, WI_SITE_EXPORT, (uint32_t)s->index, s->value, s->name, s->name);
+    if (site == UINT32_MAX) goto done;
+    if (slots == 0) first_site = site;
+    targets[slots++] = s->value;
+    char *base = wrapper_base(s->name);
+    if (!base) goto done;
+    entry_class *k = s->entry >= 0 ? &classes.items[s->entry] : NULL;
+    if (k && k->uses >= 2) {
+      if (!k->name) k->name = add_shared_entry(ctx, k, table, first_site);
+      wi_needs_unwind_guard(ctx, (uint32_t)s->index); /* counted, as for a wrapper of its own */
+      s->wrapper = k->name ? add_shared_wrapper(ctx, base, k, site) : NULL;
+      used_slots = slots;
+      ctx->stats.exports_shared++;
+    } else {
+      s->wrapper = wi_add_span_wrapper(ctx, base, s->value, site);
     }
-    snprintf(base, size, "wi$export$%s", saved[i].name);
-    saved[i].wrapper = wi_add_span_wrapper(ctx, base, saved[i].value, site);
     free(base);
-    if (!saved[i].wrapper) {
-      free_saved(saved, count);
-      return -1;
-    }
+    if (!s->wrapper) goto done;
     ctx->stats.exports_wrapped++;
     any = true;
   }
+  if (used_slots > 0) {
+    /* The items after the last shared wrapper's are never called. */
+    BinaryenAddTable(m, table, used_slots, used_slots, BinaryenTypeFuncref());
+    BinaryenAddActiveElementSegment(m, table, segment, targets, used_slots,
+                                    BinaryenConst(m, BinaryenLiteralInt32(0)));
+    ctx->added_table = BinaryenGetNumTables(m) > 1;
+    for (size_t k = 0; k < classes.count; k++) ctx->stats.shared_entries += classes.items[k].name != NULL;
+  }
   if (any) retarget_exports(m, saved, count);
-  free_saved(saved, count);
-  return 0;
+  rc = 0;
+done:
+  if (saved) free_saved(saved, count);
+  free(targets);
+  entry_classes_free(&classes);
+  free(table);
+  free(segment);
+  return rc;
 }

@@ -170,6 +170,30 @@ static BinaryenExpressionRef hook_fallthrough(wi_instrument *ctx, BinaryenExpres
   return exit_after_value(ctx, site, body, results, locals, tuple_local);
 }
 
+/* A body that is an unnamed block (what Binaryen's reader makes of most
+ * function bodies) takes the hooks in place: enter as its first child, the
+ * exit after its last child (or around its last child's value), instead of
+ * nesting it in a block of ours, which the writer would keep (`block` ...
+ * `end`: 3 bytes a function). Nothing can branch to an unnamed block, so its
+ * value is its last child's. Returns false for any other body (and for
+ * multi-value results, whose exit goes through a local). */
+static bool hook_fallthrough_in_place(wi_instrument *ctx, BinaryenExpressionRef body,
+                                      BinaryenType results, uint32_t site) {
+  if (BinaryenExpressionGetId(body) != wi_ids.block || BinaryenBlockGetName(body) ||
+      BinaryenTypeArity(results) > 1)
+    return false;
+  BinaryenIndex count = BinaryenBlockGetNumChildren(body);
+  if (count == 0) return false;
+  if (BinaryenExpressionGetType(body) == BinaryenTypeUnreachable()) return true;
+  if (results == BinaryenTypeNone()) {
+    BinaryenBlockAppendChild(body, wi_hook_exit(&ctx->hooks, site));
+  } else {
+    BinaryenExpressionRef last = BinaryenBlockGetChildAt(body, count - 1);
+    BinaryenBlockSetChildAt(body, count - 1, wi_hook_exit_after(&ctx->hooks, site, last, results));
+  }
+  return true;
+}
+
 int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_t input_index,
                            uint32_t site) {
   BinaryenModuleRef m = ctx->module;
@@ -184,10 +208,12 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   for (size_t i = 0; i < facts->returns.count; i++)
     hook_return(ctx, &facts->returns.items[i], func, site, &locals, &tuple_local);
 
-  BinaryenExpressionRef body = hook_fallthrough(ctx, BinaryenFunctionGetBody(func), results, site,
-                                                &locals, &tuple_local);
+  BinaryenExpressionRef body = BinaryenFunctionGetBody(func);
+  bool in_place = hook_fallthrough_in_place(ctx, body, results, site);
+  if (!in_place) body = hook_fallthrough(ctx, body, results, site, &locals, &tuple_local);
   /* A function that cannot throw needs no guard: no exception can leave it. */
-  if (wi_needs_unwind_guard(ctx, input_index)) {
+  bool guarded = wi_needs_unwind_guard(ctx, input_index);
+  if (guarded) {
     char label[48];
     if (facts->has_wi_labels) snprintf(label, sizeof label, "wi$unwind$%u$", site);
     else snprintf(label, sizeof label, "wi$unwind");
@@ -198,8 +224,13 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
     for (size_t i = 0; i < facts->caller_delegates.count; i++)
       BinaryenTrySetDelegateTarget(facts->caller_delegates.items[i].expr, label);
   }
-  BinaryenExpressionRef entry[2] = {wi_hook_enter(&ctx->hooks, site), body};
-  BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
+  if (in_place && !guarded) {
+    BinaryenBlockInsertChildAt(body, 0, wi_hook_enter(&ctx->hooks, site));
+  } else {
+    /* (the try writes a block body as its own contents: no block of ours) */
+    BinaryenExpressionRef entry[2] = {wi_hook_enter(&ctx->hooks, site), body};
+    BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
+  }
 
   int rc = locals.out_of_memory ? -1 : 0;
   if (rc == 0 && locals.count > 0) {

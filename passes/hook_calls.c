@@ -23,6 +23,42 @@ static char *add_hook_import(wi_hooks *h, const char *module_name, const char *f
   return name;
 }
 
+static bool is_imported(BinaryenFunctionRef f) {
+  const char *module = BinaryenFunctionImportGetModule(f);
+  return module && module[0];
+}
+
+/* Moves the module's other function imports after the hook imports (removed
+ * and added again, in order; everything names them, nothing holds them), so
+ * that the hooks get the first function indices: a 1-byte LEB in every hook
+ * call, where after 126 or more imports it would take 2 (duckdb-wasm has 130). */
+static bool hooks_first(wi_hooks *h) {
+  BinaryenModuleRef m = h->module;
+  BinaryenIndex count = BinaryenGetNumFunctions(m), moved = 0;
+  typedef struct {
+    const char *name, *module, *base; /* interned by Binaryen: they outlive the function */
+    BinaryenType params, results;
+  } import;
+  import *imports = malloc((count ? count : 1) * sizeof *imports);
+  if (!imports) return false;
+  for (BinaryenIndex i = 0; i < count; i++) {
+    BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
+    const char *name = BinaryenFunctionGetName(f);
+    if (!is_imported(f) || strcmp(name, h->enter_name) == 0 || strcmp(name, h->exit_name) == 0 ||
+        (h->memory_grow_name && strcmp(name, h->memory_grow_name) == 0))
+      continue;
+    imports[moved++] = (import){name, BinaryenFunctionImportGetModule(f),
+                                BinaryenFunctionImportGetBase(f), BinaryenFunctionGetParams(f),
+                                BinaryenFunctionGetResults(f)};
+  }
+  for (BinaryenIndex i = 0; i < moved; i++) BinaryenRemoveFunction(m, imports[i].name);
+  for (BinaryenIndex i = 0; i < moved; i++)
+    BinaryenAddFunctionImport(m, imports[i].name, imports[i].module, imports[i].base,
+                              imports[i].params, imports[i].results);
+  free(imports);
+  return true;
+}
+
 bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_abi abi, bool exceptions) {
   memset(h, 0, sizeof *h);
   h->module = module;
@@ -32,7 +68,8 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_abi abi, bool excep
   h->enter_name = add_hook_import(h, import_module, "enter");
   h->exit_name = add_hook_import(h, import_module, "exit");
   if (abi == WI_ABI_OBSERVE_SDK) h->memory_grow_name = add_hook_import(h, import_module, "memory-grow");
-  return h->enter_name && h->exit_name && (abi != WI_ABI_OBSERVE_SDK || h->memory_grow_name);
+  return h->enter_name && h->exit_name && (abi != WI_ABI_OBSERVE_SDK || h->memory_grow_name) &&
+         hooks_first(h);
 }
 
 /* (func $guard (param $id i32) (if (i32.eqz (global.get $quiet)) (call $hook (local.get $id)))) */
@@ -99,6 +136,8 @@ static BinaryenExpressionRef site_id(wi_hooks *h, uint32_t site) {
   h->id_uses[h->id_use_count++].site = site;
   return c;
 }
+
+BinaryenExpressionRef wi_hook_site_id(wi_hooks *h, uint32_t site) { return site_id(h, site); }
 
 static BinaryenExpressionRef call_hook(wi_hooks *h, const char *hook, uint32_t site) {
   BinaryenExpressionRef id = site_id(h, site);

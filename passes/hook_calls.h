@@ -59,6 +59,10 @@ bool wi_hooks_add_quiet_guards(wi_hooks *hooks, const char *quiet_global);
 /* A function name not yet used in the module, made from `base` (malloc'd). */
 char *wi_unique_function_name(BinaryenModuleRef module, const char *base);
 
+/* `i32.const id`, recorded like the id of every hook call, so that a
+ * renumbering of the site ids (wi_hooks_renumber) changes it too. */
+BinaryenExpressionRef wi_hook_site_id(wi_hooks *hooks, uint32_t site);
+
 /* `call enter(id)` / `call exit(id)`. */
 BinaryenExpressionRef wi_hook_enter(wi_hooks *hooks, uint32_t site);
 BinaryenExpressionRef wi_hook_exit(wi_hooks *hooks, uint32_t site);

@@ -70,6 +70,8 @@ typedef struct {
   uint32_t functions_profiled_out; /* --from-profile: called often and briefly */
   uint32_t imports_wrapped;
   uint32_t exports_wrapped;
+  uint32_t exports_shared;     /* export wrappers that call a shared entry (export_boundary.c) */
+  uint32_t shared_entries;     /* the shared entries: one per signature and guard */
   uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
   uint32_t tail_calls;
   uint32_t memory_grows_hooked;
@@ -94,6 +96,8 @@ typedef struct {
   bool hook_imports;             /* the import boundary */
   bool hook_exports;             /* the export boundary */
   bool untyped_references;       /* the input uses no typed references (nor GC) */
+  bool may_add_table;            /* a table may be added next to the module's own
+                                    (reference types): for shared export entries */
   uint32_t first_site_id;        /* hook ids are first_site_id + site (default ABI) */
   const char *const *quiet_exports; /* exports the host calls while the instance may not */
   size_t quiet_export_count;        /* call out (components: realloc, post-return) */
@@ -118,6 +122,8 @@ typedef struct {
   wi_index_redirect *element_redirects; /* wrapped import -> its wrapper, by output */
   size_t element_redirect_count;        /* index: for the items of element segments */
   bool declare_redirected;       /* code may still `ref.func` a redirected import */
+  bool added_table;              /* the export entries' table is not the module's only one:
+                                    the output needs reference types */
   bool partial_scans;            /* a function held an expression the scan cannot enter */
   wi_walker walker;
   wi_function_facts facts;

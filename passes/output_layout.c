@@ -1,8 +1,9 @@
 /* The last pass: the output's function indices, the site table, and what the
  * items of element segments that name a wrapped import become.
  *
- * Indices are only known now: the hook imports come after the input's imports,
- * and rebuilt functions moved to the end. Binaryen writes imported functions
+ * Indices are only known now: the hook imports come first (hook_calls.c moves
+ * the input's function imports after them), and rebuilt functions moved to
+ * the end. Binaryen writes imported functions
  * first, then defined ones, each in module order. */
 #include <stdlib.h>
 #include <string.h>

@@ -241,6 +241,13 @@ static int instrument(job_state *s) {
   ctx->from_profile = s->task->profile != NULL;
   ctx->profile_min_calls = o->profile_min_calls;
   ctx->profile_below_ns = o->profile_below_ns;
+  /* A second table (the shared export entries') needs reference types: where
+   * the input declares its features, only if they include them; where it does
+   * not, only if it uses exception handling, which every engine that has it
+   * runs alongside reference types (otherwise its exports keep a wrapper each). */
+  ctx->may_add_table = s->scan.has_target_features
+                           ? (s->input_features & BinaryenFeatureReferenceTypes()) != 0
+                           : s->scan.uses_exceptions;
   ctx->untyped_references = !s->scan.uses_typed_references &&
                             !(s->input_features & (BinaryenFeatureGC() |
                                                    BinaryenFeatureTypedFunctionReferences()));
@@ -392,6 +399,8 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
        * it; with exceptions on, even where no guard was placed: the input's
        * tags need the feature, which its target_features may fail to name. */
       BinaryenFeatures added = s.ctx.exceptions ? BinaryenFeatureExceptionHandling() : 0;
+      /* A second table (the shared export entries') needs reference types. */
+      if (s.ctx.added_table) added |= BinaryenFeatureReferenceTypes();
       BinaryenModuleSetFeatures(s.module, input_features | added);
     }
     if (rc == 0) rc = validate_output(&s);

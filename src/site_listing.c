@@ -65,6 +65,10 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                 "%u tail calls; %u memory.grow hooks; %u functions given extra locals",
                 file, ctx->sites.count, s->imports_wrapped, s->exports_wrapped, s->tail_calls,
                 s->memory_grows_hooked, s->functions_rebuilt);
+  if (s->exports_shared)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: %u export wrappers call one of %u shared entries",
+                  file, s->exports_shared, s->shared_entries);
   if (ctx->exceptions)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: exception guards: %u placed, %u skipped (cannot "

@@ -9,7 +9,7 @@
 ;; CHECK:      segment[0] flags=0 table=0 count=1 - init i32=0
 ;; CHECK-NEXT:  - elem[0] = func[{{[0-9]+}}] <wi$import$env.f>
 ;; CHECK-NEXT: segment[1] flags=3 table=0 count=1
-;; CHECK-NEXT:  - elem[0] = func[0] <f>
+;; CHECK-NEXT:  - elem[0] = func[2] <f>
 
 (module
   (type $t (func (param i32) (result i32)))

@@ -30,16 +30,14 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result i32)
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK-NEXT:      (block (result i32)
-;; CHECK-NEXT:       (if
-;; CHECK-NEXT:        (local.get $0)
-;; CHECK-NEXT:        (throw $tag$0
-;; CHECK-NEXT:         (local.get $0)
-;; CHECK-NEXT:        )
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:       (i32.const 7)
+;; CHECK-NEXT:     (if
+;; CHECK-NEXT:      (local.get $0)
+;; CHECK-NEXT:      (throw $tag$0
+;; CHECK-NEXT:       (local.get $0)
 ;; CHECK-NEXT:      )
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:     (call $wi$exit$0
+;; CHECK-NEXT:      (i32.const 7)
 ;; CHECK-NEXT:      (i32.const 0)
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )

@@ -52,19 +52,29 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (local.get $0)
 ;; CHECK-NEXT:  )
-;; CHECK:  (func $wi$export$first (result i32)
-;; CHECK-NEXT:   (local $0 i32)
+;; CHECK:  (func $wi$entry (param $0 i32) (result i32)
+;; CHECK-NEXT:   (local $1 i32)
 ;; CHECK-NEXT:   (call $wi$hook$enter
-;; CHECK-NEXT:    (i32.const 2)
+;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (block (result i32)
-;; CHECK-NEXT:    (local.set $0
-;; CHECK-NEXT:     (call $a)
+;; CHECK-NEXT:    (local.set $1
+;; CHECK-NEXT:     (call_indirect $wi$exports (type $none_=>_i32)
+;; CHECK-NEXT:      (i32.sub
+;; CHECK-NEXT:       (local.get $0)
+;; CHECK-NEXT:       (i32.const 2)
+;; CHECK-NEXT:      )
+;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 2)
+;; CHECK-NEXT:     (local.get $0)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:    (local.get $1)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
+;; CHECK:  (func $wi$export$first (result i32)
+;; CHECK-NEXT:   (call $wi$entry
+;; CHECK-NEXT:    (i32.const 2)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$export$second (param $0 i32) (param $1 i64)
@@ -82,18 +92,8 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$export$alias (result i32)
-;; CHECK-NEXT:   (local $0 i32)
-;; CHECK-NEXT:   (call $wi$hook$enter
+;; CHECK-NEXT:   (call $wi$entry
 ;; CHECK-NEXT:    (i32.const 4)
-;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block (result i32)
-;; CHECK-NEXT:    (local.set $0
-;; CHECK-NEXT:     (call $a)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 4)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK: ;; custom section "wasm-instrument.sites"

@@ -18,21 +18,19 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (call $wi$exit$0
-;; CHECK-NEXT:    (block (result i32)
-;; CHECK-NEXT:     (if
-;; CHECK-NEXT:      (i32.eqz
-;; CHECK-NEXT:       (local.get $0)
-;; CHECK-NEXT:      )
-;; CHECK-NEXT:      (return
-;; CHECK-NEXT:       (call $wi$exit$0
-;; CHECK-NEXT:        (i32.const -1)
-;; CHECK-NEXT:        (i32.const 0)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:      )
-;; CHECK-NEXT:     )
+;; CHECK-NEXT:   (if
+;; CHECK-NEXT:    (i32.eqz
 ;; CHECK-NEXT:     (local.get $0)
 ;; CHECK-NEXT:    )
+;; CHECK-NEXT:    (return
+;; CHECK-NEXT:     (call $wi$exit$0
+;; CHECK-NEXT:      (i32.const -1)
+;; CHECK-NEXT:      (i32.const 0)
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$exit$0
+;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
@@ -40,22 +38,18 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 1)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
+;; CHECK-NEXT:   (if
+;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:    (block
-;; CHECK-NEXT:     (if
-;; CHECK-NEXT:      (local.get $0)
-;; CHECK-NEXT:      (block
-;; CHECK-NEXT:       (call $wi$hook$exit
-;; CHECK-NEXT:        (i32.const 1)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:       (return)
-;; CHECK-NEXT:      )
+;; CHECK-NEXT:     (call $wi$hook$exit
+;; CHECK-NEXT:      (i32.const 1)
 ;; CHECK-NEXT:     )
-;; CHECK-NEXT:     (nop)
+;; CHECK-NEXT:     (return)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 1)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (nop)
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 1)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$exit$0 (param $0 i32) (param $1 i32) (result i32)

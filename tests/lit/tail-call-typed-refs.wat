@@ -108,17 +108,15 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result (ref $t))
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$1
-;; CHECK-NEXT:      (block (result (ref $t))
-;; CHECK-NEXT:       (if
-;; CHECK-NEXT:        (i32.eq
-;; CHECK-NEXT:         (local.get $0)
-;; CHECK-NEXT:         (i32.const 1)
-;; CHECK-NEXT:        )
-;; CHECK-NEXT:        (throw $tag$0)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:       (ref.func $double)
+;; CHECK-NEXT:     (if
+;; CHECK-NEXT:      (i32.eq
+;; CHECK-NEXT:       (local.get $0)
+;; CHECK-NEXT:       (i32.const 1)
 ;; CHECK-NEXT:      )
+;; CHECK-NEXT:      (throw $tag$0)
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:     (call $wi$exit$1
+;; CHECK-NEXT:      (ref.func $double)
 ;; CHECK-NEXT:      (i32.const 1)
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )
@@ -136,17 +134,15 @@
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:   (try $wi$unwind (result (ref null $t))
 ;; CHECK-NEXT:    (do
-;; CHECK-NEXT:     (call $wi$exit$2
-;; CHECK-NEXT:      (block (result (ref null $t))
-;; CHECK-NEXT:       (if
-;; CHECK-NEXT:        (i32.eq
-;; CHECK-NEXT:         (local.get $0)
-;; CHECK-NEXT:         (i32.const 2)
-;; CHECK-NEXT:        )
-;; CHECK-NEXT:        (throw $tag$0)
-;; CHECK-NEXT:       )
-;; CHECK-NEXT:       (ref.func $double)
+;; CHECK-NEXT:     (if
+;; CHECK-NEXT:      (i32.eq
+;; CHECK-NEXT:       (local.get $0)
+;; CHECK-NEXT:       (i32.const 2)
 ;; CHECK-NEXT:      )
+;; CHECK-NEXT:      (throw $tag$0)
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:     (call $wi$exit$2
+;; CHECK-NEXT:      (ref.func $double)
 ;; CHECK-NEXT:      (i32.const 2)
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )

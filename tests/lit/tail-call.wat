@@ -32,13 +32,11 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 1)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 1)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (return_call $id
-;; CHECK-NEXT:     (local.get $0)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 1)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (return_call $id
+;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $wi$exit$0 (param $0 i32) (param $1 i32) (result i32)
@@ -52,18 +50,16 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 2)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
-;; CHECK-NEXT:    (local.set $1
-;; CHECK-NEXT:     (call $id
-;; CHECK-NEXT:      (local.get $0)
-;; CHECK-NEXT:     )
+;; CHECK-NEXT:   (local.set $1
+;; CHECK-NEXT:    (call $id
+;; CHECK-NEXT:     (local.get $0)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 2)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (return_call $id
-;; CHECK-NEXT:     (local.get $1)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 2)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (return_call $id
+;; CHECK-NEXT:    (local.get $1)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK:  (func $indirect (param $0 i32) (result i32)
@@ -71,19 +67,17 @@
 ;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 3)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block
-;; CHECK-NEXT:    (local.set $1
-;; CHECK-NEXT:     (call $id
-;; CHECK-NEXT:      (local.get $0)
-;; CHECK-NEXT:     )
+;; CHECK-NEXT:   (local.set $1
+;; CHECK-NEXT:    (call $id
+;; CHECK-NEXT:     (local.get $0)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (call $wi$hook$exit
-;; CHECK-NEXT:     (i32.const 3)
-;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (return_call_indirect $0 (type $sig)
-;; CHECK-NEXT:     (local.get $1)
-;; CHECK-NEXT:     (i32.const 0)
-;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (i32.const 3)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (return_call_indirect $0 (type $sig)
+;; CHECK-NEXT:    (local.get $1)
+;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK: ;; custom section "wasm-instrument.sites"

@@ -9,9 +9,9 @@
 ;; PLAIN-NOT: "name"
 ;; RUN: wat2wasm --debug-names %s -o %t.named && wasm-instrument %t.named -o %t && wasm-validate %t
 ;; RUN: wasm-objdump -x -j name %t | FileCheck %s --check-prefix=NAMED
-;; NAMED: func[0] <log>
-;; NAMED-NEXT: func[1] <wi$hook$enter>
-;; NAMED-NEXT: func[2] <wi$hook$exit>
+;; NAMED: func[0] <wi$hook$enter>
+;; NAMED-NEXT: func[1] <wi$hook$exit>
+;; NAMED-NEXT: func[2] <log>
 ;; NAMED-NEXT: func[3] <run>
 ;; NAMED-NEXT: func[4] <wi$import$env.log>
 ;; NAMED-NEXT: func[5] <wi$export$run>

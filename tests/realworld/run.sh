@@ -22,7 +22,8 @@
 #   3. structure: OUT has a `wasm-instrument.sites` custom section; its exports
 #      are the input's (same names and kinds, and the same index for non-function
 #      exports); its imports are the input's plus enter/exit of the hook module;
-#      its memories and tables are declared as in the input (limits, shared)
+#      its memories and tables are declared as in the input (limits, shared), but
+#      for the table of the shared export entries (`wi$exports`) it may add
 #   4. node --import hooks.mjs drivers/NAME.mjs, once with the package's own .wasm
 #      and once with WASM_PATH=OUT: same stdout and exit code. The original run
 #      makes no hook call. The instrumented run: enters > 0, unbalanced == 0,
@@ -152,8 +153,9 @@ imports_of() {
   wasm-objdump -x -j Import "$1" 2>/dev/null |
     sed -n -e 's/^ - func\[[0-9]*\].* <- \(.*\)$/func \1/p' -e '/^ - func\[/d' -e 's/^ - //p' | sort
 }
-# Memory and Table sections, as declared.
-limits_of() { wasm-objdump -x -j Memory -j Table "$1" 2>/dev/null | grep '^ - '; }
+# Memory and Table sections, as declared; without the table that the shared
+# export entries may add (passes/export_boundary.c), named in the name section.
+limits_of() { wasm-objdump -x -j Memory -j Table "$1" 2>/dev/null | grep '^ - ' | grep -v ' <wi\$exports>$'; }
 # hooks report fields: field NAME FILE
 field() { sed -n "s/.*[ :]$1=\([0-9][0-9]*\).*/\1/p" "$2" | head -n 1; }
 
