@@ -177,19 +177,17 @@ static char *unique_name(BinaryenModuleRef m, const char *base, bool table) {
 static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const char *table,
                               uint32_t first_site) {
   BinaryenModuleRef m = ctx->module;
-  uint32_t n = k->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(k->params);
-  BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types);
-  BinaryenExpressionRef *operands = malloc(((size_t)n + 1) * sizeof *operands);
-  char *name = wi_unique_function_name(m, "wi$entry");
-  if (!types || !operands || !name) {
+  uint32_t n;
+  BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 0, &n);
+  BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types); /* the params, then the site */
+  char *name = operands && types ? wi_unique_function_name(m, "wi$entry") : NULL;
+  if (!name) {
     free(types);
     free(operands);
-    free(name);
     return NULL;
   }
-  if (n) BinaryenTypeExpand(k->params, types);
+  for (uint32_t i = 0; i < n; i++) types[i] = BinaryenExpressionGetType(operands[i]);
   types[n] = BinaryenTypeInt32();
-  for (uint32_t i = 0; i < n; i++) operands[i] = BinaryenLocalGet(m, i, types[i]);
   BinaryenExpressionRef slot =
       BinaryenBinary(m, BinaryenSubInt32(), BinaryenLocalGet(m, n, BinaryenTypeInt32()),
                      wi_hook_site_id(&ctx->hooks, first_site));
@@ -231,22 +229,16 @@ static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const ch
 static char *add_shared_wrapper(wi_instrument *ctx, const char *base_name, const entry_class *k,
                                 uint32_t site) {
   BinaryenModuleRef m = ctx->module;
-  uint32_t n = k->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(k->params);
-  BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types);
-  BinaryenExpressionRef *operands = malloc(((size_t)n + 1) * sizeof *operands);
-  char *name = wi_unique_function_name(m, base_name);
-  if (!types || !operands || !name) {
-    free(types);
+  uint32_t n;
+  BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 1, &n);
+  char *name = operands ? wi_unique_function_name(m, base_name) : NULL;
+  if (!name) {
     free(operands);
-    free(name);
     return NULL;
   }
-  if (n) BinaryenTypeExpand(k->params, types);
-  for (uint32_t i = 0; i < n; i++) operands[i] = BinaryenLocalGet(m, i, types[i]);
   operands[n] = wi_hook_site_id(&ctx->hooks, site);
   BinaryenAddFunction(m, name, k->params, k->results, NULL, 0,
                       BinaryenCall(m, k->name, operands, n + 1, k->results));
-  free(types);
   free(operands);
   return name;
 }

@@ -161,6 +161,10 @@ uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index
                      const char *func_name, const char *display, const char *field);
 /* Adds (func $name (params) (results) enter; call target; exit) and returns
  * its name (owned by the caller), or NULL when out of memory. */
+/* local.gets of the parameters `params` (locals 0..n-1) in a malloc'd array
+ * with room for `extra` more operands; *count gets n. NULL when out of memory. */
+BinaryenExpressionRef *wi_param_operands(BinaryenModuleRef m, BinaryenType params, uint32_t extra,
+                                         uint32_t *count);
 char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
                           uint32_t site);
 /* Adds (func $name (params) (results) quiet += 1; call target; quiet -= 1),

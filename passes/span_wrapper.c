@@ -16,29 +16,34 @@ typedef struct {
   BinaryenExpressionRef call; /* target called with the wrapper's parameters */
 } forwarding;
 
+BinaryenExpressionRef *wi_param_operands(BinaryenModuleRef m, BinaryenType params, uint32_t extra,
+                                         uint32_t *count) {
+  uint32_t n = params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(params);
+  BinaryenType *types = malloc((n ? n : 1) * sizeof *types);
+  BinaryenExpressionRef *operands = malloc(((size_t)n + extra + 1) * sizeof *operands);
+  if (!types || !operands) {
+    free(types);
+    free(operands);
+    return NULL;
+  }
+  if (n) BinaryenTypeExpand(params, types);
+  for (uint32_t i = 0; i < n; i++) operands[i] = BinaryenLocalGet(m, i, types[i]);
+  free(types);
+  *count = n;
+  return operands;
+}
+
 static bool forwarding_make(wi_instrument *ctx, const char *base_name, const char *target,
                             forwarding *f) {
   BinaryenModuleRef m = ctx->module;
   BinaryenFunctionRef callee = BinaryenGetFunction(m, target);
   f->params = BinaryenFunctionGetParams(callee);
   f->results = BinaryenFunctionGetResults(callee);
-  f->param_count = f->params == BinaryenTypeNone() ? 0 : BinaryenTypeArity(f->params);
-  BinaryenType *param_types = malloc((f->param_count ? f->param_count : 1) * sizeof *param_types);
-  BinaryenExpressionRef *operands = malloc((f->param_count ? f->param_count : 1) * sizeof *operands);
-  f->name = wi_unique_function_name(m, base_name);
-  bool ok = param_types && operands && f->name;
-  if (ok) {
-    if (f->param_count) BinaryenTypeExpand(f->params, param_types);
-    for (uint32_t i = 0; i < f->param_count; i++)
-      operands[i] = BinaryenLocalGet(m, i, param_types[i]);
-    f->call = BinaryenCall(m, target, operands, f->param_count, f->results);
-  } else {
-    free(f->name);
-    f->name = NULL;
-  }
-  free(param_types);
+  BinaryenExpressionRef *operands = wi_param_operands(m, f->params, 0, &f->param_count);
+  f->name = operands ? wi_unique_function_name(m, base_name) : NULL;
+  if (f->name) f->call = BinaryenCall(m, target, operands, f->param_count, f->results);
   free(operands);
-  return ok;
+  return f->name != NULL;
 }
 
 /* A value of these types can wait in a local (a reference may not be
