@@ -9,27 +9,29 @@ static uint64_t hash_name(const char *s) {
   return h;
 }
 
-static size_t find_slot(const wi_name_map *map, const char *key) {
+/* The slot of `key`, or the empty slot where it would go. Binaryen interns
+ * names, and most keys and queries are its pointers: an equal pointer settles
+ * it, and a different tag rules a key out, without comparing the strings. */
+static size_t find_slot(const wi_name_map *map, const char *key, uint64_t hash) {
   size_t mask = map->capacity - 1;
-  size_t i = (size_t)hash_name(key) & mask;
-  while (map->keys[i] && strcmp(map->keys[i], key) != 0) i = (i + 1) & mask;
-  return i;
+  uint32_t tag = (uint32_t)(hash >> 32);
+  size_t i = (size_t)hash & mask;
+  for (;; i = (i + 1) & mask) {
+    const wi_name_slot *s = &map->slots[i];
+    if (!s->key || s->key == key || (s->tag == tag && strcmp(s->key, key) == 0)) return i;
+  }
 }
 
 static bool grow(wi_name_map *map) {
   size_t capacity = map->capacity ? map->capacity * 2 : 64;
-  wi_name_map bigger = {calloc(capacity, sizeof(char *)), calloc(capacity, sizeof(uint32_t)),
-                        capacity, 0};
-  if (!bigger.keys || !bigger.values) {
-    free(bigger.keys);
-    free(bigger.values);
-    return false;
-  }
+  wi_name_map bigger = {calloc(capacity, sizeof(wi_name_slot)), capacity, 0};
+  if (!bigger.slots) return false;
   for (size_t i = 0; i < map->capacity; i++) {
-    if (!map->keys[i]) continue;
-    size_t slot = find_slot(&bigger, map->keys[i]);
-    bigger.keys[slot] = map->keys[i];
-    bigger.values[slot] = map->values[i];
+    const wi_name_slot *s = &map->slots[i];
+    if (!s->key) continue;
+    size_t mask = capacity - 1, j = (size_t)hash_name(s->key) & mask;
+    while (bigger.slots[j].key) j = (j + 1) & mask;
+    bigger.slots[j] = *s;
     bigger.count++;
   }
   wi_name_map_free(map);
@@ -39,25 +41,26 @@ static bool grow(wi_name_map *map) {
 
 bool wi_name_map_put(wi_name_map *map, const char *key, uint32_t value) {
   if ((map->count + 1) * 2 > map->capacity && !grow(map)) return false;
-  size_t slot = find_slot(map, key);
-  if (!map->keys[slot]) {
-    map->keys[slot] = key;
+  uint64_t hash = hash_name(key);
+  wi_name_slot *s = &map->slots[find_slot(map, key, hash)];
+  if (!s->key) {
+    s->key = key;
+    s->tag = (uint32_t)(hash >> 32);
     map->count++;
   }
-  map->values[slot] = value;
+  s->value = value;
   return true;
 }
 
 bool wi_name_map_get(const wi_name_map *map, const char *key, uint32_t *value) {
   if (map->capacity == 0) return false;
-  size_t slot = find_slot(map, key);
-  if (!map->keys[slot]) return false;
-  *value = map->values[slot];
+  const wi_name_slot *s = &map->slots[find_slot(map, key, hash_name(key))];
+  if (!s->key) return false;
+  *value = s->value;
   return true;
 }
 
 void wi_name_map_free(wi_name_map *map) {
-  free(map->keys);
-  free(map->values);
+  free(map->slots);
   memset(map, 0, sizeof *map);
 }

@@ -8,8 +8,13 @@
 #include <stdint.h>
 
 typedef struct {
-  const char **keys; /* owned array of borrowed strings; NULL = empty slot */
-  uint32_t *values;
+  const char *key; /* borrowed; NULL = empty slot */
+  uint32_t tag;    /* the high half of the key's hash */
+  uint32_t value;
+} wi_name_slot;
+
+typedef struct {
+  wi_name_slot *slots; /* owned */
   size_t capacity, count;
 } wi_name_map;
 
