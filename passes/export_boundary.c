@@ -159,19 +159,6 @@ static bool guard_wanted(const wi_instrument *ctx, uint32_t input_index) {
   return ctx->exceptions && (!ctx->throws.can_throw || ctx->throws.can_throw[input_index]);
 }
 
-/* A name for a new table or element segment, not yet used (malloc'd). */
-static char *unique_name(BinaryenModuleRef m, const char *base, bool table) {
-  size_t size = strlen(base) + 16;
-  char *name = malloc(size);
-  if (!name) return NULL;
-  snprintf(name, size, "%s", base);
-  for (unsigned n = 1; table ? BinaryenGetTable(m, name) != NULL
-                             : BinaryenGetElementSegment(m, name) != NULL;
-       n++)
-    snprintf(name, size, "%s$%u", base, n);
-  return name;
-}
-
 /* The shared entry of class `k` (see the top of the file); `first_site` is
  * the site whose target is item 0 of `table`. */
 static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const char *table,
@@ -180,7 +167,7 @@ static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const ch
   uint32_t n;
   BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 0, &n);
   BinaryenType *types = malloc(((size_t)n + 1) * sizeof *types); /* the params, then the site */
-  char *name = operands && types ? wi_unique_function_name(m, "wi$entry") : NULL;
+  char *name = operands && types ? wi_unique_name(&ctx->names, WI_NAME_FUNCTION, "wi$entry") : NULL;
   if (!name) {
     free(types);
     free(operands);
@@ -231,7 +218,7 @@ static char *add_shared_wrapper(wi_instrument *ctx, const char *base_name, const
   BinaryenModuleRef m = ctx->module;
   uint32_t n;
   BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 1, &n);
-  char *name = operands ? wi_unique_function_name(m, base_name) : NULL;
+  char *name = operands ? wi_unique_name(&ctx->names, WI_NAME_FUNCTION, base_name) : NULL;
   if (!name) {
     free(operands);
     return NULL;
@@ -293,8 +280,8 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
     for (size_t k = 0; k < classes.count && !shared; k++) shared = classes.items[k].uses >= 2;
   if (!shared)
     for (size_t k = 0; k < classes.count; k++) classes.items[k].uses = 0;
-  if (shared && (!(table = unique_name(m, "wi$exports", true)) ||
-                 !(segment = unique_name(m, "wi$exports", false))))
+  if (shared && (!(table = wi_unique_name(&ctx->names, WI_NAME_TABLE, "wi$exports")) ||
+                 !(segment = wi_unique_name(&ctx->names, WI_NAME_ELEMENT_SEGMENT, "wi$exports"))))
     goto done;
   uint32_t first_site = 0, slots = 0, used_slots = 0;
   for (BinaryenIndex i = 0; i < count; i++) {

@@ -4,19 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *wi_unique_function_name(BinaryenModuleRef module, const char *base) {
-  size_t size = strlen(base) + 16;
-  char *name = malloc(size);
-  if (!name) return NULL;
-  snprintf(name, size, "%s", base);
-  for (unsigned n = 1; BinaryenGetFunction(module, name); n++) snprintf(name, size, "%s$%u", base, n);
-  return name;
-}
-
 static char *add_hook_import(wi_hooks *h, const char *module_name, const char *field) {
   char base[64];
   snprintf(base, sizeof base, "wi$hook$%s", field);
-  char *name = wi_unique_function_name(h->module, base);
+  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
   if (!name) return NULL;
   BinaryenAddFunctionImport(h->module, name, module_name, field, BinaryenTypeInt32(),
                             BinaryenTypeNone());
@@ -59,9 +50,11 @@ static bool hooks_first(wi_hooks *h) {
   return true;
 }
 
-bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_abi abi, bool exceptions) {
+bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names, wi_abi abi,
+                   bool exceptions) {
   memset(h, 0, sizeof *h);
   h->module = module;
+  h->names = names;
   h->abi = abi;
   h->exceptions = exceptions;
   const char *import_module = abi == WI_ABI_OBSERVE_SDK ? WI_OBSERVE_MODULE : WI_HOOK_MODULE;
@@ -77,7 +70,7 @@ static char *add_quiet_guard(wi_hooks *h, const char *hook, const char *field,
                              const char *quiet_global) {
   char base[64];
   snprintf(base, sizeof base, "wi$quiet$%s", field);
-  char *name = wi_unique_function_name(h->module, base);
+  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
   if (!name) return NULL;
   BinaryenModuleRef m = h->module;
   BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
@@ -165,7 +158,7 @@ static const char *exit_helper(wi_hooks *h, BinaryenType type) {
   h->helpers = grown;
   char base[32];
   snprintf(base, sizeof base, "wi$exit$%zu", h->helper_count);
-  char *name = wi_unique_function_name(h->module, base);
+  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
   if (!name) {
     h->out_of_memory = true;
     return NULL;

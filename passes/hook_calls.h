@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "unique_names.h"
+
 typedef enum { WI_ABI_DEFAULT, WI_ABI_OBSERVE_SDK } wi_abi;
 
 #define WI_HOOK_MODULE "wasm-instrument:hooks/trace@0.1.0"
@@ -28,6 +30,7 @@ typedef struct {
 
 typedef struct {
   BinaryenModuleRef module;
+  wi_unique_names *names; /* where the helpers get their names (borrowed) */
   wi_abi abi;
   bool exceptions;        /* guard bodies with catch_all { exit; rethrow } */
   char *enter_name;       /* internal names of what hook calls call: the hook imports, */
@@ -44,8 +47,10 @@ typedef struct {
   bool out_of_memory;
 } wi_hooks;
 
-/* Adds the hook imports to `module`. Returns false when out of memory. */
-bool wi_hooks_init(wi_hooks *hooks, BinaryenModuleRef module, wi_abi abi, bool exceptions);
+/* Adds the hook imports to `module`, named from `names`. Returns false when
+ * out of memory. */
+bool wi_hooks_init(wi_hooks *hooks, BinaryenModuleRef module, wi_unique_names *names, wi_abi abi,
+                   bool exceptions);
 void wi_hooks_free(wi_hooks *hooks);
 
 /* Inside a component, the host calls some exported functions (`realloc` and
@@ -55,9 +60,6 @@ void wi_hooks_free(wi_hooks *hooks);
  * hook only while the global is 0 (see wi_add_quiet_wrapper). Returns false
  * when out of memory. */
 bool wi_hooks_add_quiet_guards(wi_hooks *hooks, const char *quiet_global);
-
-/* A function name not yet used in the module, made from `base` (malloc'd). */
-char *wi_unique_function_name(BinaryenModuleRef module, const char *base);
 
 /* `i32.const id`, recorded like the id of every hook call, so that a
  * renumbering of the site ids (wi_hooks_renumber) changes it too. */

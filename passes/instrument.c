@@ -109,18 +109,20 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
 
 int wi_instrument_run(wi_instrument *ctx) {
   wi_expr_kinds_init();
+  wi_unique_names_init(&ctx->names, ctx->module);
   ctx->import_wrappers = calloc(ctx->func_count ? ctx->func_count : 1, sizeof(char *));
   if (!ctx->import_wrappers) return fail(ctx, "out of memory");
   for (uint32_t i = 0; i < ctx->func_count; i++)
     if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
   /* Before any hook call exists: the hooks are imports, and would count. */
   if (ctx->exceptions && wi_pass_throw_analysis(ctx) != 0) return fail(ctx, "out of memory");
-  if (!wi_hooks_init(&ctx->hooks, ctx->module, ctx->abi, ctx->exceptions))
+  if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions))
     return fail(ctx, "out of memory");
   if (ctx->quiet_export_count > 0) {
-    snprintf(ctx->quiet_global_name, sizeof ctx->quiet_global_name, "wi$quiet");
-    for (unsigned n = 1; BinaryenGetGlobal(ctx->module, ctx->quiet_global_name); n++)
-      snprintf(ctx->quiet_global_name, sizeof ctx->quiet_global_name, "wi$quiet$%u", n);
+    char *quiet = wi_unique_name(&ctx->names, WI_NAME_GLOBAL, "wi$quiet");
+    if (!quiet) return fail(ctx, "out of memory");
+    snprintf(ctx->quiet_global_name, sizeof ctx->quiet_global_name, "%s", quiet);
+    free(quiet);
     ctx->quiet_global = ctx->quiet_global_name;
     if (!wi_hooks_add_quiet_guards(&ctx->hooks, ctx->quiet_global))
       return fail(ctx, "out of memory");
@@ -138,10 +140,12 @@ int wi_instrument_run(wi_instrument *ctx) {
   if (wi_pass_observe_version_globals(ctx) != 0) return fail(ctx, "out of memory");
   if (ctx->hooks.out_of_memory) return fail(ctx, "out of memory");
   if (wi_pass_site_table(ctx) != 0) return fail(ctx, "out of memory");
+  wi_unique_names_free(&ctx->names); /* no pass adds anything after this one */
   return 0;
 }
 
 void wi_instrument_free(wi_instrument *ctx) {
+  wi_unique_names_free(&ctx->names);
   wi_hooks_free(&ctx->hooks);
   wi_site_table_free(&ctx->sites);
   free(ctx->skips);

@@ -22,6 +22,7 @@
 #include "name_section.h"
 #include "site_table.h"
 #include "throw_analysis.h"
+#include "unique_names.h"
 
 /* What the caller knows about one function of the input, by input index. */
 typedef struct {
@@ -108,6 +109,7 @@ typedef struct {
   uint64_t profile_below_ns;
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
+  wi_unique_names names;         /* for everything the passes add */
   wi_hooks hooks;
   const char *quiet_global;      /* the global that silences the hooks, or NULL */
   char quiet_global_name[32];

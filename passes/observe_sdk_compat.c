@@ -25,7 +25,7 @@ static const char *grow_helper(wi_instrument *ctx, BinaryenType delta_type) {
   bool wide = delta_type == BinaryenTypeInt64();
   char **slot = wide ? &ctx->hooks.memory_grow_helper64 : &ctx->hooks.memory_grow_helper;
   if (*slot) return *slot;
-  char *name = wi_unique_function_name(m, wide ? "wi$memory_grow64" : "wi$memory_grow");
+  char *name = wi_unique_name(&ctx->names, WI_NAME_FUNCTION, wide ? "wi$memory_grow64" : "wi$memory_grow");
   if (!name) return NULL;
   *slot = name;
   BinaryenExpressionRef pages = BinaryenLocalGet(m, 0, delta_type);

@@ -40,7 +40,7 @@ static bool forwarding_make(wi_instrument *ctx, const char *base_name, const cha
   f->params = BinaryenFunctionGetParams(callee);
   f->results = BinaryenFunctionGetResults(callee);
   BinaryenExpressionRef *operands = wi_param_operands(m, f->params, 0, &f->param_count);
-  f->name = operands ? wi_unique_function_name(m, base_name) : NULL;
+  f->name = operands ? wi_unique_name(&ctx->names, WI_NAME_FUNCTION, base_name) : NULL;
   if (f->name) f->call = BinaryenCall(m, target, operands, f->param_count, f->results);
   free(operands);
   return f->name != NULL;
