@@ -1,6 +1,8 @@
 #include "expr_children.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 wi_expr_ids wi_ids;
 
@@ -15,6 +17,95 @@ static size_t opaque_count;
 static void add_opaque(BinaryenExpressionId id, const char *name) {
   opaque_kinds[opaque_count].id = id;
   opaque_kinds[opaque_count++].name = name;
+}
+
+/* The children of each expression kind, by id: the walker asks for them at
+ * every node, and a chain of comparisons per question was a tenth of the
+ * passes' time on large modules. A kind with a fixed number of children has
+ * their getters in slot order; the variadic kinds (block, call, call_indirect,
+ * throw, tuple.make, try) are asked by id; any other kind is opaque. */
+typedef BinaryenExpressionRef (*child_getter)(BinaryenExpressionRef);
+
+enum { OPAQUE = -1, VARIADIC = -2, MAX_KINDS = 256 };
+
+typedef struct {
+  int count; /* fixed children, VARIADIC or OPAQUE */
+  child_getter get[3];
+} kind_shape;
+
+static kind_shape shapes[MAX_KINDS];
+static const kind_shape opaque_shape = {OPAQUE, {NULL, NULL, NULL}};
+
+static const kind_shape *shape_of(BinaryenExpressionId id) {
+  return id < MAX_KINDS ? &shapes[id] : &opaque_shape;
+}
+
+static void shape(BinaryenExpressionId id, int count, child_getter a, child_getter b,
+                  child_getter c) {
+  if (id >= MAX_KINDS) {
+    fprintf(stderr, "wasm-instrument: internal error: expression id %u out of range\n", id);
+    abort();
+  }
+  shapes[id] = (kind_shape){count, {a, b, c}};
+}
+
+static void shapes_init(const wi_expr_ids *k) {
+  for (size_t i = 0; i < MAX_KINDS; i++) shapes[i] = opaque_shape;
+  BinaryenExpressionId variadic[] = {k->block, k->call, k->call_indirect, k->throw_,
+                                     k->tuple_make, k->try_};
+  for (size_t i = 0; i < sizeof variadic / sizeof *variadic; i++)
+    shape(variadic[i], VARIADIC, NULL, NULL, NULL);
+  shape(k->if_, 3, BinaryenIfGetCondition, BinaryenIfGetIfTrue, BinaryenIfGetIfFalse);
+  shape(k->atomic_cmpxchg, 3, BinaryenAtomicCmpxchgGetPtr, BinaryenAtomicCmpxchgGetExpected,
+        BinaryenAtomicCmpxchgGetReplacement);
+  shape(k->atomic_wait, 3, BinaryenAtomicWaitGetPtr, BinaryenAtomicWaitGetExpected,
+        BinaryenAtomicWaitGetTimeout);
+  shape(k->simd_ternary, 3, BinaryenSIMDTernaryGetA, BinaryenSIMDTernaryGetB,
+        BinaryenSIMDTernaryGetC);
+  shape(k->memory_init, 3, BinaryenMemoryInitGetDest, BinaryenMemoryInitGetOffset,
+        BinaryenMemoryInitGetSize);
+  shape(k->memory_copy, 3, BinaryenMemoryCopyGetDest, BinaryenMemoryCopyGetSource,
+        BinaryenMemoryCopyGetSize);
+  shape(k->memory_fill, 3, BinaryenMemoryFillGetDest, BinaryenMemoryFillGetValue,
+        BinaryenMemoryFillGetSize);
+  shape(k->select, 3, BinaryenSelectGetIfTrue, BinaryenSelectGetIfFalse,
+        BinaryenSelectGetCondition);
+  shape(k->break_, 2, BinaryenBreakGetValue, BinaryenBreakGetCondition, NULL);
+  shape(k->switch_, 2, BinaryenSwitchGetValue, BinaryenSwitchGetCondition, NULL);
+  shape(k->store, 2, BinaryenStoreGetPtr, BinaryenStoreGetValue, NULL);
+  shape(k->atomic_rmw, 2, BinaryenAtomicRMWGetPtr, BinaryenAtomicRMWGetValue, NULL);
+  shape(k->atomic_notify, 2, BinaryenAtomicNotifyGetPtr, BinaryenAtomicNotifyGetNotifyCount, NULL);
+  shape(k->simd_replace, 2, BinaryenSIMDReplaceGetVec, BinaryenSIMDReplaceGetValue, NULL);
+  shape(k->simd_shuffle, 2, BinaryenSIMDShuffleGetLeft, BinaryenSIMDShuffleGetRight, NULL);
+  shape(k->simd_shift, 2, BinaryenSIMDShiftGetVec, BinaryenSIMDShiftGetShift, NULL);
+  shape(k->simd_load_store_lane, 2, BinaryenSIMDLoadStoreLaneGetPtr, BinaryenSIMDLoadStoreLaneGetVec,
+        NULL);
+  shape(k->binary, 2, BinaryenBinaryGetLeft, BinaryenBinaryGetRight, NULL);
+  shape(k->ref_eq, 2, BinaryenRefEqGetLeft, BinaryenRefEqGetRight, NULL);
+  shape(k->table_set, 2, BinaryenTableSetGetIndex, BinaryenTableSetGetValue, NULL);
+  shape(k->table_grow, 2, BinaryenTableGrowGetValue, BinaryenTableGrowGetDelta, NULL);
+  shape(k->loop, 1, BinaryenLoopGetBody, NULL, NULL);
+  shape(k->local_set, 1, BinaryenLocalSetGetValue, NULL, NULL);
+  shape(k->global_set, 1, BinaryenGlobalSetGetValue, NULL, NULL);
+  shape(k->load, 1, BinaryenLoadGetPtr, NULL, NULL);
+  shape(k->simd_extract, 1, BinaryenSIMDExtractGetVec, NULL, NULL);
+  shape(k->simd_load, 1, BinaryenSIMDLoadGetPtr, NULL, NULL);
+  shape(k->unary, 1, BinaryenUnaryGetValue, NULL, NULL);
+  shape(k->drop, 1, BinaryenDropGetValue, NULL, NULL);
+  shape(k->return_, 1, BinaryenReturnGetValue, NULL, NULL);
+  shape(k->memory_grow, 1, BinaryenMemoryGrowGetDelta, NULL, NULL);
+  shape(k->ref_is, 1, BinaryenRefIsGetValue, NULL, NULL);
+  shape(k->table_get, 1, BinaryenTableGetGetIndex, NULL, NULL);
+  shape(k->tuple_extract, 1, BinaryenTupleExtractGetTuple, NULL, NULL);
+  shape(k->i31_new, 1, BinaryenI31NewGetValue, NULL, NULL);
+  shape(k->i31_get, 1, BinaryenI31GetGetI31, NULL, NULL);
+  shape(k->ref_as, 1, BinaryenRefAsGetValue, NULL, NULL);
+  BinaryenExpressionId leaves[] = {k->nop, k->local_get, k->global_get, k->const_,
+                                   k->memory_size, k->unreachable, k->pop, k->ref_null,
+                                   k->ref_func, k->table_size, k->atomic_fence, k->data_drop,
+                                   k->rethrow};
+  for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++)
+    shape(leaves[i], 0, NULL, NULL, NULL);
 }
 
 void wi_expr_kinds_init(void) {
@@ -77,6 +168,8 @@ void wi_expr_kinds_init(void) {
   k->i31_get = BinaryenI31GetId();
   k->ref_as = BinaryenRefAsId();
 
+  shapes_init(k);
+
   add_opaque(BinaryenCallRefId(), "call_ref");
   add_opaque(BinaryenRefTestId(), "ref.test");
   add_opaque(BinaryenRefCastId(), "ref.cast");
@@ -101,38 +194,29 @@ const char *wi_expr_kind_name(BinaryenExpressionId id) {
 }
 
 int wi_child_count(BinaryenExpressionRef e) {
+  return wi_child_count_id(e, BinaryenExpressionGetId(e));
+}
+
+int wi_child_count_id(BinaryenExpressionRef e, BinaryenExpressionId id) {
+  const kind_shape *shape = shape_of(id);
+  if (shape->count != VARIADIC) return shape->count;
   const wi_expr_ids *k = &wi_ids;
-  BinaryenExpressionId id = BinaryenExpressionGetId(e);
   if (id == k->block) return (int)BinaryenBlockGetNumChildren(e);
   if (id == k->call) return (int)BinaryenCallGetNumOperands(e);
   if (id == k->call_indirect) return (int)BinaryenCallIndirectGetNumOperands(e) + 1;
   if (id == k->throw_) return (int)BinaryenThrowGetNumOperands(e);
   if (id == k->tuple_make) return (int)BinaryenTupleMakeGetNumOperands(e);
-  if (id == k->try_) return (int)BinaryenTryGetNumCatchBodies(e) + 1;
-  if (id == k->if_ || id == k->atomic_cmpxchg || id == k->atomic_wait || id == k->simd_ternary ||
-      id == k->memory_init || id == k->memory_copy || id == k->memory_fill || id == k->select)
-    return 3;
-  if (id == k->break_ || id == k->switch_ || id == k->store || id == k->atomic_rmw ||
-      id == k->atomic_notify || id == k->simd_replace || id == k->simd_shuffle ||
-      id == k->simd_shift || id == k->simd_load_store_lane || id == k->binary ||
-      id == k->ref_eq || id == k->table_set || id == k->table_grow)
-    return 2;
-  if (id == k->loop || id == k->local_set || id == k->global_set || id == k->load ||
-      id == k->simd_extract || id == k->simd_load || id == k->unary || id == k->drop ||
-      id == k->return_ || id == k->memory_grow || id == k->ref_is || id == k->table_get ||
-      id == k->tuple_extract || id == k->i31_new || id == k->i31_get || id == k->ref_as)
-    return 1;
-  if (id == k->nop || id == k->local_get || id == k->global_get || id == k->const_ ||
-      id == k->memory_size || id == k->unreachable || id == k->pop || id == k->ref_null ||
-      id == k->ref_func || id == k->table_size || id == k->atomic_fence || id == k->data_drop ||
-      id == k->rethrow)
-    return 0;
-  return -1;
+  return (int)BinaryenTryGetNumCatchBodies(e) + 1; /* try */
 }
 
 BinaryenExpressionRef wi_child_get(BinaryenExpressionRef e, int i) {
+  return wi_child_get_id(e, BinaryenExpressionGetId(e), i);
+}
+
+BinaryenExpressionRef wi_child_get_id(BinaryenExpressionRef e, BinaryenExpressionId id, int i) {
+  const kind_shape *shape = shape_of(id);
+  if (shape->count != VARIADIC) return i >= 0 && i < shape->count ? shape->get[i](e) : NULL;
   const wi_expr_ids *k = &wi_ids;
-  BinaryenExpressionId id = BinaryenExpressionGetId(e);
   BinaryenIndex n = (BinaryenIndex)i;
   if (id == k->block) return BinaryenBlockGetChildAt(e, n);
   if (id == k->call) return BinaryenCallGetOperandAt(e, n);
@@ -141,62 +225,7 @@ BinaryenExpressionRef wi_child_get(BinaryenExpressionRef e, int i) {
                                                      : BinaryenCallIndirectGetTarget(e);
   if (id == k->throw_) return BinaryenThrowGetOperandAt(e, n);
   if (id == k->tuple_make) return BinaryenTupleMakeGetOperandAt(e, n);
-  if (id == k->try_) return n == 0 ? BinaryenTryGetBody(e) : BinaryenTryGetCatchBodyAt(e, n - 1);
-  if (id == k->if_)
-    return n == 0 ? BinaryenIfGetCondition(e) : n == 1 ? BinaryenIfGetIfTrue(e) : BinaryenIfGetIfFalse(e);
-  if (id == k->atomic_cmpxchg)
-    return n == 0 ? BinaryenAtomicCmpxchgGetPtr(e)
-           : n == 1 ? BinaryenAtomicCmpxchgGetExpected(e)
-                    : BinaryenAtomicCmpxchgGetReplacement(e);
-  if (id == k->atomic_wait)
-    return n == 0 ? BinaryenAtomicWaitGetPtr(e)
-           : n == 1 ? BinaryenAtomicWaitGetExpected(e) : BinaryenAtomicWaitGetTimeout(e);
-  if (id == k->simd_ternary)
-    return n == 0 ? BinaryenSIMDTernaryGetA(e) : n == 1 ? BinaryenSIMDTernaryGetB(e) : BinaryenSIMDTernaryGetC(e);
-  if (id == k->memory_init)
-    return n == 0 ? BinaryenMemoryInitGetDest(e)
-           : n == 1 ? BinaryenMemoryInitGetOffset(e) : BinaryenMemoryInitGetSize(e);
-  if (id == k->memory_copy)
-    return n == 0 ? BinaryenMemoryCopyGetDest(e)
-           : n == 1 ? BinaryenMemoryCopyGetSource(e) : BinaryenMemoryCopyGetSize(e);
-  if (id == k->memory_fill)
-    return n == 0 ? BinaryenMemoryFillGetDest(e)
-           : n == 1 ? BinaryenMemoryFillGetValue(e) : BinaryenMemoryFillGetSize(e);
-  if (id == k->select)
-    return n == 0 ? BinaryenSelectGetIfTrue(e)
-           : n == 1 ? BinaryenSelectGetIfFalse(e) : BinaryenSelectGetCondition(e);
-  if (id == k->break_) return n == 0 ? BinaryenBreakGetValue(e) : BinaryenBreakGetCondition(e);
-  if (id == k->switch_) return n == 0 ? BinaryenSwitchGetValue(e) : BinaryenSwitchGetCondition(e);
-  if (id == k->store) return n == 0 ? BinaryenStoreGetPtr(e) : BinaryenStoreGetValue(e);
-  if (id == k->atomic_rmw) return n == 0 ? BinaryenAtomicRMWGetPtr(e) : BinaryenAtomicRMWGetValue(e);
-  if (id == k->atomic_notify)
-    return n == 0 ? BinaryenAtomicNotifyGetPtr(e) : BinaryenAtomicNotifyGetNotifyCount(e);
-  if (id == k->simd_replace) return n == 0 ? BinaryenSIMDReplaceGetVec(e) : BinaryenSIMDReplaceGetValue(e);
-  if (id == k->simd_shuffle) return n == 0 ? BinaryenSIMDShuffleGetLeft(e) : BinaryenSIMDShuffleGetRight(e);
-  if (id == k->simd_shift) return n == 0 ? BinaryenSIMDShiftGetVec(e) : BinaryenSIMDShiftGetShift(e);
-  if (id == k->simd_load_store_lane)
-    return n == 0 ? BinaryenSIMDLoadStoreLaneGetPtr(e) : BinaryenSIMDLoadStoreLaneGetVec(e);
-  if (id == k->binary) return n == 0 ? BinaryenBinaryGetLeft(e) : BinaryenBinaryGetRight(e);
-  if (id == k->ref_eq) return n == 0 ? BinaryenRefEqGetLeft(e) : BinaryenRefEqGetRight(e);
-  if (id == k->table_set) return n == 0 ? BinaryenTableSetGetIndex(e) : BinaryenTableSetGetValue(e);
-  if (id == k->table_grow) return n == 0 ? BinaryenTableGrowGetValue(e) : BinaryenTableGrowGetDelta(e);
-  if (id == k->loop) return BinaryenLoopGetBody(e);
-  if (id == k->local_set) return BinaryenLocalSetGetValue(e);
-  if (id == k->global_set) return BinaryenGlobalSetGetValue(e);
-  if (id == k->load) return BinaryenLoadGetPtr(e);
-  if (id == k->simd_extract) return BinaryenSIMDExtractGetVec(e);
-  if (id == k->simd_load) return BinaryenSIMDLoadGetPtr(e);
-  if (id == k->unary) return BinaryenUnaryGetValue(e);
-  if (id == k->drop) return BinaryenDropGetValue(e);
-  if (id == k->return_) return BinaryenReturnGetValue(e);
-  if (id == k->memory_grow) return BinaryenMemoryGrowGetDelta(e);
-  if (id == k->ref_is) return BinaryenRefIsGetValue(e);
-  if (id == k->table_get) return BinaryenTableGetGetIndex(e);
-  if (id == k->tuple_extract) return BinaryenTupleExtractGetTuple(e);
-  if (id == k->i31_new) return BinaryenI31NewGetValue(e);
-  if (id == k->i31_get) return BinaryenI31GetGetI31(e);
-  if (id == k->ref_as) return BinaryenRefAsGetValue(e);
-  return NULL;
+  return n == 0 ? BinaryenTryGetBody(e) : BinaryenTryGetCatchBodyAt(e, n - 1); /* try */
 }
 
 void wi_child_set(BinaryenExpressionRef e, int i, BinaryenExpressionRef c) {

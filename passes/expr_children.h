@@ -19,6 +19,10 @@ void wi_expr_kinds_init(void);
  * RefCast, BrOn, Rtt*, Struct*, Array*). */
 int wi_child_count(BinaryenExpressionRef expr);
 BinaryenExpressionRef wi_child_get(BinaryenExpressionRef expr, int slot);
+/* The same for an expression whose id the caller has: one call into Binaryen
+ * less per question. */
+int wi_child_count_id(BinaryenExpressionRef expr, BinaryenExpressionId id);
+BinaryenExpressionRef wi_child_get_id(BinaryenExpressionRef expr, BinaryenExpressionId id, int slot);
 void wi_child_set(BinaryenExpressionRef expr, int slot, BinaryenExpressionRef child);
 
 /* The name of an expression kind, for messages ("call_ref", "struct.new", ...). */

@@ -25,7 +25,7 @@ static bool push(wi_walker *w, size_t *depth, BinaryenExpressionRef expr,
   f->node.slot = slot;
   f->node.id = BinaryenExpressionGetId(expr);
   f->next_child = 0;
-  f->child_count = wi_child_count(expr);
+  f->child_count = wi_child_count_id(expr, f->node.id);
   return true;
 }
 
@@ -42,7 +42,7 @@ int wi_walk(wi_walker *w, BinaryenExpressionRef root, wi_visit_fn visit, void *c
     }
     if (f->next_child < f->child_count) {
       int slot = f->next_child++;
-      BinaryenExpressionRef child = wi_child_get(f->node.expr, slot);
+      BinaryenExpressionRef child = wi_child_get_id(f->node.expr, f->node.id, slot);
       if (child && !push(w, &depth, child, f->node.expr, slot)) return -1;
       continue;
     }

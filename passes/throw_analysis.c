@@ -78,12 +78,12 @@ static bool body_throws(scan_state *s, uint32_t caller, BinaryenExpressionRef bo
       throws = !push(s, BinaryenTryGetBody(e));
       continue;
     }
-    int children = wi_child_count(e);
+    int children = wi_child_count_id(e, id);
     if (children < 0) { /* call_ref or a GC expression: it may call anything */
       throws = true;
       break;
     }
-    for (int i = 0; i < children && !throws; i++) throws = !push(s, wi_child_get(e, i));
+    for (int i = 0; i < children && !throws; i++) throws = !push(s, wi_child_get_id(e, id, i));
   }
   if (throws) s->count = mark; /* the calls of a function that throws anyway add nothing */
   return throws;
