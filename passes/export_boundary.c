@@ -43,7 +43,7 @@
 typedef struct {
   const char *name, *value;
   BinaryenExternalKind kind;
-  char *wrapper; /* the new target (owned), or NULL to keep value */
+  const char *wrapper; /* the new target (interned by Binaryen), or NULL to keep value */
   int64_t index;  /* input index of the exported function if it gets an export site, else -1 */
   int entry;      /* its shared entry class (shared_entries), or -1 */
 } saved_export;
@@ -54,18 +54,13 @@ typedef struct {
   BinaryenType params, results;
   bool guard;
   uint32_t uses;
-  char *name; /* the shared entry, once made (owned) */
+  const char *name; /* the shared entry, once made (interned by Binaryen) */
 } entry_class;
 
 typedef struct {
   entry_class *items;
   size_t count, capacity;
 } entry_classes;
-
-static void entry_classes_free(entry_classes *c) {
-  for (size_t i = 0; i < c->count; i++) free(c->items[i].name);
-  free(c->items);
-}
 
 /* The class of (params, results, guard), added if new; -1 when out of memory. */
 static int entry_class_of(entry_classes *c, BinaryenType params, BinaryenType results, bool guard) {
@@ -81,11 +76,6 @@ static int entry_class_of(entry_classes *c, BinaryenType params, BinaryenType re
   }
   c->items[c->count] = (entry_class){params, results, guard, 0, NULL};
   return (int)c->count++;
-}
-
-static void free_saved(saved_export *saved, BinaryenIndex count) {
-  for (BinaryenIndex i = 0; i < count; i++) free(saved[i].wrapper);
-  free(saved);
 }
 
 static void add_export(BinaryenModuleRef m, const saved_export *e) {
@@ -116,7 +106,7 @@ static bool is_quiet_export(const wi_instrument *ctx, const char *name) {
  * is no export-entry site (the host runs it inside a crossing that already
  * has one). Returns -1 when out of memory. */
 static int quiet_export(wi_instrument *ctx, saved_export *e) {
-  if (!wi_can_quiet_wrap(ctx, e->value)) return 0;
+  if (!wi_can_quiet_wrap(BinaryenGetFunction(ctx->module, e->value))) return 0;
   size_t size = strlen(e->name) + 16;
   char *base = malloc(size);
   if (!base) return -1;
@@ -129,7 +119,8 @@ static int quiet_export(wi_instrument *ctx, saved_export *e) {
 }
 
 /* Points export `e` at `target`, an interned name (a function's name as
- * Binaryen holds it), if the layout above is confirmed. */
+ * Binaryen holds it, as every wrapper's is here), if the layout above is
+ * confirmed. */
 static bool retarget_in_place(BinaryenExportRef e, const char *target) {
   const char **fields = (const char **)(void *)e;
   if (fields[0] != BinaryenExportGetName(e) || fields[1] != BinaryenExportGetValue(e)) return false;
@@ -141,12 +132,9 @@ static bool retarget_in_place(BinaryenExportRef e, const char *target) {
  * removes and adds all of them again in order. */
 static void retarget_exports(BinaryenModuleRef m, const saved_export *saved, BinaryenIndex count) {
   bool in_place = true;
-  for (BinaryenIndex i = 0; i < count && in_place; i++) {
-    if (!saved[i].wrapper) continue;
-    BinaryenFunctionRef wrapper = BinaryenGetFunction(m, saved[i].wrapper);
-    in_place = wrapper &&
-               retarget_in_place(BinaryenGetExportByIndex(m, i), BinaryenFunctionGetName(wrapper));
-  }
+  for (BinaryenIndex i = 0; i < count && in_place; i++)
+    if (saved[i].wrapper)
+      in_place = retarget_in_place(BinaryenGetExportByIndex(m, i), saved[i].wrapper);
   if (in_place) return;
   /* (a failed check wrote nothing; earlier exports may point at wrappers already) */
   for (BinaryenIndex i = 0; i < count; i++) BinaryenRemoveExport(m, saved[i].name);
@@ -161,8 +149,8 @@ static bool guard_wanted(const wi_instrument *ctx, uint32_t input_index) {
 
 /* The shared entry of class `k` (see the top of the file); `first_site` is
  * the site whose target is item 0 of `table`. */
-static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const char *table,
-                              uint32_t first_site) {
+static const char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const char *table,
+                                    uint32_t first_site) {
   BinaryenModuleRef m = ctx->module;
   uint32_t n;
   BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 0, &n);
@@ -204,17 +192,19 @@ static char *add_shared_entry(wi_instrument *ctx, const entry_class *k, const ch
     inner = BinaryenTry(m, "wi$unwind", inner, NULL, 0, &catch_all, 1, NULL);
   }
   BinaryenExpressionRef body[2] = {enter, inner};
-  BinaryenAddFunction(m, name, BinaryenTypeCreate(types, n + 1), k->results, &var,
-                      has_result ? 1 : 0, BinaryenBlock(m, NULL, body, 2, k->results));
+  BinaryenFunctionRef added =
+      BinaryenAddFunction(m, name, BinaryenTypeCreate(types, n + 1), k->results, &var,
+                          has_result ? 1 : 0, BinaryenBlock(m, NULL, body, 2, k->results));
+  free(name);
   free(types);
   free(operands);
-  return name;
+  return BinaryenFunctionGetName(added);
 }
 
 /* (func $wi$export$NAME (param P...) (result R)
  *   (call $wi$entry$K (local.get 0..) (i32.const site))) */
-static char *add_shared_wrapper(wi_instrument *ctx, const char *base_name, const entry_class *k,
-                                uint32_t site) {
+static const char *add_shared_wrapper(wi_instrument *ctx, const char *base_name,
+                                      const entry_class *k, uint32_t site) {
   BinaryenModuleRef m = ctx->module;
   uint32_t n;
   BinaryenExpressionRef *operands = wi_param_operands(m, k->params, 1, &n);
@@ -224,10 +214,11 @@ static char *add_shared_wrapper(wi_instrument *ctx, const char *base_name, const
     return NULL;
   }
   operands[n] = wi_hook_site_id(&ctx->hooks, site);
-  BinaryenAddFunction(m, name, k->params, k->results, NULL, 0,
-                      BinaryenCall(m, k->name, operands, n + 1, k->results));
+  BinaryenExpressionRef call = BinaryenCall(m, k->name, operands, n + 1, k->results);
+  BinaryenFunctionRef added = BinaryenAddFunction(m, name, k->params, k->results, NULL, 0, call);
+  free(name);
   free(operands);
-  return name;
+  return BinaryenFunctionGetName(added);
 }
 
 static char *wrapper_base(const char *export_name) {
@@ -265,8 +256,8 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
     }
     if (index < 0 || !ctx->hook_exports || !ctx->exports[i].selected) continue;
     s->index = index;
-    if (!wi_can_quiet_wrap(ctx, s->value)) continue; /* a reference result: a wrapper of its own */
     BinaryenFunctionRef f = BinaryenGetFunction(m, s->value);
+    if (!wi_can_quiet_wrap(f)) continue; /* a reference result: a wrapper of its own */
     s->entry = entry_class_of(&classes, BinaryenFunctionGetParams(f), BinaryenFunctionGetResults(f),
                               guard_wanted(ctx, (uint32_t)index));
     if (s->entry < 0) goto done;
@@ -319,9 +310,9 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
   if (any) retarget_exports(m, saved, count);
   rc = 0;
 done:
-  if (saved) free_saved(saved, count);
+  free(saved);
   free(targets);
-  entry_classes_free(&classes);
+  free(classes.items);
   free(table);
   free(segment);
   return rc;

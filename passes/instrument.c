@@ -46,23 +46,36 @@ static int fail(wi_instrument *ctx, const char *what) {
   return -1;
 }
 
-/* Binaryen keeps the input's order of functions and appends what is added,
- * so the position finds an input function; a lookup by name interns a
- * string, about a microsecond a call on a module of 60,000 functions. A
- * rebuilt function (function_rebuild.c) has moved: by name then. */
-BinaryenFunctionRef wi_input_function(const wi_instrument *ctx, uint32_t index) {
-  const char *name = ctx->funcs[index].name;
-  if (index < BinaryenGetNumFunctions(ctx->module)) {
-    BinaryenFunctionRef func = BinaryenGetFunctionByIndex(ctx->module, index);
-    if (strcmp(BinaryenFunctionGetName(func), name) == 0) return func;
+/* The input's functions by input index, found before any pass runs, while
+ * Binaryen still holds them in the input's order. Afterwards positions no
+ * longer tell (the hook imports are moved first, rebuilt functions move to
+ * the end), and a lookup by name interns the name: about a microsecond a
+ * call on a module of 60,000 functions, twice per function. */
+static bool find_input_functions(wi_instrument *ctx) {
+  BinaryenModuleRef m = ctx->module;
+  ctx->input_refs = calloc(ctx->func_count ? ctx->func_count : 1, sizeof *ctx->input_refs);
+  if (!ctx->input_refs) return false;
+  BinaryenIndex count = BinaryenGetNumFunctions(m);
+  for (uint32_t i = 0; i < ctx->func_count; i++) {
+    const char *name = ctx->funcs[i].name;
+    BinaryenFunctionRef func = i < count ? BinaryenGetFunctionByIndex(m, i) : NULL;
+    if (!func || strcmp(BinaryenFunctionGetName(func), name) != 0)
+      func = BinaryenGetFunction(m, name);
+    ctx->input_refs[i] = func;
   }
-  return BinaryenGetFunction(ctx->module, name);
+  return true;
+}
+
+BinaryenFunctionRef wi_input_function(const wi_instrument *ctx, uint32_t index) {
+  if (ctx->input_refs && ctx->input_refs[index]) return ctx->input_refs[index];
+  return BinaryenGetFunction(ctx->module, ctx->funcs[index].name);
 }
 
 static int instrument_function(wi_instrument *ctx, uint32_t index) {
   const wi_function_info *info = &ctx->funcs[index];
   BinaryenFunctionRef func = wi_input_function(ctx, index);
   if (!func) return fail(ctx, "internal error: a function vanished from the module");
+  ctx->input_refs[index] = NULL; /* the passes below may rebuild it */
   ctx->stats.functions_seen++;
   func = wi_pass_untype_reader_locals(ctx, func);
   func = wi_pass_coalesce_reader_locals(ctx, func, info);
@@ -110,10 +123,11 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
 int wi_instrument_run(wi_instrument *ctx) {
   wi_expr_kinds_init();
   wi_unique_names_init(&ctx->names, ctx->module);
-  ctx->import_wrappers = calloc(ctx->func_count ? ctx->func_count : 1, sizeof(char *));
+  ctx->import_wrappers = calloc(ctx->func_count ? ctx->func_count : 1, sizeof(const char *));
   if (!ctx->import_wrappers) return fail(ctx, "out of memory");
   for (uint32_t i = 0; i < ctx->func_count; i++)
     if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
+  if (!find_input_functions(ctx)) return fail(ctx, "out of memory");
   /* Before any hook call exists: the hooks are imports, and would count. */
   if (ctx->exceptions && wi_pass_throw_analysis(ctx) != 0) return fail(ctx, "out of memory");
   if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions))
@@ -154,11 +168,10 @@ void wi_instrument_free(wi_instrument *ctx) {
   free(ctx->element_redirects);
   ctx->element_redirects = NULL;
   ctx->element_redirect_count = 0;
-  if (ctx->import_wrappers) {
-    for (uint32_t i = 0; i < ctx->func_count; i++) free(ctx->import_wrappers[i]);
-    free(ctx->import_wrappers);
-  }
+  free(ctx->import_wrappers);
   wi_name_map_free(&ctx->input_index);
+  free(ctx->input_refs);
+  ctx->input_refs = NULL;
   wi_walker_free(&ctx->walker);
   wi_function_facts_free(&ctx->facts);
   wi_throw_facts_free(&ctx->throws);

@@ -117,8 +117,10 @@ typedef struct {
   wi_stats stats;
   wi_skip *skips;
   size_t skip_count;
-  char **import_wrappers;        /* [func_count]: wrapper of an import, or NULL */
+  const char **import_wrappers;  /* [func_count]: wrapper of an import, or NULL */
   wi_name_map input_index;       /* function name -> input index */
+  BinaryenFunctionRef *input_refs; /* [func_count]: each input function until the
+                                      passes may rebuild it, then NULL */
   wi_function_name *output_names; /* for the name section, by output index */
   size_t output_name_count;
   wi_index_redirect *element_redirects; /* wrapped import -> its wrapper, by output */
@@ -161,22 +163,23 @@ int wi_pass_site_table(wi_instrument *ctx);
 /* Shared helpers of the passes. */
 uint32_t wi_add_site(wi_instrument *ctx, wi_site_kind kind, uint32_t input_index,
                      const char *func_name, const char *display, const char *field);
-/* Adds (func $name (params) (results) enter; call target; exit) and returns
- * its name (owned by the caller), or NULL when out of memory. */
 /* local.gets of the parameters `params` (locals 0..n-1) in a malloc'd array
  * with room for `extra` more operands; *count gets n. NULL when out of memory. */
 BinaryenExpressionRef *wi_param_operands(BinaryenModuleRef m, BinaryenType params, uint32_t extra,
                                          uint32_t *count);
-char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
-                          uint32_t site);
+/* Adds (func $name (params) (results) enter; call target; exit) and returns
+ * its name as Binaryen holds it (interned: it outlives the module), or NULL
+ * when out of memory. */
+const char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                                uint32_t site);
 /* Adds (func $name (params) (results) quiet += 1; call target; quiet -= 1),
  * which silences the hooks while the host runs `target` (see
  * wi_hooks_add_quiet_guards). `target` must return nothing, numbers or a
- * tuple (wi_can_quiet_wrap). Returns the name (owned by the caller), or NULL
+ * tuple (wi_can_quiet_wrap). Returns the name as Binaryen holds it, or NULL
  * when out of memory. */
-char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
-                           const char *quiet_global);
-bool wi_can_quiet_wrap(wi_instrument *ctx, const char *target);
+const char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                                 const char *quiet_global);
+bool wi_can_quiet_wrap(BinaryenFunctionRef target);
 /* Re-adds `func` with `count` extra locals of `types`; returns the new ref. */
 BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
                                            const BinaryenType *types, uint32_t count);

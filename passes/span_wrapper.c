@@ -12,7 +12,7 @@
 typedef struct {
   BinaryenType params, results;
   uint32_t param_count;
-  char *name;                 /* the wrapper's name, owned until handed over */
+  char *name;                 /* the wrapper's name (owned) */
   BinaryenExpressionRef call; /* target called with the wrapper's parameters */
 } forwarding;
 
@@ -55,8 +55,18 @@ static bool fits_a_local(BinaryenType results) {
          (results != BinaryenTypeNone() && BinaryenTypeArity(results) > 1);
 }
 
-char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
-                          uint32_t site) {
+/* Adds the wrapper `f` describes with this body and locals; returns its
+ * interned name. */
+static const char *forwarding_add(BinaryenModuleRef m, forwarding *f, BinaryenType *vars,
+                                  BinaryenIndex var_count, BinaryenExpressionRef body) {
+  BinaryenFunctionRef added =
+      BinaryenAddFunction(m, f->name, f->params, f->results, vars, var_count, body);
+  free(f->name);
+  return BinaryenFunctionGetName(added);
+}
+
+const char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                                uint32_t site) {
   BinaryenModuleRef m = ctx->module;
   forwarding f;
   if (!forwarding_make(ctx, base_name, target, &f)) return NULL;
@@ -81,9 +91,7 @@ char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const char 
   if (wi_needs_unwind_guard(ctx, ctx->sites.items[site].input_index))
     inner = wi_hook_unwind_guard(&ctx->hooks, site, inner, "wi$unwind");
   BinaryenExpressionRef body[2] = {wi_hook_enter(&ctx->hooks, site), inner};
-  BinaryenAddFunction(m, f.name, f.params, f.results, &tuple_var, var_count,
-                      BinaryenBlock(m, NULL, body, 2, f.results));
-  return f.name;
+  return forwarding_add(m, &f, &tuple_var, var_count, BinaryenBlock(m, NULL, body, 2, f.results));
 }
 
 static BinaryenExpressionRef add_to_quiet(BinaryenModuleRef m, const char *quiet, int32_t delta) {
@@ -93,13 +101,13 @@ static BinaryenExpressionRef add_to_quiet(BinaryenModuleRef m, const char *quiet
   return BinaryenGlobalSet(m, quiet, sum);
 }
 
-bool wi_can_quiet_wrap(wi_instrument *ctx, const char *target) {
-  BinaryenType results = BinaryenFunctionGetResults(BinaryenGetFunction(ctx->module, target));
+bool wi_can_quiet_wrap(BinaryenFunctionRef target) {
+  BinaryenType results = BinaryenFunctionGetResults(target);
   return results == BinaryenTypeNone() || fits_a_local(results);
 }
 
-char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
-                           const char *quiet_global) {
+const char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
+                                 const char *quiet_global) {
   BinaryenModuleRef m = ctx->module;
   forwarding f;
   if (!forwarding_make(ctx, base_name, target, &f)) return NULL;
@@ -111,7 +119,6 @@ char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char
       add_to_quiet(m, quiet_global, -1),
       has_result ? BinaryenLocalGet(m, f.param_count, f.results) : NULL,
   };
-  BinaryenAddFunction(m, f.name, f.params, f.results, &var, has_result ? 1 : 0,
-                      BinaryenBlock(m, NULL, body, has_result ? 4 : 3, f.results));
-  return f.name;
+  return forwarding_add(m, &f, &var, has_result ? 1 : 0,
+                        BinaryenBlock(m, NULL, body, has_result ? 4 : 3, f.results));
 }
