@@ -34,7 +34,10 @@ typedef struct {
   const char *label;        /* names the module in messages */
   uint32_t first_site_id;   /* ids start here (a component numbers all its modules' sites
                                in one space) */
-  bool in_component;        /* write no site table section: the component carries one */
+  bool in_component;        /* write no site table section: the component carries one
+                               (the result's site_table) */
+  bool process_ends;        /* the process exits right after: the module is not disposed
+                               of (the exit reclaims it faster) */
   const char *const *quiet_exports; /* exports the host calls while the instance may not
                                        call out (realloc, post-return); borrowed */
   size_t quiet_export_count;
@@ -43,7 +46,8 @@ typedef struct {
 typedef struct {
   uint8_t *bytes;      /* the output module (the text format with -S; NULL with --list), owned */
   size_t size;
-  uint8_t *site_table; /* the site table's encoded payload (docs/hook-contract.md), owned */
+  uint8_t *site_table; /* in a component: the site table's encoded payload
+                          (docs/hook-contract.md), owned; else NULL */
   size_t site_table_size;
   uint32_t site_count;
 } wi_module_result;
