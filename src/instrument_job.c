@@ -108,8 +108,11 @@ static int scan_input(job_state *s, const uint8_t *data, size_t size) {
 
 /* Binaryen's module of the input without its debug and producers sections.
  * The stripped copy is freed once read: on a giant module it is tens of MB
- * that the rest of the run does not need. NULL when out of memory. */
+ * that the rest of the run does not need; with nothing to strip, Binaryen
+ * reads the input itself (it makes its own copy). NULL when out of memory. */
 static BinaryenModuleRef read_stripped(job_state *s) {
+  if (!wi_strip_changes(&s->scan, true, true))
+    return BinaryenModuleRead((char *)s->input, s->input_size);
   size_t size;
   uint8_t *stripped = wi_strip_custom_sections(s->input, s->input_size, &s->scan, true, true, &size);
   if (!stripped) return NULL;

@@ -337,6 +337,15 @@ const char *wi_scan_func_name(const wi_module_scan *scan, uint32_t index) {
   return index < scan->func_name_count ? scan->func_names[index] : NULL;
 }
 
+bool wi_strip_changes(const wi_module_scan *scan, bool drop_debug, bool drop_producers) {
+  for (size_t i = 0; i < scan->custom_count; i++) {
+    const wi_custom_section *s = &scan->customs[i];
+    if ((drop_debug && s->is_debug) || (drop_producers && s->is_producers) || s->is_name)
+      return true;
+  }
+  return false;
+}
+
 uint8_t *wi_strip_custom_sections(const uint8_t *data, size_t size, const wi_module_scan *scan,
                                   bool drop_debug, bool drop_producers, size_t *out_size) {
   wi_writer w = {0};

@@ -62,6 +62,10 @@ void wi_scan_free(wi_module_scan *scan);
 /* The name-section name of function `index`, or NULL. */
 const char *wi_scan_func_name(const wi_module_scan *scan, uint32_t index);
 
+/* Whether wi_strip_custom_sections would change `data` (else its copy is
+ * `data` byte for byte). */
+bool wi_strip_changes(const wi_module_scan *scan, bool drop_debug, bool drop_producers);
+
 /* Returns a malloc'd copy of `data` without the custom sections for which
  * drop_debug / drop_producers apply, and with the name section cut down to what
  * Binaryen 108 reads (see wi_put_name_section_for_binaryen); its size in

@@ -69,6 +69,22 @@ static void strips_debug_and_producers(void **state) {
   free(stripped);
 }
 
+static void tells_when_stripping_changes_nothing(void **state) {
+  (void)state;
+  wi_module_scan scan;
+  char why[256];
+  assert_int_equal(wi_scan_module(module_bytes, sizeof module_bytes, &scan, why, sizeof why),
+                   WI_SCAN_OK);
+  assert_true(wi_strip_changes(&scan, true, true));
+  assert_true(wi_strip_changes(&scan, false, false)); /* the name section is cut down */
+  wi_scan_free(&scan);
+  enum { WITHOUT_CUSTOM_SECTIONS = 40 }; /* the header and sections 1 to 10 */
+  assert_int_equal(wi_scan_module(module_bytes, WITHOUT_CUSTOM_SECTIONS, &scan, why, sizeof why),
+                   WI_SCAN_OK);
+  assert_false(wi_strip_changes(&scan, true, true));
+  wi_scan_free(&scan);
+}
+
 static int scan_code(const uint8_t *bytes, size_t size, char *why) {
   wi_module_scan scan;
   int rc = wi_scan_module(bytes, size, &scan, why, 256);
@@ -138,6 +154,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(scans_a_module),
       cmocka_unit_test(strips_debug_and_producers),
+      cmocka_unit_test(tells_when_stripping_changes_nothing),
       cmocka_unit_test(recognises_what_is_not_a_module),
       cmocka_unit_test(rejects_every_truncation),
       cmocka_unit_test(rejects_sections_out_of_order_or_repeated),
