@@ -14,6 +14,7 @@
 #include "job_report.h"
 #include "module_scan.h"
 #include "name_section.h"
+#include "output_names.h"
 #include "producers.h"
 #include "profile_selection.h"
 #include "site_listing.h"
@@ -65,6 +66,7 @@ typedef struct {
   size_t input_size;
   BinaryenModuleRef module;
   BinaryenFeatures input_features; /* what the input's target_features declared */
+  wi_input_counts input_counts;    /* its tables, globals and element segments */
   wi_module_names names;
   wi_instrument ctx;
   wi_size_and_time measures;
@@ -127,6 +129,7 @@ static int read_module(job_state *s) {
   s->module = read_stripped(s);
   s->measures.read_ms = now_ms() - t0;
   if (!s->module) return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
+  s->input_counts = wi_count_input_elements(s->module);
   return 0;
 }
 
@@ -279,11 +282,21 @@ static int instrument(job_state *s) {
  * import wrappers; *redirected tells whether any was). NULL with a message. */
 static uint8_t *encode_binary(job_state *s, size_t *out_size, bool *redirected,
                               const char **error) {
+  /* Binaryen writes the name section only where ours needs its (output_names.h). */
+  wi_added_names added;
+  bool own_names = wi_collect_added_names(s->module, &s->scan, &s->input_counts, &added);
+  bool debug_info = BinaryenGetDebugInfo();
+  BinaryenSetDebugInfo(debug_info && !own_names);
   BinaryenModuleAllocateAndWriteResult r = BinaryenModuleAllocateAndWrite(s->module, NULL);
+  BinaryenSetDebugInfo(debug_info);
   free(r.sourceMap);
   size_t size;
-  uint8_t *binary = wi_replace_function_names(r.binary, r.binaryBytes, s->ctx.output_names,
-                                              s->ctx.output_name_count, &size);
+  uint8_t *binary =
+      own_names ? wi_insert_name_section(r.binary, r.binaryBytes, s->ctx.output_names,
+                                         s->ctx.output_name_count, added.subsections, 3, &size)
+                : wi_replace_function_names(r.binary, r.binaryBytes, s->ctx.output_names,
+                                            s->ctx.output_name_count, &size);
+  wi_added_names_free(&added);
   free(r.binary);
   *redirected = false;
   if (!binary) {

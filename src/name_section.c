@@ -81,6 +81,54 @@ uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
   return wi_writer_take(&w, ok, out_size);
 }
 
+/* Where Binaryen writes its name section: after the last standard section. */
+static bool name_section_offset(const uint8_t *binary, size_t size, size_t *offset) {
+  enum { HEADER_SIZE = 8 };
+  if (size < HEADER_SIZE) return false;
+  wi_reader r = wi_reader_make(binary, size);
+  wi_skip(&r, HEADER_SIZE);
+  *offset = HEADER_SIZE;
+  while (wi_reader_left(&r) > 0) {
+    wi_section section;
+    if (!wi_next_section(&r, &section)) return false;
+    if (section.id != 0) *offset = r.pos;
+  }
+  return true;
+}
+
+static void put_subsection(wi_writer *w, const wi_name_subsection *s) {
+  wi_writer sub = {0};
+  wi_put_u32(&sub, (uint32_t)s->count);
+  for (size_t i = 0; i < s->count; i++) {
+    wi_put_u32(&sub, s->names[i].index);
+    wi_put_cstr(&sub, s->names[i].name);
+  }
+  wi_put_section(w, s->id, &sub);
+}
+
+uint8_t *wi_insert_name_section(const uint8_t *binary, size_t size, const wi_function_name *names,
+                                size_t count, const wi_name_subsection *others,
+                                size_t other_count, size_t *out_size) {
+  size_t offset;
+  if (!name_section_offset(binary, size, &offset)) return NULL;
+  wi_writer payload = {0};
+  wi_put_cstr(&payload, "name");
+  size_t empty = payload.size;
+  if (count > 0) put_function_names(&payload, names, count);
+  for (size_t i = 0; i < other_count; i++)
+    if (others[i].count > 0) put_subsection(&payload, &others[i]);
+  wi_writer w = {0};
+  wi_put_bytes(&w, binary, offset);
+  if (payload.size > empty) {
+    wi_put_section(&w, 0, &payload);
+  } else {
+    w.failed |= payload.failed;
+    free(payload.data);
+  }
+  wi_put_bytes(&w, binary + offset, size - offset);
+  return wi_writer_take(&w, true, out_size);
+}
+
 void wi_put_name_section_for_binaryen(wi_writer *w, const uint8_t *section, size_t size) {
   enum { FIRST_UNREAD_SUBSECTION = 10 };
   wi_reader r = wi_reader_make(section, size);

@@ -25,6 +25,25 @@ uint8_t *wi_replace_function_names(const uint8_t *binary, size_t size,
                                    const wi_function_name *names, size_t count,
                                    size_t *out_size);
 
+/* The names of one kind of element other than functions (a name section
+ * subsection: tables 5, globals 7, element segments 8), by output index. */
+typedef struct {
+  uint8_t id;
+  const wi_function_name *names; /* ascending index */
+  size_t count;
+} wi_name_subsection;
+
+/* For a module Binaryen wrote without a name section: returns a malloc'd
+ * copy of `binary` with one inserted where Binaryen puts its own (after the
+ * last standard section, before the custom sections it writes late), holding
+ * the function names `names` and then the subsections `others` (ascending
+ * ids); with no name at all, a plain copy. The names must be written as they
+ * are (Binaryen would decode `\xx` escapes). NULL when out of memory or if
+ * `binary` is not a well-formed module. */
+uint8_t *wi_insert_name_section(const uint8_t *binary, size_t size, const wi_function_name *names,
+                                size_t count, const wi_name_subsection *others,
+                                size_t other_count, size_t *out_size);
+
 /* Writes the name section `section` (id byte and size included) keeping only
  * the subsections Binaryen 108 reads correctly (ids 0 to 9). It reads id 10
  * as GC field names, but other tools write tag names there, and Binaryen

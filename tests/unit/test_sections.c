@@ -106,11 +106,37 @@ static void name_section_added_when_missing(void **state) {
   free(out);
 }
 
+static void name_section_inserted_where_binaryen_puts_it(void **state) {
+  (void)state;
+  /* a data count section (id 12), then a custom section "c" written late */
+  const uint8_t module[] = {HEADER, 0x0c, 0x01, 0x00, 0x00, 0x03, 0x01, 'c', 0x2a};
+  wi_function_name functions[] = {{1, "f"}};
+  wi_function_name tables[] = {{1, "t"}};
+  wi_name_subsection others[] = {{5, tables, 1}, {7, NULL, 0}};
+  size_t size;
+  uint8_t *out = wi_insert_name_section(module, sizeof module, functions, 1, others, 2, &size);
+  assert_non_null(out);
+  const uint8_t expected[] = {HEADER, 0x0c, 0x01, 0x00,
+                              0x00, 0x11, 0x04, 'n', 'a', 'm', 'e',
+                              0x01, 0x04, 0x01, 0x01, 0x01, 'f',
+                              0x05, 0x04, 0x01, 0x01, 0x01, 't',
+                              0x00, 0x03, 0x01, 'c', 0x2a};
+  assert_int_equal(size, sizeof expected);
+  assert_memory_equal(out, expected, size);
+  free(out);
+  /* No name at all: no name section. */
+  out = wi_insert_name_section(module, sizeof module, NULL, 0, others + 1, 1, &size);
+  assert_int_equal(size, sizeof module);
+  assert_memory_equal(out, module, size);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(site_table_round_trips),
       cmocka_unit_test(name_section_keeps_other_subsections),
       cmocka_unit_test(name_section_added_when_missing),
+      cmocka_unit_test(name_section_inserted_where_binaryen_puts_it),
   };
   return cmocka_run_group_tests_name("sections", tests, NULL, NULL);
 }
