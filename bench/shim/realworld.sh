@@ -242,7 +242,7 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     cases+=("$w bound.$b bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b"
       "$w profile.$b all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b")
   done
-  [[ -n $sampled ]] && cases+=("$w sampled.js all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=js WASM_OBSERVE_PROFILE_TIMING=sampled"
+  [[ -n $sampled ]] && cases+=("$w sampled.c all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled"
     "$w bound.sampled bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled")
   cases+=("$w tbase base t 0")
   for b in "${backends[@]}"; do
@@ -286,11 +286,11 @@ label() {
     noop-wasm) echo "every function, no-op hooks in wasm (floor: the calls alone)" ;;
     noop-js) echo "every function, register.mjs with no output set (its no-op hooks, in wasm)" ;;
     calls) echo "every function, call counts + shadow stack in wasm, no clock (the hooks a sampling profiler needs; not a recorder)" ;;
-    bound.sampled) echo "only the boundaries, aggregate (profile), sampled time (its hooks in wasm)" ;;
+    bound.sampled) echo "only the boundaries, aggregate (profile), sampled time (the C recorder, no clock)" ;;
     bound.noop) echo "only the boundaries, no-op hooks in wasm (floor)" ;;
     bound.*) echo "only the boundaries, aggregate (profile), ${1#bound.} recorder" ;;
     profile.*) echo "every function, aggregate (profile), ${1#profile.} recorder" ;;
-    sampled.*) echo "every function, aggregate (profile), sampled time (exact call counts; its hooks in wasm; a thread samples the current node every 100 us)" ;;
+    sampled.*) echo "every function, aggregate (profile), sampled time (the C recorder: exact call counts, no clock; a thread samples the current node every 100 us)" ;;
     tbase) echo "uninstrumented" ;;
     trace.*) echo "every function, full tracing → OTLP/JSON lines file, ${1#trace.} recorder" ;;
     tracenull.*) echo "every function, full tracing → OTLP/JSON to /dev/null, ${1#tracenull.} recorder" ;;
@@ -306,7 +306,7 @@ declare -A goal_lines
 for w in "${ready[@]+"${ready[@]}"}"; do
   s=${w_scale[$w]} t=${w_tscale[$w]}
   for key in base wasmopt noop-wasm noop-js calls bound.noop $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
-    $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js tbase \
+    $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.c tbase \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done) "tracenull.${backends[0]:-js}"; do
     k=$w.$key
     [[ -n ${bestl[$k]:-} ]] || continue
@@ -360,7 +360,7 @@ echo
 echo "Times: the workload alone (process.hrtime.bigint() around each pass, in the process: not node's startup, compiling the module, or what the recorder does at exit), best of $runs interleaved processes; pass 1 includes V8's lazy compilation and tier-up of the functions it runs, the later passes (best of them) run them optimised. Ratios and ns per span from the warm pass; ns per span: time above the uninstrumented baseline of the same size, divided by the spans of one pass (enter/exit pairs, counted by JS hooks). Aggregate mode: register.mjs with WASM_OBSERVE_FOLDED=/dev/null (sampled time: and WASM_OBSERVE_PROFILE_TIMING=sampled). Node $("$node" --version)."
 echo
 for w in "${ready[@]+"${ready[@]}"}"; do
-  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
+  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.c $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done); do
     [[ -n ${goal_lines[$w.$key]:-} ]] && echo "${goal_lines[$w.$key]}"
   done

@@ -129,9 +129,6 @@ function readConfig(env) {
   if (config.profileTiming === 'sampled' && (config.otlpFile || config.chrome || config.otlpHttp)) {
     throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is for the profile outputs only: spans need the clock');
   }
-  if (config.profileTiming === 'sampled' && config.backend === 'wasm32') {
-    throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is the JS recorder\'s: WASM_OBSERVE_BACKEND auto or js');
-  }
   if (!['auto', 'wasm32', 'js'].includes(config.backend)) {
     throw new Error(`WASM_OBSERVE_BACKEND: auto, wasm32 or js, not ${config.backend}`);
   }

@@ -17,11 +17,10 @@
 //
 //
 // This file is the package's entry: createRecorder picks a recorder (the C
-// library compiled to wasm32, wasm32-recorder.mjs; the sampled-time profile,
-// sampled-recorder.mjs; the JS recorder, js-recorder.mjs) and the rest is
+// library compiled to wasm32, wasm32-recorder.mjs, with the clock or sampled
+// time; the JS recorder, js-recorder.mjs) and the rest is
 // re-exported from the files that hold it.
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
-import { createSampledRecorder } from './sampled-recorder.mjs';
 import { createJsRecorder } from './js-recorder.mjs';
 import { resolveOpenTelemetryApi } from './otel-api-bridge.mjs';
 import { RECORD_SPANS, RECORD_PROFILE, WasmObserveError } from './observe-common.mjs';
@@ -106,13 +105,13 @@ function recordFlags(record) {
 // .openTelemetryStats() gives its counts) }
 // The recorder's `backend` says which one it is.
 //
-// Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
-// shadow stack and the call tree, count the call, and store the index of the
-// current profile node (0: no frame open) into shared memory, no clock; they
-// are wasm (sampled-hooks.wat), called wasm to wasm, with slow paths in JS
-// for the unusual calls. A worker thread (profile-sampler.mjs; unref'd, it never keeps the
-// process alive) wakes every profileIntervalUs and adds one to the sample
-// count of the node it finds there. When the profile is written (profile(),
+// Sampled profile timing (the C recorder's WO_TIMING_SAMPLED, in its wasm32
+// build, whose memory is shared): enter and exit keep the shadow stack and
+// the call tree, count the call, and store the address of the current profile
+// node (0: no frame open) into the recorder's memory, no clock. A worker
+// thread (profile-sampler.mjs; unref'd, it never keeps the process alive)
+// wakes every profileIntervalUs and adds one to the sample count of the node
+// it finds there. When the profile is written (profile(),
 // folded(), summary(), ...), a node's self time is its samples x (the wall
 // time the thread sampled over / all its samples), rounded to whole ns, and
 // its total time its self time plus its children's totals; samples taken
@@ -120,8 +119,8 @@ function recordFlags(record) {
 // (after finish, calls are still counted but no longer timed); profile()
 // before finish() gives the estimate so far. samplerStats() (null with the
 // clock) says what the estimate rests on: samples, samplesOutside (no frame
-// open), samplesUnattributed (a node past the sample table's end: more than
-// 2^24 nodes, or 2^20 without growable SharedArrayBuffer), coveredNs,
+// open), samplesUnattributed (an address that is no node's: 0 unless the
+// memory is corrupt), coveredNs,
 // nsPerSample, running, error (the thread failed: times stop growing). The
 // thread starts sampling some tens of ms after createRecorder (it starts
 // while the program runs, wasm or not): calls before that are counted, not
@@ -155,9 +154,6 @@ export function createRecorder(options = {}) {
     if (recordSpans || !recordProfile) {
       throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' needs record RECORD_PROFILE alone (spans need the clock)");
     }
-    if (backend === 'wasm32') {
-      throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' is the JS recorder's: backend 'js' or 'auto', not 'wasm32'");
-    }
   }
   if (options.openTelemetry) {
     if (backend === 'js' || sampledTiming) {
@@ -169,7 +165,11 @@ export function createRecorder(options = {}) {
     if (!module) throw new WasmObserveError('INVALID_ARGUMENT', 'openTelemetry needs the C recorder, which cannot be built here (see WASM_OBSERVE_RECORDER)');
     return createWasm32Recorder(module, { ...options, openTelemetry: api }, record);
   }
-  if (sampledTiming) return createSampledRecorder(options, profileIntervalUs);
+  if (sampledTiming) {
+    const module = wasm32RecorderModule(true);
+    if (!module) throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' needs the C recorder, which cannot be built here (see WASM_OBSERVE_RECORDER)");
+    return createWasm32Recorder(module, { ...options, profileIntervalUs }, record);
+  }
   if (backend !== 'js') {
     const module = wasm32RecorderModule(backend === 'auto');
     if (module) return createWasm32Recorder(module, options, record);
