@@ -1,7 +1,13 @@
 // The recorder's semantics with a fake clock (the C recorder's rules:
-// runtime-shim/include/wasm_observe.h). Prints PASS/FAIL lines.
+// runtime-shim/include/wasm_observe.h); the JS file exporters against the C
+// ones. Prints PASS/FAIL lines.
 //   node unit.mjs [js|wasm32]   (the backend; default js, named in each line)
-import { createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded } from '../../runtime-shim/node/wasm-observe.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded, otlpJsonLinesExporter, chromeTraceExporter,
+} from '../../runtime-shim/node/wasm-observe.mjs';
 
 const backend = process.argv[2] ?? 'js';
 const out = [];
@@ -135,5 +141,26 @@ function make(opts = {}) {
 { // the backend asked for is the one in use (no silent fallback)
   const { rec } = make();
   ok('backend', rec.backend === backend, `asked for ${backend}, got ${rec.backend}`);
+}
+{ // the JS file exporters, given as `exporters`, write the bytes the C
+  // exporters write for otlpFile and chromeFile (the same spans, resource
+  // and batches), names that need escaping included
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-observe-unit-'));
+  const f = (name) => path.join(dir, name);
+  // (raw: the name's UTF-8 bytes, one char each, as the site table reader gives it)
+  const utf8 = (name, kind) => ({ ...site(name, kind), raw: Buffer.from(name, 'utf8').toString('latin1') });
+  const named = [site('a'), site('b "q"\\\n'), utf8('c;d \u00e9'), { ...site('imp', 1), module: 'env', field: 'imp\t' }, site('run', 2)];
+  let t = 0;
+  const rec = createRecorder({ backend, record: RECORD_SPANS, sites: named, seed: 9, batchSize: 3, monotonicNs: () => (t += 1234),
+    otlpFile: f('c.jsonl'), chromeFile: f('c.json'), exporters: [otlpJsonLinesExporter(f('js.jsonl')), chromeTraceExporter(f('js.json'))],
+    muteAfter: Infinity, spanRate: Infinity });
+  rec.enter(4); rec.enter(0); rec.enter(1); rec.exit(1); rec.enter(3); rec.exit(3); rec.enter(2); rec.exit(0); rec.enter(2);
+  rec.finish(); rec.close();
+  const read = (name) => fs.readFileSync(f(name), 'utf8');
+  ok('JS OTLP/JSON lines exporter writes what the C one writes', read('c.jsonl') === read('js.jsonl') && read('c.jsonl').split('\n').length === 3,
+    `${read('c.jsonl').slice(0, 200)} / ${read('js.jsonl').slice(0, 200)}`);
+  ok('JS Chrome trace exporter writes what the C one writes', read('c.json') === read('js.json') && JSON.parse(read('c.json')).traceEvents.length === 6,
+    `${read('c.json').slice(0, 200)} / ${read('js.json').slice(0, 200)}`);
+  fs.rmSync(dir, { recursive: true });
 }
 console.log(out.join('\n'));
