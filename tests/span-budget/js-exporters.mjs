@@ -39,13 +39,19 @@ for (let i = 2; i < argv.length; i++) {
 }
 
 const file = (name) => path.join(dir, name);
-const rec = createRecorder({
-  ...opts,
-  record: RECORD_SPANS | RECORD_PROFILE,
-  moduleName: path.basename(modulePath),
-  exporters: [otlpJsonLinesExporter(file('otlp.jsonl'), { maxBytes: opts.maxFileBytes }),
-    chromeTraceExporter(file('chrome.json'), { maxBytes: opts.maxFileBytes })],
-});
+let rec;
+try {
+  rec = createRecorder({
+    ...opts,
+    record: RECORD_SPANS | RECORD_PROFILE,
+    moduleName: path.basename(modulePath),
+    exporters: [otlpJsonLinesExporter(file('otlp.jsonl'), { maxBytes: opts.maxFileBytes }),
+      chromeTraceExporter(file('chrome.json'), { maxBytes: opts.maxFileBytes })],
+  });
+} catch (e) {
+  process.stderr.write(`js-exporters.mjs: ${e.message}\n`);
+  process.exit(2);
+}
 const bytes = fs.readFileSync(modulePath);
 rec.loadSites(bytes);
 const wasi = new WASI({ version: 'preview1', args: [path.basename(modulePath), ...args], env: {}, returnOnExit: true });

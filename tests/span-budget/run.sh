@@ -20,7 +20,8 @@
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
 # (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
-# mktemp dir), NODE, CC, WASM_CC (default clang).
+# mktemp dir), NODE, CC (the wasm2c runner's compiler, default cc), WASM_CC
+# (default clang: the fixtures, and the Node host's recorder when it builds it).
 # Output: PASS/FAIL lines, then "N passed, N failed, N skipped".
 set -u
 set -o pipefail
@@ -93,10 +94,10 @@ run_case() {
       --counters "${mute[@]}" "$@" "$WORK/$workload.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   elif [[ $runner == js-exporters ]]; then
-    "$NODE" "$HERE/js-exporters.mjs" "$WORK/$workload.instr.wasm" "$d" "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
+    CC=$WASM_CC "$NODE" "$HERE/js-exporters.mjs" "$WORK/$workload.instr.wasm" "$d" "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   else
-    "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
+    CC=$WASM_CC "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
       --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   fi
