@@ -52,8 +52,9 @@ function cRecorder(record, jsClock) {
   const ex = inst.exports;
   const p = ex.alloc(instrBytes.length);
   new Uint8Array(ex.memory.buffer, p, instrBytes.length).set(instrBytes);
-  // null exporter (bridge 0), default limits, seed 42
-  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n, 0);
+  // null exporter (bridge 0), default limits, seed 42; every span (as
+  // EVERY_SPAN: no rate limit, no muting)
+  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n, 0, 0, 0, Infinity, 0, Infinity, 0);
   if (rc !== 0) throw new Error(`setup: status ${rc}`);
   return ex;
 }
