@@ -367,6 +367,7 @@ export function createWasm32Recorder(module, options, record) {
 
   return {
     backend: 'wasm32',
+    samplerStats: () => null, // the clock's recorder (createRecorder's API: sampled timing's only)
     // the OpenTelemetry bridge's counts (null without it): spans handed to
     // the tracer, parents started before their record came, ...
     openTelemetryStats: () => (otelExporter ? otelExporter.stats() : null),
