@@ -10,7 +10,6 @@
 #   BENCH_RW_PASSES        timed passes of the workload in each process (default
 #                          3); the table gives the first (cold) and the best of
 #                          the others (warm)
-#   BENCH_RW_BACKENDS      recorder backends (default "wasm32 js")
 #   BENCH_RW_REGISTER      the preload (default runtime-shim/node/register.mjs;
 #                          e.g. a modified copy, to measure it)
 #   BENCH_RW_SQLJS_SCALE, BENCH_RW_SQLJS_TRACE_SCALE     workload size (default 1;
@@ -36,7 +35,7 @@ tool=${WASM_INSTRUMENT:-$root/build/wasm-instrument}
 node=${NODE:-node}
 runs=${BENCH_RW_RUNS:-5}
 passes=${BENCH_RW_PASSES:-3}
-read -r -a backends <<<"${BENCH_RW_BACKENDS:-wasm32 js}"
+backends=(wasm32) # the recorder: the C one compiled to wasm32 (the JS recorder was removed)
 register=${BENCH_RW_REGISTER:-$root/runtime-shim/node/register.mjs}
 # The rows measure the cost of every span: muting and the span budget, on by
 # default, are lifted for every case.
@@ -52,7 +51,8 @@ die() { say "$*"; exit 2; }
 for v in runs passes; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
-for b in "${backends[@]}"; do [[ $b == wasm32 || $b == js ]] || die "BENCH_RW_BACKENDS: wasm32 or js, not $b"; done
+[[ -z ${BENCH_RW_BACKENDS:-} || $BENCH_RW_BACKENDS == wasm32 ]] ||
+  die "BENCH_RW_BACKENDS is gone: the C recorder (wasm32) is the only one (the JS recorder was removed)"
 [[ -x $tool ]] || die "no tool at $tool (build it: ./run build)"
 [[ -f $register ]] || die "no preload at $register"
 command -v "$node" >/dev/null || die "no $node"
@@ -112,14 +112,11 @@ for w in "${workloads[@]}"; do
 done
 
 # The wasm32 recorder is built into a cache on first use: build it now, untimed.
-if [[ " ${backends[*]} " == *" wasm32 "* ]]; then
-  if ! why=$("$node" --input-type=module -e "
-      const m = await import('$root/runtime-shim/node/wasm32-recorder.mjs');
-      m.wasm32RecorderPath();" 2>&1); then
-    notes+=("the wasm32 recorder cannot be built, its rows are left out: $(tail -1 <<<"$why")")
-    backends=("${backends[@]/wasm32/}")
-    read -r -a backends <<<"${backends[*]}"
-  fi
+if ! why=$("$node" --input-type=module -e "
+    const m = await import('$root/runtime-shim/node/wasm32-recorder.mjs');
+    m.wasm32RecorderPath();" 2>&1); then
+  notes+=("the wasm32 recorder cannot be built, its rows are left out: $(tail -1 <<<"$why")")
+  backends=()
 fi
 
 # The hooks of a sampling profiler, for comparison (count-hooks.wat).
@@ -249,7 +246,9 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     cases+=("$w trace.$b all t 1 WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_BACKEND=$b")
   done
   # The same without the file: JSON encoding kept, the disk left out.
-  cases+=("$w tracenull.${backends[0]:-js} all t 1 WASM_OBSERVE_OTLP_FILE=/dev/null WASM_OBSERVE_BACKEND=${backends[0]:-js}")
+  for b in "${backends[@]}"; do
+    cases+=("$w tracenull.$b all t 1 WASM_OBSERVE_OTLP_FILE=/dev/null WASM_OBSERVE_BACKEND=$b")
+  done
 done
 
 run_case() {
@@ -307,7 +306,7 @@ for w in "${ready[@]+"${ready[@]}"}"; do
   s=${w_scale[$w]} t=${w_tscale[$w]}
   for key in base wasmopt noop-wasm noop-js calls bound.noop $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
     $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.c tbase \
-    $(for b in "${backends[@]}"; do echo "trace.$b"; done) "tracenull.${backends[0]:-js}"; do
+    $(for b in "${backends[@]}"; do echo "trace.$b tracenull.$b"; done); do
     k=$w.$key
     [[ -n ${bestl[$k]:-} ]] || continue
     case $key in

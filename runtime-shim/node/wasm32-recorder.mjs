@@ -14,9 +14,9 @@
 // - an exporter that takes request bodies (otlpHttpExporter: exportEncoded)
 //   gets each batch encoded by the C OTLP encoders (protobuf or JSON);
 // - for any other JS exporter, wasm32/glue.c copies each batch into arrays
-//   laid out as the JS recorder's batch (site indices, ids as 32-bit words,
-//   times in ns since the recorder began), which it reads through typed-array
-//   views.
+//   laid out as the exporters' batch (file-exporters.mjs: site indices, ids
+//   as 32-bit words, times in ns since the recorder began), which it reads
+//   through typed-array views.
 // The profile tree is read back from wo_recorder_profile and written by the
 // same writeFolded / writeFoldedCalls / writeSummary. With the sampled
 // profile timing, the recorder's memory (shared: wasm32/build.sh) is also
@@ -88,27 +88,23 @@ export function wasm32RecorderPath() {
   } catch (e) {
     try { fs.unlinkSync(tmp); } catch {}
     const line = String(e.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? String(e.stderr ?? e.message).split('\n')[0];
-    throw new Error(`cannot build ${path.relative(process.cwd(), BUILD) || BUILD}: ${line.trim() || e.message}`);
+    throw new Error(`cannot build ${path.relative(process.cwd(), BUILD) || BUILD}: ${line.trim() || e.message} ` +
+      '(it needs clang and wasi-libc; or set WASM_OBSERVE_RECORDER to a built one, build/wasm-observe-recorder.wasm)');
   }
   return out;
 }
 
 let compiled = null; // WebAssembly.Module, or the Error
-let noted = false;
 
-// The compiled recorder module, or null when it cannot be built (with a
-// one-line note on stderr, once, unless `quiet`): the caller falls back to the
-// JS recorder.
-export function wasm32RecorderModule(quiet = false) {
+// The compiled recorder module. It is the only recorder (the JS one was
+// removed): where it cannot be found or built, a WasmObserveError
+// NO_RECORDER whose message is one line, the build's first error line.
+export function wasm32RecorderModule() {
   if (compiled === null) {
     try { compiled = new WebAssembly.Module(fs.readFileSync(wasm32RecorderPath())); } catch (e) { compiled = e; }
   }
   if (compiled instanceof WebAssembly.Module) return compiled;
-  if (!noted && !quiet) {
-    noted = true;
-    process.stderr.write(`wasm-observe: wasm32 recorder unavailable (${compiled.message.split('\n')[0]}); using the JS recorder\n`);
-  }
-  return null;
+  throw new WasmObserveError('NO_RECORDER', `the C recorder (wasm32) is unavailable: ${compiled.message.split('\n')[0]}`);
 }
 
 let WASI = null;
