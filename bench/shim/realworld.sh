@@ -10,7 +10,6 @@
 #   BENCH_RW_PASSES        timed passes of the workload in each process (default
 #                          3); the table gives the first (cold) and the best of
 #                          the others (warm)
-#   BENCH_RW_BACKENDS      recorder backends (default "wasm32 js")
 #   BENCH_RW_REGISTER      the preload (default runtime-shim/node/register.mjs;
 #                          e.g. a modified copy, to measure it)
 #   BENCH_RW_SQLJS_SCALE, BENCH_RW_SQLJS_TRACE_SCALE     workload size (default 1;
@@ -36,7 +35,7 @@ tool=${WASM_INSTRUMENT:-$root/build/wasm-instrument}
 node=${NODE:-node}
 runs=${BENCH_RW_RUNS:-5}
 passes=${BENCH_RW_PASSES:-3}
-read -r -a backends <<<"${BENCH_RW_BACKENDS:-wasm32 js}"
+backends=(wasm32) # the recorder: the C one compiled to wasm32 (the JS recorder was removed)
 register=${BENCH_RW_REGISTER:-$root/runtime-shim/node/register.mjs}
 # The rows measure the cost of every span: muting and the span budget, on by
 # default, are lifted for every case.
@@ -52,7 +51,8 @@ die() { say "$*"; exit 2; }
 for v in runs passes; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
-for b in "${backends[@]}"; do [[ $b == wasm32 || $b == js ]] || die "BENCH_RW_BACKENDS: wasm32 or js, not $b"; done
+[[ -z ${BENCH_RW_BACKENDS:-} || $BENCH_RW_BACKENDS == wasm32 ]] ||
+  die "BENCH_RW_BACKENDS is gone: the C recorder (wasm32) is the only one (the JS recorder was removed)"
 [[ -x $tool ]] || die "no tool at $tool (build it: ./run build)"
 [[ -f $register ]] || die "no preload at $register"
 command -v "$node" >/dev/null || die "no $node"
@@ -112,14 +112,11 @@ for w in "${workloads[@]}"; do
 done
 
 # The wasm32 recorder is built into a cache on first use: build it now, untimed.
-if [[ " ${backends[*]} " == *" wasm32 "* ]]; then
-  if ! why=$("$node" --input-type=module -e "
-      const m = await import('$root/runtime-shim/node/wasm32-recorder.mjs');
-      m.wasm32RecorderPath();" 2>&1); then
-    notes+=("the wasm32 recorder cannot be built, its rows are left out: $(tail -1 <<<"$why")")
-    backends=("${backends[@]/wasm32/}")
-    read -r -a backends <<<"${backends[*]}"
-  fi
+if ! why=$("$node" --input-type=module -e "
+    const m = await import('$root/runtime-shim/node/wasm32-recorder.mjs');
+    m.wasm32RecorderPath();" 2>&1); then
+  notes+=("the wasm32 recorder cannot be built, its rows are left out: $(tail -1 <<<"$why")")
+  backends=()
 fi
 
 # The hooks of a sampling profiler, for comparison (count-hooks.wat).
@@ -242,14 +239,16 @@ for w in "${ready[@]+"${ready[@]}"}"; do
     cases+=("$w bound.$b bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b"
       "$w profile.$b all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=$b")
   done
-  [[ -n $sampled ]] && cases+=("$w sampled.js all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_BACKEND=js WASM_OBSERVE_PROFILE_TIMING=sampled"
+  [[ -n $sampled ]] && cases+=("$w sampled.c all s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled"
     "$w bound.sampled bound s 1 WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled")
   cases+=("$w tbase base t 0")
   for b in "${backends[@]}"; do
     cases+=("$w trace.$b all t 1 WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl WASM_OBSERVE_COUNTERS=1 WASM_OBSERVE_BACKEND=$b")
   done
   # The same without the file: JSON encoding kept, the disk left out.
-  cases+=("$w tracenull.${backends[0]:-js} all t 1 WASM_OBSERVE_OTLP_FILE=/dev/null WASM_OBSERVE_BACKEND=${backends[0]:-js}")
+  for b in "${backends[@]}"; do
+    cases+=("$w tracenull.$b all t 1 WASM_OBSERVE_OTLP_FILE=/dev/null WASM_OBSERVE_BACKEND=$b")
+  done
 done
 
 run_case() {
@@ -286,11 +285,11 @@ label() {
     noop-wasm) echo "every function, no-op hooks in wasm (floor: the calls alone)" ;;
     noop-js) echo "every function, register.mjs with no output set (its no-op hooks, in wasm)" ;;
     calls) echo "every function, call counts + shadow stack in wasm, no clock (the hooks a sampling profiler needs; not a recorder)" ;;
-    bound.sampled) echo "only the boundaries, aggregate (profile), sampled time (its hooks in wasm)" ;;
+    bound.sampled) echo "only the boundaries, aggregate (profile), sampled time (the C recorder, no clock)" ;;
     bound.noop) echo "only the boundaries, no-op hooks in wasm (floor)" ;;
     bound.*) echo "only the boundaries, aggregate (profile), ${1#bound.} recorder" ;;
     profile.*) echo "every function, aggregate (profile), ${1#profile.} recorder" ;;
-    sampled.*) echo "every function, aggregate (profile), sampled time (exact call counts; its hooks in wasm; a thread samples the current node every 100 us)" ;;
+    sampled.*) echo "every function, aggregate (profile), sampled time (the C recorder: exact call counts, no clock; a thread samples the current node every 100 us)" ;;
     tbase) echo "uninstrumented" ;;
     trace.*) echo "every function, full tracing → OTLP/JSON lines file, ${1#trace.} recorder" ;;
     tracenull.*) echo "every function, full tracing → OTLP/JSON to /dev/null, ${1#tracenull.} recorder" ;;
@@ -306,8 +305,8 @@ declare -A goal_lines
 for w in "${ready[@]+"${ready[@]}"}"; do
   s=${w_scale[$w]} t=${w_tscale[$w]}
   for key in base wasmopt noop-wasm noop-js calls bound.noop $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
-    $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js tbase \
-    $(for b in "${backends[@]}"; do echo "trace.$b"; done) "tracenull.${backends[0]:-js}"; do
+    $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.c tbase \
+    $(for b in "${backends[@]}"; do echo "trace.$b tracenull.$b"; done); do
     k=$w.$key
     [[ -n ${bestl[$k]:-} ]] || continue
     case $key in
@@ -360,7 +359,7 @@ echo
 echo "Times: the workload alone (process.hrtime.bigint() around each pass, in the process: not node's startup, compiling the module, or what the recorder does at exit), best of $runs interleaved processes; pass 1 includes V8's lazy compilation and tier-up of the functions it runs, the later passes (best of them) run them optimised. Ratios and ns per span from the warm pass; ns per span: time above the uninstrumented baseline of the same size, divided by the spans of one pass (enter/exit pairs, counted by JS hooks). Aggregate mode: register.mjs with WASM_OBSERVE_FOLDED=/dev/null (sampled time: and WASM_OBSERVE_PROFILE_TIMING=sampled). Node $("$node" --version)."
 echo
 for w in "${ready[@]+"${ready[@]}"}"; do
-  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.js $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
+  for key in $(for b in "${backends[@]}"; do echo "profile.$b"; done) sampled.c $(for b in "${backends[@]}"; do echo "bound.$b"; done) bound.sampled \
     $(for b in "${backends[@]}"; do echo "trace.$b"; done); do
     [[ -n ${goal_lines[$w.$key]:-} ]] && echo "${goal_lines[$w.$key]}"
   done

@@ -133,6 +133,10 @@ enum {
  * TSC (or is not x86-64), WO_CLOCK_TSC falls back to CLOCK_MONOTONIC. */
 enum { WO_CLOCK_MONOTONIC = 0, WO_CLOCK_TSC = 1 };
 
+/* How the profile's times are measured (wo_options's profile_timing; see
+ * "Sampled profile timing" below). */
+enum { WO_TIMING_CLOCK = 0, WO_TIMING_SAMPLED = 1 };
+
 /* The host's own trace at the moment a root frame opens (wo_options's
  * outer_context): W3C trace context ids, as bytes in order. */
 typedef struct {
@@ -198,6 +202,12 @@ typedef struct {
    * exporter that feeds a pipeline expecting spans soon after they end (the
    * outer context's). One export call per root call. */
   bool export_at_root_end;
+  /* WO_TIMING_CLOCK (default): each call's time is read from the clock at
+   * its enter and exit. WO_TIMING_SAMPLED: the hooks read no clock; a
+   * sampling thread estimates the times (below). Needs record =
+   * WO_RECORD_PROFILE alone (spans need the clock): else
+   * WO_ERR_INVALID_ARGUMENT. Muting does not apply (no call reads the clock). */
+  unsigned profile_timing;
 } wo_options;
 
 /* Muting. A site whose calls prove many and short (an interpreter's hot
@@ -316,6 +326,10 @@ typedef struct wo_profile_node {
   uint64_t self_ns;                   /* total_ns less the children's */
   struct wo_profile_node *first_child;
   struct wo_profile_node *next_sibling;
+  struct wo_profile_node *parent;     /* NULL for the root */
+  /* Under WO_TIMING_SAMPLED: the samples that found this call path on top of
+   * a thread's stack (added to by the sampling thread, hence atomic). */
+  _Atomic uint64_t samples;
 } wo_profile_node;
 
 /* The call tree of every thread merged (calls closed so far). The tree belongs
@@ -324,6 +338,56 @@ typedef struct wo_profile_node {
  * wo_recorder_finish, it reads every thread's tree: call it when no thread is
  * running the module. */
 const wo_profile_node *wo_recorder_profile(wo_recorder *recorder);
+
+/* ---- Sampled profile timing (WO_TIMING_SAMPLED) ----------------------------
+ * The hooks keep the call tree and exact call counts and read no clock; on
+ * every enter and exit a thread publishes the profile node on top of its
+ * stack (NULL when no frame is open). A sampling thread wakes every so often
+ * and adds one to the samples of the node each thread is in
+ * (wo_recorder_sample). The profile's times are estimates: a node's self time
+ * is its samples times the wall time the sampling covered divided by all the
+ * samples taken (on a node or not), rounded to whole ns; its total time its
+ * self time plus its children's totals. Like any sampling profiler it sees
+ * where a thread is at each sample: a function needs many samples (a time far
+ * above the interval) for its time to mean something.
+ *
+ * wo_sampler_start runs that thread for a native host. A host whose sampling
+ * thread cannot call into the recorder (the Node host, where the recorder is
+ * a wasm32 instance in shared memory and the sampler a worker) reads the
+ * calling thread's slot (wo_recorder_node_slot) itself, adds to the node's
+ * `samples` atomically, and reports what it covered with
+ * wo_recorder_sampled_over. */
+
+/* One sample of every thread: the node it is in gets one more sample.
+ * Returns how many threads were in a frame. Safe to call from any thread
+ * while the module runs; does nothing (0) unless the recorder's timing is
+ * WO_TIMING_SAMPLED. */
+uint32_t wo_recorder_sample(wo_recorder *recorder);
+/* What the sampling covered, for the times: `samples` taken over
+ * `covered_ns` of wall time. A host that calls wo_recorder_sample itself
+ * reports it once its sampling ends (wo_sampler_stop does). */
+void wo_recorder_sampled_over(wo_recorder *recorder, uint64_t samples, uint64_t covered_ns);
+/* The calling thread's slot, where the recorder publishes its current node
+ * (created with the thread's state if need be; NULL when out of memory or
+ * when the timing is not sampled). Valid until wo_recorder_free. */
+wo_profile_node *_Atomic *wo_recorder_node_slot(wo_recorder *recorder);
+
+typedef struct wo_sampler wo_sampler;
+typedef struct {
+  uint64_t samples;          /* taken, on a node or not */
+  uint64_t samples_outside;  /* that found no frame open on any thread */
+  uint64_t covered_ns;       /* wall time from the first to the last */
+} wo_sampler_stats;
+/* Starts a thread that calls wo_recorder_sample every `interval_us`
+ * microseconds (1 to 10^7). The recorder must outlive it.
+ * WO_ERR_INVALID_ARGUMENT when the interval is out of range or the
+ * recorder's timing is not sampled; WO_ERR_NO_MEMORY when the thread cannot
+ * be started. */
+wo_status wo_sampler_start(wo_recorder *recorder, uint32_t interval_us, wo_sampler **out);
+/* Stops the thread (waits for it), reports what it covered to the recorder
+ * (wo_recorder_sampled_over), fills `stats` when not NULL and frees the
+ * sampler. NULL is a no-op. */
+void wo_sampler_stop(wo_sampler *sampler, wo_sampler_stats *stats);
 
 /* Writes the tree as folded stacks, one line per call path with its self time
  * in nanoseconds ("main;parse;lex 1234"), the input of flamegraph.pl. ';' in

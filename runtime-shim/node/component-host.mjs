@@ -9,7 +9,7 @@
 // - Sites: the component's own custom section `wasm-instrument.sites` (of the
 //   top-level component: one table for all its core modules, ids global over
 //   the component; docs/hook-contract.md). The recorder gets a core module
-//   holding that table, so every backend reads it as it reads a module's.
+//   holding that table, so the recorder reads it as it reads a module's.
 // - hooks: the core modules import the recorder's enter/exit directly
 //   (swapped in by the instantiateCore function given to jco's instantiate),
 //   not jco's lowering of the component import, which costs ~20 us a call

@@ -40,7 +40,9 @@ export const OVERFLOW_IDS = 4096;
 export class WasmObserveError extends Error {
   constructor(code, message) {
     super(message);
-    this.code = code; // 'NOT_WASM' | 'NO_SITE_TABLE' | 'MALFORMED' | 'UNSUPPORTED_VERSION' | 'INVALID_ARGUMENT'
+    // 'NOT_WASM' | 'NO_SITE_TABLE' | 'MALFORMED' | 'UNSUPPORTED_VERSION' | 'INVALID_ARGUMENT'
+    // | 'NO_MEMORY' | 'IO' | 'NO_RECORDER' (the C recorder cannot be found or built)
+    this.code = code;
   }
 }
 

@@ -18,7 +18,10 @@
 //   WASM_OBSERVE_SUMMARY=1     top functions by self time on stderr at exit
 //   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit (and the
 //                              OTLP/HTTP exporter's, {"otlp":{...}})
-//   WASM_OBSERVE_BACKEND       auto (default), wasm32 or js
+//   WASM_OBSERVE_BACKEND       auto (default) or wasm32: the same, the C recorder
+//                              (js, the JS recorder, was removed: exit 2); where
+//                              it cannot be built, a module runs untraced with
+//                              one line on stderr
 //   WASM_OBSERVE_PROFILE_TIMING  clock (default) or sampled: for the profile
 //                              outputs alone (folded, flame graph, summary),
 //                              exact call counts with times estimated by a
@@ -120,7 +123,10 @@ function readConfig(env) {
   if (!['', '0', '1', undefined].includes(env.WASM_OBSERVE_OTEL)) {
     throw new Error(`WASM_OBSERVE_OTEL: 1 or 0, not ${env.WASM_OBSERVE_OTEL}`);
   }
-  if (config.otel && (config.backend === 'js' || config.profileTiming === 'sampled')) {
+  if (config.backend === 'js') {
+    throw new Error('WASM_OBSERVE_BACKEND=js: the JS recorder was removed; the C recorder (auto or wasm32) is the only one');
+  }
+  if (config.otel && config.profileTiming === 'sampled') {
     throw new Error('WASM_OBSERVE_OTEL=1 needs the C recorder: WASM_OBSERVE_BACKEND auto or wasm32, WASM_OBSERVE_PROFILE_TIMING clock');
   }
   if (!['clock', 'sampled'].includes(config.profileTiming)) {
@@ -129,11 +135,8 @@ function readConfig(env) {
   if (config.profileTiming === 'sampled' && (config.otlpFile || config.chrome || config.otlpHttp)) {
     throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is for the profile outputs only: spans need the clock');
   }
-  if (config.profileTiming === 'sampled' && config.backend === 'wasm32') {
-    throw new Error('WASM_OBSERVE_PROFILE_TIMING=sampled is the JS recorder\'s: WASM_OBSERVE_BACKEND auto or js');
-  }
-  if (!['auto', 'wasm32', 'js'].includes(config.backend)) {
-    throw new Error(`WASM_OBSERVE_BACKEND: auto, wasm32 or js, not ${config.backend}`);
+  if (!['auto', 'wasm32'].includes(config.backend)) {
+    throw new Error(`WASM_OBSERVE_BACKEND: auto or wasm32, not ${config.backend}`);
   }
   if (config.otlpHttp) otlpTracesUrl(config.otlpHttp.endpoint, config.otlpHttp.endpointKind); // a bad URL: here, not at the first instance
   return config;

@@ -68,10 +68,11 @@
 //   --profile-interval-us N   the sampling period (default 100)
 //   --counters            print the recorder's counters on stderr at exit (and
 //                         the OTLP/HTTP exporter's, {"otlp":{...}}, on a second line)
-//   --backend auto|wasm32|js  the recorder: the C library compiled to wasm32
-//                         (built on first use into a cache) or JS; auto (the
-//                         default) quietly uses JS where wasm32 cannot be built,
-//                         wasm32 says so on stderr
+//   --backend auto|wasm32 the recorder: both are the C library compiled to
+//                         wasm32 (shipped in the npm package; in a source
+//                         checkout built on first use into a cache), the only
+//                         recorder: where it cannot be built, one line on stderr
+//                         and exit 2 (js, the JS recorder, was removed)
 //
 // The program's stdout, stderr and exit code are those of an untraced run:
 // proc_exit's code; 134 after a trap or an uncaught wasm exception (with a line
@@ -187,7 +188,8 @@ for (let i = 2; i < argv.length; i++) {
     case '--profile-interval-us': opts.profileIntervalUs = number(value()); break;
     case '--backend':
       opts.backend = value();
-      if (!['auto', 'js', 'wasm32'].includes(opts.backend)) die(`--backend: auto, wasm32 or js, not ${opts.backend}`);
+      if (opts.backend === 'js') die('--backend js: the JS recorder was removed; the C recorder (--backend auto or wasm32) is the only one');
+      if (!['auto', 'wasm32'].includes(opts.backend)) die(`--backend: auto or wasm32, not ${opts.backend}`);
       break;
     default:
       if (a.startsWith('-')) die(`unknown option ${a}`);

@@ -17,12 +17,10 @@
 //
 //
 // This file is the package's entry: createRecorder picks a recorder (the C
-// library compiled to wasm32, wasm32-recorder.mjs; the sampled-time profile,
-// sampled-recorder.mjs; the JS recorder, js-recorder.mjs) and the rest is
+// library compiled to wasm32, wasm32-recorder.mjs, the only one since the JS
+// recorder was removed, with the clock or sampled time) and the rest is
 // re-exported from the files that hold it.
 import { wasm32RecorderModule, createWasm32Recorder } from './wasm32-recorder.mjs';
-import { createSampledRecorder } from './sampled-recorder.mjs';
-import { createJsRecorder } from './js-recorder.mjs';
 import { resolveOpenTelemetryApi } from './otel-api-bridge.mjs';
 import { RECORD_SPANS, RECORD_PROFILE, WasmObserveError } from './observe-common.mjs';
 export * from './observe-common.mjs';
@@ -46,19 +44,21 @@ function recordFlags(record) {
   return flags || RECORD_SPANS;
 }
 
-// options: { backend ('auto', the default: the C recorder compiled to wasm32
-// (wasm32-recorder.mjs), or this file's JS recorder where that cannot be
-// built (no clang/wasi-libc), silently so the program's stderr stays its own;
-// 'wasm32': the same with a one-line note on stderr when it falls back; 'js'),
+// options: { backend ('auto', the default, or 'wasm32': the same, the C
+// recorder compiled to wasm32 (wasm32-recorder.mjs), the only recorder: where
+// it cannot be found or built (no clang/wasi-libc in a source checkout) a
+// WasmObserveError NO_RECORDER with the build's first error line, no
+// fallback; 'js', the JS recorder, was removed: an INVALID_ARGUMENT error),
 // serviceName, moduleName, record (RECORD_* flags,
 // or 'spans', 'profile', ['spans','profile']), minDurationNs, sampleRatio
 // (0 = 1.0), maxDepth (0 = 4096), batchSize (0 = 512), exporters: [...],
 // otlpFile and chromeFile (spans to an OTLP/JSON lines file and a Chrome
-// trace, as otlpJsonLinesExporter and chromeTraceExporter write them; with
-// the wasm32 backend the C library's exporters write them from inside the
-// instance, the spans never copied out to JS, ~8x faster; they need
-// RECORD_SPANS; closed by close()), seed
-// (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer ns),
+// trace, in the formats of otlpJsonLinesExporter and chromeTraceExporter;
+// the C library's exporters write them from inside the instance, the spans
+// never copied out to JS; they need RECORD_SPANS; closed by close()), seed
+// (non-zero integer; 0 = random), monotonicNs (a clock for tests: () => integer
+// ns, called by the C recorder through its host.now_ns import in place of
+// WASI's clock),
 // sites and abi (a site table already read: readSites's `sites` and `abi`, in
 // place of a later loadSites),
 // unwindOnReentry (for JS programs that call exports directly and may catch a
@@ -70,8 +70,7 @@ function recordFlags(record) {
 // counts are exact and the same as with the clock, but its times are
 // estimated by sampling, and the hooks never read the clock (see "Sampled
 // profile timing" below). Only with record RECORD_PROFILE alone (spans need
-// the clock) and the JS recorder: backend 'js', or 'auto', which then means
-// 'js'; 'wasm32' is an INVALID_ARGUMENT error),
+// the clock)),
 // profileIntervalUs (with 'sampled': the sampling period in microseconds,
 // default 100; the thread wakes a little later than asked, ~150-200 us on
 // Linux for 100, and the estimate uses the time it actually covered),
@@ -98,21 +97,20 @@ function recordFlags(record) {
 // name, kind and attributes the OTLP exporters give it; the spans of a call
 // are handed over when it returns to JS. true loads @opentelemetry/api from
 // the application (the current directory, then the main script's): an
-// INVALID_ARGUMENT error when it is not installed. The C recorder only
-// (backend 'wasm32' or 'auto'; 'js', or 'auto' where the wasm32 recorder
-// cannot be built, are an INVALID_ARGUMENT error) and record RECORD_SPANS;
+// INVALID_ARGUMENT error when it is not installed. Not with profileTiming
+// 'sampled'; needs record RECORD_SPANS;
 // the span budget, muting, sampleRatio (for traces without an outer span)
 // and minDurationNs apply as to the other exporters; recorder
 // .openTelemetryStats() gives its counts) }
-// The recorder's `backend` says which one it is.
+// The recorder's `backend` says which one it is ('wasm32').
 //
-// Sampled profile timing (sampled-recorder.mjs): enter and exit keep the
-// shadow stack and the call tree, count the call, and store the index of the
-// current profile node (0: no frame open) into shared memory, no clock; they
-// are wasm (sampled-hooks.wat), called wasm to wasm, with slow paths in JS
-// for the unusual calls. A worker thread (profile-sampler.mjs; unref'd, it never keeps the
-// process alive) wakes every profileIntervalUs and adds one to the sample
-// count of the node it finds there. When the profile is written (profile(),
+// Sampled profile timing (the C recorder's WO_TIMING_SAMPLED, in its wasm32
+// build, whose memory is shared): enter and exit keep the shadow stack and
+// the call tree, count the call, and store the address of the current profile
+// node (0: no frame open) into the recorder's memory, no clock. A worker
+// thread (profile-sampler.mjs; unref'd, it never keeps the process alive)
+// wakes every profileIntervalUs and adds one to the sample count of the node
+// it finds there. When the profile is written (profile(),
 // folded(), summary(), ...), a node's self time is its samples x (the wall
 // time the thread sampled over / all its samples), rounded to whole ns, and
 // its total time its self time plus its children's totals; samples taken
@@ -120,8 +118,8 @@ function recordFlags(record) {
 // (after finish, calls are still counted but no longer timed); profile()
 // before finish() gives the estimate so far. samplerStats() (null with the
 // clock) says what the estimate rests on: samples, samplesOutside (no frame
-// open), samplesUnattributed (a node past the sample table's end: more than
-// 2^24 nodes, or 2^20 without growable SharedArrayBuffer), coveredNs,
+// open), samplesUnattributed (an address that is no node's: 0 unless the
+// memory is corrupt), coveredNs,
 // nsPerSample, running, error (the thread failed: times stop growing). The
 // thread starts sampling some tens of ms after createRecorder (it starts
 // while the program runs, wasm or not): calls before that are counted, not
@@ -136,8 +134,11 @@ export function createRecorder(options = {}) {
   const ratio = options.sampleRatio ?? 0;
   if (!(ratio >= 0 && ratio <= 1)) throw new WasmObserveError('INVALID_ARGUMENT', 'sampleRatio must be in [0, 1]');
   const backend = options.backend ?? 'auto';
-  if (backend !== 'js' && backend !== 'wasm32' && backend !== 'auto') {
-    throw new WasmObserveError('INVALID_ARGUMENT', `backend: unknown '${backend}' (auto, wasm32 or js)`);
+  if (backend === 'js') {
+    throw new WasmObserveError('INVALID_ARGUMENT', "backend 'js': the JS recorder was removed; the C recorder (backend 'auto' or 'wasm32') is the only one");
+  }
+  if (backend !== 'wasm32' && backend !== 'auto') {
+    throw new WasmObserveError('INVALID_ARGUMENT', `backend: unknown '${backend}' (auto or wasm32)`);
   }
   const profileTiming = options.profileTiming ?? 'clock';
   if (profileTiming !== 'clock' && profileTiming !== 'sampled') {
@@ -155,24 +156,14 @@ export function createRecorder(options = {}) {
     if (recordSpans || !recordProfile) {
       throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' needs record RECORD_PROFILE alone (spans need the clock)");
     }
-    if (backend === 'wasm32') {
-      throw new WasmObserveError('INVALID_ARGUMENT', "profileTiming 'sampled' is the JS recorder's: backend 'js' or 'auto', not 'wasm32'");
-    }
   }
   if (options.openTelemetry) {
-    if (backend === 'js' || sampledTiming) {
+    if (sampledTiming) {
       throw new WasmObserveError('INVALID_ARGUMENT', "openTelemetry needs the C recorder: backend 'wasm32' or 'auto', profileTiming 'clock'");
     }
     if (!recordSpans) throw new WasmObserveError('INVALID_ARGUMENT', 'openTelemetry needs record RECORD_SPANS');
     const api = resolveOpenTelemetryApi(options.openTelemetry);
-    const module = wasm32RecorderModule(true);
-    if (!module) throw new WasmObserveError('INVALID_ARGUMENT', 'openTelemetry needs the C recorder, which cannot be built here (see WASM_OBSERVE_RECORDER)');
-    return createWasm32Recorder(module, { ...options, openTelemetry: api }, record);
+    return createWasm32Recorder(wasm32RecorderModule(), { ...options, openTelemetry: api }, record);
   }
-  if (sampledTiming) return createSampledRecorder(options, profileIntervalUs);
-  if (backend !== 'js') {
-    const module = wasm32RecorderModule(backend === 'auto');
-    if (module) return createWasm32Recorder(module, options, record);
-  }
-  return createJsRecorder(options, record);
+  return createWasm32Recorder(wasm32RecorderModule(), { ...options, profileIntervalUs }, record);
 }

@@ -14,11 +14,14 @@
 // - an exporter that takes request bodies (otlpHttpExporter: exportEncoded)
 //   gets each batch encoded by the C OTLP encoders (protobuf or JSON);
 // - for any other JS exporter, wasm32/glue.c copies each batch into arrays
-//   laid out as the JS recorder's batch (site indices, ids as 32-bit words,
-//   times in ns since the recorder began), which it reads through typed-array
-//   views.
+//   laid out as the exporters' batch (file-exporters.mjs: site indices, ids
+//   as 32-bit words, times in ns since the recorder began), which it reads
+//   through typed-array views.
 // The profile tree is read back from wo_recorder_profile and written by the
-// same writeFolded / writeFoldedCalls / writeSummary. The site table is read
+// same writeFolded / writeFoldedCalls / writeSummary. With the sampled
+// profile timing, the recorder's memory (shared: wasm32/build.sh) is also
+// read by the sampling thread (profile-sampler.mjs), started when the sites
+// are loaded. The site table is read
 // in JS; the C recorder gets a module holding the same table
 // (siteTableModule).
 
@@ -34,6 +37,7 @@ import {
 import { readSites } from './module-sites.mjs';
 import { writeFolded, writeFoldedCalls, writeSummary } from './profile-output.mjs';
 import { createOpenTelemetryBridge } from './otel-api-bridge.mjs';
+import { startProfileSampler } from './profile-sampler.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -84,27 +88,23 @@ export function wasm32RecorderPath() {
   } catch (e) {
     try { fs.unlinkSync(tmp); } catch {}
     const line = String(e.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? String(e.stderr ?? e.message).split('\n')[0];
-    throw new Error(`cannot build ${path.relative(process.cwd(), BUILD) || BUILD}: ${line.trim() || e.message}`);
+    throw new Error(`cannot build ${path.relative(process.cwd(), BUILD) || BUILD}: ${line.trim() || e.message} ` +
+      '(it needs clang and wasi-libc; or set WASM_OBSERVE_RECORDER to a built one, build/wasm-observe-recorder.wasm)');
   }
   return out;
 }
 
 let compiled = null; // WebAssembly.Module, or the Error
-let noted = false;
 
-// The compiled recorder module, or null when it cannot be built (with a
-// one-line note on stderr, once, unless `quiet`): the caller falls back to the
-// JS recorder.
-export function wasm32RecorderModule(quiet = false) {
+// The compiled recorder module. It is the only recorder (the JS one was
+// removed): where it cannot be found or built, a WasmObserveError
+// NO_RECORDER whose message is one line, the build's first error line.
+export function wasm32RecorderModule() {
   if (compiled === null) {
     try { compiled = new WebAssembly.Module(fs.readFileSync(wasm32RecorderPath())); } catch (e) { compiled = e; }
   }
   if (compiled instanceof WebAssembly.Module) return compiled;
-  if (!noted && !quiet) {
-    noted = true;
-    process.stderr.write(`wasm-observe: wasm32 recorder unavailable (${compiled.message.split('\n')[0]}); using the JS recorder\n`);
-  }
-  return null;
+  throw new WasmObserveError('NO_RECORDER', `the C recorder (wasm32) is unavailable: ${compiled.message.split('\n')[0]}`);
 }
 
 let WASI = null;
@@ -189,6 +189,8 @@ export function createWasm32Recorder(module, options, record) {
   const resource = { ...recorderResource(options), sdkLanguage: 'cpp' };
   const files = [[FILE_OTLP_JSON_LINES, options.otlpFile], [FILE_CHROME_TRACE, options.chromeFile]]
     .filter(([, file]) => file).map(([kind, file]) => [kind, file === '-' ? file : path.resolve(file)]);
+  const sampledTiming = options.profileTiming === 'sampled';
+  let sampler = null; // the sampling thread (sampled timing), once the sites are loaded
   let sites = [];
   let abi = options.abi ?? 'wasm-instrument';
   let exportErrors = 0;
@@ -308,7 +310,8 @@ export function createWasm32Recorder(module, options, record) {
     const seed = options.seed ? BigInt.asUintN(64, BigInt(options.seed)) : 0n;
     const rc = ex.setup(p, bytes.length, record, clock ? 1 : 0, columnar.length ? 1 : 0, Number(options.minDurationNs ?? 0),
       options.sampleRatio ?? 0, maxDepth, batchSize, BigInt.asIntN(64, seed),
-      options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst, muteAfter, muteBelowNs);
+      options.unwindOnReentry ? 1 : 0, service, moduleName, spanRate, spanBurst, muteAfter, muteBelowNs,
+      sampledTiming ? 1 : 0);
     for (const q of [p, service, moduleName]) ex.free(q);
     if (rc !== 0) throw new WasmObserveError(STATUS[rc] ?? 'INVALID_ARGUMENT', `wasm32 recorder: setup failed (${STATUS[rc] ?? rc})`);
   }
@@ -319,8 +322,16 @@ export function createWasm32Recorder(module, options, record) {
     sites = list;
     batch.sites = sites;
     ready = true;
+    if (sampledTiming) {
+      sampler = startProfileSampler(options.profileIntervalUs ?? 100, ex.memory, ex.sample_slot(), ex.sample_offset(), handle);
+    }
   }
-  if (options.sites) useSites(options.sites);
+  // The sampling so far, handed to the recorder before its profile is read.
+  function noteSampling() {
+    if (!sampler) return;
+    const s = sampler.stats();
+    ex.sampled_over(s.samples, s.coveredNs);
+  }
 
   function counters() {
     if (closed) return { ...closed.counters };
@@ -338,6 +349,7 @@ export function createWasm32Recorder(module, options, record) {
   function profile() {
     if (closed) return closed.profile;
     if (!(record & RECORD_PROFILE) || !ready) return null;
+    noteSampling();
     const p = ex.profile();
     if (p === 0) return null;
     const dv = new DataView(ex.memory.buffer, p);
@@ -356,8 +368,9 @@ export function createWasm32Recorder(module, options, record) {
     return root;
   }
 
-  const enter = ex.enter;
-  const exit = ex.exit;
+  // sampled timing: the hooks that skip the thread lookup (glue.c)
+  const enter = sampledTiming ? ex.enter_sampled : ex.enter;
+  const exit = sampledTiming ? ex.exit_sampled : ex.exit;
   const memoryGrow = () => { memoryGrows++; };
   // finish and flush say whether the C exporters' files could be written
   // (their last stdio buffer goes out then): a failure counts as an export error.
@@ -369,7 +382,7 @@ export function createWasm32Recorder(module, options, record) {
   const flushJs = () => { for (const e of exporters) if (e.flush) e.flush(); };
   let finished = false;
 
-  return {
+  const handle = {
     backend: 'wasm32',
     // the OpenTelemetry bridge's counts (null without it): spans handed to
     // the tracer, parents started before their record came, ...
@@ -392,7 +405,10 @@ export function createWasm32Recorder(module, options, record) {
       return r;
     },
     flush() { checked(ex.flush(), 'flush'); flushJs(); },
+    // Sampled timing: stops the sampling first (later calls are counted,
+    // not timed).
     finish() {
+      if (sampler) { sampler.stop(); noteSampling(); }
       checked(ex.finish(), 'finish');
       flushJs();
       finished = true;
@@ -411,10 +427,20 @@ export function createWasm32Recorder(module, options, record) {
       exporters.length = 0;
     },
     counters,
+    // what the sampled timing's estimate rests on (null with the clock)
+    samplerStats() {
+      if (!sampledTiming) return null;
+      return sampler ? sampler.stats() : {
+        intervalUs: options.profileIntervalUs ?? 100, samples: 0, samplesOutside: 0, samplesUnattributed: 0,
+        coveredNs: 0, nsPerSample: 0, running: false, error: null,
+      };
+    },
     get lastExportError() { return lastExportError; },
     profile,
     folded() { return writeFolded(profile()); },
     foldedCalls() { return writeFoldedCalls(profile()); },
     summary(top = 20) { return writeSummary(profile(), top); },
   };
+  if (options.sites) useSites(options.sites);
+  return handle;
 }

@@ -32,48 +32,62 @@ void wo_node_arena_free(wo_node_arena *a) {
   }
   a->chunks = NULL;
   a->free_nodes = NULL;
+  wo_child_index_free(&a->children);
+  a->unindexed = false;
+}
+
+/* `parent`'s child for `site`, or NULL. */
+static wo_profile_node *find_child(const wo_node_arena *a, const wo_profile_node *parent,
+                                   const wo_site *site) {
+  if (!a->unindexed) return a->children.slots ? wo_child_find(&a->children, parent, site) : NULL;
+  for (wo_profile_node *c = parent->first_child; c; c = c->next_sibling)
+    if (c->site == site) return c;
+  return NULL;
+}
+
+/* Makes `node` `parent`'s child for `site`. */
+static void link_child(wo_node_arena *a, wo_profile_node *parent, wo_profile_node *node,
+                       const wo_site *site) {
+  node->site = site;
+  node->parent = parent;
+  node->next_sibling = parent->first_child;
+  parent->first_child = node;
+  if (a->unindexed || wo_child_add(&a->children, parent, site, node)) return;
+  /* out of memory for the index: the lists still hold every child */
+  wo_child_index_free(&a->children);
+  a->unindexed = true;
 }
 
 wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
                                   const wo_site *site) {
   if (!parent) return NULL; /* the parent's node could not be allocated */
-  wo_profile_node *prev = NULL;
-  for (wo_profile_node *c = parent->first_child; c; prev = c, c = c->next_sibling) {
-    if (c->site != site) continue;
-    if (prev) { /* move to front: hot children are found first */
-      prev->next_sibling = c->next_sibling;
-      c->next_sibling = parent->first_child;
-      parent->first_child = c;
-    }
-    return c;
-  }
+  wo_profile_node *c = parent->first_child;
+  if (c && c->site == site) return c; /* the newest child: no probe */
+  if ((c = find_child(arena, parent, site))) return c;
   wo_profile_node *node = wo_node_alloc(arena);
-  if (!node) return NULL;
-  node->site = site;
-  node->next_sibling = parent->first_child;
-  parent->first_child = node;
+  if (node) link_child(arena, parent, node, site);
   return node;
 }
 
 wo_profile_node *wo_profile_attach(wo_node_arena *arena, wo_profile_node *parent,
                                    wo_profile_node *node, const wo_site *site) {
   if (!parent || !node) return node;
-  wo_profile_node *into = NULL;
-  for (wo_profile_node *c = parent->first_child; c && !into; c = c->next_sibling)
-    if (c->site == site) into = c;
+  wo_profile_node *into = find_child(arena, parent, site);
   if (!into) {
-    node->site = site;
-    node->next_sibling = parent->first_child;
-    parent->first_child = node;
+    link_child(arena, parent, node, site);
     return node;
   }
   into->calls += node->calls;
   into->total_ns += node->total_ns;
   into->self_ns += node->self_ns;
+  into->samples += atomic_load_explicit(&node->samples, memory_order_relaxed);
   for (wo_profile_node *c = node->first_child, *next; c; c = next) {
     next = c->next_sibling;
+    wo_child_remove(&arena->children, node, c->site); /* `node` is freed below */
     wo_profile_attach(arena, into, c, c->site); /* depth <= max_depth */
   }
+  node->parent = NULL; /* no longer anyone's child (sampled timing's site_last may still point here) */
+  node->site = NULL;
   node->next_sibling = arena->free_nodes;
   arena->free_nodes = node;
   return into;
@@ -86,9 +100,29 @@ static bool merge_into(wo_node_arena *arena, wo_profile_node *into, const wo_pro
     target->calls += c->calls;
     target->total_ns += c->total_ns;
     target->self_ns += c->self_ns;
+    target->samples += atomic_load_explicit(&c->samples, memory_order_relaxed);
     if (!merge_into(arena, target, c)) return false; /* depth <= max_depth */
   }
   return true;
+}
+
+/* Sampled timing: a node's self time from its samples, its total time its
+ * self time plus its children's totals. Returns the node's total. */
+static uint64_t sampled_times(wo_profile_node *node, double ns_per_sample) {
+  uint64_t children = 0;
+  for (wo_profile_node *c = node->first_child; c; c = c->next_sibling)
+    children += sampled_times(c, ns_per_sample); /* depth <= max_depth */
+  node->self_ns = (uint64_t)((double)node->samples * ns_per_sample + 0.5);
+  node->total_ns = node->self_ns + children;
+  return node->total_ns;
+}
+
+/* Adds `delta` to the calls of the nodes of every thread's open frames that
+ * were counted when they opened (sampled timing: the muted ones). */
+static void count_open_frames(wo_recorder *r, int delta) {
+  for (wo_thread *t = r->threads; t; t = t->next)
+    for (uint32_t k = 0; k < t->depth; k++)
+      if (t->stack[k].muted && t->stack[k].node) t->stack[k].node->calls += (uint64_t)(int64_t)delta;
 }
 
 const wo_profile_node *wo_recorder_profile(wo_recorder *r) {
@@ -96,9 +130,19 @@ const wo_profile_node *wo_recorder_profile(wo_recorder *r) {
   pthread_mutex_lock(&r->lock);
   wo_node_arena_free(&r->merged_arena);
   memset(&r->merged_root, 0, sizeof r->merged_root);
+  /* Sampled timing counts a call when it opens: the profile has the calls
+   * that closed, as with the clock. */
+  if (r->sampled_timing) count_open_frames(r, -1);
   bool ok = true;
   for (wo_thread *t = r->threads; t && ok; t = t->next)
     ok = merge_into(&r->merged_arena, &r->merged_root, &t->root);
+  if (r->sampled_timing) count_open_frames(r, +1);
+  if (ok && r->sampled_timing) {
+    uint64_t samples = atomic_load_explicit(&r->samples_taken, memory_order_relaxed);
+    uint64_t covered = atomic_load_explicit(&r->samples_covered_ns, memory_order_relaxed);
+    sampled_times(&r->merged_root, samples ? (double)covered / (double)samples : 0);
+    r->merged_root.self_ns = r->merged_root.total_ns = 0; /* the root is no call */
+  }
   pthread_mutex_unlock(&r->lock);
   return ok ? &r->merged_root : NULL;
 }

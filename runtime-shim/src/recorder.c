@@ -106,7 +106,9 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   *out = NULL;
   wo_options defaults = {0};
   if (!o) o = &defaults;
-  if (!sites || (exporter_count && !exporters) || o->sample_ratio < 0 || o->sample_ratio > 1) {
+  bool sampled_timing = o->profile_timing == WO_TIMING_SAMPLED;
+  if (!sites || (exporter_count && !exporters) || o->sample_ratio < 0 || o->sample_ratio > 1 ||
+      o->profile_timing > WO_TIMING_SAMPLED || (sampled_timing && o->record != WO_RECORD_PROFILE)) {
     destroy_exporters(exporters, exporter_count);
     return WO_ERR_INVALID_ARGUMENT;
   }
@@ -147,7 +149,10 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
     r->seed = unix_now_ns() ^ (uint64_t)(uintptr_t)r;
   r->sites = sites;
   r->site_count = wo_sites_count(sites);
-  r->mute_after = o->mute_after ? o->mute_after : WO_DEFAULT_MUTE_AFTER;
+  r->site_items = wo_sites_get(sites, 0);
+  r->sampled_timing = sampled_timing;
+  /* sampled timing: every frame is muted from the start (no clock) */
+  r->mute_after = sampled_timing ? WO_UNLIMITED : o->mute_after ? o->mute_after : WO_DEFAULT_MUTE_AFTER;
   r->mute_below_ns = o->mute_below_ns ? o->mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS;
   if (r->mute_after != WO_UNLIMITED && r->site_count) {
     r->site_stats = calloc(r->site_count, sizeof *r->site_stats);
@@ -189,9 +194,13 @@ static wo_thread *new_thread(wo_recorder *r) {
   return t;
 }
 
-/* The calling thread's state; created on its first hook call. */
-static wo_thread *current_thread(wo_recorder *r) {
-  if (cached.serial == r->serial) return cached.thread;
+/* The hooks' hot paths are kept small and their slow paths out of line
+ * (noinline): a hook that inlines them all needs a stack frame and spills
+ * registers on every call (measured in V8: a third of a sampled-timing hook
+ * pair). */
+#define WO_COLD __attribute__((noinline, cold))
+
+static WO_COLD wo_thread *current_thread_slow(wo_recorder *r) {
   wo_thread *t = pthread_getspecific(r->thread_key);
   if (!t) {
     pthread_mutex_lock(&r->lock);
@@ -205,6 +214,19 @@ static wo_thread *current_thread(wo_recorder *r) {
   }
   return t;
 }
+
+/* The calling thread's state if it has one (not created): the cache holds
+ * only the recorder the thread used last. */
+static wo_thread *known_thread(const wo_recorder *r) {
+  return cached.serial == r->serial ? cached.thread : pthread_getspecific(r->thread_key);
+}
+
+/* The calling thread's state; created on its first hook call. */
+static inline wo_thread *current_thread(wo_recorder *r) {
+  return cached.serial == r->serial ? cached.thread : current_thread_slow(r);
+}
+
+wo_thread *wo_current_thread(wo_recorder *r) { return current_thread(r); }
 
 static bool ensure_stack(wo_thread *t, uint32_t max_depth) {
   if (t->depth < t->capacity) return true;
@@ -346,10 +368,13 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
   const wo_site *site = wo_sites_get(r->sites, id);
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   wo_frame *f = &t->stack[t->depth];
+  if (r->sampled_timing && !t->site_last && r->site_count)
+    t->site_last = calloc(r->site_count, sizeof *t->site_last); /* NULL: no fast path */
   f->span_parent = !parent ? WO_NO_FRAME : parent->recorded ? t->depth - 1 : parent->span_parent;
   /* A muted frame keeps the stack and the call count, nothing more. */
-  bool muted = !pending && r->site_stats &&
-               atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed);
+  bool muted = !pending && (r->sampled_timing ||
+                            (r->site_stats &&
+                             atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed)));
   f->muted = muted;
   f->id = id;
   f->children_ns = 0;
@@ -366,6 +391,7 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
     }
   }
   t->depth++;
+  if (muted && r->sampled_timing && f->node) f->node->calls++; /* counted when it opens */
   if (muted) return; /* no clock */
   f->start_ns = read_clock(r); /* last: the hook's own cost stays outside */
 }
@@ -375,9 +401,11 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
  * cases that need more (a root frame opens a trace, the stack must grow or
  * is past max_depth, an export may unwind stale frames) take open_frame. */
 static inline bool enter_muted(wo_recorder *r, wo_thread *t, uint32_t id) {
-  if (!r->site_stats || id >= r->site_count || !t->depth || t->overflow ||
-      t->depth >= t->capacity || t->depth >= r->max_depth ||
-      !atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed))
+  if (id >= r->site_count || !t->depth || t->overflow || t->depth >= t->capacity ||
+      t->depth >= r->max_depth)
+    return false;
+  if (!r->sampled_timing &&
+      (!r->site_stats || !atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed)))
     return false;
   const wo_site *site = wo_sites_get(r->sites, id);
   if (r->unwind_on_reentry && site->kind == WO_SITE_EXPORT) return false;
@@ -396,14 +424,22 @@ static inline bool enter_muted(wo_recorder *r, wo_thread *t, uint32_t id) {
   return true;
 }
 
+static WO_COLD void enter_slow(wo_recorder *r, wo_thread *t, uint32_t id) {
+  open_frame(r, t, id, false);
+  wo_publish_node(r, t);
+}
+
 void wo_enter(wo_recorder *r, uint32_t id) {
   wo_thread *t = current_thread(r);
-  if (t && !enter_muted(r, t, id)) open_frame(r, t, id, false);
+  if (!t) return;
+  if (r->sampled_timing ? !wo_enter_sampled(r, t, id) : !enter_muted(r, t, id)) enter_slow(r, t, id);
 }
 
 void wo_enter_pending(wo_recorder *r, uint32_t id) {
   wo_thread *t = current_thread(r);
-  if (t) open_frame(r, t, id, true);
+  if (!t) return;
+  open_frame(r, t, id, true);
+  wo_publish_node(r, t);
 }
 
 /* Muting: a site's calls so far, and whether they are now many and short. */
@@ -447,17 +483,18 @@ static void close_frame(wo_recorder *r, wo_thread *t, uint64_t now, bool error, 
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   if (parent) parent->children_ns += duration;
   if (error) wo_bump(&t->counters.spans_unwound);
+  if (f->pending && f->node)
+    f->node = wo_profile_attach(&t->arena, parent ? parent->node : &t->root, f->node,
+                                wo_sites_get(r->sites, f->id));
+  if (f->muted && r->sampled_timing) return; /* counted when it opened; no time */
   if (f->muted) {
     /* its own time is its caller's self time; its children's stay theirs */
     if (parent) parent->children_ns += f->children_ns;
     if (f->node) f->node->calls++;
-    wo_bump(&t->counters.spans_muted);
+    if (!r->sampled_timing) wo_bump(&t->counters.spans_muted);
     return;
   }
   if (r->site_stats && !f->pending) count_for_muting(r, f->id, duration);
-  if (f->pending && f->node)
-    f->node = wo_profile_attach(&t->arena, parent ? parent->node : &t->root, f->node,
-                                wo_sites_get(r->sites, f->id));
   if (f->node) {
     f->node->calls++;
     f->node->total_ns += duration;
@@ -523,20 +560,40 @@ static bool exit_overflow(wo_recorder *r, wo_thread *t, uint32_t id, uint64_t no
   return true;
 }
 
+static WO_COLD void exit_frame(wo_recorder *r, wo_thread *t, uint32_t id);
+
 void wo_exit(wo_recorder *r, uint32_t id) {
   wo_thread *t = current_thread(r);
   if (!t) return;
-  /* A muted frame closing in order reads no clock: its time is its
-   * caller's self time (close_top's muted case, inlined: the hot path). */
-  if (t->depth && !t->overflow && t->stack[t->depth - 1].id == id && t->stack[t->depth - 1].muted) {
-    wo_frame *f = &t->stack[--t->depth];
-    if (t->depth) f[-1].children_ns += f->children_ns;
-    if (f->node) f->node->calls++;
-    wo_bump(&t->counters.exits);
-    wo_bump(&t->counters.spans_muted);
-    if (r->export_at_root_end && t->depth == 0 && t->batch_count) wo_export_batch(r, t, false);
+  if (r->sampled_timing) {
+    if (!wo_exit_sampled(t, id)) exit_frame(r, t, id);
     return;
   }
+  uint32_t depth = t->depth;
+  /* A muted frame closing in order reads no clock: its time is its
+   * caller's self time (close_top's muted case, inlined: the hot path). */
+  if (depth && !t->overflow && t->stack[depth - 1].id == id && t->stack[depth - 1].muted) {
+    wo_frame *f = &t->stack[depth - 1];
+    t->depth = depth - 1;
+    wo_bump(&t->counters.exits);
+    if (f->node) f->node->calls++;
+    if (depth > 1) f[-1].children_ns += f->children_ns;
+    wo_bump(&t->counters.spans_muted);
+    if (r->export_at_root_end && depth == 1 && t->batch_count) wo_export_batch(r, t, false);
+    return;
+  }
+  exit_frame(r, t, id);
+}
+
+static void exit_general(wo_recorder *r, wo_thread *t, uint32_t id);
+
+static WO_COLD void exit_frame(wo_recorder *r, wo_thread *t, uint32_t id) {
+  exit_general(r, t, id);
+  wo_publish_node(r, t);
+}
+
+/* wo_exit's general case: the clock, out-of-order exits, the overflow. */
+static void exit_general(wo_recorder *r, wo_thread *t, uint32_t id) {
   uint64_t now = read_clock(r); /* before the rest: the hook's own cost stays outside */
   wo_bump(&t->counters.exits);
   if (id >= r->site_count) {
@@ -582,6 +639,7 @@ void wo_exit_as(wo_recorder *r, uint32_t id, bool error) {
   wo_frame *f = &t->stack[t->depth - 1];
   if (f->pending) f->id = id;
   close_top(r, t, now, error, false);
+  wo_publish_node(r, t);
 }
 
 void wo_unwind(wo_recorder *r) {
@@ -590,14 +648,16 @@ void wo_unwind(wo_recorder *r) {
   if (!t) return;
   t->overflow = 0;
   unwind_above(r, t, 0, now, false);
+  wo_publish_node(r, t);
 }
 
 uint32_t wo_depth(const wo_recorder *r) {
-  return cached.serial == r->serial && cached.thread ? cached.thread->depth : 0;
+  const wo_thread *t = known_thread(r);
+  return t ? t->depth : 0;
 }
 
 uint32_t wo_open_spans(const wo_recorder *r, wo_span *out, uint32_t max) {
-  const wo_thread *t = cached.serial == r->serial ? cached.thread : NULL;
+  const wo_thread *t = known_thread(r);
   uint32_t n = 0;
   for (uint32_t k = 0; t && k < t->depth && n < max; k++) {
     const wo_frame *f = &t->stack[k];
@@ -625,7 +685,7 @@ static wo_status flush_exporters(wo_recorder *r) {
  * without a lock); only wo_recorder_finish, which requires every thread to be
  * out of the module, collects them. */
 wo_status wo_recorder_flush(wo_recorder *r) {
-  wo_thread *self = cached.serial == r->serial ? cached.thread : NULL;
+  wo_thread *self = known_thread(r);
   pthread_mutex_lock(&r->lock);
   if (self) wo_export_batch(r, self, true);
   wo_status rc = flush_exporters(r);
@@ -639,6 +699,7 @@ wo_status wo_recorder_finish(wo_recorder *r) {
   for (wo_thread *t = r->threads; t; t = t->next) {
     t->overflow = 0;
     unwind_above(r, t, 0, now, true);
+    wo_publish_node(r, t);
     wo_export_batch(r, t, true);
   }
   wo_status rc = flush_exporters(r);
@@ -684,6 +745,7 @@ void wo_recorder_free(wo_recorder *r) {
     free(t->stack);
     free(t->overflow_ids);
     free(t->batch);
+    free(t->site_last);
     wo_node_arena_free(&t->arena);
     free(t);
   }

@@ -56,9 +56,34 @@ typedef struct wo_node_chunk {
   wo_profile_node nodes[256];
 } wo_node_chunk;
 
+/* A call tree's children by (parent, site) (child_index.c). */
+typedef struct {
+  wo_profile_node *parent;
+  const wo_site *site;
+  wo_profile_node *child; /* NULL: an empty slot */
+} wo_child_slot;
+
+typedef struct {
+  wo_child_slot *slots; /* NULL until the first child */
+  uint32_t mask;        /* slots - 1 */
+  uint32_t used;
+} wo_child_index;
+
+/* The child of `parent` for `site`, or NULL. */
+wo_profile_node *wo_child_find(const wo_child_index *index, const wo_profile_node *parent,
+                               const wo_site *site);
+/* Adds a child not yet in the index; false when the index cannot grow (out
+ * of memory: it is left as it was). */
+bool wo_child_add(wo_child_index *index, wo_profile_node *parent, const wo_site *site,
+                  wo_profile_node *child);
+void wo_child_remove(wo_child_index *index, const wo_profile_node *parent, const wo_site *site);
+void wo_child_index_free(wo_child_index *index);
+
 typedef struct {
   wo_node_chunk *chunks;
   wo_profile_node *free_nodes; /* given back by wo_profile_attach, linked by next_sibling */
+  wo_child_index children;     /* every node of the arena's tree by (parent, site) */
+  bool unindexed;              /* the index could not grow: children are looked up in their lists */
 } wo_node_arena;
 
 wo_profile_node *wo_node_alloc(wo_node_arena *arena);
@@ -90,6 +115,12 @@ typedef struct wo_thread {
   wo_profile_node root;
   wo_node_arena arena;
   wo_thread_counters counters;
+  /* WO_TIMING_SAMPLED: the node on top of the stack, NULL when empty (read by
+   * the sampling thread). */
+  wo_profile_node *_Atomic current_node;
+  /* WO_TIMING_SAMPLED: per site, the node of its last call (NULL before
+   * one), most often the node of its next call too. */
+  wo_profile_node **site_last;
 } wo_thread;
 
 struct wo_recorder {
@@ -118,6 +149,7 @@ struct wo_recorder {
   wo_tsc_clock tsc;         /* the clock's state under WO_CLOCK_TSC */
   uint64_t seed;
   const wo_sites *sites;
+  const wo_site *site_items; /* the sites, one array (sites.c): site id i is site_items[i] */
   uint32_t site_count;
   wo_exporter *exporters;
   size_t exporter_count;
@@ -130,14 +162,79 @@ struct wo_recorder {
   uint32_t thread_count;
   wo_profile_node merged_root;
   wo_node_arena merged_arena;
+  /* Sampled profile timing: every frame takes the muted path (no clock) and
+   * publishes its node; what the sampling covered gives the times. */
+  bool sampled_timing;
+  _Atomic uint64_t samples_taken, samples_covered_ns;
 };
 
-/* Hands the thread's batch to the exporters. The caller holds r->lock iff locked. */
-void wo_export_batch(wo_recorder *r, wo_thread *t, bool locked);
+/* Under sampled timing: the thread's current node, for the sampling thread.
+ * Relaxed: a sample that sees the node a call late is as good as any. */
+static inline void wo_publish_node(const wo_recorder *r, wo_thread *t) {
+  if (r->sampled_timing)
+    atomic_store_explicit(&t->current_node, t->depth ? t->stack[t->depth - 1].node : NULL,
+                          memory_order_relaxed);
+}
+
+/* The calling thread's state, created on its first hook call; NULL when out
+ * of memory. */
+wo_thread *wo_current_thread(wo_recorder *r);
 
 /* The child of `parent` for `site`, created on first use; NULL when out of memory. */
 wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
                                   const wo_site *site);
+
+/* Sampled timing's enter, the whole hot path: a muted frame (no span, no
+ * clock) whose call is counted now (so that the exit only pops), its node
+ * found from the site's last call when that was under the same caller. The
+ * rest (the stack must grow or is past max_depth, a new call path, an export
+ * that may unwind stale frames) takes open_frame. */
+static inline bool wo_enter_sampled(wo_recorder *r, wo_thread *t, uint32_t id) {
+  uint32_t depth = t->depth;
+  if (id >= r->site_count || t->overflow || depth >= t->capacity || !t->site_last) return false;
+  const wo_site *site = &r->site_items[id];
+  if (r->unwind_on_reentry && depth && site->kind == WO_SITE_EXPORT) return false;
+  wo_frame *f = &t->stack[depth];
+  /* the top frame's node, as published: one load less than through the stack */
+  wo_profile_node *parent = atomic_load_explicit(&t->current_node, memory_order_relaxed);
+  if (!parent && depth) return false; /* the top frame has no node (out of memory) */
+  if (!parent) parent = &t->root;
+  wo_profile_node *node = t->site_last[id];
+  /* the site too: the node may have been freed and reused (wo_profile_attach) */
+  if (!node || node->parent != parent || node->site != site) {
+    if (!(node = wo_profile_child(&t->arena, parent, site))) return false;
+    t->site_last[id] = node;
+  }
+  node->calls++;
+  f->id = id;
+  f->muted = true;
+  f->pending = false;
+  f->recorded = false;
+  f->node = node;
+  t->depth = depth + 1;
+  wo_bump(&t->counters.enters);
+  atomic_store_explicit(&t->current_node, node, memory_order_relaxed);
+  return true;
+}
+
+/* Sampled timing's exit in order, the other half of the hot path: the frame
+ * was counted when it opened, so it only pops. False: not the simple case
+ * (wo_exit handles it). */
+static inline bool wo_exit_sampled(wo_thread *t, uint32_t id) {
+  uint32_t depth = t->depth;
+  if (!depth || t->overflow) return false;
+  wo_frame *f = &t->stack[depth - 1];
+  if (f->id != id || !f->muted) return false;
+  t->depth = depth - 1;
+  wo_bump(&t->counters.exits);
+  atomic_store_explicit(&t->current_node, depth > 1 ? f[-1].node : NULL, memory_order_relaxed);
+  return true;
+}
+
+/* Hands the thread's batch to the exporters. The caller holds r->lock iff locked. */
+void wo_export_batch(wo_recorder *r, wo_thread *t, bool locked);
+
+
 /* A pending frame's node (wo_enter_pending: allocated, in no tree) becomes
  * `parent`'s child for `site`, or, when `parent` has one, is added into it
  * (counts and subtree; `node` and the nodes of its subtree that were merged

@@ -5,7 +5,8 @@
 # The C fixtures (fixtures/c/*.c) and tests/component-host/fixtures/*.c are
 # built into WASI command components as tests/component/run.sh does (`jco new
 # --wasi-command`, the preview1 adapter), instrumented with each --link, and
-# run through the command with every file output, once per recorder backend:
+# run through the command with every file output (the recorder: the C one
+# compiled to wasm32, the only one; check names end in [wasm32]):
 # --link hooks (the recorder's hooks given to the core modules directly, and
 # once more through jco's lowering of the component import), --link wasi-otel
 # and --link wasi-observe (the guest shim's spans through the host's
@@ -41,15 +42,15 @@
 # - refused with one line and exit 2: a component importing an interface the
 #   host does not provide (and it names only that one), one whose guest shim
 #   makes no wasm.site.id (an older wasm-instrument), --profile-timing
-#   sampled with wasi-otel (and with wasi-observe it gives the hooks' counts);
+#   sampled with wasi-otel (and with wasi-observe it gives the hooks' counts),
+#   --backend js (the JS recorder, removed), a recorder that cannot be had;
 # - jco found from the current directory; jco missing (the resolution pointed
 #   at empty directories): exit 2 and one line saying what to npm install.
 #
 # npm packages: tests/component's (jco, preview2-shim), installed by
 # scripts/npm-fetch-pinned.sh from its package-lock.json.
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), NODE, CC,
-# COMPONENT_HOST_WORK (work dir, default a new mktemp dir), COMPONENT_HOST_JOBS,
-# COMPONENT_HOST_BACKENDS (default "js wasm32").
+# COMPONENT_HOST_WORK (work dir, default a new mktemp dir), COMPONENT_HOST_JOBS.
 # Output: PASS/FAIL lines, then "N passed, N failed, N skipped"; exit 1 on failure.
 set -u
 set -o pipefail
@@ -64,7 +65,7 @@ JOBS=${COMPONENT_HOST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 WORK=${COMPONENT_HOST_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/component-host.XXXXXX")}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
-BACKENDS=${COMPONENT_HOST_BACKENDS:-js wasm32}
+B=wasm32 # the recorder: --backend, and the label of the checks
 RUN=$ROOT/runtime-shim/node/wasm-observe-run.mjs
 CHECK=$ROOT/tests/node-host/check.mjs
 REF_RUNNER=$ROOT/tests/component/run-component.mjs
@@ -127,8 +128,8 @@ link_dir() {
   case $1 in hooks) echo i ;; wasi-otel) echo otel ;; wasi-observe) echo observe ;; esac
 }
 
-# The directory of a fixture's traced run (run_fixture's RUN: BACKEND,
-# jco-lowering, LINK:BACKEND).
+# The directory of a fixture's traced run (run_fixture's RUN: wasm32,
+# jco-lowering, LINK:wasm32).
 run_dir() { echo "${1/:/-}"; }
 
 run_fixture() {
@@ -203,17 +204,17 @@ run_fixture() {
     sed -E "s/^(# unbalanced [0-9]+ open )[0-9]+ /\1$open /" "$golden" >"$d/golden-$link.folded"
   done
 
-  local run b t hooks label
-  for run in $BACKENDS jco-lowering $(for b in $BACKENDS; do echo "wasi-otel:$b wasi-observe:$b"; done); do
-    # BACKEND: --link hooks; jco-lowering: the hooks through jco's lowering
-    # of the component import (WASM_OBSERVE_COMPONENT_HOOKS=jco), with the
-    # first backend; LINK:BACKEND: --link wasi-otel or wasi-observe
-    link=hooks b=$run hooks=direct label=$run
-    [[ $run == jco-lowering ]] && b=${BACKENDS%% *} hooks=jco label="${BACKENDS%% *}, jco lowering"
-    [[ $run == *:* ]] && link=${run%%:*} b=${run#*:} label="${run%%:*}, ${run#*:}"
+  local run t hooks label
+  for run in $B jco-lowering "wasi-otel:$B" "wasi-observe:$B"; do
+    # wasm32: --link hooks; jco-lowering: the hooks through jco's lowering
+    # of the component import (WASM_OBSERVE_COMPONENT_HOOKS=jco);
+    # LINK:wasm32: --link wasi-otel or wasi-observe
+    link=hooks hooks=direct label=$run
+    [[ $run == jco-lowering ]] && hooks=jco label="$B, jco lowering"
+    [[ $run == *:* ]] && link=${run%%:*} label="${run%%:*}, ${run#*:}"
     t=$d/$(run_dir "$run")
     mkdir -p "$t/trace"
-    WASM_OBSERVE_COMPONENT_HOOKS=$hooks observe "$t/instr" "$d/$(link_dir "$link")/orig.wasm" --backend "$b" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
+    WASM_OBSERVE_COMPONENT_HOOKS=$hooks observe "$t/instr" "$d/$(link_dir "$link")/orig.wasm" --backend "$B" --otlp-file "$t/trace/otlp.jsonl" --chrome "$t/trace/chrome.json" \
       --folded "$t/trace/self.folded" --folded-calls "$t/trace/calls.folded" --flamegraph "$t/trace/flame.svg" -- "${argv[@]}"
     same "$res" "$name same output and exit code [$label]" "$d/ref" "$t/instr"
     local want_trace=$golden
@@ -222,7 +223,7 @@ run_fixture() {
       echo "FAIL $name check.mjs [$label]: exit $? (its checks did not all run)" >>"$res"
   done
 
-  # OTLP/HTTP and --summary (the default backend), each --link
+  # OTLP/HTTP and --summary (the default --backend), each --link
   for link in hooks wasi-otel wasi-observe; do
     (cd "$CWD" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$HERE/otlp-http-check.mjs" "$name [$link]" "$RUN" "$d/$(link_dir "$link")/orig.wasm" "$d/ref" "$d/otlp-http-$link" "${argv[@]}") \
       >>"$res" 2>&1 || echo "FAIL $name otlp-http-check.mjs [$link]: exit $?" >>"$res"
@@ -250,19 +251,15 @@ run_fixture() {
 }
 
 # the wasm32 recorder, built once here (its first use would build it too)
-if [[ " $BACKENDS " == *" wasm32 "* ]]; then
-  if "$NODE" --input-type=module -e "import { wasm32RecorderPath } from '$ROOT/runtime-shim/node/wasm32-recorder.mjs'; wasm32RecorderPath();" \
-      >"$WORK/wasm32-build.log" 2>&1; then
-    echo "PASS wasm32 recorder build" >"$RESULTS/00-build"
-  else
-    echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
-  fi
+if "$NODE" --input-type=module -e "import { wasm32RecorderPath } from '$ROOT/runtime-shim/node/wasm32-recorder.mjs'; wasm32RecorderPath();" \
+    >"$WORK/wasm32-build.log" 2>&1; then
+  echo "PASS wasm32 recorder build" >"$RESULTS/00-build"
+else
+  echo "FAIL wasm32 recorder build: $(head -n1 "$WORK/wasm32-build.log")" >"$RESULTS/00-build"
 fi
 
 # the host's wasi:otel/tracing and wasi:observe/tracer on their own (tracers.mjs)
-for b in $BACKENDS; do
-  "$NODE" "$HERE/tracers.mjs" "$b" >"$RESULTS/00-tracers-$b" 2>&1 || echo "FAIL tracers.mjs [$b]: exit $?" >>"$RESULTS/00-tracers-$b"
-done
+"$NODE" "$HERE/tracers.mjs" "$B" >"$RESULTS/00-tracers-$B" 2>&1 || echo "FAIL tracers.mjs [$B]: exit $?" >>"$RESULTS/00-tracers-$B"
 
 fixtures=("$ROOT"/fixtures/c/*.c "$HERE"/fixtures/*.c)
 running=0
@@ -357,14 +354,20 @@ if [[ -s $fib/otel/orig.wasm ]]; then
     'imports wasi:observe/tracer, but its guest shim names no wasm\.site\.id .*: instrument it again$' "$WORK/fib-old-observe.wasm"
   refused "$res" "--profile-timing sampled with wasi-otel" \
     '--profile-timing sampled: not for wasi:otel/tracing' "$fib/otel/orig.wasm" --profile-timing sampled
+  # one recorder: --backend js (the JS recorder, removed); no recorder to be had
+  refused "$res" "--backend js (the JS recorder was removed)" \
+    '^wasm-observe: --backend js: the JS recorder was removed; the C recorder \(--backend auto or wasm32\) is the only one$' \
+    "$fib/i/orig.wasm" --backend js
+  WASM_OBSERVE_RECORDER=$WORK/no-recorder.wasm refused "$res" "no recorder (WASM_OBSERVE_RECORDER missing)" \
+    '^wasm-observe: .*orig\.wasm: the C recorder \(wasm32\) is unavailable: ENOENT.*no-recorder\.wasm' "$fib/otel/orig.wasm"
   # with wasi-observe it runs: the hooks' call counts
   (cd "$WORK/empty-cwd" && WASM_OBSERVE_NODE_MODULES=$MODULES "$NODE" "$RUN" run "$fib/observe/orig.wasm" --profile-timing sampled \
     --folded-calls "$WORK/fib-observe-sampled.folded") >"$WORK/fib-observe-sampled.out" 2>"$WORK/fib-observe-sampled.err" </dev/null
   if cmp -s "$fib/ref.out" "$WORK/fib-observe-sampled.out" && cmp -s "$fib/ref.err" "$WORK/fib-observe-sampled.err" &&
-      [[ -s $WORK/fib-observe-sampled.folded ]] && cmp -s "$WORK/fib-observe-sampled.folded" "$fib/${BACKENDS%% *}/trace/calls.folded"; then
+      [[ -s $WORK/fib-observe-sampled.folded ]] && cmp -s "$WORK/fib-observe-sampled.folded" "$fib/$B/trace/calls.folded"; then
     echo "PASS --profile-timing sampled with wasi-observe: the hooks' call counts" >>"$res"
   else
-    echo "FAIL --profile-timing sampled with wasi-observe: $(head -c 200 "$WORK/fib-observe-sampled.err"); $(diff "$WORK/fib-observe-sampled.folded" "$fib/${BACKENDS%% *}/trace/calls.folded" | head -3 | tr '\n' ' ')" >>"$res"
+    echo "FAIL --profile-timing sampled with wasi-observe: $(head -c 200 "$WORK/fib-observe-sampled.err"); $(diff "$WORK/fib-observe-sampled.folded" "$fib/$B/trace/calls.folded" | head -3 | tr '\n' ' ')" >>"$res"
   fi
 else
   echo "FAIL refusals: the fib components were not built" >>"$res"
@@ -377,7 +380,7 @@ res=$RESULTS/zz-interfaces
 : >"$res"
 if [[ -s $fib/otel/orig.wasm ]]; then
   mkdir -p "$WORK/empty-cwd"
-  calls=$(awk '{n += $NF} END {print n + 0}' "$fib/${BACKENDS%% *}/trace/calls.folded" 2>/dev/null)
+  calls=$(awk '{n += $NF} END {print n + 0}' "$fib/$B/trace/calls.folded" 2>/dev/null)
   for link in wasi-otel wasi-observe; do
     (cd "$WORK/empty-cwd" && JCO_DEBUG=1 WASM_OBSERVE_NODE_MODULES=$MODULES \
       "$NODE" "$RUN" run "$fib/$(link_dir "$link")/orig.wasm" --folded-calls "$WORK/fib-$link-debug.folded" </dev/null 2>&1) >"$WORK/fib-$link-debug.log"
@@ -387,7 +390,7 @@ if [[ -s $fib/otel/orig.wasm ]]; then
     else
       a=$(count 'wasi:observe/tracer' start) b=$(count 'wasi:observe/tracer' '\[method\]span.end') names="start, [method]span.end"
     fi
-    if ((calls > 0 && a == calls && b == calls)) && cmp -s "$WORK/fib-$link-debug.folded" "$fib/${BACKENDS%% *}/trace/calls.folded"; then
+    if ((calls > 0 && a == calls && b == calls)) && cmp -s "$WORK/fib-$link-debug.folded" "$fib/$B/trace/calls.folded"; then
       echo "PASS $link: every span through the interface ($names: $a, $b for $calls calls)" >>"$res"
     else
       echo "FAIL $link: every span through the interface: $names lowered $a, $b times, $calls calls in the trace" >>"$res"
@@ -401,7 +404,7 @@ fi
 res=$RESULTS/zz-direct-hooks
 if [[ -s $fib/i/orig.wasm ]]; then
   mkdir -p "$WORK/empty-cwd"
-  enters=$(awk '{n += $NF} END {print n + 0}' "$fib/${BACKENDS%% *}/trace/calls.folded" 2>/dev/null)
+  enters=$(awk '{n += $NF} END {print n + 0}' "$fib/$B/trace/calls.folded" 2>/dev/null)
   lowered() {
     (cd "$WORK/empty-cwd" && JCO_DEBUG=1 WASM_OBSERVE_COMPONENT_HOOKS=$1 WASM_OBSERVE_NODE_MODULES=$MODULES \
       "$NODE" "$RUN" run "$fib/i/orig.wasm" --folded-calls /dev/null 2>&1 </dev/null) |

@@ -4,12 +4,12 @@
 // what the fixtures never make the guest shim send (error status, an
 // out-of-order or unknown end, a missing or bad wasm.site.id), and naming the
 // spans that never end from the guest shim's stack in its memory.
-//   node tracers.mjs [js|wasm32]   Prints PASS/FAIL lines.
+//   node tracers.mjs [wasm32|auto]   Prints PASS/FAIL lines.
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE } from '../../runtime-shim/node/wasm-observe.mjs';
 import fs from 'node:fs';
 import { otelTracer, observeTracer, GUEST_FRAMES } from '../../runtime-shim/node/component-host.mjs';
 
-const backend = process.argv[2] ?? 'js';
+const backend = process.argv[2] ?? 'wasm32';
 const out = [];
 const ok = (name, cond, why = '') => out.push(cond ? `PASS tracers ${name} [${backend}]` : `FAIL tracers ${name} [${backend}]: ${why}`);
 const site = (name, kind = 0) => ({ kind, functionIndex: 0, name, raw: name, symbol: '', module: '', field: name });

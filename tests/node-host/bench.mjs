@@ -1,7 +1,8 @@
-// ns per enter/exit pair in V8 for: no-op hooks (JS and wasm), the JS recorder
-// (runtime-shim/node/wasm-observe.mjs) and the C recorder compiled to wasm32
-// (runtime-shim/node/wasm32, glue.c used directly), and both backends of
-// createRecorder, on a loop calling an instrumented function N times; and the
+// ns per enter/exit pair in V8 for: no-op hooks (JS and wasm, the floors), the
+// C recorder compiled to wasm32 (runtime-shim/node/wasm32, glue.c used
+// directly) and as createRecorder gives it (runtime-shim/node/wasm-observe.mjs;
+// the JS recorder was removed), the sampled profile timing, on a loop calling
+// an instrumented function N times; and the
 // spans handed to an application's OpenTelemetry tracer provider
 // (createRecorder's openTelemetry), with the packages tests/otel-api installs
 // (skipped, with a line saying so, where they are not installed).
@@ -52,8 +53,9 @@ function cRecorder(record, jsClock) {
   const ex = inst.exports;
   const p = ex.alloc(instrBytes.length);
   new Uint8Array(ex.memory.buffer, p, instrBytes.length).set(instrBytes);
-  // null exporter (bridge 0), default limits, seed 42
-  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n, 0);
+  // null exporter (bridge 0), default limits, seed 42; every span (as
+  // EVERY_SPAN: no rate limit, no muting)
+  const rc = ex.setup(p, instrBytes.length, record, jsClock ? 1 : 0, 0, 0, 0, 0, 0, 42n, 0, 0, 0, Infinity, 0, Infinity, 0);
   if (rc !== 0) throw new Error(`setup: status ${rc}`);
   return ex;
 }
@@ -71,29 +73,14 @@ const hr = process.hrtime.bigint;
 let sink = 0;
 add('JS: process.hrtime.bigint() in each hook, nothing else', time(instrumented({ enter: () => { sink += Number(hr()) & 1; }, exit: () => { sink += Number(hr()) & 1; } })));
 
-for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
-  const rec = createRecorder({ record, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
-  rec.loadSites(instrMod);
-  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
-  rec.finish();
-  add(`JS recorder, ${label}`, t, rec.counters().enters);
-}
 {
-  // sampled profile timing: exact counts, no clock in the hooks, a thread
-  // samples. Slower here than as a process's only recorder (~23 ns): V8 no
-  // longer specialises the hooks' closures once createRecorder has run before
-  const rec = createRecorder({ backend: 'js', record: RECORD_PROFILE, profileTiming: 'sampled' });
+  // sampled profile timing: exact counts, no clock in the hooks, a worker
+  // thread samples the C recorder's current node through its shared memory
+  const rec = createRecorder({ record: RECORD_PROFILE, profileTiming: 'sampled' });
   rec.loadSites(instrMod);
   const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
   rec.finish();
-  add('JS recorder, profile, sampled time (profileTiming: sampled; after the recorders above)', t, rec.counters().enters);
-}
-{
-  const rec = createRecorder({ record: RECORD_PROFILE, exporters: [nullExporter], seed: 42, monotonicNs: () => Math.round(performance.now() * 1e6), ...EVERY_SPAN });
-  rec.loadSites(instrMod);
-  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
-  rec.finish();
-  add('JS recorder, profile, clock performance.now() (variant)', t, rec.counters().enters);
+  add('C recorder in wasm32, profile, sampled time (profileTiming: sampled)', t, rec.counters().enters);
 }
 for (const jsClock of [false, true]) {
   for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
@@ -104,30 +91,27 @@ for (const jsClock of [false, true]) {
   }
 }
 
-// The two backends of createRecorder as a user gets them (the CLI's
-// --backend): spans go through each backend's batch hand-over (for wasm32:
-// glue.c copies each batch out and wasm32-recorder.mjs converts it) to a JS
-// null exporter; the JSON writing is left out.
-for (const backend of ['js', 'wasm32']) {
-  for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
-    const rec = createRecorder({ backend, record, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
-    if (rec.backend !== backend) throw new Error(`backend ${backend} unavailable`);
-    rec.loadSites(instrBytes);
-    const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
-    rec.finish();
-    add(`createRecorder({backend: '${backend}'}), ${label}, null JS exporter`, t, rec.counters().enters);
-  }
+// The recorder as createRecorder gives it (the CLI's, the preload's): spans
+// go through its batch hand-over (glue.c copies each batch out and
+// wasm32-recorder.mjs views it) to a JS null exporter; the JSON writing is
+// left out.
+for (const [label, record] of [['profile', RECORD_PROFILE], ['spans', RECORD_SPANS], ['spans+profile', RECORD_SPANS | RECORD_PROFILE]]) {
+  const rec = createRecorder({ backend: 'wasm32', record, exporters: [nullExporter], seed: 42, ...EVERY_SPAN });
+  rec.loadSites(instrBytes);
+  const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
+  rec.finish();
+  add(`createRecorder({backend: 'wasm32'}), ${label}, null JS exporter`, t, rec.counters().enters);
 }
 
 // Full tracing as the host writes it: spans encoded as OTLP/JSON lines to
-// /dev/null (the JS encoder with 'js'; the C one, inside the instance, with
-// 'wasm32'): the encoding counted, the disk not.
-for (const backend of ['js', 'wasm32']) {
-  const rec = createRecorder({ backend, record: RECORD_SPANS, otlpFile: '/dev/null', seed: 42, ...EVERY_SPAN });
+// /dev/null by the C encoder, inside the instance: the encoding counted, the
+// disk not.
+{
+  const rec = createRecorder({ backend: 'wasm32', record: RECORD_SPANS, otlpFile: '/dev/null', seed: 42, ...EVERY_SPAN });
   rec.loadSites(instrBytes);
   const t = time(instrumented(rec.hooks()[HOOK_MODULE]));
   rec.close();
-  add(`createRecorder({backend: '${backend}', otlpFile: '/dev/null'}), spans encoded as OTLP/JSON lines`, t, rec.counters().enters);
+  add(`createRecorder({backend: 'wasm32', otlpFile: '/dev/null'}), spans encoded as OTLP/JSON lines`, t, rec.counters().enters);
 }
 
 // Into the application's OpenTelemetry traces: every span becomes an SDK

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures the Node host's recorder: JS (runtime-shim/node/wasm-observe.mjs)
-# against the C library compiled to wasm32 (runtime-shim/node/wasm32), and the
-# no-op floors. Usage: tests/node-host/bench.sh [N] [ROUNDS]   (default 1e7, 5)
+# Measures the Node host's recorder, the C library compiled to wasm32
+# (runtime-shim/node/wasm32; directly, and through createRecorder in
+# runtime-shim/node/wasm-observe.mjs), against the no-op floors.
+# Usage: tests/node-host/bench.sh [N] [ROUNDS]   (default 1e7, 5)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

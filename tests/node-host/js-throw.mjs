@@ -1,7 +1,7 @@
 // A JS exception thrown through wasm frames leaves a closed trace once the
 // host calls unwind(): the export, the three functions and the import call all
 // end, with error status, in nesting order; a later call traces normally.
-// Usage: node js-throw.mjs INSTRUMENTED.wasm [js|wasm32]   (prints PASS/FAIL lines)
+// Usage: node js-throw.mjs INSTRUMENTED.wasm [wasm32|auto]   (prints PASS/FAIL lines)
 import fs from 'node:fs';
 import { createRecorder, RECORD_SPANS, RECORD_PROFILE } from '../../runtime-shim/node/wasm-observe.mjs';
 
@@ -13,7 +13,7 @@ const collect = {
     }
   },
 };
-const backend = process.argv[3] ?? 'js';
+const backend = process.argv[3] ?? 'wasm32';
 const rec = createRecorder({ backend, record: RECORD_SPANS | RECORD_PROFILE, exporters: [collect] });
 const module = new WebAssembly.Module(fs.readFileSync(process.argv[2]));
 rec.loadSites(module);
@@ -25,7 +25,7 @@ const instance = new WebAssembly.Instance(module, {
 
 let results = [];
 const check = (name, ok, why) => results.push(ok ? `PASS js-throw ${name} [${backend}]` : `FAIL js-throw ${name} [${backend}]: ${why}`);
-check('backend', rec.backend === backend, `asked for ${backend}, got ${rec.backend}`);
+check('backend', rec.backend === 'wasm32', `asked for ${backend}, got ${rec.backend}`);
 try {
   instance.exports.outer(41);
   check('thrown', false, 'the import did not throw through wasm');

@@ -19,7 +19,7 @@
 //     DIR is run.sh's work dir of the exit fixture (instr/exit.wasm, and the
 //     untraced run's orig.out, orig.err, orig.rc), BIGDIR the tailcall
 //     fixture's (300014 spans); every check below runs the recorder BACKEND
-//     (js or wasm32); `long-run` runs that check only, `rest` all the others:
+//     (wasm32, or auto: the same); `long-run` runs that check only, `rest` all the others:
 //     encode           a batch with awkward names: the JSON body is byte for byte
 //                      otlpJsonLinesExporter's line; the protobuf body decodes
 //                      strictly with protobufjs and the official .proto files to
@@ -469,7 +469,7 @@ function checkSpans(spans, serviceName = 'wasm-module') {
     eq(s.attrs['thread.id'], 0, `${s.name}: thread.id`);
     if (s.kind === 3) eq([s.attrs['wasm.import.module'], `wasi_snapshot_preview1.${s.attrs['wasm.import.name']}`], ['wasi_snapshot_preview1', s.name], `${s.name}: import attributes`);
     if (s.kind === 2) eq(s.attrs['wasm.export.name'], '_start', `${s.name}: wasm.export.name`);
-    eq(s.resource, { 'service.name': serviceName, 'wasm.module.name': 'exit.wasm', 'telemetry.sdk.name': 'wasm-observe', 'telemetry.sdk.language': backend === 'wasm32' ? 'cpp' : 'nodejs' }, 'resource attributes');
+    eq(s.resource, { 'service.name': serviceName, 'wasm.module.name': 'exit.wasm', 'telemetry.sdk.name': 'wasm-observe', 'telemetry.sdk.language': 'cpp' }, 'resource attributes');
     eq(s.scope, 'wasm-instrument', 'scope');
     ok(BigInt(s.end) >= BigInt(s.start), `${s.name} ends before it starts`);
   }
@@ -483,7 +483,7 @@ function sent(run, batches = 1) {
 
 // ---- the checks with a recorder ----
 
-// A batch with awkward names straight from the recorder (js or wasm32 arrays).
+// A batch with awkward names straight from the recorder (its batch arrays).
 async function encodeCheck() {
   const site = (name, kind, extra = {}) => ({ kind, functionIndex: 7, name, raw: name, symbol: '', module: '', field: name, ...extra });
   const sites = [
@@ -501,7 +501,7 @@ async function encodeCheck() {
   };
   let t = 1_000_000;
   const rec = createRecorder({ backend, record: RECORD_SPANS, sites, batchSize: 3, seed: 11, monotonicNs: () => (t += 1234567), serviceName: 'svc "x"', moduleName: 'm.wasm', exporters: [otlpJsonLinesExporter(file), capture], muteAfter: Infinity, spanRate: Infinity });
-  eq(rec.backend, backend, 'backend');
+  eq(rec.backend, 'wasm32', 'backend');
   rec.enter(0); rec.enter(1); rec.enter(2); rec.enter(3); rec.exit(3); rec.exit(2); rec.exit(1); rec.exit(0);
   rec.enter(0); rec.enter(3); // left open: error status at finish
   rec.close();

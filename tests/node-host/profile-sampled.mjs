@@ -1,15 +1,15 @@
-// The JS recorder's sampled profile timing (createRecorder's profileTiming:
-// 'sampled'): exact call counts, the same as with the clock; times from a
-// sampling thread; the options it refuses; the thread never holds the process.
-// Prints PASS/FAIL lines (and a note line for what does not apply).
-//   node profile-sampled.mjs [js|wasm32]   (the backend run.sh is testing;
-//   sampled timing is the JS recorder's: with wasm32 only the refusals run)
+// The sampled profile timing (createRecorder's profileTiming: 'sampled', the
+// C recorder's WO_TIMING_SAMPLED in its wasm32 build, sampled by a worker
+// through its shared memory): exact call counts, the same as with the clock;
+// times from the sampling thread; the options it refuses; the thread never
+// holds the process. Prints PASS/FAIL lines.
+//   node profile-sampled.mjs [wasm32]   (the backend run.sh is testing)
 import { spawnSync } from 'node:child_process';
 import {
   createRecorder, RECORD_SPANS, RECORD_PROFILE, SITE_FUNCTION, SITE_IMPORT, SITE_EXPORT, WasmObserveError,
 } from '../../runtime-shim/node/wasm-observe.mjs';
 
-const backend = process.argv[2] ?? 'js';
+const backend = process.argv[2] ?? 'wasm32';
 const out = [];
 const ok = (name, cond, why = '') => out.push(cond ? `PASS sampled ${name} [${backend}]` : `FAIL sampled ${name} [${backend}]: ${why}`);
 const site = (name, kind = SITE_FUNCTION) => ({ kind, functionIndex: 0, name, raw: name, symbol: '', module: '', field: name });
@@ -33,7 +33,6 @@ function refusal(options) {
     ['spans and profile', { backend, record: RECORD_SPANS | RECORD_PROFILE, ...sampled }],
     ['spans', { backend, record: RECORD_SPANS, ...sampled }],
     ['default record (spans)', { backend, ...sampled }],
-    ['backend wasm32', { backend: 'wasm32', record: RECORD_PROFILE, ...sampled }],
     ['unknown timing', { backend, record: RECORD_PROFILE, profileTiming: 'tsc' }],
     ['interval 0', { backend, record: RECORD_PROFILE, ...sampled, profileIntervalUs: 0 }],
     ['interval not a number', { backend, record: RECORD_PROFILE, ...sampled, profileIntervalUs: '100' }],
@@ -41,14 +40,8 @@ function refusal(options) {
   const got = cases.map(([name, o]) => `${name}: ${refusal(o)}`);
   ok('refused combinations', got.every((g) => g.endsWith(': INVALID_ARGUMENT')), got.join('; '));
   const rec = createRecorder({ backend: 'auto', record: RECORD_PROFILE, profileTiming: 'sampled', sites: [site('a')] });
-  ok('auto means js', rec.backend === 'js' && rec.samplerStats() !== null, `backend ${rec.backend}`);
+  ok('auto means the C recorder', rec.backend === 'wasm32' && rec.samplerStats() !== null, `backend ${rec.backend}`);
   rec.close();
-}
-
-if (backend !== 'js') {
-  console.log(out.join('\n'));
-  console.log(`note: sampled profile timing is the JS recorder's; its other checks run with [js] only`);
-  process.exit(0);
 }
 
 // A clock recorder and a sampled one over the same sites; `calls(rec)` is
@@ -261,7 +254,7 @@ function random(seed) {
   const url = new URL('../../runtime-shim/node/wasm-observe.mjs', import.meta.url).href;
   const program = (tail) => `
     import { createRecorder, RECORD_PROFILE } from ${JSON.stringify(url)};
-    const rec = createRecorder({ backend: 'js', record: RECORD_PROFILE, profileTiming: 'sampled',
+    const rec = createRecorder({ record: RECORD_PROFILE, profileTiming: 'sampled',
       sites: [{ kind: 0, functionIndex: 0, name: 'f', raw: 'f', symbol: '', module: '', field: 'f' }] });
     rec.enter(0);
     for (const end = performance.now() + 300; performance.now() < end;); // the thread starts tens of ms late

@@ -66,8 +66,8 @@ const svg = fs.existsSync(`${t}.svg`) ? fs.readFileSync(`${t}.svg`, 'utf8') : ''
 ok('flame graph', svg.includes('</svg>') && svg.includes('crash'), `${svg.length} bytes`);
 
 // Sampled profile timing: the same call counts, with no clock in the hooks
-// (the JS recorder, whatever the backend asked for is left to auto).
-if (backend === 'js') {
+// (its own recorder, under WASM_OBSERVE_BACKEND auto).
+{
   const sampled = run({ WASM_OBSERVE_BACKEND: 'auto', WASM_OBSERVE_PROFILE_TIMING: 'sampled', WASM_OBSERVE_FOLDED_CALLS: `${t}.sampled.calls` });
   const calls = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : 'missing');
   ok('sampled profile timing: the same call counts', sampled.status === 0 && sampled.stdout === expected &&
@@ -75,6 +75,22 @@ if (backend === 'js') {
   const mixed = run({ WASM_OBSERVE_PROFILE_TIMING: 'sampled', WASM_OBSERVE_CHROME: `${t}.never.json` });
   ok('sampled profile timing with spans: one line, exit 2', mixed.status === 2 && /^wasm-observe: WASM_OBSERVE_PROFILE_TIMING=sampled is for the profile outputs only/.test(mixed.stderr) &&
     !fs.existsSync(`${t}.never.json`), `exit ${mixed.status} ${JSON.stringify(mixed.stderr)}`);
+}
+
+// One recorder: WASM_OBSERVE_BACKEND=js (the JS recorder, removed) is one
+// line and exit 2, the program not run; where the C recorder cannot be had,
+// the program runs untraced, with one line on stderr per instance (the
+// preload never stops a program for its own sake), and no file is written.
+{
+  const js = run({ WASM_OBSERVE_BACKEND: 'js', WASM_OBSERVE_CHROME: `${t}.js.json` });
+  ok('WASM_OBSERVE_BACKEND=js refused: one line, exit 2', js.status === 2 && js.stdout === '' &&
+    /^wasm-observe: WASM_OBSERVE_BACKEND=js: the JS recorder was removed; the C recorder \(auto or wasm32\) is the only one\n$/.test(js.stderr) &&
+    !fs.existsSync(`${t}.js.json`), `exit ${js.status} ${JSON.stringify(js.stderr)}`);
+  const none = run({ WASM_OBSERVE_RECORDER: path.join(work, 'missing-recorder.wasm'), WASM_OBSERVE_CHROME: `${t}.none.json` });
+  const lines = none.stderr.split('\n').filter(Boolean);
+  ok('no recorder: runs untraced, one line per instance', none.status === 0 && none.stdout === expected && lines.length >= 1 &&
+    lines.every((l) => /^wasm-observe: cannot trace a module, running it untraced: the C recorder \(wasm32\) is unavailable: ENOENT/.test(l)) &&
+    !fs.readdirSync(work).some((f) => f.startsWith(`trace-${backend}.none`)), `exit ${none.status} ${JSON.stringify(none.stderr.slice(0, 400))}`);
 }
 
 // Nothing to write: the module still runs, no files.

@@ -1,9 +1,17 @@
 // The recorder's semantics with a fake clock (the C recorder's rules:
-// runtime-shim/include/wasm_observe.h). Prints PASS/FAIL lines.
-//   node unit.mjs [js|wasm32]   (the backend; default js, named in each line)
-import { createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded } from '../../runtime-shim/node/wasm-observe.mjs';
+// runtime-shim/include/wasm_observe.h); the JS file exporters against the C
+// ones; the backends createRecorder refuses, and no recorder at all. Prints
+// PASS/FAIL lines.
+//   node unit.mjs [wasm32|auto]   (the backend asked for; default wasm32, named in each line)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  createRecorder, RECORD_SPANS, RECORD_PROFILE, writeFolded, otlpJsonLinesExporter, chromeTraceExporter, WasmObserveError,
+} from '../../runtime-shim/node/wasm-observe.mjs';
 
-const backend = process.argv[2] ?? 'js';
+const backend = process.argv[2] ?? 'wasm32';
 const out = [];
 const ok = (name, cond, why = '') => out.push(cond ? `PASS unit ${name} [${backend}]` : `FAIL unit ${name} [${backend}]: ${why}`);
 const site = (name, kind = 0) => ({ kind, functionIndex: 0, name, raw: name, symbol: '', module: '', field: name });
@@ -132,8 +140,61 @@ function make(opts = {}) {
   ok('pending spans past maxDepth', depth === 2 && rec.depth() === 0 && c.depthOverflows === 3 && c.exitsWithoutEnter === 1 &&
     spans.map((s) => s.name).join(' ') === 'a a', `${depth} ${JSON.stringify(c)} ${JSON.stringify(spans)}`);
 }
-{ // the backend asked for is the one in use (no silent fallback)
+{ // the backend asked for is the C recorder ('auto' too: there is no other)
   const { rec } = make();
-  ok('backend', rec.backend === backend, `asked for ${backend}, got ${rec.backend}`);
+  ok('backend', rec.backend === 'wasm32' && rec.samplerStats() === null, `asked for ${backend}, got ${rec.backend}`);
+}
+{ // the JS file exporters, given as `exporters`, write the bytes the C
+  // exporters write for otlpFile and chromeFile (the same spans, resource
+  // and batches), names that need escaping included
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-observe-unit-'));
+  const f = (name) => path.join(dir, name);
+  // (raw: the name's UTF-8 bytes, one char each, as the site table reader gives it)
+  const utf8 = (name, kind) => ({ ...site(name, kind), raw: Buffer.from(name, 'utf8').toString('latin1') });
+  const named = [site('a'), site('b "q"\\\n'), utf8('c;d \u00e9'), { ...site('imp', 1), module: 'env', field: 'imp\t' }, site('run', 2)];
+  let t = 0;
+  const rec = createRecorder({ backend, record: RECORD_SPANS, sites: named, seed: 9, batchSize: 3, monotonicNs: () => (t += 1234),
+    otlpFile: f('c.jsonl'), chromeFile: f('c.json'), exporters: [otlpJsonLinesExporter(f('js.jsonl')), chromeTraceExporter(f('js.json'))],
+    muteAfter: Infinity, spanRate: Infinity });
+  rec.enter(4); rec.enter(0); rec.enter(1); rec.exit(1); rec.enter(3); rec.exit(3); rec.enter(2); rec.exit(0); rec.enter(2);
+  rec.finish(); rec.close();
+  const read = (name) => fs.readFileSync(f(name), 'utf8');
+  ok('JS OTLP/JSON lines exporter writes what the C one writes', read('c.jsonl') === read('js.jsonl') && read('c.jsonl').split('\n').length === 3,
+    `${read('c.jsonl').slice(0, 200)} / ${read('js.jsonl').slice(0, 200)}`);
+  ok('JS Chrome trace exporter writes what the C one writes', read('c.json') === read('js.json') && JSON.parse(read('c.json')).traceEvents.length === 6,
+    `${read('c.json').slice(0, 200)} / ${read('js.json').slice(0, 200)}`);
+  fs.rmSync(dir, { recursive: true });
+}
+{ // one recorder: backend 'js' (the JS recorder, removed) and unknown ones are refused
+  const refusal = (options) => {
+    try { createRecorder(options).close(); return 'none'; } catch (e) { return e instanceof WasmObserveError ? `${e.code}: ${e.message}` : String(e); }
+  };
+  const js = refusal({ backend: 'js' });
+  ok("backend 'js' refused: the JS recorder was removed", js === "INVALID_ARGUMENT: backend 'js': the JS recorder was removed; the C recorder (backend 'auto' or 'wasm32') is the only one", js);
+  const jsProfile = refusal({ backend: 'js', record: RECORD_PROFILE, sites });
+  ok("backend 'js' refused whatever the options", jsProfile === js, jsProfile);
+  const other = refusal({ backend: 'JS' });
+  ok('unknown backend refused', other === "INVALID_ARGUMENT: backend: unknown 'JS' (auto or wasm32)", other);
+}
+{ // no recorder: where the C recorder cannot be had, createRecorder throws
+  // NO_RECORDER with one line (the build's first error line), no fallback
+  const attempt = (env) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      import { createRecorder } from ${JSON.stringify(new URL('../../runtime-shim/node/wasm-observe.mjs', import.meta.url).href)};
+      try { createRecorder({ backend: ${JSON.stringify(backend)} }); console.log('created'); } catch (e) { console.log(JSON.stringify([e.code, e.message])); }`],
+    { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120000 });
+    try { return JSON.parse(r.stdout); } catch { return [`exit ${r.status}`, r.stdout + r.stderr]; }
+  };
+  const missing = attempt({ WASM_OBSERVE_RECORDER: path.join(os.tmpdir(), 'no-such-dir', 'recorder.wasm') });
+  ok('no recorder (WASM_OBSERVE_RECORDER missing): NO_RECORDER, one line', missing[0] === 'NO_RECORDER' && !missing[1].includes('\n') &&
+    /^the C recorder \(wasm32\) is unavailable: ENOENT.*no-such-dir/.test(missing[1]), JSON.stringify(missing));
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-observe-unit-cache-'));
+  const env = { WASM_OBSERVE_CACHE: cache, WASI_SYSROOT: path.join(cache, 'no-sysroot') };
+  delete process.env.WASM_OBSERVE_RECORDER;
+  const unbuilt = attempt(env);
+  ok('no recorder (cannot be built): NO_RECORDER, the build\'s first error line', unbuilt[0] === 'NO_RECORDER' && !unbuilt[1].includes('\n') &&
+    /^the C recorder \(wasm32\) is unavailable: cannot build .*build\.sh: .*error: .*\(it needs clang and wasi-libc/.test(unbuilt[1]) &&
+    fs.readdirSync(cache).length === 0, JSON.stringify(unbuilt));
+  fs.rmSync(cache, { recursive: true });
 }
 console.log(out.join('\n'));

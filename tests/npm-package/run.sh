@@ -13,6 +13,8 @@
 #   api      `import { createRecorder } from 'wasm-observe'` resolves to the
 #            package and its recorder is the wasm32 one; 'wasm-observe/site-table'
 #            reads the fixture's sites
+#   one recorder  the package holds no JS recorder; without its wasm32/recorder.wasm
+#            `npx wasm-observe run` is one line on stderr and exit 2 (no fallback)
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), PACKAGE_RECORDER
 # (default build/wasm-observe-recorder.wasm), PACKAGE_WORK (work dir, default a
@@ -46,6 +48,11 @@ if ! tarball=$("$ROOT/runtime-shim/node/pack.sh" "$RECORDER" "$WORK/dist" 2>"$WO
   finish
 fi
 pass "pack ($(basename "$tarball"), $(tar tzf "$tarball" | wc -l) files)"
+if tar tzf "$tarball" | grep -q 'js-recorder'; then
+  fail "no JS recorder in the package" "$(tar tzf "$tarball" | grep js-recorder)"
+else
+  pass "no JS recorder in the package"
+fi
 PROJECT=$WORK/project
 mkdir -p "$PROJECT"
 cp "$HERE/app.mjs" "$PROJECT/"
@@ -98,4 +105,19 @@ api=$(cd "$PROJECT" && restricted node --input-type=module -e "
   console.log(createRecorder({ backend: 'wasm32' }).backend, where.startsWith(process.cwd() + '/node_modules/'), sites > 0);" 2>&1)
 if [[ $api == "wasm32 true true" ]]; then pass "import from 'wasm-observe' (the wasm32 recorder) and 'wasm-observe/site-table'"; else fail api "$api"; fi
 [[ -z $(ls -A "$WORK/cache") ]] && pass "nothing built into the cache" || fail "cache" "something was built: $(ls "$WORK/cache")"
+
+# a package without its recorder: one line, exit 2, the program not run
+shipped=$PROJECT/node_modules/wasm-observe/wasm32/recorder.wasm
+if mv "$shipped" "$WORK/recorder.wasm.aside"; then
+  (cd "$PROJECT" && restricted npx --no-install wasm-observe run "$WORK/fib.instr.wasm" --folded-calls "$WORK/none.calls" \
+    >"$WORK/none.out" 2>"$WORK/none.err")
+  rc=$?
+  if ((rc == 2)) && [[ ! -s $WORK/none.out && $(wc -l <"$WORK/none.err") == 1 ]] &&
+      grep -q '^wasm-observe: .*fib\.instr\.wasm: the C recorder (wasm32) is unavailable: .*recorder\.wasm is missing' "$WORK/none.err"; then
+    pass "no recorder in the package: one line, exit 2"
+  else
+    fail "no recorder in the package" "exit $rc, stdout $(wc -c <"$WORK/none.out") bytes, stderr $(head -c 300 "$WORK/none.err" | tr '\n' '|')"
+  fi
+  mv "$WORK/recorder.wasm.aside" "$shipped"
+fi
 finish

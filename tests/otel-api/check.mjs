@@ -30,7 +30,8 @@
 //   no-api          WASM_OBSERVE_OTEL=1 where @opentelemetry/api is not
 //                   installed: one line on stderr, the program runs;
 //                   createRecorder's option: an INVALID_ARGUMENT error
-//   refused         the option with the JS recorder: refused
+//   refused         the option with backend 'js' (the JS recorder was removed),
+//                   without spans, or with a non-API object: refused
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
@@ -417,7 +418,7 @@ try { createRecorder({ openTelemetry: true }); console.log('made'); } catch (e) 
   check('no-api: createRecorder refuses the option', () => (/^INVALID_ARGUMENT openTelemetry: @opentelemetry\/api is not installed/.test(q.stdout) ? [] : [`${q.stdout} ${q.stderr}`]));
 }
 
-// ---- the JS recorder: refused ----
+// ---- refused: backend 'js' (the JS recorder was removed), no spans, not the API ----
 {
   const q = spawnSync(process.execPath, ['--input-type=module', '-e', `
 import { createRecorder } from ${JSON.stringify(path.join(SHIM, 'wasm-observe.mjs'))};
@@ -426,9 +427,9 @@ for (const o of [{ backend: 'js' }, { record: 'profile' }, { backend: 'wasm32', 
   try { createRecorder({ openTelemetry: api, ...o }); console.log('made'); } catch (e) { console.log(e.code); }
 }
 `], { cwd: HERE, env: env({}), encoding: 'utf8', timeout: 60000 });
-  check('refused: the JS recorder, no spans, not the API', () => (q.stdout === 'INVALID_ARGUMENT\nINVALID_ARGUMENT\nINVALID_ARGUMENT\n' ? [] : [`${q.stdout} ${q.stderr}`]));
+  check('refused: backend js, no spans, not the API', () => (q.stdout === 'INVALID_ARGUMENT\nINVALID_ARGUMENT\nINVALID_ARGUMENT\n' ? [] : [`${q.stdout} ${q.stderr}`]));
   const r = spawnSync(process.execPath, [...PRELOAD, '-e', '0'], { cwd: HERE, env: env({ WASM_OBSERVE_OTEL: '1', WASM_OBSERVE_BACKEND: 'js' }), encoding: 'utf8', timeout: 60000 });
-  check('refused: WASM_OBSERVE_OTEL=1 with WASM_OBSERVE_BACKEND=js', () => (r.status === 2 && /WASM_OBSERVE_OTEL=1 needs the C recorder/.test(r.stderr) ? [] : [`exit ${r.status}: ${r.stderr}`]));
+  check('refused: WASM_OBSERVE_OTEL=1 with WASM_OBSERVE_BACKEND=js', () => (r.status === 2 && /^wasm-observe: WASM_OBSERVE_BACKEND=js: the JS recorder was removed; the C recorder \(auto or wasm32\) is the only one\n$/.test(r.stderr) ? [] : [`exit ${r.status}: ${r.stderr}`]));
 }
 
 process.exitCode = failed ? 1 : 0;

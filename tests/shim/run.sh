@@ -229,6 +229,19 @@ run_fixture() {
     fail "calls $name" "--calls differs from the golden: $(first_diff "$golden" "$d/calls.txt")"
   fi
 
+  # sampled profile timing (a sampling thread, no clock in the hooks): the same
+  # behaviour and the golden's call counts
+  "$d/w2c/traced-run" --profile-timing sampled --profile-interval-us 50 --folded-calls "$d/sampled-calls.txt" \
+    --folded "$d/sampled-folded.txt" --counters "$d/instr/$name.wasm" "${argv[@]}" \
+    >"$d/sampled.out" 2>"$d/sampled.err" </dev/null
+  local src=$?
+  if [[ $src == "$orc" ]] && cmp -s "$d/orig.out" "$d/sampled.out" && cmp -s "$golden" "$d/sampled-calls.txt" &&
+    grep -qE '^sampler: samples [0-9]+ ' "$d/sampled.err"; then
+    pass "sampled $name"
+  else
+    fail "sampled $name" "exit $orc -> $src; calls: $(first_diff "$golden" "$d/sampled-calls.txt"); $(grep -m1 -v '^counters' "$d/sampled.err" | cut -c1-200)"
+  fi
+
   # folded: the same stacks (names without the import:/export: marks), integer counts.
   sed -e '/^#/d' -e 's/ [0-9]*$//' -e 's/\(^\|;\)\(export\|import\):/\1/g' "$golden" | LC_ALL=C sort -u >"$d/golden.stacks"
   sed -e 's/ [0-9]*$//' "$d/folded.txt" | LC_ALL=C sort -u >"$d/folded.stacks"
@@ -429,6 +442,27 @@ run_misbehave() {
     pass "counters misbehave-shallow"
   else
     fail "counters misbehave-shallow" "$(grep '^counters:' "$d/shallow/run.err")"
+  fi
+  # Sampled profile timing on the same hostile hooks: the clock's call counts
+  # and counters; refused with a span output.
+  mkdir -p "$d/sampled"
+  "$d/w2c/traced-run" --counters --max-depth 64 --profile-timing sampled --folded-calls "$d/sampled/calls.txt" \
+    "$d/misbehave.wasm" >"$d/sampled/run.out" 2>"$d/sampled/run.err" </dev/null
+  local src=$?
+  sanitizer_check "sanitizers misbehave-sampled" "$d/sampled/run.err"
+  if [[ $src == 0 ]] && cmp -s "$d/shallow/calls.txt" "$d/sampled/calls.txt" &&
+    [[ $(grep '^counters:' "$d/sampled/run.err") == $(grep '^counters:' "$d/shallow/run.err") ]]; then
+    pass "sampled misbehave-shallow"
+  else
+    fail "sampled misbehave-shallow" "exit $src: $(first_diff "$d/shallow/calls.txt" "$d/sampled/calls.txt"); $(grep '^counters:' "$d/sampled/run.err")"
+  fi
+  "$d/w2c/traced-run" --profile-timing sampled --otlp-file "$d/sampled/otlp.jsonl" "$d/misbehave.wasm" \
+    >"$d/sampled/refused.out" 2>"$d/sampled/refused.err" </dev/null
+  src=$?
+  if [[ $src == 2 && ! -e $d/sampled/otlp.jsonl ]] && grep -q 'spans need the clock' "$d/sampled/refused.err"; then
+    pass "sampled refuses spans"
+  else
+    fail "sampled refuses spans" "exit $src: $(head -c 200 "$d/sampled/refused.err")"
   fi
   add_case "30-misbehave" "{\"name\":\"misbehave\",\"otlp\":\"$d/otlp.jsonl\",\"chrome\":\"$d/chrome.json\",\"spans\":4160,\"errors\":62}"
 }

@@ -2,9 +2,11 @@
 # The span budget and muting (wasm_observe.h; README "The span budget"):
 # a workload of 10^7 spans (bench/shim/loop.c: tiny() called N times, every
 # function instrumented) run with every trace output on, through each
-# recorder: the wasm2c runner traced-run (the C library), and wasm-observe run
-# in Node with the C recorder compiled to wasm32 (the default) and with the JS
-# recorder. check-budget.mjs checks each run: every span recorded or counted as
+# runner: the wasm2c runner traced-run (the C library), wasm-observe run in
+# Node (the C recorder compiled to wasm32, its files written by the C
+# exporters), and the same recorder through the API with the package's JS file
+# exporters (js-exporters.mjs: their size limit goes back to the recorder as
+# OUTPUT_FULL / OUTPUT_DROPPED). check-budget.mjs checks each run: every span recorded or counted as
 # dropped, the one line on stderr, files within their size limit, whole
 # (every OTLP line parses, the Chrome trace is a document), no span without its
 # parent, the command's root span kept, and the profile's call count exact.
@@ -18,7 +20,8 @@
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
 # (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
-# mktemp dir), NODE, CC, WASM_CC (default clang).
+# mktemp dir), NODE, CC (the wasm2c runner's compiler, default cc), WASM_CC
+# (default clang: the fixtures, and the Node host's recorder when it builds it).
 # Output: PASS/FAIL lines, then "N passed, N failed, N skipped".
 set -u
 set -o pipefail
@@ -72,7 +75,7 @@ use_workload loop tiny 1
 
 # run_case NAME MAX_BYTES N RUNNER [--lifted|--muting] [OPTIONS...]: one run
 # with every output into WORK/NAME.*, then its checks. RUNNER: traced-run,
-# wasm32 or js; --lifted: nothing may be dropped; --muting: tiny() is muted
+# wasm32 or js-exporters; --lifted: nothing may be dropped; --muting: tiny() is muted
 # (check-budget.mjs). Muting is off but in the --muting cases, so that the
 # budget meets every span.
 run_case() {
@@ -90,8 +93,11 @@ run_case() {
     "$WORK/w2c-$workload/traced-run" --otlp-file "$d/otlp.jsonl" --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" \
       --counters "${mute[@]}" "$@" "$WORK/$workload.instr.wasm" "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
+  elif [[ $runner == js-exporters ]]; then
+    CC=$WASM_CC "$NODE" "$HERE/js-exporters.mjs" "$WORK/$workload.instr.wasm" "$d" "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
+    rc=$?
   else
-    "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
+    CC=$WASM_CC "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend "$runner" --otlp-file "$d/otlp.jsonl" \
       --chrome "$d/chrome.json" --folded-calls "$d/calls.txt" --counters "${mute[@]}" "$@" -- "$n" >"$d/out" 2>"$d/err" </dev/null
     rc=$?
   fi
@@ -110,16 +116,14 @@ run_case c-lifted $((256 * MiB)) 300000 traced-run --lifted --span-rate unlimite
 run_case wasm32-defaults $((256 * MiB)) 10000000 wasm32
 run_case wasm32-size $((1 * MiB)) 100000 wasm32 --span-rate unlimited --max-file-size 1M
 run_case wasm32-lifted $((256 * MiB)) 300000 wasm32 --lifted --span-rate unlimited
-run_case js-defaults $((256 * MiB)) 3000000 js --span-burst 20000
-run_case js-size $((1 * MiB)) 100000 js --span-rate unlimited --max-file-size 1M
-run_case js-lifted $((256 * MiB)) 300000 js --lifted --span-rate unlimited
+run_case js-exporters-size $((1 * MiB)) 100000 js-exporters --span-rate unlimited --max-file-size 1M
+run_case js-exporters-lifted $((256 * MiB)) 300000 js-exporters --lifted --span-rate unlimited
 # muting, with the defaults: tiny() goes quiet after its first 1000 calls or so
 run_case c-muting $((256 * MiB)) 1000000 traced-run --muting
 run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
-run_case js-muting $((256 * MiB)) 1000000 js --muting
 # the size limit on a nested workload: what is written keeps its parents
 use_workload nest leaf 6
 run_case c-size-nested $((600 * 1024)) 20000 traced-run --span-rate unlimited --max-file-size 600K
 run_case wasm32-size-nested $((600 * 1024)) 20000 wasm32 --span-rate unlimited --max-file-size 600K
-run_case js-size-nested $((600 * 1024)) 20000 js --span-rate unlimited --max-file-size 600K
+run_case js-exporters-size-nested $((600 * 1024)) 20000 js-exporters --span-rate unlimited --max-file-size 600K
 finish

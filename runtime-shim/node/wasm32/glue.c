@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "otlp_request.h"
+#include "recorder_internal.h"
 #include "wasm_observe.h"
 
 __attribute__((import_module("host"), import_name("now_ns"))) double host_now_ns(void);
@@ -64,6 +65,8 @@ static wo_recorder *recorder;
 static glue_batch out;
 static size_t out_capacity;
 static uint64_t resource_start_unix_ns;
+/* Sampled timing: the one thread's state (glue_enter_sampled). */
+static wo_thread *sampling_thread;
 /* The outer context: on when open_capacity is not 0; the open spans' arrays
  * are allocated then, so that open_spans, called from JS during an export,
  * never grows memory (that would detach the batch's views). */
@@ -256,7 +259,8 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                                                 uint64_t seed, int unwind_on_reentry,
                                                 const char *service_name, const char *module_name,
                                                 double span_rate, double span_burst,
-                                                double mute_after, double mute_below_ns) {
+                                                double mute_after, double mute_below_ns,
+                                                int sampled_timing) {
   if (recorder) return WO_ERR_INVALID_ARGUMENT;
   wo_status rc = wo_sites_from_module(wasm, size, &sites);
   if (rc != WO_OK) {
@@ -284,14 +288,22 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .mute_below_ns = limit(mute_below_ns),
                   .outer_context = open_capacity ? outer_context : NULL,
                   .export_at_root_end = open_capacity != 0,
-                  .monotonic_ns = js_clock_on ? js_clock : NULL};
-  return (int)wo_recorder_new(&o, sites, exporters, count, &recorder);
+                  .monotonic_ns = js_clock_on ? js_clock : NULL,
+                  .profile_timing = sampled_timing ? WO_TIMING_SAMPLED : WO_TIMING_CLOCK};
+  rc = wo_recorder_new(&o, sites, exporters, count, &recorder);
+  if (rc == WO_OK && sampled_timing && !(sampling_thread = wo_current_thread(recorder))) {
+    wo_recorder_free(recorder);
+    recorder = NULL;
+    rc = WO_ERR_NO_MEMORY;
+  }
+  return (int)rc;
 }
 
 /* Frees the recorder: its files are closed (the hooks do nothing after). */
 __attribute__((export_name("close"))) void glue_close(void) {
   wo_recorder_free(recorder);
   recorder = NULL;
+  sampling_thread = NULL;
 }
 
 /* The hooks do nothing until setup. */
@@ -300,6 +312,18 @@ __attribute__((export_name("enter"))) void glue_enter(uint32_t id) {
 }
 __attribute__((export_name("exit"))) void glue_exit(uint32_t id) {
   if (recorder) wo_exit(recorder, id);
+}
+/* The hooks under sampled timing (the host imports these instead): the one
+ * thread's state is looked up once, at setup, and the usual calls take the
+ * recorder's inlined fast paths (recorder_internal.h), the rest wo_enter /
+ * wo_exit. */
+__attribute__((export_name("enter_sampled"))) void glue_enter_sampled(uint32_t id) {
+  wo_thread *t = sampling_thread;
+  if (t && !wo_enter_sampled(recorder, t, id)) wo_enter(recorder, id);
+}
+__attribute__((export_name("exit_sampled"))) void glue_exit_sampled(uint32_t id) {
+  wo_thread *t = sampling_thread;
+  if (t && !wo_exit_sampled(t, id)) wo_exit(recorder, id);
 }
 /* For hosts of span interfaces (wasm_observe.h): called from JS. */
 __attribute__((export_name("enter_pending"))) void glue_enter_pending(uint32_t id) {
@@ -328,6 +352,22 @@ __attribute__((export_name("start_unix_ns"))) uint64_t glue_start_unix_ns(void) 
 __attribute__((export_name("spans"))) double glue_spans(void) { return (double)exported_spans; }
 __attribute__((export_name("enters"))) double glue_enters(void) {
   return recorder ? (double)wo_recorder_counters(recorder).enters : 0;
+}
+
+/* Sampled profile timing (wasm_observe.h): the sampling thread is a worker
+ * that shares this memory. It reads the u32 at sample_slot() (the current
+ * profile node's address, 0 when no frame is open) and adds one to the u64 at
+ * that address + sample_offset() (the node's samples); sampled_over tells the
+ * recorder what the sampling covered before the profile is read. 0 unless the
+ * recorder was set up with sampled timing. */
+__attribute__((export_name("sample_slot"))) uint32_t glue_sample_slot(void) {
+  return recorder ? (uint32_t)(uintptr_t)wo_recorder_node_slot(recorder) : 0;
+}
+__attribute__((export_name("sample_offset"))) uint32_t glue_sample_offset(void) {
+  return (uint32_t)offsetof(wo_profile_node, samples);
+}
+__attribute__((export_name("sampled_over"))) void glue_sampled_over(double samples, double covered_ns) {
+  if (recorder) wo_recorder_sampled_over(recorder, (uint64_t)samples, (uint64_t)covered_ns);
 }
 
 /* wo_counters in field order, as fourteen u64. */

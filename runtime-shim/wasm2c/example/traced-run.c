@@ -52,6 +52,11 @@
  *   --mute-below-ns T  see --mute-after
  *   --max-file-size B  bytes per trace file, with an optional K, M or G
  *                      suffix (default 256M), or "unlimited"
+ *   --profile-timing clock|sampled  how the profile outputs are timed: the
+ *                      clock at every enter and exit (default), or a sampling
+ *                      thread (exact call counts, no clock in the hooks; the
+ *                      profile outputs only: no span output)
+ *   --profile-interval-us N  the sampling period (default 100)
  *   --off              hooks that do nothing (a NULL recorder): the cost of the
  *                      instrumentation alone, for comparisons
  *
@@ -84,6 +89,7 @@ typedef struct {
   uint32_t otlp_max_queue;
   bool summary, counters, off;
   unsigned top;
+  uint32_t profile_interval_us; /* sampled timing's period */
   wo_options recorder;
   wo_file_options files;
 } options;
@@ -96,6 +102,7 @@ static void usage(FILE *out) {
         "                  [--sample-ratio R] [--batch N]\n"
         "                  [--span-rate N|unlimited] [--span-burst N] [--max-file-size BYTES|unlimited]\n"
         "                  [--mute-after N|never] [--mute-below-ns T]\n"
+        "                  [--profile-timing clock|sampled] [--profile-interval-us N]\n"
         "                  [--off] [--] MODULE.wasm [ARGS...]\n",
         out);
 }
@@ -202,6 +209,11 @@ static int parse_options(int argc, char **argv, options *o) {
                                               (o->recorder.mute_after = n, true);
     } else if (strcmp(a, "--mute-below-ns") == 0)
       ok = parse_u64(v, UINT64_MAX - 1, &n) && n > 0 && (o->recorder.mute_below_ns = n, true);
+    else if (strcmp(a, "--profile-timing") == 0) {
+      ok = v && (strcmp(v, "clock") == 0 || strcmp(v, "sampled") == 0);
+      o->recorder.profile_timing = ok && strcmp(v, "sampled") == 0 ? WO_TIMING_SAMPLED : WO_TIMING_CLOCK;
+    } else if (strcmp(a, "--profile-interval-us") == 0)
+      ok = parse_u64(v, 10000000, &n) && n >= 1 && (o->profile_interval_us = (uint32_t)n, true);
     else if (strcmp(a, "--sample-ratio") == 0 || strcmp(a, "--sample") == 0) {
       char *end = NULL;
       double r = v ? strtod(v, &end) : 0;
@@ -387,6 +399,13 @@ int main(int argc, char **argv) {
     wo_sites_free(sites);
     return 2;
   }
+  if (o.recorder.profile_timing == WO_TIMING_SAMPLED && (o.chrome || o.otlp_file || otlp.endpoint)) {
+    fputs("traced-run: --profile-timing sampled is for the profile outputs (--folded, --flamegraph,"
+          " --folded-calls, --summary): spans need the clock\n", stderr);
+    otel_settings_free(&otlp);
+    wo_sites_free(sites);
+    return 2;
+  }
   wo_exporter exporters[3];
   size_t exporter_count = 0;
   wo_otlp_http_stats http_stats = {0};
@@ -428,6 +447,7 @@ int main(int argc, char **argv) {
   bool want_profile = o.folded || o.flamegraph || o.calls || o.summary;
   o.recorder.record = (exporter_count ? WO_RECORD_SPANS : 0) | (want_profile ? WO_RECORD_PROFILE : 0);
   if (!o.recorder.record) o.recorder.record = WO_RECORD_PROFILE; /* for --counters alone */
+
   const char *env_service = getenv("OTEL_SERVICE_NAME");
   o.recorder.service_name = o.service ? o.service : env_service && *env_service ? env_service : base;
   o.recorder.module_name = base;
@@ -450,7 +470,14 @@ int main(int argc, char **argv) {
     wo_sites_free(sites);
     return 2;
   }
+  wo_sampler *sampler = NULL;
+  if (o.recorder.profile_timing == WO_TIMING_SAMPLED && !o.off) {
+    rc = wo_sampler_start(recorder, o.profile_interval_us ? o.profile_interval_us : 100, &sampler);
+    if (rc != WO_OK) fprintf(stderr, "traced-run: no sampling thread (%s): times are 0\n", wo_status_message(rc));
+  }
   run_start_result run = run_start("traced-run", module_path);
+  wo_sampler_stats sampled = {0};
+  wo_sampler_stop(sampler, &sampled); /* later calls are counted, not timed */
 
   /* What the run left: spans still open (proc_exit, trap) and what the hooks
    * did wrong, before the recorder closes the open spans itself. */
@@ -482,6 +509,9 @@ int main(int argc, char **argv) {
             c.exits_without_enter, c.exits_unmatched, c.spans_unwound, c.depth_overflows,
             c.export_errors, c.spans_over_rate, c.spans_over_size, c.spans_muted, c.sites_muted,
             open);
+  if (o.counters && o.recorder.profile_timing == WO_TIMING_SAMPLED)
+    fprintf(stderr, "sampler: samples %" PRIu64 " outside %" PRIu64 " covered_ns %" PRIu64 "\n",
+            sampled.samples, sampled.samples_outside, sampled.covered_ns);
 
   wo_recorder_free(recorder); /* closes the exporters' files (Chrome's closing bracket) */
   if (c.spans_over_rate || c.spans_over_size)
