@@ -18,8 +18,8 @@
 // A component without a site table runs untraced.
 //
 // The options are the wasm2c runner's (runtime-shim/wasm2c/example/traced-run),
-// by the same names; only --profile-timing, --profile-interval-us and --backend
-// are this host's own (and --off the runner's).
+// by the same names; only --backend is this host's own (and --off the
+// runner's).
 //
 //   --otlp URL            OTLP/HTTP to a collector: "/v1/traces" is added to a URL
 //                         without a path (http://localhost:4318), a URL with a path

@@ -465,6 +465,24 @@ run_misbehave() {
     fail "sampled refuses spans" "exit $src: $(head -c 200 "$d/sampled/refused.err")"
   fi
   add_case "30-misbehave" "{\"name\":\"misbehave\",\"otlp\":\"$d/otlp.jsonl\",\"chrome\":\"$d/chrome.json\",\"spans\":4160,\"errors\":62}"
+  check_same_options "$d/w2c/traced-run" "$d"
+}
+
+# check_same_options TRACED_RUN DIR: the wasm2c runner and the Node host's
+# `wasm-observe run` take one set of options (issue 10): the names in
+# traced-run's usage and at the start of wasm-observe's --help lines agree,
+# but for --backend (the Node host's recorder choice) and --off (the runner's
+# untraced baseline). --min-duration-us is in the middle of a Node help line.
+check_same_options() {
+  local node_run=$ROOT/runtime-shim/node/wasm-observe-run.mjs
+  "$1" --help 2>&1 | grep -o -- '--[a-z0-9-]\+' | grep -vx -- '--off\|--min-duration-us' | sort -u >"$2/options.runner"
+  "$NODE" "$node_run" --help 2>&1 | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' | grep -vx -- '--backend' |
+    sort -u >"$2/options.node"
+  if [[ $(wc -l <"$2/options.runner") -gt 20 ]] && cmp -s "$2/options.runner" "$2/options.node"; then
+    pass "same options traced-run wasm-observe"
+  else
+    fail "same options traced-run wasm-observe" "only traced-run: $(comm -23 "$2/options.runner" "$2/options.node" | tr '\n' ' ')only wasm-observe: $(comm -13 "$2/options.runner" "$2/options.node" | tr '\n' ' ')"
+  fi
 }
 
 # ---- main ---------------------------------------------------------------------------------
