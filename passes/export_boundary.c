@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emscripten_glue.h"
 #include "instrument.h"
 
 /* Export and function names are interned by Binaryen and outlive the export
@@ -255,6 +256,10 @@ int wi_pass_export_wrappers(wi_instrument *ctx) {
       continue;
     }
     if (index < 0 || !ctx->hook_exports || !ctx->exports[i].selected) continue;
+    if (wi_is_glue_export(s->name)) { /* emscripten's plumbing, no boundary */
+      ctx->stats.exports_glue++;
+      continue;
+    }
     s->index = index;
     BinaryenFunctionRef f = BinaryenGetFunction(m, s->value);
     if (!wi_can_quiet_wrap(f)) continue; /* a reference result: a wrapper of its own */

@@ -36,7 +36,8 @@ static bool hooks_first(wi_hooks *h) {
     BinaryenFunctionRef f = BinaryenGetFunctionByIndex(m, i);
     const char *name = BinaryenFunctionGetName(f);
     if (!is_imported(f) || strcmp(name, h->enter_name) == 0 || strcmp(name, h->exit_name) == 0 ||
-        (h->memory_grow_name && strcmp(name, h->memory_grow_name) == 0))
+        (h->memory_grow_name && strcmp(name, h->memory_grow_name) == 0) ||
+        (h->unwind_name && strcmp(name, h->unwind_name) == 0))
       continue;
     imports[moved++] = (import){name, BinaryenFunctionImportGetModule(f),
                                 BinaryenFunctionImportGetBase(f), BinaryenFunctionGetParams(f),
@@ -51,7 +52,7 @@ static bool hooks_first(wi_hooks *h) {
 }
 
 bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names, wi_abi abi,
-                   bool exceptions) {
+                   bool exceptions, bool unwind_hook) {
   memset(h, 0, sizeof *h);
   h->module = module;
   h->names = names;
@@ -61,8 +62,9 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names
   h->enter_name = add_hook_import(h, import_module, "enter");
   h->exit_name = add_hook_import(h, import_module, "exit");
   if (abi == WI_ABI_OBSERVE_SDK) h->memory_grow_name = add_hook_import(h, import_module, "memory-grow");
+  if (unwind_hook && abi == WI_ABI_DEFAULT) h->unwind_name = add_hook_import(h, WI_UNWIND_MODULE, "unwind");
   return h->enter_name && h->exit_name && (abi != WI_ABI_OBSERVE_SDK || h->memory_grow_name) &&
-         hooks_first(h);
+         (!unwind_hook || abi != WI_ABI_DEFAULT || h->unwind_name) && hooks_first(h);
 }
 
 /* (func $guard (param $id i32) (if (i32.eqz (global.get $quiet)) (call $hook (local.get $id)))) */
@@ -99,12 +101,59 @@ bool wi_hooks_add_quiet_guards(wi_hooks *h, const char *quiet_global) {
   return true;
 }
 
+static BinaryenExpressionRef add_to_depth(wi_hooks *h, int32_t delta) {
+  BinaryenModuleRef m = h->module;
+  BinaryenExpressionRef sum = BinaryenBinary(
+      m, BinaryenAddInt32(), BinaryenGlobalGet(m, h->depth_global, BinaryenTypeInt32()),
+      BinaryenConst(m, BinaryenLiteralInt32(delta)));
+  return BinaryenGlobalSet(m, h->depth_global, sum);
+}
+
+/* (func $guard (param $id i32) depth += 1; (call $enter (local.get $id))), or
+ * for exit the call first, then depth -= 1. */
+static char *add_depth_guard(wi_hooks *h, const char *hook, const char *field, int32_t delta) {
+  char base[64];
+  snprintf(base, sizeof base, "wi$depth$%s", field);
+  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
+  if (!name) return NULL;
+  BinaryenModuleRef m = h->module;
+  BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
+  BinaryenExpressionRef call = BinaryenCall(m, hook, &id, 1, BinaryenTypeNone());
+  BinaryenExpressionRef count = add_to_depth(h, delta);
+  BinaryenExpressionRef body[2] = {delta > 0 ? count : call, delta > 0 ? call : count};
+  BinaryenAddFunction(m, name, BinaryenTypeInt32(), BinaryenTypeNone(), NULL, 0,
+                      BinaryenBlock(m, NULL, body, 2, BinaryenTypeNone()));
+  return name;
+}
+
+bool wi_hooks_track_depth(wi_hooks *h) {
+  if (!h->unwind_name || h->enter_import) return false;
+  h->depth_global = wi_unique_name(h->names, WI_NAME_GLOBAL, "wi$depth");
+  if (!h->depth_global) return false;
+  BinaryenAddGlobal(h->module, h->depth_global, BinaryenTypeInt32(), true,
+                    BinaryenConst(h->module, BinaryenLiteralInt32(0)));
+  char *enter = add_depth_guard(h, h->enter_name, "enter", 1);
+  char *exit = add_depth_guard(h, h->exit_name, "exit", -1);
+  if (!enter || !exit) {
+    free(enter);
+    free(exit);
+    return false;
+  }
+  h->enter_import = h->enter_name;
+  h->exit_import = h->exit_name;
+  h->enter_name = enter;
+  h->exit_name = exit;
+  return true;
+}
+
 void wi_hooks_free(wi_hooks *h) {
   free(h->enter_name);
   free(h->exit_name);
   free(h->enter_import);
   free(h->exit_import);
   free(h->memory_grow_name);
+  free(h->unwind_name);
+  free(h->depth_global);
   free(h->memory_grow_helper);
   free(h->memory_grow_helper64);
   for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);

@@ -17,6 +17,9 @@ typedef enum { WI_ABI_DEFAULT, WI_ABI_OBSERVE_SDK } wi_abi;
 
 #define WI_HOOK_MODULE "wasm-instrument:hooks/trace@0.1.0"
 #define WI_OBSERVE_MODULE "dylibso:observe/instrument"
+/* The optional `unwind(count)` hook of modules that repair their stack after a
+ * non-local exit (emscripten_glue.c). */
+#define WI_UNWIND_MODULE "wasm-instrument:hooks/unwind@0.1.0"
 
 typedef struct {
   BinaryenExpressionRef constant;
@@ -37,6 +40,8 @@ typedef struct {
   char *exit_name;        /* or their quiet guards; owned */
   char *enter_import;     /* the hook imports when guarded, else NULL; owned */
   char *exit_import;
+  char *unwind_name;      /* the unwind hook import, when the depth is tracked; owned */
+  char *depth_global;     /* the enters without their exit yet, when tracked; owned */
   char *memory_grow_name; /* observe-sdk only, else NULL */
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
@@ -47,10 +52,11 @@ typedef struct {
   bool out_of_memory;
 } wi_hooks;
 
-/* Adds the hook imports to `module`, named from `names`. Returns false when
- * out of memory. */
+/* Adds the hook imports to `module`, named from `names`; with `unwind_hook`,
+ * also the unwind hook (default ABI only), third after enter and exit.
+ * Returns false when out of memory. */
 bool wi_hooks_init(wi_hooks *hooks, BinaryenModuleRef module, wi_unique_names *names, wi_abi abi,
-                   bool exceptions);
+                   bool exceptions, bool unwind_hook);
 void wi_hooks_free(wi_hooks *hooks);
 
 /* Inside a component, the host calls some exported functions (`realloc` and
@@ -60,6 +66,14 @@ void wi_hooks_free(wi_hooks *hooks);
  * hook only while the global is 0 (see wi_add_quiet_wrapper). Returns false
  * when out of memory. */
 bool wi_hooks_add_quiet_guards(wi_hooks *hooks, const char *quiet_global);
+
+/* Makes every hook call go through a guard that keeps, in the mutable i32
+ * global depth_global (added), the number of enters whose exit has not run
+ * yet: enter adds one, exit takes one away. A wrapper that sees the count
+ * higher after a call than before knows that a non-local exit skipped exits,
+ * and calls the unwind hook (wi_add_repair_wrapper). Needs the unwind hook
+ * (wi_hooks_init); not with quiet guards. Returns false when out of memory. */
+bool wi_hooks_track_depth(wi_hooks *hooks);
 
 /* `i32.const id`, recorded like the id of every hook call, so that a
  * renumbering of the site ids (wi_hooks_renumber) changes it too. */

@@ -16,7 +16,7 @@
 int wi_pass_import_wrappers(wi_instrument *ctx) {
   for (uint32_t i = 0; i < ctx->func_count; i++) {
     const wi_function_info *f = &ctx->funcs[i];
-    if (!f->import_module || !f->selected) continue;
+    if (!f->import_module || !f->selected || ctx->import_wrappers[i]) continue; /* or repaired */
     uint32_t site = wi_add_site(ctx, WI_SITE_IMPORT, i, f->name, f->display, f->import_field);
     if (site == UINT32_MAX) return -1;
     size_t size = strlen(f->display) + 16;

@@ -83,7 +83,7 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
   if (ctx->facts.opaque) ctx->partial_scans = true;
   /* Redirection is safe on a partial scan: each reference found is rewritten
    * on its own. The hooks are not: an unseen `return` would skip the exit. */
-  if (ctx->hook_imports) wi_pass_redirect_imports_in_function(ctx);
+  if (ctx->hook_imports || ctx->repair_invokes) wi_pass_redirect_imports_in_function(ctx);
   if (wi_pass_memory_grow_hooks(ctx) != 0) return fail(ctx, "out of memory");
   if (!info->selected) {
     ctx->stats.functions_not_selected++;
@@ -130,7 +130,15 @@ int wi_instrument_run(wi_instrument *ctx) {
   if (!find_input_functions(ctx)) return fail(ctx, "out of memory");
   /* Before any hook call exists: the hooks are imports, and would count. */
   if (ctx->exceptions && wi_pass_throw_analysis(ctx) != 0) return fail(ctx, "out of memory");
-  if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions))
+  /* Emscripten's trampolines: core modules under the default ABI, whose
+   * hosts have the unwind hook (components never hold emscripten's glue). */
+  ctx->repair_invokes = ctx->abi == WI_ABI_DEFAULT && ctx->site_table_section &&
+                        ctx->quiet_export_count == 0 && wi_has_invoke_trampolines(ctx);
+  if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions,
+                     ctx->repair_invokes))
+    return fail(ctx, "out of memory");
+  if (ctx->repair_invokes &&
+      (!wi_hooks_track_depth(&ctx->hooks) || wi_pass_invoke_repairs(ctx) != 0))
     return fail(ctx, "out of memory");
   if (ctx->quiet_export_count > 0) {
     char *quiet = wi_unique_name(&ctx->names, WI_NAME_GLOBAL, "wi$quiet");
@@ -146,7 +154,7 @@ int wi_instrument_run(wi_instrument *ctx) {
     if (ctx->funcs[i].import_module) continue;
     if (instrument_function(ctx, i) != 0) return -1;
   }
-  if (ctx->hook_imports && wi_pass_redirect_imports_in_module(ctx) != 0)
+  if ((ctx->hook_imports || ctx->repair_invokes) && wi_pass_redirect_imports_in_module(ctx) != 0)
     return fail(ctx, "out of memory");
   if ((ctx->hook_exports || ctx->quiet_global) && ctx->abi == WI_ABI_DEFAULT &&
       wi_pass_export_wrappers(ctx) != 0)

@@ -74,6 +74,8 @@ typedef struct {
   uint32_t exports_shared;     /* export wrappers that call a shared entry (export_boundary.c) */
   uint32_t shared_entries;     /* the shared entries: one per signature and guard */
   uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
+  uint32_t invokes_repaired;   /* emscripten invoke_* imports given a repair wrapper */
+  uint32_t exports_glue;       /* emscripten glue exports left without an export site */
   uint32_t tail_calls;
   uint32_t memory_grows_hooked;
   uint32_t functions_rebuilt; /* given extra locals */
@@ -103,6 +105,8 @@ typedef struct {
   const char *const *quiet_exports; /* exports the host calls while the instance may not */
   size_t quiet_export_count;        /* call out (components: realloc, post-return) */
   bool site_table_section;       /* add the site table as a custom section */
+  bool repair_invokes;           /* set by wi_instrument_run: the module has emscripten
+                                    invoke_* trampolines, given repair wrappers */
   uint32_t min_instructions;     /* smaller loop-free functions get no hooks (0: none) */
   bool from_profile;             /* --from-profile: funcs[].left_out_by_profile is set */
   uint64_t profile_min_calls;    /* its rule, for --list and --stats */
@@ -144,6 +148,9 @@ void wi_instrument_free(wi_instrument *ctx);
 int wi_pass_throw_analysis(wi_instrument *ctx);
 /* The input's function `index` (ctx->funcs' numbering); NULL if it is gone. */
 BinaryenFunctionRef wi_input_function(const wi_instrument *ctx, uint32_t index);
+/* Emscripten's invoke_* trampolines get repair wrappers (emscripten_glue.c). */
+bool wi_has_invoke_trampolines(const wi_instrument *ctx);
+int wi_pass_invoke_repairs(wi_instrument *ctx);
 int wi_pass_import_wrappers(wi_instrument *ctx);
 BinaryenFunctionRef wi_pass_untype_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func);
 BinaryenFunctionRef wi_pass_coalesce_reader_locals(wi_instrument *ctx, BinaryenFunctionRef func,
@@ -180,6 +187,13 @@ const char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const
 const char *wi_add_quiet_wrapper(wi_instrument *ctx, const char *base_name, const char *target,
                                  const char *quiet_global);
 bool wi_can_quiet_wrap(BinaryenFunctionRef target);
+/* Adds (func $name (params) (results) saved = depth; call target; if depth >
+ * saved: unwind(depth - saved), depth = saved): after a non-local exit that
+ * landed in `target` (emscripten_glue.h), the recorder closes the frames
+ * whose exits it skipped. Needs wi_hooks_track_depth; `target` as for
+ * wi_add_quiet_wrapper. Returns the name as Binaryen holds it, or NULL when
+ * out of memory. */
+const char *wi_add_repair_wrapper(wi_instrument *ctx, const char *base_name, const char *target);
 /* Re-adds `func` with `count` extra locals of `types`; returns the new ref. */
 BinaryenFunctionRef wi_function_add_locals(BinaryenModuleRef module, BinaryenFunctionRef func,
                                            const BinaryenType *types, uint32_t count);

@@ -94,6 +94,39 @@ const char *wi_add_span_wrapper(wi_instrument *ctx, const char *base_name, const
   return forwarding_add(m, &f, &tuple_var, var_count, BinaryenBlock(m, NULL, body, 2, f.results));
 }
 
+const char *wi_add_repair_wrapper(wi_instrument *ctx, const char *base_name, const char *target) {
+  BinaryenModuleRef m = ctx->module;
+  const char *depth = ctx->hooks.depth_global;
+  forwarding f;
+  if (!forwarding_make(ctx, base_name, target, &f)) return NULL;
+  bool has_result = f.results != BinaryenTypeNone();
+  BinaryenIndex saved = f.param_count, result = f.param_count + 1;
+  BinaryenType vars[2] = {BinaryenTypeInt32(), f.results};
+  /* skipped = depth - saved: the enters a non-local exit left without exit */
+  BinaryenExpressionRef skipped =
+      BinaryenBinary(m, BinaryenSubInt32(), BinaryenGlobalGet(m, depth, BinaryenTypeInt32()),
+                     BinaryenLocalGet(m, saved, BinaryenTypeInt32()));
+  BinaryenExpressionRef repair[2] = {
+      BinaryenCall(m, ctx->hooks.unwind_name, &skipped, 1, BinaryenTypeNone()),
+      BinaryenGlobalSet(m, depth, BinaryenLocalGet(m, saved, BinaryenTypeInt32())),
+  };
+  /* The same difference again, signed: > 0 only after a skip (never in a
+   * module that exits in order). */
+  BinaryenExpressionRef any_skipped = BinaryenBinary(
+      m, BinaryenGtSInt32(),
+      BinaryenBinary(m, BinaryenSubInt32(), BinaryenGlobalGet(m, depth, BinaryenTypeInt32()),
+                     BinaryenLocalGet(m, saved, BinaryenTypeInt32())),
+      BinaryenConst(m, BinaryenLiteralInt32(0)));
+  BinaryenExpressionRef body[4] = {
+      BinaryenLocalSet(m, saved, BinaryenGlobalGet(m, depth, BinaryenTypeInt32())),
+      has_result ? BinaryenLocalSet(m, result, f.call) : f.call,
+      BinaryenIf(m, any_skipped, BinaryenBlock(m, NULL, repair, 2, BinaryenTypeNone()), NULL),
+      has_result ? BinaryenLocalGet(m, result, f.results) : NULL,
+  };
+  return forwarding_add(m, &f, vars, has_result ? 2 : 1,
+                        BinaryenBlock(m, NULL, body, has_result ? 4 : 3, f.results));
+}
+
 static BinaryenExpressionRef add_to_quiet(BinaryenModuleRef m, const char *quiet, int32_t delta) {
   BinaryenExpressionRef sum =
       BinaryenBinary(m, BinaryenAddInt32(), BinaryenGlobalGet(m, quiet, BinaryenTypeInt32()),

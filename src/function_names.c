@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "demangle.h"
+#include "emscripten_glue.h"
 #include "name_map.h"
 
 /* Takes ownership of s and keeps it alive as long as `names`; NULL stays NULL. */
@@ -117,6 +118,13 @@ int wi_describe_functions(BinaryenModuleRef m, const wi_module_scan *scan,
         wi_name_map_get(&by_name, BinaryenExportGetValue(e), &target)) {
       candidates[1] = out->funcs[target].display;
       candidates[2] = out->funcs[target].symbol;
+      /* Emscripten's plumbing, which its JS runtime calls (emscripten_glue.h):
+       * no span, unless an --include names it. Its JS catches a longjmp and
+       * restores the stack through these before the trampoline returns, when
+       * the frames the longjmp skipped are not closed yet. */
+      wi_function_info *f = &out->funcs[target];
+      if (wi_is_glue_export(candidates[0]) && !f->import_module && !f->named_by_include)
+        f->selected = false;
     }
     out->exports[i].selected = wi_name_filter_selects(filter, candidates, 3);
   }

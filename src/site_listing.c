@@ -69,6 +69,11 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
     wi_report_say(report,
                   "wasm-instrument: stats: %s: %u export wrappers call one of %u shared entries",
                   file, s->exports_shared, s->shared_entries);
+  if (s->invokes_repaired || s->exports_glue)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: emscripten glue, no spans: %u invoke_* imports "
+                  "given stack repair, %u runtime exports left unwrapped",
+                  file, s->invokes_repaired, s->exports_glue);
   if (ctx->exceptions)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: exception guards: %u placed, %u skipped (cannot "

@@ -291,6 +291,14 @@ void wo_exit_as(wo_recorder *recorder, uint32_t id, bool error);
 /* Closes every span open on the calling thread with error status: call it after
  * a trap, or when a host exception unwound through wasm frames. */
 void wo_unwind(wo_recorder *recorder);
+/* Closes the `count` innermost enters open on the calling thread with error
+ * status (counted in spans_unwound), as exits that will never come: the
+ * `unwind` hook (docs/hook-contract.md), called by a module after a non-local
+ * exit (emscripten's longjmp or C++ throw through its JS `invoke_*`
+ * trampolines) skipped the exits of frames it had entered. Enters past
+ * max_depth count among them. A count larger than the open enters closes them
+ * all and counts exits_unmatched. */
+void wo_unwind_frames(wo_recorder *recorder, uint32_t count);
 /* Open spans on the calling thread. */
 uint32_t wo_depth(const wo_recorder *recorder);
 /* The spans open on the calling thread that are being recorded (sampled, not

@@ -4,6 +4,11 @@
 // hooks' import object and the spans' resource.
 export const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
 export const OBSERVE_SDK_MODULE = 'dylibso:observe/instrument';
+// The unwind hook, imported by modules with emscripten's invoke_* trampolines
+// (docs/hook-contract.md): unwind(count) closes the count innermost enters.
+export const UNWIND_MODULE = 'wasm-instrument:hooks/unwind@0.1.0';
+// emscripten's `env.invoke_<sig>` trampoline (passes/emscripten_glue.c).
+export const isInvokeTrampoline = (d) => d.module === 'env' && /^invoke_[vijfdpe]+$/.test(d.name);
 
 export const RECORD_SPANS = 1;
 export const RECORD_PROFILE = 2;
@@ -89,9 +94,10 @@ export function describeMuting(counters, { muteAfter, muteBelowNs } = {}) {
 }
 
 // The import object entries of a recorder's hooks for a module of `abi`:
-// the default ABI's always, and observe-sdk's for an observe-sdk module.
-export function hookNamespaces({ enter, exit, memoryGrow }, abi) {
-  const h = { [HOOK_MODULE]: { enter, exit } };
+// the default ABI's (and its unwind hook) always, and observe-sdk's for an
+// observe-sdk module.
+export function hookNamespaces({ enter, exit, memoryGrow, unwind }, abi) {
+  const h = { [HOOK_MODULE]: { enter, exit }, [UNWIND_MODULE]: { unwind } };
   if (abi === 'observe-sdk') h[OBSERVE_SDK_MODULE] = { enter, exit, 'memory-grow': memoryGrow };
   return h;
 }

@@ -76,7 +76,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   createRecorder, readSites, parseLimit, describeBudgetDrops, describeMuting,
-  RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, SITE_IMPORT,
+  RECORD_SPANS, RECORD_PROFILE, HOOK_MODULE, OBSERVE_SDK_MODULE, UNWIND_MODULE, SITE_IMPORT, isInvokeTrampoline,
 } from './wasm-observe.mjs';
 import { writeFlameGraph } from './flamegraph.mjs';
 import { interceptInstantiation } from './intercept-instantiation.mjs';
@@ -152,12 +152,16 @@ function taggedPath(file, tag) {
 // The hooks' modules a module imports: which ABI it was instrumented for.
 function hookImports(module) {
   const imports = WebAssembly.Module.imports(module);
+  const repairs = imports.some((d) => d.module === UNWIND_MODULE);
   return {
     abi: imports.some((d) => d.module === HOOK_MODULE) ? 'wasm-instrument'
       : imports.some((d) => d.module === OBSERVE_SDK_MODULE) ? 'observe-sdk' : null,
     // function imports other than the hooks: the calls that can re-enter
+    // (emscripten's invoke_* trampolines, where the module took the unwind
+    // hook, call the module's own table, not an export: they cannot)
     functionImports: imports.filter((d) => d.kind === 'function' && d.module !== HOOK_MODULE &&
-      d.module !== OBSERVE_SDK_MODULE).length,
+      d.module !== OBSERVE_SDK_MODULE && d.module !== UNWIND_MODULE &&
+      !(repairs && isInvokeTrampoline(d))).length,
   };
 }
 
@@ -186,16 +190,17 @@ let instances = 0;
 // one into a JS function costs ~12 (bench/shim: sql.js runs 1.6x instead of
 // 2.2x with every function instrumented and nothing recorded).
 // (module (func (export "enter") (param i32)) (func (export "exit") (param i32))
-//         (func (export "memory-grow") (param i32)))
-const NO_OP_HOOKS = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 1, 127, 0, 3, 4, 3, 0, 0, 0,
-  7, 30, 3, 5, 101, 110, 116, 101, 114, 0, 0, 4, 101, 120, 105, 116, 0, 1, 11, 109, 101, 109, 111, 114,
-  121, 45, 103, 114, 111, 119, 0, 2, 10, 10, 3, 2, 0, 11, 2, 0, 11, 2, 0, 11]);
+//         (func (export "memory-grow") (param i32)) (func (export "unwind") (param i32)))
+const NO_OP_HOOKS = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 1, 127, 0, 3, 5, 4, 0, 0, 0, 0,
+  7, 39, 4, 5, 101, 110, 116, 101, 114, 0, 0, 4, 101, 120, 105, 116, 0, 1, 11, 109, 101, 109, 111, 114,
+  121, 45, 103, 114, 111, 119, 0, 2, 6, 117, 110, 119, 105, 110, 100, 0, 3, 10, 13, 4, 2, 0, 11, 2, 0, 11,
+  2, 0, 11, 2, 0, 11]);
 let noOpHooks = null;
 function noOps() {
   if (!noOpHooks) {
     // the real constructor: this file's interceptor must not see its own module
-    const { enter, exit, 'memory-grow': memoryGrow } = new RealInstance(new WebAssembly.Module(NO_OP_HOOKS)).exports;
-    noOpHooks = { [HOOK_MODULE]: { enter, exit }, [OBSERVE_SDK_MODULE]: { enter, exit, 'memory-grow': memoryGrow } };
+    const { enter, exit, 'memory-grow': memoryGrow, unwind } = new RealInstance(new WebAssembly.Module(NO_OP_HOOKS)).exports;
+    noOpHooks = { [HOOK_MODULE]: { enter, exit }, [UNWIND_MODULE]: { unwind }, [OBSERVE_SDK_MODULE]: { enter, exit, 'memory-grow': memoryGrow } };
   }
   return noOpHooks;
 }
@@ -286,6 +291,10 @@ function flushingWhenIdle(recorder, hooks) {
   const out = {};
   for (const [name, namespace] of Object.entries(hooks)) {
     const exit = namespace.exit;
+    if (!exit) {
+      out[name] = namespace;
+      continue;
+    }
     out[name] = {
       ...namespace,
       exit(id) {

@@ -395,9 +395,10 @@ export function createWasm32Recorder(module, options, record) {
     enterPending: (id) => ex.enter_pending(id),
     exitAs: (id, error) => ex.exit_as(id, error ? 1 : 0),
     unwind: () => ex.unwind(),
+    unwindFrames: (count) => ex.unwind_frames(count),
     memoryGrow,
     depth: () => ex.depth(),
-    hooks: (which) => hookNamespaces({ enter, exit, memoryGrow }, which ?? abi),
+    hooks: (which) => hookNamespaces({ enter, exit, memoryGrow, unwind: ex.unwind_frames }, which ?? abi),
     loadSites(moduleOrBytes) {
       const r = readSites(moduleOrBytes);
       useSites(r.sites);

@@ -651,6 +651,22 @@ void wo_unwind(wo_recorder *r) {
   wo_publish_node(r, t);
 }
 
+void wo_unwind_frames(wo_recorder *r, uint32_t count) {
+  uint64_t now = read_clock(r);
+  wo_thread *t = current_thread(r);
+  if (!t || count == 0) return;
+  /* The newest enters first: those past max_depth were only counted. */
+  uint64_t from_overflow = t->overflow < count ? t->overflow : count;
+  t->overflow -= from_overflow;
+  count -= (uint32_t)from_overflow;
+  if (count > t->depth) {
+    wo_bump(&t->counters.exits_unmatched); /* more than are open: a confused module */
+    count = t->depth;
+  }
+  unwind_above(r, t, t->depth - count, now, false);
+  wo_publish_node(r, t);
+}
+
 uint32_t wo_depth(const wo_recorder *r) {
   const wo_thread *t = known_thread(r);
   return t ? t->depth : 0;

@@ -13,6 +13,7 @@ wasm_files=(
   node_modules/@rollup/wasm-node/dist/wasm-node/bindings_wasm_bg.wasm
   node_modules/@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm
   node_modules/wasm-vips/lib/vips.wasm
+  node_modules/@micropython/micropython-webassembly-pyscript/micropython.wasm
 )
 
 # --force: the *-wasm32-wasi packages declare cpu: wasm32.

@@ -15,9 +15,10 @@
 // HOOKS_REPORT:
 //   hooks: enters=N exits=N unbalanced=N open=N
 // then a second, informational line:
-//   hooks-detail: modules=N threads=N unwound=N max_depth=N open_main=N open_workers=N workers_with_open=N workers_mid_hook=N
+//   hooks-detail: modules=N threads=N unwound=N max_depth=N open_main=N open_workers=N workers_with_open=N workers_mid_hook=N repaired=N
 // enters/exits: hook calls; unbalanced: exits whose id was not the top of the
-// calling thread's stack; open: spans still on a stack at exit; unwound: spans
+// calling thread's stack (or an unwind of more than were open); repaired: enters
+// closed by the unwind hook (unwind(count), docs/hook-contract.md); open: spans still on a stack at exit; unwound: spans
 // closed because an exit further down their stack matched (trap or host
 // exception recovery, as the contract prescribes for hosts). modules: instances
 // given the hooks; threads: threads that called a hook (or got one). open_main
@@ -36,11 +37,13 @@ import { interceptInstantiation } from '../../runtime-shim/node/intercept-instan
 import { compiledModuleRefs, decodeSiteTable } from '../../runtime-shim/node/site-table.mjs';
 
 const HOOK_MODULE = 'wasm-instrument:hooks/trace@0.1.0';
+const UNWIND_MODULE = 'wasm-instrument:hooks/unwind@0.1.0';
 const ENV_KEY = 'wasm-instrument:realworld-hooks';
 const MAX_SLOTS = 4096;
 // slot fields (Float64, one writer each: the owning thread)
-const F_ENTERS = 0, F_EXITS = 1, F_UNBAL = 2, F_DEPTH = 3, F_UNWOUND = 4, F_MAXDEPTH = 5, F_MODULES = 6, F_MAIN = 7;
-const NFIELDS = 8;
+const F_ENTERS = 0, F_EXITS = 1, F_UNBAL = 2, F_DEPTH = 3, F_UNWOUND = 4, F_MAXDEPTH = 5, F_MODULES = 6, F_MAIN = 7,
+  F_REPAIRED = 8;
+const NFIELDS = 9;
 const MIRROR = 256; // the bottom of each thread's stack, readable by the main thread
 const DEBUG = !!process.env.HOOKS_DEBUG;
 
@@ -116,7 +119,20 @@ function exit(id) {
   slots[b + F_DEPTH] = depth;
 }
 
+// unwind(count): the module saw a non-local exit skip the exits of its
+// `count` innermost enters (emscripten's longjmp through an invoke_*
+// trampoline): they are closed, counted as repaired.
+function unwind(count) {
+  const b = base >= 0 ? base : slot();
+  const n = Math.min(count >>> 0, depth);
+  depth -= n;
+  slots[b + F_REPAIRED] += n;
+  if (n !== count >>> 0) slots[b + F_UNBAL] += 1;
+  slots[b + F_DEPTH] = depth;
+}
+
 const hookNamespace = Object.freeze({ enter, exit });
+const unwindNamespace = Object.freeze({ unwind });
 
 const realModule = globalThis.WebAssembly.Module;
 
@@ -169,14 +185,19 @@ function withHooks(module, imports) {
     enter(id) { enter(id); given.enter(id); },
     exit(id) { exit(id); given.exit(id); },
   }) : hookNamespace;
+  const givenUnwind = Reflect.has(target, UNWIND_MODULE) ? Reflect.get(target, UNWIND_MODULE) : null;
+  const unwinding = givenUnwind ? Object.freeze({
+    unwind(count) { unwind(count); givenUnwind.unwind(count); },
+  }) : unwindNamespace;
   // A proxy rather than a copy: some loaders pass proxies or lazy objects.
   return new Proxy(target, {
     get(t, key, receiver) {
       if (key === HOOK_MODULE) return namespace;
+      if (key === UNWIND_MODULE) return unwinding;
       return Reflect.get(t, key, receiver);
     },
     has(t, key) {
-      return key === HOOK_MODULE || Reflect.has(t, key);
+      return key === HOOK_MODULE || key === UNWIND_MODULE || Reflect.has(t, key);
     },
   });
 }
@@ -216,7 +237,7 @@ function report() {
     // A worker may be inside a hook while its slot is read (its counter
     // bumped, its depth not yet): one span apart, its open spans are the
     // enters not exited. More apart is a real inconsistency, left to show.
-    const entered = slot[F_ENTERS] - slot[F_EXITS];
+    const entered = slot[F_ENTERS] - slot[F_EXITS] - slot[F_REPAIRED];
     if (!slot[F_MAIN] && entered !== slot[F_DEPTH] && Math.abs(entered - slot[F_DEPTH]) === 1) { slot[F_DEPTH] = entered; midHook++; }
     for (let f = 0; f < NFIELDS; f++) t[f] += slot[f];
     maxDepth = Math.max(maxDepth, slot[F_MAXDEPTH]);
@@ -225,7 +246,8 @@ function report() {
   }
   const line = `hooks: enters=${t[F_ENTERS]} exits=${t[F_EXITS]} unbalanced=${t[F_UNBAL]} open=${t[F_DEPTH]}\n` +
     `hooks-detail: modules=${t[F_MODULES]} threads=${used} unwound=${t[F_UNWOUND]} max_depth=${maxDepth}` +
-    ` open_main=${openMain} open_workers=${openWorkers} workers_with_open=${workersOpen} workers_mid_hook=${midHook}\n`;
+    ` open_main=${openMain} open_workers=${openWorkers} workers_with_open=${workersOpen} workers_mid_hook=${midHook}` +
+    ` repaired=${t[F_REPAIRED]}\n`;
   if (DEBUG) debugOpenStacks(used);
   if (foldedCallsPath && firstModule) writeTree(firstModule);
   if (reportPath) writeFileSync(reportPath, line);

@@ -21,13 +21,15 @@
 #         some stack errors WABT rejects, so both run)
 #   3. structure: OUT has a `wasm-instrument.sites` custom section; its exports
 #      are the input's (same names and kinds, and the same index for non-function
-#      exports); its imports are the input's plus enter/exit of the hook module;
+#      exports); its imports are the input's plus enter/exit of the hook module
+#      (and the unwind hook where the input has emscripten's invoke_* trampolines);
 #      its memories and tables are declared as in the input (limits, shared), but
 #      for the table of the shared export entries (`wi$exports`) it may add
 #   4. node --import hooks.mjs drivers/NAME.mjs, once with the package's own .wasm
 #      and once with WASM_PATH=OUT: same stdout and exit code. The original run
 #      makes no hook call. The instrumented run: enters > 0, unbalanced == 0,
-#      unwound == 0, enters == exits + open, and open spans only where the
+#      unwound == 0, enters == exits + repaired + open (repaired: closed by
+#      the unwind hook, > 0 where the driver longjmps, else 0), and open spans only where the
 #      module's entry below explains them:
 #        main     the process is ended from inside wasm (Go calls process.exit
 #                 from os.Exit), so the main thread's stack is not empty at exit
@@ -67,7 +69,9 @@ limit=${REALWORLD_TIMEOUT:-600}
 max_rss_ratio=${REALWORLD_MAX_RSS_RATIO:-3}
 read -r -a extra_args <<<"${INSTRUMENT_ARGS:-}"
 
-# name | .wasm under node_modules | driver | open spans allowed | step 5: shortest
+# name | .wasm under node_modules | driver | open spans allowed (none, main,
+# workers; longjmp: none open, but the driver longjmps through emscripten's
+# invoke_* trampolines, so the unwind hook must repair the stack) | step 5: shortest
 # span kept (ns; vips makes 18 million) and expected call counts (NAME=N ...)
 modules=(
   "sqljs|sql.js/dist/sql-wasm.wasm|sqljs.mjs|none|0|"
@@ -75,6 +79,7 @@ modules=(
   "esbuild|esbuild-wasm/esbuild.wasm|esbuild.mjs|main|0|"
   "oxc|@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm|oxc.mjs|workers|0|"
   "vips|wasm-vips/lib/vips.wasm|vips.mjs|workers|50000|__cxa_throw=3"
+  "micropython|@micropython/micropython-webassembly-pyscript/micropython.wasm|micropython.mjs|longjmp|0|"
 )
 
 # Step 7 (--from-profile): single-threaded modules whose run ends with every
@@ -171,6 +176,7 @@ run_driver() { # driver stdout-file report-file [WASM_PATH]
 }
 
 hook_module='wasm-instrument:hooks/trace@0.1.0'
+unwind_module='wasm-instrument:hooks/unwind@0.1.0'
 
 for entry in "${selected[@]}"; do
   IFS='|' read -r name rel driver allow_open min_span expect_calls <<<"$entry"
@@ -251,9 +257,13 @@ for entry in "${selected[@]}"; do
   if ! diff <(exports_of "$in") <(exports_of "$out") >"$work/$name.exports.diff"; then
     problem "the exports changed: $(grep '^[<>]' "$work/$name.exports.diff" | head -n 2 | tr '\n' ' ')"
   fi
-  if ! diff <({ imports_of "$in"; printf 'func %s.enter\nfunc %s.exit\n' "$hook_module" "$hook_module"; } | sort) \
-    <(imports_of "$out") >"$work/$name.imports.diff" 2>&1; then
-    problem "the imports are not the input's plus the two hooks: $(grep '^[<>]' "$work/$name.imports.diff" | head -n 2 | tr '\n' ' ')"
+  if ! diff <({
+    imports_of "$in"
+    printf 'func %s.enter\nfunc %s.exit\n' "$hook_module" "$hook_module"
+    # the unwind hook, with emscripten's trampolines (passes/emscripten_glue.c)
+    imports_of "$in" | grep -q '^func env\.invoke_' && printf 'func %s.unwind\n' "$unwind_module"
+  } | sort) <(imports_of "$out") >"$work/$name.imports.diff" 2>&1; then
+    problem "the imports are not the input's plus the hooks: $(grep '^[<>]' "$work/$name.imports.diff" | head -n 2 | tr '\n' ' ')"
   fi
   if ! diff <(limits_of "$in") <(limits_of "$out") >"$work/$name.limits.diff" 2>&1; then
     problem "memory or table declarations changed: $(grep '^[<>]' "$work/$name.limits.diff" | head -n 2 | tr '\n' ' ')"
@@ -301,6 +311,7 @@ for entry in "${selected[@]}"; do
     unbalanced=$(field unbalanced "$work/$name.instr.hooks")
     open=$(field open "$work/$name.instr.hooks")
     unwound=$(field unwound "$work/$name.instr.hooks")
+    repaired=$(field repaired "$work/$name.instr.hooks")
     modules_hooked=$(field modules "$work/$name.instr.hooks")
     open_main=$(field open_main "$work/$name.instr.hooks")
     open_workers=$(field open_workers "$work/$name.instr.hooks")
@@ -311,11 +322,15 @@ for entry in "${selected[@]}"; do
       problem "the instrumented module made no hook calls ($report)"
     elif ((unbalanced != 0 || unwound != 0)); then
       problem "unbalanced hook calls: $report, unwound=$unwound (to see where: REALWORLD_WORK=DIR run.sh $name, then HOOKS_DEBUG=1 WASM_PATH=DIR/$name.instr.wasm node --import ./hooks.mjs drivers/$driver)"
-    elif ((enters != exits + open)); then
-      problem "enters != exits + open: $report"
+    elif ((enters != exits + repaired + open)); then
+      problem "enters != exits + repaired + open: $report, repaired=$repaired"
+    elif [[ $allow_open == longjmp ]] && ((repaired == 0)); then
+      problem "the driver longjmps, but the unwind hook closed no enter: $report"
+    elif [[ $allow_open != longjmp ]] && ((repaired != 0)); then
+      problem "the unwind hook closed $repaired enters, which only a longjmp explains: $report"
     else
       case $allow_open in
-        none) bad_open=$open ;;
+        none | longjmp) bad_open=$open ;;
         main) bad_open=$open_workers ;;
         workers) bad_open=$open_main ;;
       esac

@@ -285,6 +285,59 @@ static void unwind_and_finish_close_open_spans_with_error(void **state) {
   for (size_t i = 0; i < 4; i++) assert_true(c->spans[i].error);
 }
 
+/* The unwind hook: a longjmp skipped the exits of the two innermost enters. */
+static void unwind_frames_closes_the_innermost_enters(void **state) {
+  fixture *f = *state;
+  wo_enter(f->recorder, 0);
+  wo_enter(f->recorder, 1);
+  wo_enter(f->recorder, 2);
+  wo_enter(f->recorder, 2);
+  step(10);
+  wo_unwind_frames(f->recorder, 2);
+  assert_int_equal(wo_depth(f->recorder), 2);
+  wo_unwind_frames(f->recorder, 0); /* nothing */
+  wo_enter(f->recorder, 2); /* a child of 1 again, not of the unwound frames */
+  wo_exit(f->recorder, 2);
+  wo_exit(f->recorder, 1);
+  wo_exit(f->recorder, 0);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.exits_unmatched, 0);
+  assert_int_equal(n.spans_unwound, 2);
+  wo_recorder_flush(f->recorder);
+  capture *c = f->captured;
+  assert_int_equal(c->count, 5);
+  assert_true(c->spans[0].error && c->spans[1].error);
+  assert_true(memcmp(c->spans[0].parent_span_id, c->spans[1].span_id, 8) == 0);
+  assert_false(c->spans[2].error);
+  assert_true(memcmp(c->spans[2].parent_span_id, c->spans[3].span_id, 8) == 0); /* 2 under 1 */
+  assert_true(memcmp(c->spans[1].parent_span_id, c->spans[3].span_id, 8) == 0);
+  /* The profile: 0 > 1 > 2 twice, 0 > 1 > 2 > 2 once (the unwound one), and
+   * nothing under that: the later 2 is 1's child. */
+  const wo_profile_node *one = wo_recorder_profile(f->recorder)->first_child->first_child;
+  assert_int_equal(one->first_child->calls, 2);
+  assert_int_equal(one->first_child->first_child->calls, 1);
+  assert_null(one->first_child->first_child->first_child);
+}
+
+/* Past max_depth the unwind takes the counted enters first; more than are
+ * open closes them all and counts the odd call. */
+static void unwind_frames_takes_the_overflow_first(void **state) {
+  fixture *f = *state; /* max_depth 2 */
+  for (int i = 0; i < 5; i++) wo_enter(f->recorder, 2);
+  wo_unwind_frames(f->recorder, 3);
+  assert_int_equal(wo_depth(f->recorder), 2);
+  wo_exit(f->recorder, 2);
+  wo_unwind_frames(f->recorder, 7);
+  assert_int_equal(wo_depth(f->recorder), 0);
+  wo_counters n = wo_recorder_counters(f->recorder);
+  assert_int_equal(n.exits_unmatched, 1);
+  assert_int_equal(n.spans_unwound, 1);
+  wo_enter(f->recorder, 1);
+  wo_exit(f->recorder, 1);
+  wo_recorder_flush(f->recorder);
+  assert_int_equal(f->captured->count, 3);
+}
+
 static void profile_counts_calls_and_self_time(void **state) {
   fixture *f = *state;
   for (int i = 0; i < 3; i++) {
@@ -1110,6 +1163,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(an_outer_exit_closes_spans_beyond_the_depth_cap, setup_depth_8,
                                       teardown),
       cmocka_unit_test_setup_teardown(unwind_and_finish_close_open_spans_with_error, setup, teardown),
+      cmocka_unit_test_setup_teardown(unwind_frames_closes_the_innermost_enters, setup, teardown),
+      cmocka_unit_test_setup_teardown(unwind_frames_takes_the_overflow_first, setup_shallow, teardown),
       cmocka_unit_test_setup_teardown(profile_counts_calls_and_self_time, setup, teardown),
       cmocka_unit_test_setup_teardown(pending_spans_are_named_when_they_end, setup, teardown),
       cmocka_unit_test_setup_teardown(pending_spans_closed_otherwise_keep_their_placeholder, setup,

@@ -335,6 +335,10 @@ __attribute__((export_name("exit_as"))) void glue_exit_as(uint32_t id, int error
 __attribute__((export_name("unwind"))) void glue_unwind(void) {
   if (recorder) wo_unwind(recorder);
 }
+/* The `unwind` hook of modules that repair their stack after a non-local exit. */
+__attribute__((export_name("unwind_frames"))) void glue_unwind_frames(uint32_t count) {
+  if (recorder) wo_unwind_frames(recorder, count);
+}
 __attribute__((export_name("depth"))) uint32_t glue_depth(void) {
   return recorder ? wo_depth(recorder) : 0;
 }
