@@ -84,11 +84,9 @@ static char *add_quiet_guard(wi_hooks *h, const char *hook, const char *field,
   return name;
 }
 
-bool wi_hooks_add_quiet_guards(wi_hooks *h, const char *quiet_global) {
-  BinaryenAddGlobal(h->module, quiet_global, BinaryenTypeInt32(), true,
-                    BinaryenConst(h->module, BinaryenLiteralInt32(0)));
-  char *enter = add_quiet_guard(h, h->enter_name, "enter", quiet_global);
-  char *exit = add_quiet_guard(h, h->exit_name, "exit", quiet_global);
+/* Hook calls go through the guards `enter` and `exit` (owned, NULL when out
+ * of memory) from now on; the imports are kept aside. */
+static bool use_guards(wi_hooks *h, char *enter, char *exit) {
   if (!enter || !exit) {
     free(enter);
     free(exit);
@@ -99,6 +97,13 @@ bool wi_hooks_add_quiet_guards(wi_hooks *h, const char *quiet_global) {
   h->enter_name = enter;
   h->exit_name = exit;
   return true;
+}
+
+bool wi_hooks_add_quiet_guards(wi_hooks *h, const char *quiet_global) {
+  BinaryenAddGlobal(h->module, quiet_global, BinaryenTypeInt32(), true,
+                    BinaryenConst(h->module, BinaryenLiteralInt32(0)));
+  char *enter = add_quiet_guard(h, h->enter_name, "enter", quiet_global); /* enter first */
+  return use_guards(h, enter, add_quiet_guard(h, h->exit_name, "exit", quiet_global));
 }
 
 static BinaryenExpressionRef add_to_depth(wi_hooks *h, int32_t delta) {
@@ -132,18 +137,8 @@ bool wi_hooks_track_depth(wi_hooks *h) {
   if (!h->depth_global) return false;
   BinaryenAddGlobal(h->module, h->depth_global, BinaryenTypeInt32(), true,
                     BinaryenConst(h->module, BinaryenLiteralInt32(0)));
-  char *enter = add_depth_guard(h, h->enter_name, "enter", 1);
-  char *exit = add_depth_guard(h, h->exit_name, "exit", -1);
-  if (!enter || !exit) {
-    free(enter);
-    free(exit);
-    return false;
-  }
-  h->enter_import = h->enter_name;
-  h->exit_import = h->exit_name;
-  h->enter_name = enter;
-  h->exit_name = exit;
-  return true;
+  char *enter = add_depth_guard(h, h->enter_name, "enter", 1); /* enter first */
+  return use_guards(h, enter, add_depth_guard(h, h->exit_name, "exit", -1));
 }
 
 void wi_hooks_free(wi_hooks *h) {
