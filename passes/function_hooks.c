@@ -203,6 +203,9 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   locals.first_index = BinaryenFunctionGetNumLocals(func);
   BinaryenIndex tuple_local = (BinaryenIndex)-1;
 
+  /* A frame that no exception or longjmp can cut needs no counting (emscripten_glue.h). */
+  wi_hooks_count_frame(&ctx->hooks, !ctx->throws.can_throw || ctx->throws.can_throw[input_index]);
+  if (ctx->hooks.uncounted) ctx->stats.frames_uncounted++;
   for (size_t i = 0; i < facts->tail_calls.count; i++)
     hook_tail_call(ctx, &facts->tail_calls.items[i], func, site, &locals);
   for (size_t i = 0; i < facts->returns.count; i++)
@@ -232,6 +235,7 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
     BinaryenFunctionSetBody(func, BinaryenBlock(m, NULL, entry, 2, results));
   }
 
+  wi_hooks_count_frame(&ctx->hooks, true);
   int rc = locals.out_of_memory ? -1 : 0;
   if (rc == 0 && locals.count > 0) {
     if (!wi_function_add_locals(m, func, locals.types, locals.count)) rc = -1;

@@ -176,24 +176,30 @@ static BinaryenExpressionRef site_id(wi_hooks *h, uint32_t site) {
 
 BinaryenExpressionRef wi_hook_site_id(wi_hooks *h, uint32_t site) { return site_id(h, site); }
 
+void wi_hooks_count_frame(wi_hooks *h, bool counted) { h->uncounted = h->depth_global && !counted; }
+
 static BinaryenExpressionRef call_hook(wi_hooks *h, const char *hook, uint32_t site) {
   BinaryenExpressionRef id = site_id(h, site);
   return BinaryenCall(h->module, hook, &id, 1, BinaryenTypeNone());
 }
 
+/* What an enter or exit calls now: the guard, or the import itself. */
+static const char *enter_hook(const wi_hooks *h) { return h->uncounted ? h->enter_import : h->enter_name; }
+static const char *exit_hook(const wi_hooks *h) { return h->uncounted ? h->exit_import : h->exit_name; }
+
 BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
-  return call_hook(h, h->enter_name, site);
+  return call_hook(h, enter_hook(h), site);
 }
 
 BinaryenExpressionRef wi_hook_exit(wi_hooks *h, uint32_t site) {
-  return call_hook(h, h->exit_name, site);
+  return call_hook(h, exit_hook(h), site);
 }
 
 /* (func $wi$exit$N (param $value T) (param $id i32) (result T)
  *   (call $exit (local.get $id)) (local.get $value)) */
 static const char *exit_helper(wi_hooks *h, BinaryenType type) {
   for (size_t i = 0; i < h->helper_count; i++)
-    if (h->helpers[i].type == type) return h->helpers[i].name;
+    if (h->helpers[i].type == type && h->helpers[i].direct == h->uncounted) return h->helpers[i].name;
   wi_exit_helper *grown = realloc(h->helpers, (h->helper_count + 1) * sizeof *grown);
   if (!grown) {
     h->out_of_memory = true;
@@ -210,12 +216,13 @@ static const char *exit_helper(wi_hooks *h, BinaryenType type) {
   BinaryenType params[2] = {type, BinaryenTypeInt32()};
   BinaryenExpressionRef id = BinaryenLocalGet(h->module, 1, BinaryenTypeInt32());
   BinaryenExpressionRef body[2] = {
-      BinaryenCall(h->module, h->exit_name, &id, 1, BinaryenTypeNone()),
+      BinaryenCall(h->module, exit_hook(h), &id, 1, BinaryenTypeNone()),
       BinaryenLocalGet(h->module, 0, type),
   };
   BinaryenAddFunction(h->module, name, BinaryenTypeCreate(params, 2), type, NULL, 0,
                       BinaryenBlock(h->module, NULL, body, 2, type));
   h->helpers[h->helper_count].type = type;
+  h->helpers[h->helper_count].direct = h->uncounted;
   h->helpers[h->helper_count++].name = name;
   return name;
 }

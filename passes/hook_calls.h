@@ -28,6 +28,7 @@ typedef struct {
 
 typedef struct {
   BinaryenType type;
+  bool direct; /* calls the exit import itself, not its depth guard */
   char *name;
 } wi_exit_helper;
 
@@ -42,6 +43,8 @@ typedef struct {
   char *exit_import;
   char *unwind_name;      /* the unwind hook import, when the depth is tracked; owned */
   char *depth_global;     /* the enters without their exit yet, when tracked; owned */
+  bool uncounted;         /* with the depth tracked: the hook calls being made now are a
+                             frame's that nothing can cut (wi_hooks_count_frame) */
   char *memory_grow_name; /* observe-sdk only, else NULL */
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
@@ -74,6 +77,13 @@ bool wi_hooks_add_quiet_guards(wi_hooks *hooks, const char *quiet_global);
  * and calls the unwind hook (wi_add_repair_wrapper). Needs the unwind hook
  * (wi_hooks_init); not with quiet guards. Returns false when out of memory. */
 bool wi_hooks_track_depth(wi_hooks *hooks);
+
+/* With the depth tracked: whether the hook calls made from now on belong to a
+ * frame that an exception or a longjmp can cut (counted, through the guards),
+ * or to one nothing can cut (a function that cannot throw: its exit always
+ * runs after its enter), whose calls go to the imports directly, uncounted:
+ * no guard to pass through, and a 1-byte function index. */
+void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
 
 /* `i32.const id`, recorded like the id of every hook call, so that a
  * renumbering of the site ids (wi_hooks_renumber) changes it too. */

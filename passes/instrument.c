@@ -128,12 +128,15 @@ int wi_instrument_run(wi_instrument *ctx) {
   for (uint32_t i = 0; i < ctx->func_count; i++)
     if (!wi_name_map_put(&ctx->input_index, ctx->funcs[i].name, i)) return fail(ctx, "out of memory");
   if (!find_input_functions(ctx)) return fail(ctx, "out of memory");
-  /* Before any hook call exists: the hooks are imports, and would count. */
-  if (ctx->exceptions && wi_pass_throw_analysis(ctx) != 0) return fail(ctx, "out of memory");
   /* Emscripten's trampolines: core modules under the default ABI, whose
    * hosts have the unwind hook (components never hold emscripten's glue). */
   ctx->repair_invokes = ctx->abi == WI_ABI_DEFAULT && ctx->site_table_section &&
                         ctx->quiet_export_count == 0 && wi_has_invoke_trampolines(ctx);
+  /* Before any hook call exists: the hooks are imports, and would count.
+   * With repairs too: the frames of functions that cannot throw cannot be
+   * cut by a longjmp either, and need no counting. */
+  if ((ctx->exceptions || ctx->repair_invokes) && wi_pass_throw_analysis(ctx) != 0)
+    return fail(ctx, "out of memory");
   if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions,
                      ctx->repair_invokes))
     return fail(ctx, "out of memory");

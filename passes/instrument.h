@@ -76,6 +76,8 @@ typedef struct {
   uint32_t exports_quieted;    /* realloc/post-return exports that silence the hooks */
   uint32_t invokes_repaired;   /* emscripten invoke_* imports given a repair wrapper */
   uint32_t exports_glue;       /* emscripten glue exports left without an export site */
+  uint32_t frames_uncounted;   /* with repairs: functions whose hooks skip the depth count
+                                  (they cannot throw, so no longjmp cuts them) */
   uint32_t tail_calls;
   uint32_t memory_grows_hooked;
   uint32_t functions_rebuilt; /* given extra locals */

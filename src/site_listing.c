@@ -72,8 +72,9 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
   if (s->invokes_repaired || s->exports_glue)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: emscripten glue, no spans: %u invoke_* imports "
-                  "given stack repair, %u runtime exports left unwrapped",
-                  file, s->invokes_repaired, s->exports_glue);
+                  "given stack repair, %u runtime exports left unwrapped; %u functions cannot "
+                  "throw, their hooks uncounted",
+                  file, s->invokes_repaired, s->exports_glue, s->frames_uncounted);
   if (ctx->exceptions)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: exception guards: %u placed, %u skipped (cannot "
