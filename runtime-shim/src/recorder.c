@@ -368,7 +368,10 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
   const wo_site *site = wo_sites_get(r->sites, id);
   wo_frame *parent = t->depth ? &t->stack[t->depth - 1] : NULL;
   wo_frame *f = &t->stack[t->depth];
-  if (r->sampled_timing && !t->site_last && r->site_count)
+  /* the muted paths' cache of each site's last node (sampled timing mutes
+   * every frame) */
+  if ((r->sampled_timing || (r->site_stats && (r->record & WO_RECORD_PROFILE))) && !t->site_last &&
+      r->site_count)
     t->site_last = calloc(r->site_count, sizeof *t->site_last); /* NULL: no fast path */
   f->span_parent = !parent ? WO_NO_FRAME : parent->recorded ? t->depth - 1 : parent->span_parent;
   /* A muted frame keeps the stack and the call count, nothing more. */
@@ -400,6 +403,19 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
  * a frame (the stack stays right) and its profile node, nothing else. The
  * cases that need more (a root frame opens a trace, the stack must grow or
  * is past max_depth, an export may unwind stale frames) take open_frame. */
+/* A muted call's node: the site's last one when that was under the same
+ * caller (a muted site is called over and over from the same place), else
+ * the caller's child for the site. */
+static inline wo_profile_node *muted_node(wo_thread *t, wo_profile_node *parent,
+                                          const wo_site *site, uint32_t id) {
+  wo_profile_node *node = t->site_last ? t->site_last[id] : NULL;
+  /* the site too: the node may have been freed and reused (wo_profile_attach) */
+  if (node && parent && node->parent == parent && node->site == site) return node;
+  node = wo_profile_child(&t->arena, parent, site);
+  if (node && t->site_last) t->site_last[id] = node;
+  return node;
+}
+
 static inline bool enter_muted(wo_recorder *r, wo_thread *t, uint32_t id) {
   if (id >= r->site_count || !t->depth || t->overflow || t->depth >= t->capacity ||
       t->depth >= r->max_depth)
@@ -418,7 +434,7 @@ static inline bool enter_muted(wo_recorder *r, wo_thread *t, uint32_t id) {
   f->has_recorded_child = false;
   f->children_ns = 0;
   f->span_parent = parent->recorded ? t->depth - 1 : parent->span_parent;
-  f->node = (r->record & WO_RECORD_PROFILE) ? wo_profile_child(&t->arena, parent->node, site) : NULL;
+  f->node = (r->record & WO_RECORD_PROFILE) ? muted_node(t, parent->node, site, id) : NULL;
   t->depth++;
   wo_bump(&t->counters.enters);
   return true;

@@ -831,6 +831,39 @@ static void hot_short_sites_are_muted(void **state) {
   assert_int_equal(calls_under(wo_recorder_profile(f->recorder), wo_sites_get(f->sites, 1)), 356);
 }
 
+/* A muted site called by turns from two callers (and from each twice in a
+ * row, so that each caller's newest child is the other site too) counts its
+ * calls under each: the node a muted call reuses is the site's last one only
+ * when that was under the same caller. */
+static void a_muted_site_counts_under_each_caller(void **state) {
+  fixture *f = *state;
+  make_muting_recorder(f, 256);
+  for (int i = 0; i < 256; i++) call(f, 1, 10); /* site 1 muted */
+  for (int i = 0; i < 10; i++) {
+    wo_enter(f->recorder, 0);
+    call(f, 1, 10);
+    call(f, 2, 100);
+    call(f, 1, 10);
+    wo_exit(f->recorder, 0);
+    wo_enter(f->recorder, 2);
+    call(f, 1, 10);
+    wo_exit(f->recorder, 2);
+  }
+  const wo_profile_node *root = wo_recorder_profile(f->recorder);
+  const wo_site *s0 = wo_sites_get(f->sites, 0), *s1 = wo_sites_get(f->sites, 1),
+                *s2 = wo_sites_get(f->sites, 2);
+  const wo_profile_node *under0 = NULL, *under2 = NULL;
+  for (const wo_profile_node *n = root->first_child; n; n = n->next_sibling) {
+    if (n->site == s0) under0 = n;
+    if (n->site == s2) under2 = n;
+  }
+  assert_non_null(under0);
+  assert_non_null(under2);
+  assert_int_equal(calls_under(under0, s1), 20);
+  assert_int_equal(calls_under(under2, s1), 10);
+  assert_int_equal(calls_under(root, s1), 256);
+}
+
 /* A span under a muted frame has the nearest recorded ancestor as parent; a
  * muted root still starts a new trace for what it calls. */
 static void spans_under_a_muted_frame_keep_a_parent(void **state) {
@@ -1179,6 +1212,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_full_output_stops_new_spans_and_keeps_the_open_ones, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(hot_short_sites_are_muted, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_muted_site_counts_under_each_caller, setup, teardown),
       cmocka_unit_test_setup_teardown(spans_under_a_muted_frame_keep_a_parent, setup, teardown),
       cmocka_unit_test_setup_teardown(no_muting_when_unlimited, setup, teardown),
       cmocka_unit_test_setup_teardown(finish_closes_spans_under_the_span_rate, setup_budget,
