@@ -68,13 +68,6 @@ function hexInto(out, at, hex, bytes) {
 
 const word = (w) => w.toString(16).padStart(8, '0');
 
-// Unix ns now on the clock of the OpenTelemetry SDK (core's hrTime():
-// performance.timeOrigin plus performance.now(), both monotonic-based).
-function sdkNowNs() {
-  const origin = performance.timeOrigin, now = performance.now();
-  return BigInt(Math.trunc(origin / 1000)) * 1000000000n + BigInt(Math.round((origin % 1000) * 1e6)) + BigInt(Math.round(now * 1e6));
-}
-
 // Maps a recorder span id (two 32-bit words, hi and lo) to a value, exactly,
 // without making a string per lookup (which made this path 3x slower): keyed
 // by the id's low 53 bits (a Number), the value's own high word (hiOf) telling
@@ -156,9 +149,8 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
 
   // openSpans(): the recorder's open spans as a batch-like object
   // { count, traceId, spanId, parentSpanId, site, start }, valid until the
-  // next call into the recorder. recorderNow(): the recorder's clock now, in
-  // ns on the scale of the batches' `start`.
-  function exporter(openSpans, recorderNow) {
+  // next call into the recorder.
+  function exporter(openSpans) {
     // recorder span id -> { hi (the id's high word), span (the SDK's, started,
     // not ended), context (with it as the active span; made once for all its
     // children) }
@@ -235,14 +227,17 @@ export function createOpenTelemetryBridge(api, { maxOpen = 4096 + 512 } = {}) {
     return {
       exportSpans(resource, b, n) {
         if (resource.startUnixNs !== resourceStart) {
-          // The spans' times on the SDK's clock (performance.timeOrigin +
-          // performance.now(), as @opentelemetry/core's hrTime()): the
-          // recorder's wall clock base can be some 100 us off it, and a span
-          // must not end after the application's span it is under.
+          // The spans' times as the recorder took them: its wall clock (the
+          // start's CLOCK_REALTIME plus its monotonic clock since), which is
+          // the SDK's (sdk-trace-base starts a span at Date.now() and ends it
+          // that plus performance.now()'s duration), within some 50 us. Not
+          // performance.timeOrigin + performance.now() (which drifts from
+          // Date.now() by a millisecond or more), and not a pair of readings
+          // of both clocks, which a pause between the two (a GC, a compile:
+          // 5 to 13 ms seen) throws off for the recorder's life.
           resourceStart = resource.startUnixNs;
-          const clockBase = sdkNowNs() - BigInt(Math.round(recorderNow()));
-          baseSec = Number(clockBase / 1000000000n);
-          baseNs = Number(clockBase % 1000000000n);
+          baseSec = Number(resourceStart / 1000000000n);
+          baseNs = Number(resourceStart % 1000000000n);
         }
         if (b.sites !== sites) { sites = b.sites; kept.length = 0; }
         batch = b; count = n; index = null; stack = null; stackIndex = null;

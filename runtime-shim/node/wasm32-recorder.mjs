@@ -178,7 +178,7 @@ export function createWasm32Recorder(module, options, record) {
   // context for each root frame, and an exporter into its tracer provider
   // that needs the recorder's open spans (openSpans, below).
   const otel = options.openTelemetry ? createOpenTelemetryBridge(options.openTelemetry, { maxOpen: (maxDepth || 4096) + batchSize }) : null;
-  const otelExporter = otel ? otel.exporter(() => openSpans(), () => ex.now_since_start_ns()) : null;
+  const otelExporter = otel ? otel.exporter(() => openSpans()) : null;
   if (otelExporter) exporters.push(otelExporter);
   // Exporters that take a request body (otlpHttpExporter) get it encoded in
   // C; the others get the batch's arrays.
