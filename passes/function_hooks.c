@@ -10,6 +10,8 @@
  *                                               unless the function cannot throw
  *                                               (throw_analysis.h)
  *   `delegate` to the caller                    delegate to that try instead
+ * With --patchable, the enter keeps a token in a local of its own and every
+ * exit passes it on (hook_calls.h, wi_hooks_make_patchable).
  * A `br` to the body's outermost label lands at the end of the body, so
  * wrapping the whole body covers it. Tail calls stay tail calls: the exit runs
  * after the operands are evaluated, just before the jump. */
@@ -206,6 +208,8 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   /* A frame that no exception or longjmp can cut needs no counting (emscripten_glue.h). */
   wi_hooks_count_frame(&ctx->hooks, !ctx->throws.can_throw || ctx->throws.can_throw[input_index]);
   if (ctx->hooks.uncounted) ctx->stats.frames_uncounted++;
+  /* --patchable: the frame keeps whether its enter called the hook. */
+  if (ctx->hooks.muted_table) wi_hooks_set_frame_token(&ctx->hooks, add_local(&locals, BinaryenTypeInt32()));
   for (size_t i = 0; i < facts->tail_calls.count; i++)
     hook_tail_call(ctx, &facts->tail_calls.items[i], func, site, &locals);
   for (size_t i = 0; i < facts->returns.count; i++)
@@ -236,6 +240,7 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   }
 
   wi_hooks_count_frame(&ctx->hooks, true);
+  wi_hooks_set_frame_token(&ctx->hooks, WI_NO_TOKEN);
   int rc = locals.out_of_memory ? -1 : 0;
   if (rc == 0 && locals.count > 0) {
     if (!wi_function_add_locals(m, func, locals.types, locals.count)) rc = -1;

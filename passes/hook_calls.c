@@ -4,10 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *add_hook_import(wi_hooks *h, const char *module_name, const char *field) {
+/* A unique name `wi$<kind>$<field>` for a function the hooks add; owned. */
+static char *hook_function_name(wi_hooks *h, const char *kind, const char *field) {
   char base[64];
-  snprintf(base, sizeof base, "wi$hook$%s", field);
-  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
+  snprintf(base, sizeof base, "wi$%s$%s", kind, field);
+  return wi_unique_name(h->names, WI_NAME_FUNCTION, base);
+}
+
+static char *add_hook_import(wi_hooks *h, const char *module_name, const char *field) {
+  char *name = hook_function_name(h, "hook", field);
   if (!name) return NULL;
   BinaryenAddFunctionImport(h->module, name, module_name, field, BinaryenTypeInt32(),
                             BinaryenTypeNone());
@@ -58,6 +63,7 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names
   h->names = names;
   h->abi = abi;
   h->exceptions = exceptions;
+  h->frame_token = WI_NO_TOKEN;
   const char *import_module = abi == WI_ABI_OBSERVE_SDK ? WI_OBSERVE_MODULE : WI_HOOK_MODULE;
   h->enter_name = add_hook_import(h, import_module, "enter");
   h->exit_name = add_hook_import(h, import_module, "exit");
@@ -70,9 +76,7 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names
 /* (func $guard (param $id i32) (if (i32.eqz (global.get $quiet)) (call $hook (local.get $id)))) */
 static char *add_quiet_guard(wi_hooks *h, const char *hook, const char *field,
                              const char *quiet_global) {
-  char base[64];
-  snprintf(base, sizeof base, "wi$quiet$%s", field);
-  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
+  char *name = hook_function_name(h, "quiet", field);
   if (!name) return NULL;
   BinaryenModuleRef m = h->module;
   BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
@@ -117,9 +121,7 @@ static BinaryenExpressionRef add_to_depth(wi_hooks *h, int32_t delta) {
 /* (func $guard (param $id i32) depth += 1; (call $enter (local.get $id))), or
  * for exit the call first, then depth -= 1. */
 static char *add_depth_guard(wi_hooks *h, const char *hook, const char *field, int32_t delta) {
-  char base[64];
-  snprintf(base, sizeof base, "wi$depth$%s", field);
-  char *name = wi_unique_name(h->names, WI_NAME_FUNCTION, base);
+  char *name = hook_function_name(h, "depth", field);
   if (!name) return NULL;
   BinaryenModuleRef m = h->module;
   BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
@@ -151,6 +153,11 @@ void wi_hooks_free(wi_hooks *h) {
   free(h->depth_global);
   free(h->memory_grow_helper);
   free(h->memory_grow_helper64);
+  free(h->muted_table);
+  for (size_t i = 0; i < 2; i++) {
+    free(h->patch_enters[i].name);
+    free(h->patch_exits[i].name);
+  }
   for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);
   free(h->helpers);
   free(h->id_uses);
@@ -187,19 +194,106 @@ static BinaryenExpressionRef call_hook(wi_hooks *h, const char *hook, uint32_t s
 static const char *enter_hook(const wi_hooks *h) { return h->uncounted ? h->enter_import : h->enter_name; }
 static const char *exit_hook(const wi_hooks *h) { return h->uncounted ? h->exit_import : h->exit_name; }
 
+bool wi_hooks_make_patchable(wi_hooks *h) {
+  h->muted_table = wi_unique_name(h->names, WI_NAME_TABLE, "wi$muted");
+  return h->muted_table != NULL;
+}
+
+void wi_hooks_set_frame_token(wi_hooks *h, BinaryenIndex local) {
+  h->frame_token = h->muted_table ? local : WI_NO_TOKEN;
+}
+
+bool wi_hooks_add_muted_table(wi_hooks *h, uint32_t site_count) {
+  if (h->muted_table && !h->patch_enters[0].name) { /* no function reads it */
+    free(h->muted_table);
+    h->muted_table = NULL;
+  }
+  if (!h->muted_table) return true;
+  BinaryenModuleRef m = h->module;
+  if (BinaryenGetExport(m, WI_MUTED_SITES_EXPORT)) return false;
+  BinaryenAddTable(m, h->muted_table, site_count, site_count, BinaryenTypeExternref());
+  BinaryenAddTableExport(m, h->muted_table, WI_MUTED_SITES_EXPORT);
+  return true;
+}
+
+/* (func $wi$patch$enter (param $id i32) (result i32)
+ *   (if (result i32) (ref.is_null (table.get $muted (local.get $id)))
+ *     (then (call $hook (local.get $id)) (local.get $id)) (else (i32.const -1))))
+ * (func $wi$patch$exit (param $token i32)
+ *   (if (i32.ge_s (local.get $token) (i32.const 0)) (then (call $hook (local.get $token))))) */
+static BinaryenExpressionRef patch_guard_body(wi_hooks *h, const char *hook, bool enter) {
+  BinaryenModuleRef m = h->module;
+  BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
+  BinaryenExpressionRef call = BinaryenCall(m, hook, &id, 1, BinaryenTypeNone());
+  if (!enter) {
+    BinaryenExpressionRef entered =
+        BinaryenBinary(m, BinaryenGeSInt32(), BinaryenLocalGet(m, 0, BinaryenTypeInt32()),
+                       BinaryenConst(m, BinaryenLiteralInt32(0)));
+    return BinaryenIf(m, entered, call, NULL);
+  }
+  BinaryenExpressionRef slot = BinaryenTableGet(m, h->muted_table,
+                                                BinaryenLocalGet(m, 0, BinaryenTypeInt32()),
+                                                BinaryenTypeExternref());
+  BinaryenExpressionRef then[2] = {call, BinaryenLocalGet(m, 0, BinaryenTypeInt32())};
+  return BinaryenIf(m, BinaryenRefIs(m, BinaryenRefIsNull(), slot),
+                    BinaryenBlock(m, NULL, then, 2, BinaryenTypeInt32()),
+                    BinaryenConst(m, BinaryenLiteralInt32(-1)));
+}
+
+/* The patchable frame's guard in front of `hook`, made on first use. */
+static const char *patch_guard(wi_hooks *h, const char *hook, bool enter) {
+  wi_patch_guard *guards = enter ? h->patch_enters : h->patch_exits;
+  size_t i = 0;
+  while (i < 2 && guards[i].name && guards[i].calls != hook) i++;
+  if (i == 2) return NULL; /* a third hook: cannot happen (import or depth guard) */
+  if (guards[i].name) return guards[i].name;
+  char *name = hook_function_name(h, "patch", enter ? "enter" : "exit");
+  if (!name) {
+    h->out_of_memory = true;
+    return NULL;
+  }
+  BinaryenAddFunction(h->module, name, BinaryenTypeInt32(),
+                      enter ? BinaryenTypeInt32() : BinaryenTypeNone(), NULL, 0,
+                      patch_guard_body(h, hook, enter));
+  guards[i] = (wi_patch_guard){hook, name};
+  return name;
+}
+
+/* What an exit calls: in a patchable frame, the exit's patch guard. */
+static const char *frame_exit(wi_hooks *h) {
+  if (h->frame_token == WI_NO_TOKEN) return exit_hook(h);
+  return patch_guard(h, exit_hook(h), false);
+}
+
+/* The id an exit passes: the site's, or in a patchable frame its token. */
+static BinaryenExpressionRef exit_id(wi_hooks *h, uint32_t site) {
+  if (h->frame_token == WI_NO_TOKEN) return site_id(h, site);
+  return BinaryenLocalGet(h->module, h->frame_token, BinaryenTypeInt32());
+}
+
 BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
-  return call_hook(h, enter_hook(h), site);
+  if (h->frame_token == WI_NO_TOKEN) return call_hook(h, enter_hook(h), site);
+  const char *guard = patch_guard(h, enter_hook(h), true);
+  if (!guard) return BinaryenNop(h->module);
+  BinaryenExpressionRef id = site_id(h, site);
+  return BinaryenLocalSet(h->module, h->frame_token,
+                          BinaryenCall(h->module, guard, &id, 1, BinaryenTypeInt32()));
 }
 
 BinaryenExpressionRef wi_hook_exit(wi_hooks *h, uint32_t site) {
-  return call_hook(h, exit_hook(h), site);
+  const char *hook = frame_exit(h);
+  if (!hook) return BinaryenNop(h->module);
+  BinaryenExpressionRef id = exit_id(h, site);
+  return BinaryenCall(h->module, hook, &id, 1, BinaryenTypeNone());
 }
 
 /* (func $wi$exit$N (param $value T) (param $id i32) (result T)
  *   (call $exit (local.get $id)) (local.get $value)) */
 static const char *exit_helper(wi_hooks *h, BinaryenType type) {
+  const char *exit = frame_exit(h);
+  if (!exit) return NULL;
   for (size_t i = 0; i < h->helper_count; i++)
-    if (h->helpers[i].type == type && h->helpers[i].direct == h->uncounted) return h->helpers[i].name;
+    if (h->helpers[i].type == type && h->helpers[i].calls == exit) return h->helpers[i].name;
   wi_exit_helper *grown = realloc(h->helpers, (h->helper_count + 1) * sizeof *grown);
   if (!grown) {
     h->out_of_memory = true;
@@ -216,13 +310,13 @@ static const char *exit_helper(wi_hooks *h, BinaryenType type) {
   BinaryenType params[2] = {type, BinaryenTypeInt32()};
   BinaryenExpressionRef id = BinaryenLocalGet(h->module, 1, BinaryenTypeInt32());
   BinaryenExpressionRef body[2] = {
-      BinaryenCall(h->module, exit_hook(h), &id, 1, BinaryenTypeNone()),
+      BinaryenCall(h->module, exit, &id, 1, BinaryenTypeNone()),
       BinaryenLocalGet(h->module, 0, type),
   };
   BinaryenAddFunction(h->module, name, BinaryenTypeCreate(params, 2), type, NULL, 0,
                       BinaryenBlock(h->module, NULL, body, 2, type));
   h->helpers[h->helper_count].type = type;
-  h->helpers[h->helper_count].direct = h->uncounted;
+  h->helpers[h->helper_count].calls = exit;
   h->helpers[h->helper_count++].name = name;
   return name;
 }
@@ -237,7 +331,7 @@ BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExp
   }
   const char *helper = exit_helper(h, type);
   if (!helper) return value;
-  BinaryenExpressionRef args[2] = {value, site_id(h, site)};
+  BinaryenExpressionRef args[2] = {value, exit_id(h, site)};
   return BinaryenCall(h->module, helper, args, 2, type);
 }
 

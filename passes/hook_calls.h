@@ -28,9 +28,18 @@ typedef struct {
 
 typedef struct {
   BinaryenType type;
-  bool direct; /* calls the exit import itself, not its depth guard */
+  const char *calls; /* the exit it calls (an import or a guard; not owned) */
   char *name;
 } wi_exit_helper;
+
+/* A patchable frame's guard (wi_hooks_make_patchable) in front of one hook:
+ * one per hook it can call (the import itself or its depth guard). */
+typedef struct {
+  const char *calls; /* not owned */
+  char *name;
+} wi_patch_guard;
+
+#define WI_NO_TOKEN ((BinaryenIndex)-1)
 
 typedef struct {
   BinaryenModuleRef module;
@@ -48,7 +57,11 @@ typedef struct {
   char *memory_grow_name; /* observe-sdk only, else NULL */
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
-  wi_exit_helper *helpers; /* owned, one per result type */
+  char *muted_table;      /* --patchable: the muted-sites table, else NULL; owned */
+  BinaryenIndex frame_token; /* the local holding this frame's token while its hooks
+                                are made (wi_hooks_set_frame_token), else WI_NO_TOKEN */
+  wi_patch_guard patch_enters[2], patch_exits[2]; /* owned names */
+  wi_exit_helper *helpers; /* owned, one per result type and exit */
   size_t helper_count;
   wi_id_use *id_uses;     /* owned */
   size_t id_use_count, id_use_capacity;
@@ -84,6 +97,26 @@ bool wi_hooks_track_depth(wi_hooks *hooks);
  * runs after its enter), whose calls go to the imports directly, uncounted:
  * no guard to pass through, and a 1-byte function index. */
 void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
+
+/* Patchable sites (--patchable, default ABI): the module exports a table of
+ * externref, WI_MUTED_SITES_EXPORT, with a slot per site id, all null at
+ * first. A frame whose token local is set (wi_hooks_set_frame_token) enters
+ * through a guard that calls the enter hook only while its site's slot is
+ * null, and keeps in the token whether it did (the site id, or -1); its exits
+ * call the exit hook only if it did. So a host that sets a muted site's slot
+ * patches the site out: no hook call, no count, from the next call on; a
+ * frame open when it is set still exits. Returns false when out of memory. */
+#define WI_MUTED_SITES_EXPORT "wasm-instrument:muted-sites"
+bool wi_hooks_make_patchable(wi_hooks *hooks);
+
+/* The local (i32) of the frame whose hooks are made from now on, or
+ * WI_NO_TOKEN for hooks that are not patchable (the boundaries' wrappers). */
+void wi_hooks_set_frame_token(wi_hooks *hooks, BinaryenIndex local);
+
+/* Adds the muted-sites table (`site_count` slots) and its export, once every
+ * site exists; none when no function was hooked (muted_table is then NULL).
+ * False when the module already exports that name. */
+bool wi_hooks_add_muted_table(wi_hooks *hooks, uint32_t site_count);
 
 /* `i32.const id`, recorded like the id of every hook call, so that a
  * renumbering of the site ids (wi_hooks_renumber) changes it too. */

@@ -140,6 +140,7 @@ int wi_instrument_run(wi_instrument *ctx) {
   if (!wi_hooks_init(&ctx->hooks, ctx->module, &ctx->names, ctx->abi, ctx->exceptions,
                      ctx->repair_invokes))
     return fail(ctx, "out of memory");
+  if (ctx->patchable && !wi_hooks_make_patchable(&ctx->hooks)) return fail(ctx, "out of memory");
   if (ctx->repair_invokes &&
       (!wi_hooks_track_depth(&ctx->hooks) || wi_pass_invoke_repairs(ctx) != 0))
     return fail(ctx, "out of memory");
@@ -164,6 +165,10 @@ int wi_instrument_run(wi_instrument *ctx) {
     return fail(ctx, "out of memory");
   if (wi_pass_observe_version_globals(ctx) != 0) return fail(ctx, "out of memory");
   if (ctx->hooks.out_of_memory) return fail(ctx, "out of memory");
+  /* after the export wrappers: the table's export is no boundary */
+  if (!wi_hooks_add_muted_table(&ctx->hooks, ctx->first_site_id + (uint32_t)ctx->sites.count))
+    return fail(ctx, "the module already exports " WI_MUTED_SITES_EXPORT " (instrumented twice?)");
+  if (ctx->hooks.muted_table) ctx->added_table = true; /* reference types */
   if (wi_pass_site_table(ctx) != 0) return fail(ctx, "out of memory");
   wi_unique_names_free(&ctx->names); /* no pass adds anything after this one */
   return 0;

@@ -111,6 +111,8 @@ typedef struct {
                                     invoke_* trampolines, given repair wrappers */
   uint32_t min_instructions;     /* smaller loop-free functions get no hooks (0: none) */
   bool from_profile;             /* --from-profile: funcs[].left_out_by_profile is set */
+  bool patchable;                /* --patchable: functions' hooks check the muted-sites
+                                    table (hook_calls.h); default ABI, core modules */
   uint64_t profile_min_calls;    /* its rule, for --list and --stats */
   uint64_t profile_below_ns;
 

@@ -38,9 +38,15 @@ void wi_print_usage(void) {
       "      --profile-min-calls N  --from-profile leaves out a function called at least\n"
       "                         N times (default 10000) ...\n"
       "      --profile-below-ns T  ... for a mean inclusive time under T ns (default 1000)\n"
+      "      --patchable        let the host patch out the functions it mutes: each\n"
+      "                         instrumented function checks its slot in a table the\n"
+      "                         module exports (wasm-instrument:muted-sites) before its\n"
+      "                         hook calls; a muted one then makes none (core modules,\n"
+      "                         default ABI; adds reference types)\n"
+      "      --no-patchable     not even with --production\n"
       "      --production       the preset for a build left on in production:\n"
-      "                         --min-instructions 200 (an explicit one wins); with\n"
-      "                         --from-profile, both rules apply\n"
+      "                         --min-instructions 200 (an explicit one wins) and\n"
+      "                         --patchable; with --from-profile, both rules apply\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -115,6 +121,7 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   memset(o, 0, sizeof *o);
   o->hook_functions = o->hook_imports = o->hook_exports = o->validate = true;
   bool only_positional = false, production = false, min_instructions_given = false;
+  int patchable = -1; /* --patchable 1, --no-patchable 0, neither -1 */
   const char *profile_knob = NULL;
   o->profile_min_calls = WI_PROFILE_MIN_CALLS;
   o->profile_below_ns = WI_PROFILE_BELOW_NS;
@@ -140,6 +147,10 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       o->stats = true;
     } else if (strcmp(arg, "--production") == 0) {
       production = true;
+    } else if (strcmp(arg, "--patchable") == 0) {
+      patchable = 1;
+    } else if (strcmp(arg, "--no-patchable") == 0) {
+      patchable = 0;
     } else if (strcmp(arg, "--no-functions") == 0) {
       o->hook_functions = false;
     } else if (strcmp(arg, "--no-imports") == 0) {
@@ -206,6 +217,11 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   }
   /* The preset's values (README, "In production"); an explicit option wins. */
   if (production && !min_instructions_given) o->min_instructions = WI_PRODUCTION_MIN_INSTRUCTIONS;
+  /* The observe-sdk ABI's ids are renumbered after the fact: no table of them.
+   * The preset leaves such a build unpatchable rather than refusing it. */
+  if (patchable == 1 && o->abi == WI_ABI_OBSERVE_SDK)
+    return usage_error("%s", "--patchable needs the default ABI (its ids index the muted-sites table)");
+  o->patchable = patchable == 1 || (patchable == -1 && production && o->abi == WI_ABI_DEFAULT);
   if (!o->input) return usage_error("%s", "no input file");
   /* Calls alone cannot tell a short function from a long one. */
   if (o->from_profile && !o->profile_times)

@@ -41,6 +41,7 @@ typedef struct {
   wi_link_mode link;
   bool link_given;          /* --link was on the command line */
   bool all_modules;         /* components: also the modules component tooling adds */
+  bool patchable;            /* --patchable (or --production): muted-sites table */
   uint32_t min_instructions; /* --min-instructions: smaller loop-free functions are left out; 0 = none */
   const char *from_profile;  /* --from-profile: the call counts (--folded-calls), or NULL */
   const char *profile_times; /* --profile-times: the self times (--folded) of the same run */

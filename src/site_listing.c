@@ -75,6 +75,13 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                   "given stack repair, %u runtime exports left unwrapped; %u functions cannot "
                   "throw, their hooks uncounted",
                   file, s->invokes_repaired, s->exports_glue, s->frames_uncounted);
+  if (ctx->hooks.muted_table)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: patchable: %u functions check their slot in the "
+                  "exported table " WI_MUTED_SITES_EXPORT " (%zu slots)",
+                  file, s->functions_hooked, ctx->first_site_id + ctx->sites.count);
+  else if (ctx->patchable)
+    wi_report_say(report, "wasm-instrument: stats: %s: no muted-sites table: no function instrumented", file);
   if (ctx->exceptions)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: exception guards: %u placed, %u skipped (cannot "

@@ -89,10 +89,10 @@ for w in "${workloads[@]}"; do
     continue
   fi
   # The profile-guided build: a profiling run of every function (muting off,
-  # README "From a profile"), then --from-profile (no size threshold).
+  # README "From a profile"), then --from-profile --patchable (no size threshold).
   if WASM_OBSERVE_MUTE_AFTER=never WASM_OBSERVE_FOLDED_CALLS="$d/calls.folded" WASM_OBSERVE_FOLDED="$d/self.folded" \
     WASM_PATH="$d/all.wasm" "$node" --import "$register" "${w_driver[$w]}" "${w_scale[$w]}" 1 >/dev/null 2>>"$d/err" &&
-    "$tool" "$d/base.wasm" -o "$d/guided.wasm" --from-profile "$d/calls.folded" \
+    "$tool" "$d/base.wasm" -o "$d/guided.wasm" --patchable --from-profile "$d/calls.folded" \
       --profile-times "$d/self.folded" 2>>"$d/err"; then
     guided[$w]=1
   else

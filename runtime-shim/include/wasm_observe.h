@@ -181,6 +181,16 @@ typedef struct {
    * WO_UNLIMITED never mutes. */
   uint64_t mute_after;
   uint64_t mute_below_ns;
+  /* Patching muted sites out, for a module built with --patchable (it exports
+   * the externref table wasm-instrument:muted-sites, a slot per site id):
+   * when not NULL, called once for each site as it is muted, on the thread
+   * whose exit muted it, so that the host sets that site's slot to a non-null
+   * value. From the next call on, the module makes no hook call for the site:
+   * its calls are no longer counted, and the frames below it get the nearest
+   * frame still recorded as parent in the profile too. The callback must not
+   * call the recorder. */
+  void (*site_muted)(void *state, uint32_t site);
+  void *site_muted_state;
   /* The outer context, for a host whose own code may have a trace going when
    * it calls into the module (a Node application traced by OpenTelemetry
    * calling an export while handling a request), so that the module's spans

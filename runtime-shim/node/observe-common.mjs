@@ -89,8 +89,10 @@ export function describeMuting(counters, { muteAfter, muteBelowNs } = {}) {
   if (!counters.sitesMuted) return null;
   const after = budgetLimit(muteAfter, DEFAULT_MUTE_AFTER, 'muteAfter');
   const below = budgetLimit(muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
+  const patched = counters.sitesPatched
+    ? `; ${counters.sitesPatched} of them patched out of the module (--patchable: their later calls uncounted)` : '';
   return `muted ${counters.sitesMuted} sites (${after} calls averaging under ${below} ns): ` +
-    `${counters.spansMuted} calls counted with no span`;
+    `${counters.spansMuted} calls counted with no span${patched}`;
 }
 
 // The import object entries of a recorder's hooks for a module of `abi`:

@@ -223,12 +223,13 @@ function otlpHttpView() {
 // The hooks for one instance of `module`: a recorder's, or no-ops when there
 // is nothing to write or the module's site table cannot be read (the program
 // runs untraced rather than not at all). null when the module has no hooks.
-function hooksFor(module) {
+function hooksFor(module, link) {
   const { abi, functionImports } = hookImports(module);
   if (!abi) return null;
   if (!wantsOutput()) return noOps();
   try {
     const recorder = recorderFor(module, functionImports);
+    link.recorder = recorder;
     return isMainThread ? recorder.hooks() : flushingWhenIdle(recorder, recorder.hooks());
   } catch (e) {
     process.stderr.write(`wasm-observe: cannot trace a module, running it untraced: ${e.message}\n`);
@@ -310,10 +311,10 @@ function flushingWhenIdle(recorder, hooks) {
 
 // The program's import object, with the hooks added where it has none. A proxy
 // rather than a copy: some loaders pass proxies or lazily filled objects.
-function withHooks(module, imports) {
+function withHooks(module, imports, link) {
   const target = imports == null ? {} : imports;
   if (Reflect.has(target, HOOK_MODULE) || Reflect.has(target, OBSERVE_SDK_MODULE)) return imports;
-  const hooks = hooksFor(module);
+  const hooks = hooksFor(module, link);
   if (!hooks) return imports;
   return new Proxy(target, {
     get(t, key, receiver) {
@@ -327,7 +328,8 @@ function withHooks(module, imports) {
 }
 
 const RealInstance = WebAssembly.Instance;
-interceptInstantiation(withHooks);
+// a module built with --patchable: its recorder patches the muted sites out
+interceptInstantiation(withHooks, (instance, link) => link.recorder?.patch(instance));
 
 // Closes what is still open (process.exit from inside wasm, an uncaught
 // error) with error status and writes every output. Runs once per thread.

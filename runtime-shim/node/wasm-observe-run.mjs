@@ -336,6 +336,7 @@ async function runModule() {
   let code = 0;
   try {
     const instance = new WebAssembly.Instance(mod, imports); // runs the start function
+    rec.patch(instance); // a --patchable build: muted sites patched out
     const ex = instance.exports;
     if (typeof ex._start === 'function') {
       if (wasi) code = wasi.start(instance) ?? 0;

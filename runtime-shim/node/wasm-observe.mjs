@@ -9,6 +9,7 @@
 //                                            chromeTraceExporter('trace.json')] });
 //   rec.loadSites(bytes);                      // or a WebAssembly.Module
 //   const instance = new WebAssembly.Instance(module, { ...rec.hooks(), ...other });
+//   rec.patch(instance);                       // a --patchable build: muted sites patched out
 //   ... run; after a trap the host caught: rec.unwind();
 //   rec.finish();                              // closes what is open (error status), exports, flushes
 //   fs.writeFileSync('out.folded', rec.folded());  // self time in ns per call path

@@ -38,6 +38,7 @@ import { readSites } from './module-sites.mjs';
 import { writeFolded, writeFoldedCalls, writeSummary } from './profile-output.mjs';
 import { createOpenTelemetryBridge } from './otel-api-bridge.mjs';
 import { startProfileSampler } from './profile-sampler.mjs';
+import { mutedSitesPatcher } from './muted-sites.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -190,6 +191,7 @@ export function createWasm32Recorder(module, options, record) {
   const files = [[FILE_OTLP_JSON_LINES, options.otlpFile], [FILE_CHROME_TRACE, options.chromeFile]]
     .filter(([, file]) => file).map(([kind, file]) => [kind, file === '-' ? file : path.resolve(file)]);
   const sampledTiming = options.profileTiming === 'sampled';
+  const mutedSites = mutedSitesPatcher(); // --patchable modules' muted sites
   let sampler = null; // the sampling thread (sampled timing), once the sites are loaded
   let sites = [];
   let abi = options.abi ?? 'wasm-instrument';
@@ -237,6 +239,7 @@ export function createWasm32Recorder(module, options, record) {
     host: {
       now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded,
       outer_context: otel ? (p) => otel.writeOuterContext(new Uint8Array(ex.memory.buffer, p, 25)) : () => 0,
+      site_muted: (site) => mutedSites.mute(site),
     },
   });
   wasi.initialize(instance);
@@ -341,6 +344,7 @@ export function createWasm32Recorder(module, options, record) {
     COUNTERS.forEach((k, i) => { c[k] = Number(words[i]); });
     c.exportErrors += exportErrors;
     c.memoryGrows = memoryGrows;
+    c.sitesPatched = mutedSites.sitesPatched;
     return c;
   }
 
@@ -398,6 +402,10 @@ export function createWasm32Recorder(module, options, record) {
     unwindFrames: (count) => ex.unwind_frames(count),
     memoryGrow,
     depth: () => ex.depth(),
+    // An instance of a module built with --patchable: the sites muted from
+    // now on (and those muted before) are patched out of it. False when the
+    // module has no muted-sites table.
+    patch: (instance) => mutedSites.attach(instance),
     hooks: (which) => hookNamespaces({ enter, exit, memoryGrow, unwind: ex.unwind_frames }, which ?? abi),
     loadSites(moduleOrBytes) {
       const r = readSites(moduleOrBytes);

@@ -132,6 +132,8 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->export_at_root_end = o->export_at_root_end;
   r->outer_context = o->outer_context;
   r->outer_context_state = o->outer_context_state;
+  r->site_muted = o->site_muted;
+  r->site_muted_state = o->site_muted_state;
   r->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
   uint64_t rate = o->span_rate ? o->span_rate : WO_DEFAULT_SPAN_RATE;
   uint64_t burst = o->span_burst ? o->span_burst : WO_DEFAULT_SPAN_BURST;
@@ -467,8 +469,9 @@ static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
   atomic_store_explicit(&s->total_ns, total, memory_order_relaxed);
   /* checked now and then: the rule needs no precision */
   if (calls < r->mute_after || (calls & 255) != 0 || total / calls >= r->mute_below_ns) return;
-  if (!atomic_exchange_explicit(&s->muted, true, memory_order_relaxed))
-    atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
+  if (atomic_exchange_explicit(&s->muted, true, memory_order_relaxed)) return;
+  atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
+  if (r->site_muted) r->site_muted(r->site_muted_state, id); /* once a site */
 }
 
 /* The parent id a recorded frame's span gets: its nearest recorded ancestor's

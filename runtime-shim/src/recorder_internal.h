@@ -133,6 +133,8 @@ struct wo_recorder {
   bool export_at_root_end;
   bool (*outer_context)(void *, wo_outer_context *);
   void *outer_context_state;
+  void (*site_muted)(void *, uint32_t);
+  void *site_muted_state;
   /* The span budget. The bucket holds nanotokens (10^-9 of a span) so that
    * refills stay exact in integers; threads draw a few tokens at a time. */
   uint64_t span_rate;       /* spans a second; 0 = no rate limit */

@@ -8,13 +8,23 @@
 // `env.invoke_<sig>(index, ...args)` calls the exported table's entry inside a
 // try, and on a longjmp calls the export `setThrew(1, 0)` (`longjmp` is
 // printed); `env._emscripten_throw_longjmp` throws that longjmp.
+// With RUN_HOOKS_MUTE=ID, the first exit of site ID mutes it as a recorder
+// would, from inside the hook: its slot in the module's muted-sites table
+// (wasm-instrument --patchable) is set, and `muted ID` printed.
 // Used by lit tests that check the hook calls.
 import fs from 'node:fs';
 const [file, name, arg] = process.argv.slice(2);
 const module = new WebAssembly.Module(fs.readFileSync(file));
+const mute = process.env.RUN_HOOKS_MUTE === undefined ? -1 : Number(process.env.RUN_HOOKS_MUTE);
 const hooks = {
   enter: (id) => console.log(`enter ${id}`),
-  exit: (id) => console.log(`exit ${id}`),
+  exit: (id) => {
+    console.log(`exit ${id}`);
+    const table = exports?.['wasm-instrument:muted-sites'];
+    if (id !== mute || !table || table.get(id) !== null) return;
+    table.set(id, true);
+    console.log(`muted ${id}`);
+  },
   'memory-grow': (pages) => console.log(`memory-grow ${pages >>> 0}`),
   unwind: (count) => console.log(`unwind ${count}`),
 };

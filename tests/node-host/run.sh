@@ -11,8 +11,9 @@
 # thrown through wasm frames (js-throw.mjs), the site table reader
 # (site-table.mjs), the
 # preload for JS programs (register-check.mjs: a trap the program catches, a
-# call back into the module, a second instance, a killed worker), an
-# --abi observe-sdk module, the OTLP/HTTP exporter and --otlp against a
+# call back into the module, a second instance, a killed worker), the
+# preload patching a muted function out of a --patchable build
+# (patched-check.mjs), an --abi observe-sdk module, the OTLP/HTTP exporter and --otlp against a
 # real receiver and fake collectors (otlp-http.mjs), and the preload's
 # OTLP/HTTP (register-otlp.mjs). The recorder is the C one compiled to
 # wasm32 (the only one: the JS recorder was removed; built by
@@ -170,6 +171,14 @@ else
       echo "FAIL register [$b]: exit $?" >>"$RESULTS/00-register"
   else
     echo "FAIL register: could not build or instrument register.wat" >"$RESULTS/00-register"
+  fi
+  # the preload patching muted sites out of a --patchable build
+  if wat2wasm --debug-names "$HERE/patched.wat" -o "$WORK/patched.wasm" &&
+      "$TOOL" "$WORK/patched.wasm" --patchable -o "$WORK/patched.instr.wasm" 2>"$WORK/patched.err"; then
+    "$NODE" "$HERE/patched-check.mjs" "$WORK/patched.wasm" "$WORK/patched.instr.wasm" "$b" >>"$RESULTS/00-patched" 2>&1 ||
+      echo "FAIL patched [$b]: exit $?" >>"$RESULTS/00-patched"
+  else
+    echo "FAIL patched: could not build or instrument patched.wat" >"$RESULTS/00-patched"
   fi
   running=0
   for s in "$FIXTURES"/c/*.c "$FIXTURES"/wat/*.wat; do

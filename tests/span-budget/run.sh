@@ -17,6 +17,8 @@
 #   lifted    --span-rate unlimited, N = 300000 (over the burst): nothing dropped
 #   muting    N = 10^6 with the default muting: tiny() muted, its calls counted
 #             with no span, said on stderr; the profile still exact
+#   patched   the same, built with --patchable: tiny() patched out once muted
+#             (the hooks and the profile see its first thousand calls or so)
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
 # (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
@@ -50,17 +52,22 @@ report() { # report LINES: counts PASS/FAIL lines, prefixed with the case
 fail() { report "$1" "FAIL $2"; }
 finish() { echo "$passed passed, $failed failed, 0 skipped"; ((failed == 0)); exit $?; }
 
-# The workloads (loop.c: flat; nest.c: three levels), instrumented (every
-# function), and traced-run for each. Sanitizers as tests/shim (the library
+# The workloads (loop.c: flat; nest.c: three levels; loop.c built --patchable),
+# instrumented (every function), and traced-run for each. Sanitizers as tests/shim (the library
 # given may be the ASan+UBSan build); the generated code optimised: 10^7 calls.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-for w in "$ROOT/bench/shim/loop.c" "$HERE/nest.c"; do
+for w in "$ROOT/bench/shim/loop.c" "$HERE/nest.c" patched; do
   name=$(basename "$w" .c)
-  "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -c "$w" -o "$WORK/$name.o" &&
-    "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$WORK/$name.o" -o "$WORK/$name.wasm" ||
-    { fail setup "cannot build $w for wasm32-wasi"; finish; }
-  "$TOOL" "$WORK/$name.wasm" -o "$WORK/$name.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
-    { fail setup "wasm-instrument: $(head -n1 "$WORK/instrument.log")"; finish; }
+  if [[ $w == patched ]]; then # loop.c again, built with --patchable
+    "$TOOL" "$WORK/loop.wasm" --patchable -o "$WORK/$name.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
+      { fail setup "wasm-instrument --patchable: $(head -n1 "$WORK/instrument.log")"; finish; }
+  else
+    "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O1 -c "$w" -o "$WORK/$name.o" &&
+      "$WASM_CC" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" "$WORK/$name.o" -o "$WORK/$name.wasm" ||
+      { fail setup "cannot build $w for wasm32-wasi"; finish; }
+    "$TOOL" "$WORK/$name.wasm" -o "$WORK/$name.instr.wasm" >"$WORK/instrument.log" 2>&1 ||
+      { fail setup "wasm-instrument: $(head -n1 "$WORK/instrument.log")"; finish; }
+  fi
   RT_DEFS="-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" CFLAGS="-std=c17 -O1 -g $SAN" GEN_CFLAGS="-O2" \
     LDFLAGS="$SAN" WASM_OBSERVE_LIB=$LIB \
     "$ROOT/runtime-shim/wasm2c/example/build.sh" "$WORK/$name.instr.wasm" "$WORK/w2c-$name" >"$WORK/w2c.log" 2>&1 ||
@@ -75,18 +82,18 @@ use_workload loop tiny 1
 
 # run_case NAME MAX_BYTES N RUNNER [--lifted|--muting] [OPTIONS...]: one run
 # with every output into WORK/NAME.*, then its checks. RUNNER: traced-run,
-# wasm32 or js-exporters; --lifted: nothing may be dropped; --muting: tiny() is muted
-# (check-budget.mjs). Muting is off but in the --muting cases, so that the
+# wasm32 or js-exporters; --lifted: nothing may be dropped; --muting: tiny() is muted;
+# --patched: muted and patched out (check-budget.mjs). Muting is off but in the --muting cases, so that the
 # budget meets every span.
 run_case() {
   local name=$1 max=$2 n=$3 runner=$4 d=$WORK/$1 mode=
   shift 4
   local mute=(--mute-after never)
-  if [[ ${1:-} == --lifted || ${1:-} == --muting ]]; then
+  if [[ ${1:-} == --lifted || ${1:-} == --muting || ${1:-} == --patched ]]; then
     mode=${1#--}
     shift
   fi
-  [[ $mode == muting ]] && mute=()
+  [[ $mode == muting || $mode == patched ]] && mute=()
   mkdir -p "$d"
   local rc
   if [[ $runner == traced-run ]]; then
@@ -121,6 +128,9 @@ run_case js-exporters-lifted $((256 * MiB)) 300000 js-exporters --lifted --span-
 # muting, with the defaults: tiny() goes quiet after its first 1000 calls or so
 run_case c-muting $((256 * MiB)) 1000000 traced-run --muting
 run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
+use_workload patched tiny 1
+run_case c-patched $((256 * MiB)) 1000000 traced-run --patched
+run_case wasm32-patched $((256 * MiB)) 1000000 wasm32 --patched
 # the size limit on a nested workload: what is written keeps its parents
 use_workload nest leaf 6
 run_case c-size-nested $((600 * 1024)) 20000 traced-run --span-rate unlimited --max-file-size 600K

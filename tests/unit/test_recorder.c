@@ -831,6 +831,34 @@ static void hot_short_sites_are_muted(void **state) {
   assert_int_equal(calls_under(wo_recorder_profile(f->recorder), wo_sites_get(f->sites, 1)), 356);
 }
 
+/* --patchable: the host hears of each muted site once, when it is muted. */
+static uint32_t patched[8];
+static unsigned patched_count;
+static void note_patched(void *state, uint32_t site) {
+  (void)state;
+  if (patched_count < 8) patched[patched_count] = site;
+  patched_count++;
+}
+
+static void the_host_hears_of_each_muted_site_once(void **state) {
+  fixture *f = *state;
+  wo_recorder_free(f->recorder);
+  wo_exporter e = {f->captured, capture_spans, capture_flush, NULL};
+  wo_options o = {.record = WO_RECORD_PROFILE, .monotonic_ns = counting_clock,
+                  .mute_after = 256, .mute_below_ns = 50, .site_muted = note_patched};
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->recorder), WO_OK);
+  patched_count = 0;
+  for (int i = 0; i < 255; i++) call(f, 1, 10);
+  assert_int_equal(patched_count, 0); /* not before the rule says so */
+  call(f, 1, 10);
+  assert_int_equal(patched_count, 1);
+  assert_int_equal(patched[0], 1);
+  for (int i = 0; i < 1024; i++) call(f, 1, 10); /* still called: an unpatched host */
+  for (int i = 0; i < 1024; i++) call(f, 2, 100); /* long: never muted */
+  assert_int_equal(patched_count, 1);
+  assert_int_equal(wo_recorder_counters(f->recorder).sites_muted, 1);
+}
+
 /* A muted site called by turns from two callers (and from each twice in a
  * row, so that each caller's newest child is the other site too) counts its
  * calls under each: the node a muted call reuses is the site's last one only
@@ -1211,6 +1239,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(no_span_rate_when_unlimited, setup, teardown),
       cmocka_unit_test_setup_teardown(a_full_output_stops_new_spans_and_keeps_the_open_ones, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(the_host_hears_of_each_muted_site_once, setup, teardown),
       cmocka_unit_test_setup_teardown(hot_short_sites_are_muted, setup, teardown),
       cmocka_unit_test_setup_teardown(a_muted_site_counts_under_each_caller, setup, teardown),
       cmocka_unit_test_setup_teardown(spans_under_a_muted_frame_keep_a_parent, setup, teardown),

@@ -39,6 +39,9 @@ __attribute__((import_module("host"), import_name("export_encoded"))) int host_e
  * at 24) and returns 1, or returns 0: no active span. */
 __attribute__((import_module("host"), import_name("outer_context"))) int host_outer_context(
     wo_outer_context *out);
+/* A site the recorder just muted: the host patches it out of the module when
+ * the module was built with --patchable (wasm_observe.h, site_muted). */
+__attribute__((import_module("host"), import_name("site_muted"))) void host_site_muted(uint32_t site);
 
 /* A batch as the JS exporters take it (wasm-observe.mjs, "exporters"): one
  * array per field, which wasm32-recorder.mjs views in place. Ids are 32-bit
@@ -234,19 +237,17 @@ __attribute__((export_name("open_spans"))) uint32_t glue_open_spans(void) {
   return n;
 }
 
-/* The recorder's clock now, in ns since the resource's start (the scale of
- * the batches' start_ns; call it during an export, when that start is
- * known): a host compares it with its own clock. */
-__attribute__((export_name("now_since_start_ns"))) double glue_now_since_start_ns(void) {
-  return recorder ? (double)(wo_recorder_now_unix_ns(recorder) - resource_start_unix_ns) : 0;
-}
-
 /* Closes the exporters given since the last setup (a setup that cannot
  * happen: the host gave up). */
 __attribute__((export_name("discard_exporters"))) void discard_exporters(void) {
   for (size_t i = 0; i < c_exporter_count; i++)
     if (c_exporters[i].destroy) c_exporters[i].destroy(c_exporters[i].state);
   c_exporter_count = 0;
+}
+
+static void site_muted(void *state, uint32_t site) {
+  (void)state;
+  host_site_muted(site);
 }
 
 /* Returns 0 or a wo_status. One recorder per instance. The names may be NULL
@@ -286,6 +287,7 @@ __attribute__((export_name("setup"))) int setup(const uint8_t *wasm, size_t size
                   .span_burst = limit(span_burst),
                   .mute_after = limit(mute_after),
                   .mute_below_ns = limit(mute_below_ns),
+                  .site_muted = site_muted,
                   .outer_context = open_capacity ? outer_context : NULL,
                   .export_at_root_end = open_capacity != 0,
                   .monotonic_ns = js_clock_on ? js_clock : NULL,

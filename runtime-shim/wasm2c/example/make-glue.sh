@@ -7,8 +7,8 @@
 # the instance type Z_NAME_instance_t, Z_NAME_instantiate (which takes one
 # instance pointer per imported module, in the order the module imports them),
 # the exports Z_NAMEZ_<export>. The glue hands traced-run.c a fixed interface:
-# traced_init_module, traced_instantiate, traced_memory, traced_call_start,
-# traced_free. Imported modules it knows: wasi_snapshot_preview1 (the small WASI
+# traced_init_module, traced_instantiate, traced_memory, traced_muted_sites,
+# traced_call_start, traced_free. Imported modules it knows: wasi_snapshot_preview1 (the small WASI
 # of tests/e2e/wasm2c-wasi.c) and the wasm-instrument hooks; any other is an error.
 set -eu
 header=${1:?usage: make-glue.sh MODULE.h}
@@ -38,6 +38,13 @@ if grep -q "^wasm_rt_memory_t\* Z_${name}Z_memory(Z_${name}_instance_t\* instanc
 else
   memory="return NULL;"
 fi
+# A --patchable build exports its muted-sites table (docs/hook-contract.md).
+muted=wasmZ2DinstrumentZ3AmutedZ2Dsites
+if grep -q "^wasm_rt_externref_table_t\* Z_${name}Z_${muted}(Z_${name}_instance_t\* instance);\$" "$header"; then
+  muted_sites="return Z_${name}Z_${muted}(&instance);"
+else
+  muted_sites="return NULL;"
+fi
 if grep -q "^void Z_${name}Z__start(Z_${name}_instance_t\*);\$" "$header"; then
   start="Z_${name}Z__start(&instance);
   return 1;"
@@ -54,6 +61,7 @@ static Z_${name}_instance_t instance;
 void traced_init_module(void) { Z_${name}_init_module(); }
 void traced_instantiate(void) { Z_${name}_instantiate(&instance${args}); }
 wasm_rt_memory_t *traced_memory(void) { ${memory} }
+wasm_rt_externref_table_t *traced_muted_sites(void) { ${muted_sites} }
 int traced_call_start(void) {
   ${start}
 }

@@ -375,6 +375,29 @@ static void report_budget(const wo_counters *c, const wo_options *o, uint64_t ma
   fputs("; --span-rate, --span-burst and --max-file-size change them\n", stderr);
 }
 
+/* A --patchable build: the recorder mutes a site, its slot in the module's
+ * muted-sites table becomes non-null, and the module stops calling the hooks
+ * for it (docs/hook-contract.md). */
+static uint64_t sites_patched;
+static char patched_text[160];
+static int muted_marker; /* what a set slot points at: anything but null */
+
+static void patch_site_out(void *state, uint32_t site) {
+  (void)state;
+  wasm_rt_externref_table_t *table = traced_muted_sites();
+  if (!table || site >= table->size) return;
+  table->data[site] = (wasm_rt_externref_t)&muted_marker;
+  sites_patched++;
+}
+
+static const char *patched_note(void) {
+  if (!sites_patched) return "";
+  snprintf(patched_text, sizeof patched_text,
+           "; %" PRIu64 " of them patched out of the module (--patchable: their later calls uncounted)",
+           sites_patched);
+  return patched_text;
+}
+
 int main(int argc, char **argv) {
   options o;
   int first = parse_options(argc, argv, &o);
@@ -451,6 +474,7 @@ int main(int argc, char **argv) {
   const char *env_service = getenv("OTEL_SERVICE_NAME");
   o.recorder.service_name = o.service ? o.service : env_service && *env_service ? env_service : base;
   o.recorder.module_name = base;
+  o.recorder.site_muted = patch_site_out;
   wo_recorder *recorder = NULL;
   rc = wo_recorder_new(&o.recorder, sites, exporters, exporter_count, &recorder);
   if (rc != WO_OK) {
@@ -519,10 +543,10 @@ int main(int argc, char **argv) {
   if (c.sites_muted)
     fprintf(stderr,
             "traced-run: muted %" PRIu64 " sites (%" PRIu64 " calls averaging under %" PRIu64
-            " ns): %" PRIu64 " calls counted with no span; --mute-after never keeps every span\n",
+            " ns): %" PRIu64 " calls counted with no span%s; --mute-after never keeps every span\n",
             c.sites_muted, o.recorder.mute_after ? o.recorder.mute_after : WO_DEFAULT_MUTE_AFTER,
             o.recorder.mute_below_ns ? o.recorder.mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS,
-            c.spans_muted);
+            c.spans_muted, patched_note());
   if (otlp.endpoint && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",

@@ -27,6 +27,8 @@ extern wo_wasm2c_hooks traced_hooks;
 void traced_init_module(void);
 void traced_instantiate(void);          /* runs the start function, if any */
 wasm_rt_memory_t *traced_memory(void);  /* the exported "memory", or NULL */
+/* a --patchable build's muted-sites table (allocated by traced_instantiate), or NULL */
+wasm_rt_externref_table_t *traced_muted_sites(void);
 int traced_call_start(void);            /* calls _start; 0 if there is none */
 void traced_free(void);
 

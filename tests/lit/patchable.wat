@@ -1,0 +1,103 @@
+;; --patchable: each function's enter goes through a guard that calls the hook
+;; only while the site's slot in the exported table wasm-instrument:muted-sites
+;; is null, and keeps in a local whether it did (the site id, or -1); every exit
+;; of the frame passes that token to a guard that calls the exit hook only if
+;; the enter did. A host that mutes a site sets its slot: from the next call
+;; on the site makes no hook call, and the frames open then still exit.
+;; RUN: wasm-instrument %s --patchable -S | FileCheck %s
+;; RUN: wasm-instrument %s --patchable -o %t && wasm-validate %t && wasm-opt --enable-reference-types %t -o /dev/null
+;; $rec's first exit (the innermost frame's) mutes it: the two $rec frames
+;; already open exit; the second call of $rec and its recursion make no hook
+;; call, but $leaf under it still does.
+;; RUN: RUN_HOOKS_MUTE=1 node %S/run-hooks.mjs %t run 2 | FileCheck %s --check-prefix=MUTE
+;; MUTE:      enter 4
+;; MUTE-NEXT: enter 2
+;; MUTE-NEXT: enter 1
+;; MUTE-NEXT: enter 1
+;; MUTE-NEXT: enter 1
+;; MUTE-NEXT: enter 0
+;; MUTE-NEXT: exit 0
+;; MUTE-NEXT: exit 1
+;; MUTE-NEXT: muted 1
+;; MUTE-NEXT: exit 1
+;; MUTE-NEXT: exit 1
+;; MUTE-NEXT: enter 0
+;; MUTE-NEXT: exit 0
+;; MUTE-NEXT: exit 2
+;; MUTE-NEXT: exit 4
+;; MUTE-NEXT: result 6
+;; Nothing muted: the same calls as a build without --patchable.
+;; RUN: node %S/run-hooks.mjs %t run 2 > %t.patchable.out
+;; RUN: wasm-instrument %s -o %t.plain && node %S/run-hooks.mjs %t.plain run 2 > %t.plain.out
+;; RUN: diff %t.plain.out %t.patchable.out
+;; The preset makes a build patchable, but under --no-patchable or the
+;; observe-sdk ABI (whose ids are renumbered after the fact).
+;; RUN: wasm-instrument %s --production --min-instructions 1 -S | FileCheck %s --check-prefix=PRESET
+;; RUN: wasm-instrument %s --production --no-patchable -S | FileCheck %s --check-prefix=PLAIN
+;; RUN: wasm-instrument %s --production --abi observe-sdk -S | FileCheck %s --check-prefix=PLAIN
+;; RUN: not wasm-instrument %s --patchable --abi observe-sdk -S 2>&1 | FileCheck %s --check-prefix=ABI
+;; No table where no function reads it.
+;; RUN: wasm-instrument %s --patchable --no-functions -S | FileCheck %s --check-prefix=PLAIN
+;; PRESET: (export "wasm-instrument:muted-sites" (table $wi$muted))
+;; PLAIN-NOT: muted
+;; ABI: wasm-instrument: error: --patchable needs the default ABI
+;; With exception exits, the catch_all's exit passes the token too.
+;; RUN: wasm-instrument %s --patchable --exceptions on -S | FileCheck %s --check-prefix=EH
+
+;; CHECK:      (table $wi$muted 5 5 anyref)
+;; CHECK:      (export "wasm-instrument:muted-sites" (table $wi$muted))
+;; CHECK:      (func $wi$patch$exit (param $0 i32)
+;; CHECK-NEXT:  (if
+;; CHECK-NEXT:   (i32.ge_s
+;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:    (i32.const 0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$hook$exit
+;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
+;; CHECK-NEXT: )
+;; CHECK:      (func $wi$patch$enter (param $0 i32) (result i32)
+;; CHECK-NEXT:  (if (result i32)
+;; CHECK-NEXT:   (ref.is_null
+;; CHECK-NEXT:    (table.get $wi$muted
+;; CHECK-NEXT:     (local.get $0)
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (block (result i32)
+;; CHECK-NEXT:    (call $wi$hook$enter
+;; CHECK-NEXT:     (local.get $0)
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (i32.const -1)
+;; CHECK-NEXT:  )
+;; CHECK-NEXT: )
+;; CHECK:      (func $rec (param $n i32) (result i32)
+;; CHECK-NEXT:  (local $1 i32)
+;; CHECK-NEXT:  (local.set $1
+;; CHECK-NEXT:   (call $wi$patch$enter
+;; CHECK-NEXT:    (i32.const 1)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:  )
+;; CHECK:         (return
+;; CHECK-NEXT:     (call $wi$exit$0
+;; CHECK:           (local.get $1)
+;; EH:         (func $indirect
+;; EH:          (catch_all
+;; EH-NEXT:      (call $wi$patch$exit
+;; EH-NEXT:       (local.get $0)
+;; EH-NEXT:      )
+;; EH-NEXT:      (rethrow $wi$unwind)
+(module
+  (func $leaf (param $x i32) (result i32)
+    (i32.add (local.get $x) (i32.const 1)))
+  (func $rec (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (call $leaf (i32.const 0)))
+      (else (return (i32.add (call $rec (i32.sub (local.get $n) (i32.const 1))) (i32.const 1))))))
+  (func $run (export "run") (param $n i32) (result i32)
+    (i32.add (call $rec (local.get $n)) (call $rec (local.get $n))))
+  (type $v (func))
+  (table 1 funcref)
+  (func $indirect (call_indirect (type $v) (i32.const 0))))
