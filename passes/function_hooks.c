@@ -10,8 +10,8 @@
  *                                               unless the function cannot throw
  *                                               (throw_analysis.h)
  *   `delegate` to the caller                    delegate to that try instead
- * With --patchable, the enter keeps a token in a local of its own and every
- * exit passes it on (hook_calls.h, wi_hooks_make_patchable).
+ * With --patchable, the enter keeps in a local of its own whether it called
+ * the hook, and every exit looks (hook_calls.h, wi_hooks_make_patchable).
  * A `br` to the body's outermost label lands at the end of the body, so
  * wrapping the whole body covers it. Tail calls stay tail calls: the exit runs
  * after the operands are evaluated, just before the jump. */
@@ -43,6 +43,28 @@ static BinaryenIndex add_local(added_locals *l, BinaryenType type) {
   return l->first_index + l->count++;
 }
 
+/* A patchable frame's exits keep their values in one local per type: each
+ * is set and read back around one exit, with nothing between that can
+ * reach another exit of the frame. */
+typedef struct {
+  added_locals *locals;
+  BinaryenType types[8];
+  BinaryenIndex indices[8];
+  int count;
+} value_locals;
+
+static BinaryenIndex value_local(void *state, BinaryenType type) {
+  value_locals *v = state;
+  for (int i = 0; i < v->count; i++)
+    if (v->types[i] == type) return v->indices[i];
+  BinaryenIndex index = add_local(v->locals, type);
+  if (v->count < 8) {
+    v->types[v->count] = type;
+    v->indices[v->count++] = index;
+  }
+  return index;
+}
+
 /* Operands that are constants cannot observe or be observed by anything. */
 static bool is_constant(BinaryenExpressionRef e) {
   BinaryenExpressionId id = BinaryenExpressionGetId(e);
@@ -53,17 +75,6 @@ static bool is_constant(BinaryenExpressionRef e) {
 static bool is_pure_read(BinaryenExpressionRef e) {
   BinaryenExpressionId id = BinaryenExpressionGetId(e);
   return is_constant(e) || id == wi_ids.local_get || id == wi_ids.global_get;
-}
-
-/* Types a local can have without a non-null initialisation. A typed
- * reference (`(ref null $t)`, `(ref $t)`) may be defaultable too, but Binaryen
- * 108's C API cannot tell a nullable one from a non-nullable one (and
- * BinaryenRefNull asserts on the latter), so none of them is listed. In 108,
- * i31ref and dataref are non-nullable. */
-static bool is_defaultable(BinaryenType t) {
-  return t == BinaryenTypeInt32() || t == BinaryenTypeInt64() || t == BinaryenTypeFloat32() ||
-         t == BinaryenTypeFloat64() || t == BinaryenTypeVec128() || t == BinaryenTypeFuncref() ||
-         t == BinaryenTypeExternref() || t == BinaryenTypeAnyref() || t == BinaryenTypeEqref();
 }
 
 /* `value` then exit(site), yielding the value; tuples go through a local.
@@ -112,7 +123,7 @@ static void hook_tail_call(wi_instrument *ctx, const wi_node *node, BinaryenFunc
     BinaryenExpressionRef operand = wi_child_get(call, i);
     if (BinaryenExpressionGetType(operand) == BinaryenTypeUnreachable()) return; /* never reached */
     if (!is_pure_read(operand)) has_effects = true;
-    if (!is_constant(operand) && !is_defaultable(operand_type(m, call, i))) spillable = false;
+    if (!is_constant(operand) && !wi_type_is_defaultable(operand_type(m, call, i))) spillable = false;
   }
   ctx->stats.tail_calls++;
   /* The operands are evaluated, in order, before the exit (an exit before them
@@ -209,7 +220,9 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   wi_hooks_count_frame(&ctx->hooks, !ctx->throws.can_throw || ctx->throws.can_throw[input_index]);
   if (ctx->hooks.uncounted) ctx->stats.frames_uncounted++;
   /* --patchable: the frame keeps whether its enter called the hook. */
-  if (ctx->hooks.muted_table) wi_hooks_set_frame_token(&ctx->hooks, add_local(&locals, BinaryenTypeInt32()));
+  value_locals values = {.locals = &locals};
+  if (ctx->hooks.muted_table)
+    wi_hooks_set_frame(&ctx->hooks, add_local(&locals, BinaryenTypeInt32()), value_local, &values);
   for (size_t i = 0; i < facts->tail_calls.count; i++)
     hook_tail_call(ctx, &facts->tail_calls.items[i], func, site, &locals);
   for (size_t i = 0; i < facts->returns.count; i++)
@@ -240,7 +253,7 @@ int wi_pass_function_hooks(wi_instrument *ctx, BinaryenFunctionRef func, uint32_
   }
 
   wi_hooks_count_frame(&ctx->hooks, true);
-  wi_hooks_set_frame_token(&ctx->hooks, WI_NO_TOKEN);
+  wi_hooks_set_frame(&ctx->hooks, WI_NO_LOCAL, NULL, NULL);
   int rc = locals.out_of_memory ? -1 : 0;
   if (rc == 0 && locals.count > 0) {
     if (!wi_function_add_locals(m, func, locals.types, locals.count)) rc = -1;

@@ -63,7 +63,7 @@ bool wi_hooks_init(wi_hooks *h, BinaryenModuleRef module, wi_unique_names *names
   h->names = names;
   h->abi = abi;
   h->exceptions = exceptions;
-  h->frame_token = WI_NO_TOKEN;
+  h->frame_live = WI_NO_LOCAL;
   const char *import_module = abi == WI_ABI_OBSERVE_SDK ? WI_OBSERVE_MODULE : WI_HOOK_MODULE;
   h->enter_name = add_hook_import(h, import_module, "enter");
   h->exit_name = add_hook_import(h, import_module, "exit");
@@ -154,10 +154,6 @@ void wi_hooks_free(wi_hooks *h) {
   free(h->memory_grow_helper);
   free(h->memory_grow_helper64);
   free(h->muted_table);
-  for (size_t i = 0; i < 2; i++) {
-    free(h->patch_enters[i].name);
-    free(h->patch_exits[i].name);
-  }
   for (size_t i = 0; i < h->helper_count; i++) free(h->helpers[i].name);
   free(h->helpers);
   free(h->id_uses);
@@ -199,12 +195,16 @@ bool wi_hooks_make_patchable(wi_hooks *h) {
   return h->muted_table != NULL;
 }
 
-void wi_hooks_set_frame_token(wi_hooks *h, BinaryenIndex local) {
-  h->frame_token = h->muted_table ? local : WI_NO_TOKEN;
+void wi_hooks_set_frame(wi_hooks *h, BinaryenIndex live, wi_local_maker make_local, void *state) {
+  bool patchable = h->muted_table && live != WI_NO_LOCAL;
+  h->frame_live = patchable ? live : WI_NO_LOCAL;
+  h->frame_local = patchable ? make_local : NULL;
+  h->frame_local_state = state;
+  if (patchable) h->table_read = true;
 }
 
 bool wi_hooks_add_muted_table(wi_hooks *h, uint32_t site_count) {
-  if (h->muted_table && !h->patch_enters[0].name) { /* no function reads it */
+  if (h->muted_table && !h->table_read) { /* no function reads it */
     free(h->muted_table);
     h->muted_table = NULL;
   }
@@ -216,84 +216,43 @@ bool wi_hooks_add_muted_table(wi_hooks *h, uint32_t site_count) {
   return true;
 }
 
-/* (func $wi$patch$enter (param $id i32) (result i32)
- *   (if (result i32) (ref.is_null (table.get $muted (local.get $id)))
- *     (then (call $hook (local.get $id)) (local.get $id)) (else (i32.const -1))))
- * (func $wi$patch$exit (param $token i32)
- *   (if (i32.ge_s (local.get $token) (i32.const 0)) (then (call $hook (local.get $token))))) */
-static BinaryenExpressionRef patch_guard_body(wi_hooks *h, const char *hook, bool enter) {
-  BinaryenModuleRef m = h->module;
-  BinaryenExpressionRef id = BinaryenLocalGet(m, 0, BinaryenTypeInt32());
-  BinaryenExpressionRef call = BinaryenCall(m, hook, &id, 1, BinaryenTypeNone());
-  if (!enter) {
-    BinaryenExpressionRef entered =
-        BinaryenBinary(m, BinaryenGeSInt32(), BinaryenLocalGet(m, 0, BinaryenTypeInt32()),
-                       BinaryenConst(m, BinaryenLiteralInt32(0)));
-    return BinaryenIf(m, entered, call, NULL);
-  }
-  BinaryenExpressionRef slot = BinaryenTableGet(m, h->muted_table,
-                                                BinaryenLocalGet(m, 0, BinaryenTypeInt32()),
-                                                BinaryenTypeExternref());
-  BinaryenExpressionRef then[2] = {call, BinaryenLocalGet(m, 0, BinaryenTypeInt32())};
-  return BinaryenIf(m, BinaryenRefIs(m, BinaryenRefIsNull(), slot),
-                    BinaryenBlock(m, NULL, then, 2, BinaryenTypeInt32()),
-                    BinaryenConst(m, BinaryenLiteralInt32(-1)));
-}
+static bool patchable_frame(const wi_hooks *h) { return h->frame_live != WI_NO_LOCAL; }
 
-/* The patchable frame's guard in front of `hook`, made on first use. */
-static const char *patch_guard(wi_hooks *h, const char *hook, bool enter) {
-  wi_patch_guard *guards = enter ? h->patch_enters : h->patch_exits;
-  size_t i = 0;
-  while (i < 2 && guards[i].name && guards[i].calls != hook) i++;
-  if (i == 2) return NULL; /* a third hook: cannot happen (import or depth guard) */
-  if (guards[i].name) return guards[i].name;
-  char *name = hook_function_name(h, "patch", enter ? "enter" : "exit");
-  if (!name) {
-    h->out_of_memory = true;
-    return NULL;
-  }
-  BinaryenAddFunction(h->module, name, BinaryenTypeInt32(),
-                      enter ? BinaryenTypeInt32() : BinaryenTypeNone(), NULL, 0,
-                      patch_guard_body(h, hook, enter));
-  guards[i] = (wi_patch_guard){hook, name};
-  return name;
-}
-
-/* What an exit calls: in a patchable frame, the exit's patch guard. */
-static const char *frame_exit(wi_hooks *h) {
-  if (h->frame_token == WI_NO_TOKEN) return exit_hook(h);
-  return patch_guard(h, exit_hook(h), false);
-}
-
-/* The id an exit passes: the site's, or in a patchable frame its token. */
-static BinaryenExpressionRef exit_id(wi_hooks *h, uint32_t site) {
-  if (h->frame_token == WI_NO_TOKEN) return site_id(h, site);
-  return BinaryenLocalGet(h->module, h->frame_token, BinaryenTypeInt32());
+/* (if (local.get $live) (then HOOK_CALL)): a patchable frame's exit, inline,
+ * so that a patched-out call of a leaf function calls nothing. */
+static BinaryenExpressionRef if_live(wi_hooks *h, BinaryenExpressionRef hook_call) {
+  return BinaryenIf(h->module, BinaryenLocalGet(h->module, h->frame_live, BinaryenTypeInt32()),
+                    hook_call, NULL);
 }
 
 BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
-  if (h->frame_token == WI_NO_TOKEN) return call_hook(h, enter_hook(h), site);
-  const char *guard = patch_guard(h, enter_hook(h), true);
-  if (!guard) return BinaryenNop(h->module);
-  BinaryenExpressionRef id = site_id(h, site);
-  return BinaryenLocalSet(h->module, h->frame_token,
-                          BinaryenCall(h->module, guard, &id, 1, BinaryenTypeInt32()));
+  BinaryenExpressionRef call = call_hook(h, enter_hook(h), site);
+  if (!patchable_frame(h)) return call;
+  /* (if (local.tee $live (ref.is_null (table.get $muted (i32.const id)))) (then (call enter id))) */
+  BinaryenModuleRef m = h->module;
+  BinaryenExpressionRef slot =
+      BinaryenTableGet(m, h->muted_table, site_id(h, site), BinaryenTypeExternref());
+  BinaryenExpressionRef live =
+      BinaryenLocalTee(m, h->frame_live, BinaryenRefIs(m, BinaryenRefIsNull(), slot),
+                       BinaryenTypeInt32());
+  return BinaryenIf(m, live, call, NULL);
 }
 
 BinaryenExpressionRef wi_hook_exit(wi_hooks *h, uint32_t site) {
-  const char *hook = frame_exit(h);
-  if (!hook) return BinaryenNop(h->module);
-  BinaryenExpressionRef id = exit_id(h, site);
-  return BinaryenCall(h->module, hook, &id, 1, BinaryenTypeNone());
+  BinaryenExpressionRef call = call_hook(h, exit_hook(h), site);
+  return patchable_frame(h) ? if_live(h, call) : call;
 }
 
 /* (func $wi$exit$N (param $value T) (param $id i32) (result T)
- *   (call $exit (local.get $id)) (local.get $value)) */
+ *   (call $exit (local.get $id)) (local.get $value)), or for a patchable
+ * frame (param $value T) (param $live i32) (param $id i32), the call made
+ * only when $live. */
 static const char *exit_helper(wi_hooks *h, BinaryenType type) {
-  const char *exit = frame_exit(h);
-  if (!exit) return NULL;
+  const char *exit = exit_hook(h);
+  bool patchable = patchable_frame(h);
   for (size_t i = 0; i < h->helper_count; i++)
-    if (h->helpers[i].type == type && h->helpers[i].calls == exit) return h->helpers[i].name;
+    if (h->helpers[i].type == type && h->helpers[i].calls == exit && h->helpers[i].patchable == patchable)
+      return h->helpers[i].name;
   wi_exit_helper *grown = realloc(h->helpers, (h->helper_count + 1) * sizeof *grown);
   if (!grown) {
     h->out_of_memory = true;
@@ -307,32 +266,58 @@ static const char *exit_helper(wi_hooks *h, BinaryenType type) {
     h->out_of_memory = true;
     return NULL;
   }
-  BinaryenType params[2] = {type, BinaryenTypeInt32()};
-  BinaryenExpressionRef id = BinaryenLocalGet(h->module, 1, BinaryenTypeInt32());
+  BinaryenModuleRef m = h->module;
+  BinaryenIndex id_param = patchable ? 2 : 1;
+  BinaryenType params[3] = {type, BinaryenTypeInt32(), BinaryenTypeInt32()};
+  BinaryenExpressionRef id = BinaryenLocalGet(m, id_param, BinaryenTypeInt32());
+  BinaryenExpressionRef call = BinaryenCall(m, exit, &id, 1, BinaryenTypeNone());
   BinaryenExpressionRef body[2] = {
-      BinaryenCall(h->module, exit, &id, 1, BinaryenTypeNone()),
-      BinaryenLocalGet(h->module, 0, type),
+      patchable ? BinaryenIf(m, BinaryenLocalGet(m, 1, BinaryenTypeInt32()), call, NULL) : call,
+      BinaryenLocalGet(m, 0, type),
   };
-  BinaryenAddFunction(h->module, name, BinaryenTypeCreate(params, 2), type, NULL, 0,
-                      BinaryenBlock(h->module, NULL, body, 2, type));
+  BinaryenAddFunction(m, name, BinaryenTypeCreate(params, id_param + 1), type, NULL, 0,
+                      BinaryenBlock(m, NULL, body, 2, type));
   h->helpers[h->helper_count].type = type;
   h->helpers[h->helper_count].calls = exit;
+  h->helpers[h->helper_count].patchable = patchable;
   h->helpers[h->helper_count++].name = name;
   return name;
 }
 
 BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExpressionRef value,
                                          BinaryenType type) {
+  BinaryenModuleRef m = h->module;
   BinaryenType value_type = BinaryenExpressionGetType(value);
   if (value_type == BinaryenTypeUnreachable()) return value;
   if (value_type == BinaryenTypeNone() || type == BinaryenTypeNone()) {
     BinaryenExpressionRef seq[2] = {value, wi_hook_exit(h, site)};
-    return BinaryenBlock(h->module, NULL, seq, 2, BinaryenTypeNone());
+    return BinaryenBlock(m, NULL, seq, 2, BinaryenTypeNone());
+  }
+  /* A patchable frame's value waits in a local while the exit is decided:
+   * no call on a patched-out call's way out. */
+  if (patchable_frame(h) && wi_type_is_defaultable(type)) {
+    BinaryenIndex local = h->frame_local(h->frame_local_state, type);
+    BinaryenExpressionRef seq[3] = {
+        BinaryenLocalSet(m, local, value),
+        wi_hook_exit(h, site),
+        BinaryenLocalGet(m, local, type),
+    };
+    return BinaryenBlock(m, NULL, seq, 3, type);
   }
   const char *helper = exit_helper(h, type);
   if (!helper) return value;
-  BinaryenExpressionRef args[2] = {value, exit_id(h, site)};
-  return BinaryenCall(h->module, helper, args, 2, type);
+  BinaryenExpressionRef args[3] = {value, site_id(h, site), NULL};
+  if (patchable_frame(h)) {
+    args[1] = BinaryenLocalGet(m, h->frame_live, BinaryenTypeInt32());
+    args[2] = site_id(h, site);
+  }
+  return BinaryenCall(m, helper, args, patchable_frame(h) ? 3 : 2, type);
+}
+
+bool wi_type_is_defaultable(BinaryenType t) {
+  return t == BinaryenTypeInt32() || t == BinaryenTypeInt64() || t == BinaryenTypeFloat32() ||
+         t == BinaryenTypeFloat64() || t == BinaryenTypeVec128() || t == BinaryenTypeFuncref() ||
+         t == BinaryenTypeExternref() || t == BinaryenTypeAnyref() || t == BinaryenTypeEqref();
 }
 
 BinaryenExpressionRef wi_hook_unwind_guard(wi_hooks *h, uint32_t site, BinaryenExpressionRef body,

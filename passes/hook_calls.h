@@ -29,17 +29,14 @@ typedef struct {
 typedef struct {
   BinaryenType type;
   const char *calls; /* the exit it calls (an import or a guard; not owned) */
+  bool patchable;    /* takes the frame's $live flag before the id */
   char *name;
 } wi_exit_helper;
 
-/* A patchable frame's guard (wi_hooks_make_patchable) in front of one hook:
- * one per hook it can call (the import itself or its depth guard). */
-typedef struct {
-  const char *calls; /* not owned */
-  char *name;
-} wi_patch_guard;
+#define WI_NO_LOCAL ((BinaryenIndex)-1)
 
-#define WI_NO_TOKEN ((BinaryenIndex)-1)
+/* Gives the function being hooked a new local of `type` (its index). */
+typedef BinaryenIndex (*wi_local_maker)(void *state, BinaryenType type);
 
 typedef struct {
   BinaryenModuleRef module;
@@ -58,9 +55,11 @@ typedef struct {
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
   char *muted_table;      /* --patchable: the muted-sites table, else NULL; owned */
-  BinaryenIndex frame_token; /* the local holding this frame's token while its hooks
-                                are made (wi_hooks_set_frame_token), else WI_NO_TOKEN */
-  wi_patch_guard patch_enters[2], patch_exits[2]; /* owned names */
+  bool table_read;        /* some function's hooks read it */
+  BinaryenIndex frame_live; /* the $live local of the frame whose hooks are being made
+                               (wi_hooks_set_frame), else WI_NO_LOCAL */
+  wi_local_maker frame_local; /* where that frame's exits get locals for their values */
+  void *frame_local_state;
   wi_exit_helper *helpers; /* owned, one per result type and exit */
   size_t helper_count;
   wi_id_use *id_uses;     /* owned */
@@ -100,23 +99,35 @@ void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
 
 /* Patchable sites (--patchable, default ABI): the module exports a table of
  * externref, WI_MUTED_SITES_EXPORT, with a slot per site id, all null at
- * first. A frame whose token local is set (wi_hooks_set_frame_token) enters
- * through a guard that calls the enter hook only while its site's slot is
- * null, and keeps in the token whether it did (the site id, or -1); its exits
- * call the exit hook only if it did. So a host that sets a muted site's slot
- * patches the site out: no hook call, no count, from the next call on; a
- * frame open when it is set still exits. Returns false when out of memory. */
+ * first. A patchable frame (wi_hooks_set_frame) enters with
+ * (if (local.tee $live (ref.is_null (table.get $muted (i32.const id))))
+ *   (then (call enter id)))
+ * and each of its exits calls exit only `(if (local.get $live))`; a value on
+ * its way out waits in a local meanwhile (through a helper when its type
+ * cannot). So a host that sets a muted site's slot patches the site out: no
+ * hook call, no count, from the next call on, and a leaf function's call
+ * calls nothing; a frame open when the slot is set still exits. Returns false
+ * when out of memory. */
 #define WI_MUTED_SITES_EXPORT "wasm-instrument:muted-sites"
 bool wi_hooks_make_patchable(wi_hooks *hooks);
 
-/* The local (i32) of the frame whose hooks are made from now on, or
- * WI_NO_TOKEN for hooks that are not patchable (the boundaries' wrappers). */
-void wi_hooks_set_frame_token(wi_hooks *hooks, BinaryenIndex local);
+/* The frame whose hooks are made from now on: its $live local (i32), and
+ * where its exits get locals; WI_NO_LOCAL for hooks that are not patchable
+ * (the boundaries' wrappers), or when the module is not patchable. */
+void wi_hooks_set_frame(wi_hooks *hooks, BinaryenIndex live, wi_local_maker make_local,
+                        void *state);
 
 /* Adds the muted-sites table (`site_count` slots) and its export, once every
  * site exists; none when no function was hooked (muted_table is then NULL).
  * False when the module already exports that name. */
 bool wi_hooks_add_muted_table(wi_hooks *hooks, uint32_t site_count);
+
+/* Types a local can have without a non-null initialisation. A typed
+ * reference (`(ref null $t)`, `(ref $t)`) may be defaultable too, but Binaryen
+ * 108's C API cannot tell a nullable one from a non-nullable one (and
+ * BinaryenRefNull asserts on the latter), so none of them is listed. In 108,
+ * i31ref and dataref are non-nullable. */
+bool wi_type_is_defaultable(BinaryenType type);
 
 /* `i32.const id`, recorded like the id of every hook call, so that a
  * renumbering of the site ids (wi_hooks_renumber) changes it too. */

@@ -7,6 +7,10 @@
 //                                 wasm or JS exception must leave the hook stack empty
 //     --export-sites              every call of an export must start with enter(id) of
 //                                 the export site of that name (default ABI, no filter)
+//     --patch                     a --patchable build: each site's first exit sets its
+//                                 slot in the muted-sites table, as a host muting it
+//                                 would (from inside the hook); its later calls must
+//                                 call no hook, the frames open then still exit
 //
 // Runs ORIG and INSTR the same way and writes what each did to OUT_PREFIX.orig.log
 // and OUT_PREFIX.instr.log (the caller compares them byte for byte). The log has
@@ -29,6 +33,8 @@ const [origPath, instrPath, outPrefix] = args;
 const abi = args.includes('--abi') ? args[args.indexOf('--abi') + 1] : 'default';
 const withEh = args.includes('--eh');
 const checkExportSites = args.includes('--export-sites');
+const patch = args.includes('--patch');
+const MUTED_SITES = 'wasm-instrument:muted-sites';
 
 const HOOK_MODULES = {
   default: 'wasm-instrument:hooks/trace@0.1.0',
@@ -92,7 +98,8 @@ function run(path, instrumented) {
   const lines = [];
   const log = (line) => lines.push(line);
   const module = new WebAssembly.Module(fs.readFileSync(path));
-  const stats = { calls: 0, enters: 0, exits: 0, traps: 0, openAfterTrap: 0, memoryGrows: 0 };
+  const stats = { calls: 0, enters: 0, exits: 0, traps: 0, openAfterTrap: 0, memoryGrows: 0, patched: 0 };
+  let mutedSites = null; // --patch: the instance's table, once it exists
   let table = null;
   const observeIds = new Set();
   let stack = [];
@@ -120,6 +127,8 @@ function run(path, instrumented) {
       if (imp.name === 'enter') {
         imports[imp.module][imp.name] = (id) => {
           stats.enters++;
+          if (mutedSites && id < mutedSites.length && mutedSites.get(id) !== null && table?.sites[id]?.kind === 0)
+            hookError(`${callName}: enter(${id}) of a function patched out`);
           if (table && abi === 'default' && id >= table.sites.length)
             hookError(`${callName}: enter(${id}) but the site table has ${table.sites.length} sites`);
           if (table && abi === 'observe-sdk' && !observeIds.has(id))
@@ -140,6 +149,10 @@ function run(path, instrumented) {
           else if (stack[stack.length - 1] !== id)
             hookError(`${callName}: exit(${id}) but the innermost open span is ${stack[stack.length - 1]}`);
           stack.pop();
+          if (mutedSites && id < mutedSites.length && mutedSites.get(id) === null) {
+            mutedSites.set(id, true);
+            stats.patched++;
+          }
         };
       } else if (imp.name === 'memory-grow') {
         imports[imp.module][imp.name] = () => { stats.memoryGrows++; };
@@ -176,6 +189,10 @@ function run(path, instrumented) {
     return { lines, stats };
   }
   const exports = instance.exports;
+  if (instrumented && patch) {
+    mutedSites = exports[MUTED_SITES] ?? null;
+    if (!(mutedSites instanceof WebAssembly.Table)) hookError(`--patch: no ${MUTED_SITES} table exported`);
+  }
   for (const exp of WebAssembly.Module.exports(module)) {
     if (exp.kind !== 'function' || exp.name === 'hangLimitInitializer') continue;
     if (exports.hangLimitInitializer) {
@@ -212,6 +229,7 @@ try {
   process.exit(2);
 }
 if (instr.stats.calls > 0 && instr.stats.enters === 0) hookError('no enter() during any call');
+if (patch && instr.stats.exits > 0 && instr.stats.patched === 0) hookError('--patch: no site was patched out');
 if (instr.stats.enters !== instr.stats.exits + instr.stats.openAfterTrap && hookErrors.length === 0)
   hookError(`${instr.stats.enters} enters but ${instr.stats.exits} exits and ` +
             `${instr.stats.openAfterTrap} spans left open by traps`);

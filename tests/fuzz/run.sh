@@ -9,7 +9,8 @@
 #       MIX's WABT flags whenever wasm-validate accepts the input; its custom
 #       sections must be well-formed (check-output.py).
 #       VARIANT: (none) default options; obs `--abi observe-sdk`; filter
-#       `--include/--exclude`; noboundary `--no-imports --no-exports --exceptions on`.
+#       `--include/--exclude`; noboundary `--no-imports --no-exports --exceptions on`;
+#       patch `--patchable` (harness.mjs --patch patches each site out after its first call).
 #  run/MIX/K[/VARIANT]   Differential execution under Node (V8) of the original
 #       and the output (harness.mjs, like Binaryen's fuzz_shell.js): the logs of
 #       the fuzzing-support imports, results and traps must be identical, and the
@@ -325,6 +326,7 @@ for mix in "${MIXES[@]}"; do
       1) variants+=(obs) ;;
       2) variants+=(filter) ;;
       3) variants+=(noboundary) ;;
+      0) variants+=(patch) ;;
     esac
     any=0
     for v in "${variants[@]}"; do
@@ -360,6 +362,9 @@ for mix in "${MIXES[@]}"; do
       eh=$input_eh wabt=$wabt_flags
       case $v in
         obs) opts=(--abi observe-sdk); harness=(--abi observe-sdk) ;;
+        patch) # the muted-sites table needs reference types (which WABT ties to bulk memory)
+          opts=(--patchable); harness=(--patch)
+          if [[ $wabt != - ]]; then wabt=${wabt//--disable-reference-types/}; wabt=${wabt//--disable-bulk-memory/}; fi ;;
         filter) opts=("${FILTER_OPTS[@]}") ;;
         noboundary)
           opts=(--no-imports --no-exports --exceptions on); eh=1

@@ -1,8 +1,8 @@
-;; --patchable: each function's enter goes through a guard that calls the hook
-;; only while the site's slot in the exported table wasm-instrument:muted-sites
-;; is null, and keeps in a local whether it did (the site id, or -1); every exit
-;; of the frame passes that token to a guard that calls the exit hook only if
-;; the enter did. A host that mutes a site sets its slot: from the next call
+;; --patchable: each function's enter calls the hook only while the site's slot
+;; in the exported table wasm-instrument:muted-sites is null, and keeps in a
+;; local ($live) whether it did; every exit of the frame calls the exit hook only
+;; if the enter did, its value waiting in a local meanwhile (no call on the way
+;; out of a patched-out call). A host that mutes a site sets its slot: from the next call
 ;; on the site makes no hook call, and the frames open then still exit.
 ;; RUN: wasm-instrument %s --patchable -S | FileCheck %s
 ;; RUN: wasm-instrument %s --patchable -o %t && wasm-validate %t && wasm-opt --enable-reference-types %t -o /dev/null
@@ -46,49 +46,56 @@
 
 ;; CHECK:      (table $wi$muted 5 5 anyref)
 ;; CHECK:      (export "wasm-instrument:muted-sites" (table $wi$muted))
-;; CHECK:      (func $wi$patch$exit (param $0 i32)
+;; CHECK:      (func $leaf (param $x i32) (result i32)
+;; CHECK-NEXT:  (local $1 i32)
+;; CHECK-NEXT:  (local $2 i32)
 ;; CHECK-NEXT:  (if
-;; CHECK-NEXT:   (i32.ge_s
-;; CHECK-NEXT:    (local.get $0)
+;; CHECK-NEXT:   (local.tee $1
+;; CHECK-NEXT:    (ref.is_null
+;; CHECK-NEXT:     (table.get $wi$muted
+;; CHECK-NEXT:      (i32.const 0)
+;; CHECK-NEXT:     )
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (call $wi$hook$enter
 ;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (call $wi$hook$exit
-;; CHECK-NEXT:    (local.get $0)
-;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
-;; CHECK-NEXT: )
-;; CHECK:      (func $wi$patch$enter (param $0 i32) (result i32)
-;; CHECK-NEXT:  (if (result i32)
-;; CHECK-NEXT:   (ref.is_null
-;; CHECK-NEXT:    (table.get $wi$muted
-;; CHECK-NEXT:     (local.get $0)
+;; CHECK-NEXT:  (block (result i32)
+;; CHECK-NEXT:   (local.set $2
+;; CHECK-NEXT:    (i32.add
+;; CHECK-NEXT:     (local.get $x)
+;; CHECK-NEXT:     (i32.const 1)
 ;; CHECK-NEXT:    )
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (block (result i32)
-;; CHECK-NEXT:    (call $wi$hook$enter
-;; CHECK-NEXT:     (local.get $0)
+;; CHECK-NEXT:   (if
+;; CHECK-NEXT:    (local.get $1)
+;; CHECK-NEXT:    (call $wi$hook$exit
+;; CHECK-NEXT:     (i32.const 0)
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:    (local.get $0)
 ;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (i32.const -1)
+;; CHECK-NEXT:   (local.get $2)
 ;; CHECK-NEXT:  )
 ;; CHECK-NEXT: )
+;; A `return`'s value waits in the same local.
 ;; CHECK:      (func $rec (param $n i32) (result i32)
-;; CHECK-NEXT:  (local $1 i32)
-;; CHECK-NEXT:  (local.set $1
-;; CHECK-NEXT:   (call $wi$patch$enter
-;; CHECK-NEXT:    (i32.const 1)
-;; CHECK-NEXT:   )
-;; CHECK-NEXT:  )
 ;; CHECK:         (return
-;; CHECK-NEXT:     (call $wi$exit$0
-;; CHECK:           (local.get $1)
+;; CHECK-NEXT:     (block (result i32)
+;; CHECK-NEXT:      (local.set $2
+;; CHECK:          (if
+;; CHECK-NEXT:      (local.get $1)
+;; CHECK-NEXT:      (call $wi$hook$exit
+;; CHECK-NEXT:       (i32.const 1)
+;; CHECK:          (local.get $2)
 ;; EH:         (func $indirect
 ;; EH:          (catch_all
-;; EH-NEXT:      (call $wi$patch$exit
-;; EH-NEXT:       (local.get $0)
+;; EH-NEXT:     (if
+;; EH-NEXT:      (local.get $0)
+;; EH-NEXT:      (call $wi$hook$exit
+;; EH-NEXT:       (i32.const 3)
 ;; EH-NEXT:      )
-;; EH-NEXT:      (rethrow $wi$unwind)
+;; EH-NEXT:     )
+;; EH-NEXT:     (rethrow $wi$unwind)
 (module
   (func $leaf (param $x i32) (result i32)
     (i32.add (local.get $x) (i32.const 1)))
