@@ -105,7 +105,7 @@ label() {
   case $1 in
     all) echo "every function" ;;
     prod) echo "\`--production\`" ;;
-    guided) echo "\`--from-profile\`" ;;
+    guided) echo "\`--from-profile --patchable\`" ;;
     bound) echo "\`--no-functions\` (boundaries)" ;;
   esac
 }
