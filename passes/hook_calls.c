@@ -200,18 +200,17 @@ void wi_hooks_set_frame(wi_hooks *h, BinaryenIndex live, wi_local_maker make_loc
   h->frame_live = patchable ? live : WI_NO_LOCAL;
   h->frame_local = patchable ? make_local : NULL;
   h->frame_local_state = state;
-  if (patchable) h->table_read = true;
 }
 
-bool wi_hooks_add_muted_table(wi_hooks *h, uint32_t site_count) {
-  if (h->muted_table && !h->table_read) { /* no function reads it */
+bool wi_hooks_add_muted_table(wi_hooks *h) {
+  if (h->muted_table && !h->muted_slots) { /* no function reads it */
     free(h->muted_table);
     h->muted_table = NULL;
   }
   if (!h->muted_table) return true;
   BinaryenModuleRef m = h->module;
   if (BinaryenGetExport(m, WI_MUTED_SITES_EXPORT)) return false;
-  BinaryenAddTable(m, h->muted_table, site_count, site_count, BinaryenTypeExternref());
+  BinaryenAddTable(m, h->muted_table, h->muted_slots, h->muted_slots, BinaryenTypeExternref());
   BinaryenAddTableExport(m, h->muted_table, WI_MUTED_SITES_EXPORT);
   return true;
 }
@@ -230,6 +229,7 @@ BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
   if (!patchable_frame(h)) return call;
   /* (if (local.tee $live (ref.is_null (table.get $muted (i32.const id)))) (then (call enter id))) */
   BinaryenModuleRef m = h->module;
+  if (site >= h->muted_slots) h->muted_slots = site + 1;
   BinaryenExpressionRef slot =
       BinaryenTableGet(m, h->muted_table, site_id(h, site), BinaryenTypeExternref());
   BinaryenExpressionRef live =

@@ -55,7 +55,7 @@ typedef struct {
   char *memory_grow_helper; /* observe-sdk: calls memory-grow, passes pages on */
   char *memory_grow_helper64; /* the same for a 64-bit memory's i64 delta */
   char *muted_table;      /* --patchable: the muted-sites table, else NULL; owned */
-  bool table_read;        /* some function's hooks read it */
+  uint32_t muted_slots;   /* its size: the highest site id a function reads, plus one */
   BinaryenIndex frame_live; /* the $live local of the frame whose hooks are being made
                                (wi_hooks_set_frame), else WI_NO_LOCAL */
   wi_local_maker frame_local; /* where that frame's exits get locals for their values */
@@ -98,8 +98,8 @@ bool wi_hooks_track_depth(wi_hooks *hooks);
 void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
 
 /* Patchable sites (--patchable, default ABI): the module exports a table of
- * externref, WI_MUTED_SITES_EXPORT, with a slot per site id, all null at
- * first. A patchable frame (wi_hooks_set_frame) enters with
+ * externref, WI_MUTED_SITES_EXPORT, with a slot per site id up to the last
+ * function site's, all null at first. A patchable frame (wi_hooks_set_frame) enters with
  * (if (local.tee $live (ref.is_null (table.get $muted (i32.const id))))
  *   (then (call enter id)))
  * and each of its exits calls exit only `(if (local.get $live))`; a value on
@@ -117,10 +117,12 @@ bool wi_hooks_make_patchable(wi_hooks *hooks);
 void wi_hooks_set_frame(wi_hooks *hooks, BinaryenIndex live, wi_local_maker make_local,
                         void *state);
 
-/* Adds the muted-sites table (`site_count` slots) and its export, once every
- * site exists; none when no function was hooked (muted_table is then NULL).
- * False when the module already exports that name. */
-bool wi_hooks_add_muted_table(wi_hooks *hooks, uint32_t site_count);
+/* Adds the muted-sites table and its export, once every function is hooked:
+ * a slot for each site id up to the last one a function reads (the
+ * boundaries' sites, which come after the functions', have none); no table
+ * when no function was hooked (muted_table is then NULL). False when the
+ * module already exports that name. */
+bool wi_hooks_add_muted_table(wi_hooks *hooks);
 
 /* Types a local can have without a non-null initialisation. A typed
  * reference (`(ref null $t)`, `(ref $t)`) may be defaultable too, but Binaryen

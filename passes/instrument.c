@@ -166,7 +166,7 @@ int wi_instrument_run(wi_instrument *ctx) {
   if (wi_pass_observe_version_globals(ctx) != 0) return fail(ctx, "out of memory");
   if (ctx->hooks.out_of_memory) return fail(ctx, "out of memory");
   /* after the export wrappers: the table's export is no boundary */
-  if (!wi_hooks_add_muted_table(&ctx->hooks, ctx->first_site_id + (uint32_t)ctx->sites.count))
+  if (!wi_hooks_add_muted_table(&ctx->hooks))
     return fail(ctx, "the module already exports " WI_MUTED_SITES_EXPORT " (instrumented twice?)");
   if (ctx->hooks.muted_table) ctx->added_table = true; /* reference types */
   if (wi_pass_site_table(ctx) != 0) return fail(ctx, "out of memory");

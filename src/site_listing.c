@@ -78,8 +78,8 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
   if (ctx->hooks.muted_table)
     wi_report_say(report,
                   "wasm-instrument: stats: %s: patchable: %u functions check their slot in the "
-                  "exported table " WI_MUTED_SITES_EXPORT " (%zu slots)",
-                  file, s->functions_hooked, ctx->first_site_id + ctx->sites.count);
+                  "exported table " WI_MUTED_SITES_EXPORT " (%u slots)",
+                  file, s->functions_hooked, ctx->hooks.muted_slots);
   else if (ctx->patchable)
     wi_report_say(report, "wasm-instrument: stats: %s: no muted-sites table: no function instrumented", file);
   if (ctx->exceptions)

@@ -182,7 +182,7 @@ typedef struct {
   uint64_t mute_after;
   uint64_t mute_below_ns;
   /* Patching muted sites out, for a module built with --patchable (it exports
-   * the externref table wasm-instrument:muted-sites, a slot per site id):
+   * the externref table wasm-instrument:muted-sites, a slot per function site id):
    * when not NULL, called once for each site as it is muted, on the thread
    * whose exit muted it, so that the host sets that site's slot to a non-null
    * value. From the next call on, the module makes no hook call for the site:

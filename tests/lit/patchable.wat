@@ -44,7 +44,7 @@
 ;; With exception exits, the catch_all's exit passes the token too.
 ;; RUN: wasm-instrument %s --patchable --exceptions on -S | FileCheck %s --check-prefix=EH
 
-;; CHECK:      (table $wi$muted 5 5 anyref)
+;; CHECK:      (table $wi$muted 4 4 anyref)
 ;; CHECK:      (export "wasm-instrument:muted-sites" (table $wi$muted))
 ;; CHECK:      (func $leaf (param $x i32) (result i32)
 ;; CHECK-NEXT:  (local $1 i32)

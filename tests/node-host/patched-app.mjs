@@ -6,6 +6,6 @@ import fs from 'node:fs';
 
 const bytes = fs.readFileSync(process.argv[2]);
 const { instance } = await WebAssembly.instantiate(bytes, {});
-console.log('hot(100000) =', instance.exports.hot(100000));
+console.log('hot(200000) =', instance.exports.hot(200000));
 const second = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-console.log('second hot(50000) =', second.exports.hot(50000));
+console.log('second hot(100000) =', second.exports.hot(100000));

@@ -24,9 +24,13 @@ ok('program output', plain.status === 0 && traced.status === 0 && traced.stdout 
 const counters = traced.stderr.split('\n').filter((l) => /^wasm-observe( \[\d+\])?: \{"enters"/.test(l))
   .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
 ok('a recorder per instance', counters.length === 2, `${counters.length} counters lines in ${JSON.stringify(traced.stderr.slice(0, 400))}`);
+// Muting judges the mean of a site's calls every 256 calls from its 1,000th on:
+// a slow start (a machine under load) can put it off, so the bound is loose;
+// without the patching the hooks would see every call.
+const calls = [200000, 100000];
 for (const [i, c] of counters.entries()) {
-  ok(`instance ${i + 1} patched $tiny out`, c.sitesMuted === 1 && c.sitesPatched === 1 && c.enters < 3000 && c.enters === c.exits,
-    JSON.stringify(c));
+  ok(`instance ${i + 1} patched $tiny out`, c.sitesMuted === 1 && c.sitesPatched === 1 && c.enters < calls[i] / 5 &&
+    c.enters === c.exits, JSON.stringify(c));
 }
 ok('said on stderr', /1 of them patched out of the module/.test(traced.stderr), traced.stderr.slice(0, 400));
 console.log(out.join('\n'));

@@ -55,7 +55,9 @@ check('accounted', accounted === counters.enters && counters.spans_filtered === 
 const m = /span budget: (\d+) spans dropped over the rate limit(?: \([^)]*\))?, (\d+) over the size limit/.exec(err);
 if (patched) {
   const said = /muted (\d+) sites \(\d+ calls averaging under \d+ ns\): (\d+) calls counted with no span; (\d+) of them patched out of the module/.exec(err);
-  check('patched out', counters.sites_muted >= 1 && counters.enters < Number(tinyCallsText) / 100,
+  // (muting judges every 256 calls from the 1,000th on: a slow start under load
+  // can put it off, so the bounds are loose; unpatched, every call is seen)
+  check('patched out', counters.sites_muted >= 1 && counters.enters < Number(tinyCallsText) / 10,
     `sites muted ${counters.sites_muted}, enters ${counters.enters} for ${tinyCallsText} calls`);
   check('reported', said && Number(said[1]) === counters.sites_muted && Number(said[2]) === counters.spans_muted &&
     Number(said[3]) >= 1 && (counters.sites_patched === undefined || Number(said[3]) === counters.sites_patched),
@@ -115,7 +117,7 @@ const ending = new RegExp(`(^|;)${profiledName} [0-9]+$`);
 const calls = fs.readFileSync(callsFile, 'latin1').split('\n').filter((l) => ending.test(l));
 const counted = calls.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
 if (patched) {
-  check('profile until muted', counted >= 1000 && counted < Number(tinyCallsText) / 100,
+  check('profile until muted', counted >= 1000 && counted < Number(tinyCallsText) / 10,
     `${profiledName} called ${counted} times in the profile (${tinyCallsText} in the run; muted after 1000 or so)`);
 } else {
   check('profile exact', counted === Number(tinyCallsText), `${profiledName} called ${counted} times in the profile, ${tinyCallsText} in the run`);
