@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expr_children.h"
+
 /* A unique name `wi$<kind>$<field>` for a function the hooks add; owned. */
 static char *hook_function_name(wi_hooks *h, const char *kind, const char *field) {
   char base[64];
@@ -295,7 +297,7 @@ BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExp
   }
   /* A patchable frame's value waits in a local while the exit is decided:
    * no call on a patched-out call's way out. */
-  if (patchable_frame(h) && wi_type_is_defaultable(type)) {
+  if (patchable_frame(h) && wi_type_is_defaultable(type) && !wi_starts_with_pop(value)) {
     BinaryenIndex local = h->frame_local(h->frame_local_state, type);
     BinaryenExpressionRef seq[3] = {
         BinaryenLocalSet(m, local, value),
@@ -312,6 +314,19 @@ BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExp
     args[2] = site_id(h, site);
   }
   return BinaryenCall(m, helper, args, patchable_frame(h) ? 3 : 2, type);
+}
+
+bool wi_starts_with_pop(BinaryenExpressionRef e) {
+  while (e) {
+    BinaryenExpressionId id = BinaryenExpressionGetId(e);
+    if (id == wi_ids.pop) return true;
+    if (id == wi_ids.block) return false; /* no pop can be inside one */
+    int count = wi_child_count_id(e, id);
+    BinaryenExpressionRef first = NULL;
+    for (int i = 0; i < count && !first; i++) first = wi_child_get_id(e, id, i);
+    e = first;
+  }
+  return false;
 }
 
 bool wi_type_is_defaultable(BinaryenType t) {

@@ -124,6 +124,11 @@ void wi_hooks_set_frame(wi_hooks *hooks, BinaryenIndex live, wi_local_maker make
  * module already exports that name. */
 bool wi_hooks_add_muted_table(wi_hooks *hooks);
 
+/* Whether the first thing `value` evaluates is a catch's `pop`: Binaryen
+ * wants a pop first in its catch and in no block, so such a value cannot be
+ * moved into a local.set inside a block of ours. */
+bool wi_starts_with_pop(BinaryenExpressionRef value);
+
 /* Types a local can have without a non-null initialisation. A typed
  * reference (`(ref null $t)`, `(ref $t)`) may be defaultable too, but Binaryen
  * 108's C API cannot tell a nullable one from a non-nullable one (and

@@ -182,9 +182,12 @@ typedef struct {
   uint64_t mute_after;
   uint64_t mute_below_ns;
   /* Patching muted sites out, for a module built with --patchable (it exports
-   * the externref table wasm-instrument:muted-sites, a slot per function site id):
-   * when not NULL, called once for each site as it is muted, on the thread
-   * whose exit muted it, so that the host sets that site's slot to a non-null
+   * the externref table wasm-instrument:muted-sites, a slot per function site
+   * id): when not NULL, called once for each function site as it is muted
+   * (import and export sites are muted too, but the module cannot skip their
+   * hooks), on the thread that closed the frame that muted it (an exit, an
+   * unwind, or wo_recorder_finish, which closes every thread's frames under
+   * the recorder's lock), so that the host sets that site's slot to a non-null
    * value. From the next call on, the module makes no hook call for the site:
    * its calls are no longer counted, and the frames below it get the nearest
    * frame still recorded as parent in the profile too. The callback must not

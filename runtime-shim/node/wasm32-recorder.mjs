@@ -239,7 +239,7 @@ export function createWasm32Recorder(module, options, record) {
     host: {
       now_ns: clock ? () => clock() : () => 0, export_batch: exportBatch, export_encoded: exportEncoded,
       outer_context: otel ? (p) => otel.writeOuterContext(new Uint8Array(ex.memory.buffer, p, 25)) : () => 0,
-      site_muted: (site) => mutedSites.mute(site),
+      site_muted: (site) => mutedSites.mute(site >>> 0),
     },
   });
   wasi.initialize(instance);

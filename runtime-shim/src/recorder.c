@@ -471,7 +471,9 @@ static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
   if (calls < r->mute_after || (calls & 255) != 0 || total / calls >= r->mute_below_ns) return;
   if (atomic_exchange_explicit(&s->muted, true, memory_order_relaxed)) return;
   atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
-  if (r->site_muted) r->site_muted(r->site_muted_state, id); /* once a site */
+  /* once a site; only a function's hooks can be patched out */
+  if (r->site_muted && wo_sites_get(r->sites, id)->kind == WO_SITE_FUNCTION)
+    r->site_muted(r->site_muted_state, id);
 }
 
 /* The parent id a recorded frame's span gets: its nearest recorded ancestor's

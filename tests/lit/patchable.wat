@@ -41,7 +41,7 @@
 ;; PRESET: (export "wasm-instrument:muted-sites" (table $wi$muted))
 ;; PLAIN-NOT: muted
 ;; ABI: wasm-instrument: error: --patchable needs the default ABI
-;; With exception exits, the catch_all's exit passes the token too.
+;; With exception exits, the catch_all's exit looks at $live too.
 ;; RUN: wasm-instrument %s --patchable --exceptions on -S | FileCheck %s --check-prefix=EH
 
 ;; CHECK:      (table $wi$muted 4 4 anyref)
