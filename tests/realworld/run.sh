@@ -54,6 +54,12 @@
 #      OUT's minus those the rule picks (computed from the two files on its
 #      own), each listed by --list with its calls and mean. (An --include in
 #      INSTRUMENT_ARGS keeps every function it names: this step then fails.)
+#   8. the production preset (the modules of production_modules): IN built
+#      with --production (--patchable too) validates, and traced by the Node
+#      host with its defaults (muting on: what it mutes is patched out of the
+#      module) prints the same, exits the same, makes balanced hook calls as
+#      hooks.mjs sees them, patches at least one function out, and leaves a
+#      well-formed trace whose call tree is hooks.mjs's
 #
 # Output: one line per module, `PASS name` or `FAIL name: reason` (details
 # indented below it), then `N passed, N failed, N skipped` (nothing is skipped).
@@ -85,6 +91,9 @@ modules=(
 # Step 7 (--from-profile): single-threaded modules whose run ends with every
 # span closed, so that one profile file of the main thread is the whole run.
 from_profile_modules=(sqljs)
+# Step 8 (--production, muted functions patched out by the Node host): a
+# library and an interpreter whose setjmp goes through emscripten's trampolines.
+production_modules=(sqljs micropython)
 
 passed=0
 failed=0
@@ -400,6 +409,40 @@ for entry in "${selected[@]}"; do
       fi
     fi
     [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prof".*
+  fi
+
+  # 8. the production preset (--production: --patchable too), traced by the
+  # Node host with its defaults: the functions it mutes are patched out of the
+  # module; same stdout and exit code, balanced hook calls, a well-formed trace
+  if ((${#problems[@]} == 0)) && [[ " ${production_modules[*]} " == *" $name "* ]]; then
+    prod=$work/$name.production
+    rm -f "$prod".*
+    if ! timeout "$limit" "$tool" "$in" -o "$prod.wasm" --production "${extra_args[@]}" 2>"$prod.err"; then
+      problem "--production: wasm-instrument failed: $(first_line "$prod.err")"
+    elif ! wasm-validate --enable-all "$prod.wasm" >"$prod.validate" 2>&1 ||
+      ! wasm-opt "$prod.wasm" --all-features -o /dev/null >>"$prod.validate" 2>&1; then
+      problem "--production: the output does not validate: $(first_line "$prod.validate")"
+    else
+      full_out=$out
+      out=$prod.wasm
+      if run_registered "$prod" "--production, traced by the Node host" OTEL_SERVICE_NAME="realworld-$name" \
+          WASM_OBSERVE_OTLP_FILE="$prod.jsonl" WASM_OBSERVE_CHROME="$prod.json" \
+          WASM_OBSERVE_FOLDED_CALLS="$prod.calls" WASM_OBSERVE_COUNTERS=1; then
+        patched=$(sed -n 's/.*"sitesPatched":\([0-9]*\).*/\1/p' "$prod.stderr" | head -n 1)
+        if [[ $(field unbalanced "$prod.hooks") != 0 || $(field unwound "$prod.hooks") != 0 ]] ||
+          (($(field enters "$prod.hooks") != $(field exits "$prod.hooks") + $(field repaired "$prod.hooks") + $(field open "$prod.hooks"))); then
+          problem "--production: hook calls: $(head -n 1 "$prod.hooks")"
+        elif [[ -z $patched ]] || ((patched == 0)); then
+          problem "--production: the Node host patched no function out (counters: $(grep -m1 '"enters"' "$prod.stderr" | cut -c1-300))"
+        elif ! (cd "$here" && OTEL_SERVICE_NAME=realworld-$name node check-trace.mjs "$prod" "$allow_open") >"$prod.check" 2>&1; then
+          problem "--production: $(head -n 3 "$prod.check" | sed 's/^check-trace: //' | paste -sd ';' | cut -c1-400)"
+        else
+          note "$name: --production: $patched functions patched out; $(head -n 1 "$prod.hooks"); $(cat "$prod.check")"
+        fi
+      fi
+      out=$full_out
+    fi
+    [[ -n ${REALWORLD_WORK:-} ]] || rm -f "$prod".*
   fi
 
   if ((${#problems[@]} > 0)); then
