@@ -308,12 +308,13 @@ BinaryenExpressionRef wi_hook_exit_after(wi_hooks *h, uint32_t site, BinaryenExp
   }
   const char *helper = exit_helper(h, type);
   if (!helper) return value;
-  BinaryenExpressionRef args[3] = {value, site_id(h, site), NULL};
-  if (patchable_frame(h)) {
-    args[1] = BinaryenLocalGet(m, h->frame_live, BinaryenTypeInt32());
-    args[2] = site_id(h, site);
+  if (!patchable_frame(h)) {
+    BinaryenExpressionRef args[2] = {value, site_id(h, site)};
+    return BinaryenCall(m, helper, args, 2, type);
   }
-  return BinaryenCall(m, helper, args, patchable_frame(h) ? 3 : 2, type);
+  BinaryenExpressionRef args[3] = {value, BinaryenLocalGet(m, h->frame_live, BinaryenTypeInt32()),
+                                   site_id(h, site)};
+  return BinaryenCall(m, helper, args, 3, type);
 }
 
 bool wi_starts_with_pop(BinaryenExpressionRef e) {
