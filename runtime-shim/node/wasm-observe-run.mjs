@@ -53,7 +53,8 @@
 //   --mute-after N        muting: a function that has closed N calls (default
 //                         1000) averaging under --mute-below-ns (default 1000) is muted:
 //                         its calls are still counted in the profile, but read no
-//                         clock and make no span; "never" keeps every span
+//                         clock and make no span (a --patchable build: patched
+//                         out, no longer counted); "never" keeps every span
 //   --mute-below-ns T     see --mute-after
 //   --max-file-size B     bytes per trace file (--otlp-file, --chrome), with an
 //                         optional K, M or G suffix (default 256M), or "unlimited";

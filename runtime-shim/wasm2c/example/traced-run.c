@@ -48,7 +48,8 @@
  *   --span-burst N     spans allowed above that rate at once (default 200000)
  *   --mute-after N     muting: a function that has closed N calls (default 1000)
  *                      averaging under --mute-below-ns (default 1000) is muted:
- *                      still counted, no clock, no span; "never" keeps every span
+ *                      still counted, no clock, no span (a --patchable build:
+ *                      patched out, no longer counted); "never" keeps every span
  *   --mute-below-ns T  see --mute-after
  *   --max-file-size B  bytes per trace file, with an optional K, M or G
  *                      suffix (default 256M), or "unlimited"
