@@ -45,11 +45,13 @@ static BinaryenIndex add_local(added_locals *l, BinaryenType type) {
 
 /* A patchable frame's exits keep their values in one local per type: each
  * is set and read back around one exit, with nothing between that can
- * reach another exit of the frame. */
+ * reach another exit of the frame. Room for more types than
+ * wi_type_is_defaultable accepts (nine), so each type gets one local. */
+enum { VALUE_LOCAL_TYPES = 16 };
 typedef struct {
   added_locals *locals;
-  BinaryenType types[8];
-  BinaryenIndex indices[8];
+  BinaryenType types[VALUE_LOCAL_TYPES];
+  BinaryenIndex indices[VALUE_LOCAL_TYPES];
   int count;
 } value_locals;
 
@@ -58,7 +60,7 @@ static BinaryenIndex value_local(void *state, BinaryenType type) {
   for (int i = 0; i < v->count; i++)
     if (v->types[i] == type) return v->indices[i];
   BinaryenIndex index = add_local(v->locals, type);
-  if (v->count < 8) {
+  if (v->count < VALUE_LOCAL_TYPES) {
     v->types[v->count] = type;
     v->indices[v->count++] = index;
   }

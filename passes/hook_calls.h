@@ -118,8 +118,9 @@ void wi_hooks_set_frame(wi_hooks *hooks, BinaryenIndex live, wi_local_maker make
                         void *state);
 
 /* Adds the muted-sites table and its export, once every function is hooked:
- * a slot for each site id up to the last one a function reads (the
- * boundaries' sites, which come after the functions', have none); no table
+ * a slot for each site id up to the last one a function reads (the import
+ * sites, numbered first, have slots nothing reads; the export sites, numbered
+ * after the functions', have none); no table
  * when no function was hooked (muted_table is then NULL). False when the
  * module already exports that name. */
 bool wi_hooks_add_muted_table(wi_hooks *hooks);

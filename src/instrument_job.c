@@ -246,8 +246,8 @@ static int instrument(job_state *s) {
   ctx->site_table_section = !s->task->in_component;
   ctx->min_instructions = o->min_instructions;
   /* components: their hosts reach the hooks through the guest shim or WIT,
-   * which have no way to the table yet */
-  ctx->patchable = o->patchable && o->abi == WI_ABI_DEFAULT && !s->task->in_component;
+   * which have no way to the table yet (the ABI is checked with the options) */
+  ctx->patchable = o->patchable && !s->task->in_component;
   ctx->from_profile = s->task->profile != NULL;
   ctx->profile_min_calls = o->profile_min_calls;
   ctx->profile_below_ns = o->profile_below_ns;
