@@ -7,7 +7,10 @@
 export const MUTED_SITES_EXPORT = 'wasm-instrument:muted-sites';
 
 export function mutedSitesPatcher() {
-  const tables = [];
+  // The tables of the instances attached, held weakly: a recorder that a
+  // program uses for instance after instance keeps none of them alive, and
+  // the list holds only the live ones (pruned at each attach).
+  let tables = [];
   const muted = []; // at most one entry per site: the recorder mutes a site once
   const patched = new Set(); // sites set in some table
   const set = (table, site) => {
@@ -18,14 +21,18 @@ export function mutedSitesPatcher() {
   return {
     mute(site) {
       muted.push(site);
-      for (const t of tables) set(t, site);
+      for (const ref of tables) {
+        const t = ref.deref();
+        if (t) set(t, site);
+      }
     },
     // false when the instance has no muted-sites table (not built --patchable)
     attach(instance) {
       const table = instance?.exports?.[MUTED_SITES_EXPORT];
       if (!(table instanceof WebAssembly.Table)) return false;
-      if (!tables.includes(table)) {
-        tables.push(table);
+      tables = tables.filter((ref) => ref.deref() !== undefined);
+      if (!tables.some((ref) => ref.deref() === table)) {
+        tables.push(new WeakRef(table));
         for (const site of muted) set(table, site);
       }
       return true;
