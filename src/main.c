@@ -12,6 +12,7 @@
 #include "diagnostics.h"
 #include "exit_codes.h"
 #include "file_io.h"
+#include "huge_pages.h"
 #include "instrument_job.h"
 #include "job_report.h"
 #include "name_filter.h"
@@ -121,6 +122,7 @@ static int run(const wi_options *options) {
 }
 
 int main(int argc, char **argv) {
+  wi_prefer_huge_pages(argv);
   signal(SIGPIPE, SIG_IGN); /* a closed stdout is reported as a write error */
   wi_options options;
   wi_options_result parsed = wi_parse_options(argc, argv, &options);

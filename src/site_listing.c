@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "expr_children.h"
+#include "huge_pages.h"
 #include "job_report.h"
 
 void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) {
@@ -100,6 +101,7 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                   percent(m->input_code_size, m->output_code_size));
   wi_report_say(report,
                 "wasm-instrument: stats: %s: time: read %.1f ms, instrument %.1f ms, validate "
-                "%.1f ms, write %.1f ms",
-                file, m->read_ms, m->instrument_ms, m->validate_ms, m->write_ms);
+                "%.1f ms, write %.1f ms%s",
+                file, m->read_ms, m->instrument_ms, m->validate_ms, m->write_ms,
+                wi_huge_pages_asked() ? " (transparent huge pages)" : "");
 }
