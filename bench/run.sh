@@ -16,6 +16,9 @@
 #   (a) wasm-opt IN -o OUT --all-features         (read, validate, write)
 #   (b) wasm-instrument IN -o OUT                  (defaults: validates input and output)
 #   (c) wasm-instrument IN -o OUT --no-validate
+#   (d) (a) with GLIBC_TUNABLES=glibc.malloc.hugetlb=1: the transparent huge
+#       pages that wasm-instrument asks glibc's malloc for (src/huge_pages.h),
+#       so that b/d is the rewrite's cost over a round trip on equal terms
 # and once, untimed: code section sizes (wasm-objdump -h) of the input, of (a)'s
 # output, and of wasm-instrument's output with --exceptions off and on; the
 # whole-file sizes of the input, of (a)'s output and of (b)'s; whether
@@ -187,6 +190,7 @@ set_cmd() { # KIND INDEX: sets cmd to the command line of (a), (b) or (c) for a 
     a) cmd=(wasm-opt "$in" -o "$out.opt.wasm" --all-features) ;;
     b) cmd=("$tool" "$in" -o "$out.instr.wasm") ;;
     c) cmd=("$tool" "$in" -o "$out.instr-nv.wasm" --no-validate) ;;
+    d) cmd=(env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 wasm-opt "$in" -o "$out.opt-huge.wasm" --all-features) ;;
   esac
 }
 
@@ -226,11 +230,11 @@ done
 
 # ------------------------------------------------------------ timed, interleaved
 
-rotations=("a b c" "b c a" "c a b")
+rotations=("a b c d" "b c d a" "c d a b" "d a b c")
 for ((r = 0; r < runs; r++)); do
   say "timed round $((r + 1))/$runs"
   for i in "${order[@]}"; do
-    for kind in ${rotations[$((r % 3))]}; do
+    for kind in ${rotations[$((r % 4))]}; do
       set_cmd "$kind" "$i"
       measure "$i,$kind" "${cmd[@]}"
     done
@@ -248,15 +252,15 @@ note_worst() { # MEASURE VALUE MODULE
 }
 unmeasured_time=() unmeasured_off=() unmeasured_on=() eh_users=() unmeasured_file=()
 
-echo "| module | size | uses EH | (a) wasm-opt | (b) instrument | b/a | c/a | max RSS (a) | max RSS (b) | code in | code round trip | off vs in | off vs round trip | on vs in | on vs round trip | file vs in | file vs round trip |"
-echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| module | size | uses EH | (a) wasm-opt | (b) instrument | b/a | c/a | b/d | max RSS (a) | max RSS (b) | code in | code round trip | off vs in | off vs round trip | on vs in | on vs round trip | file vs in | file vs round trip |"
+echo "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for i in "${order[@]}"; do
   n=${names[$i]}
-  ta=${best_us[$i,a]:-} tb=${best_us[$i,b]:-} tc=${best_us[$i,c]:-}
+  ta=${best_us[$i,a]:-} tb=${best_us[$i,b]:-} tc=${best_us[$i,c]:-} td=${best_us[$i,d]:-}
   ok_a=; [[ -n $ta && -z ${failed[$i,a]:-} ]] && ok_a=1
   ok_b=; [[ -n $tb && -z ${failed[$i,b]:-} ]] && ok_b=1
   ok_c=; [[ -n $tc && -z ${failed[$i,c]:-} ]] && ok_c=1
-  cell_a=error cell_b=error cell_ba=- cell_ca=- rss_a=error rss_b=error
+  cell_a=error cell_b=error cell_ba=- cell_ca=- cell_bd=- rss_a=error rss_b=error
   [[ -n $ok_a ]] && cell_a=$(secs "$ta") rss_a=$(mib "${max_rss[$i,a]}")
   [[ -n $ok_b ]] && cell_b=$(secs "$tb") rss_b=$(mib "${max_rss[$i,b]}")
   if [[ -n $ok_a && -n $ok_b ]]; then
@@ -271,6 +275,11 @@ for i in "${order[@]}"; do
     v=$(ratio "$ta" "$tc")
     cell_ca=$(times "$v")
     note_worst time_nv "$v" "$n"
+  fi
+  if [[ -n $ok_b && -n $td && -z ${failed[$i,d]:-} ]]; then
+    v=$(ratio "$td" "$tb")
+    cell_bd=$(times "$v")
+    note_worst time_huge "$v" "$n"
   fi
   ci=${code_in[$i]:-} crt=${code_rt[$i]:-}
   cells=()
@@ -298,8 +307,8 @@ for i in "${order[@]}"; do
   if [[ -n $fo ]]; then note_worst file "$(growth "${size_of[$i]}" "$fo")" "$n"; else unmeasured_file+=("$n"); fi
   [[ -n $fo && -n $frt ]] && note_worst file_rt "$(growth "$frt" "$fo")" "$n"
   [[ ${eh[$i]} == yes* ]] && eh_users+=("$n")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-    "$n" "$(human_size "${size_of[$i]}")" "${eh[$i]}" "$cell_a" "$cell_b" "$cell_ba" "$cell_ca" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    "$n" "$(human_size "${size_of[$i]}")" "${eh[$i]}" "$cell_a" "$cell_b" "$cell_ba" "$cell_ca" "$cell_bd" \
     "$rss_a" "$rss_b" "${ci:+$(human_size "$ci")}" "${crt:+$(human_size "$crt")}" "${cells[@]}"
 done
 
@@ -315,6 +324,8 @@ list() { if (($#)); then (IFS=,; echo "$*"); else echo none; fi; }
 
 if [[ -n ${worst[time]:-} ]]; then
   echo "Goal rewrite time <= ${goal_time}x wasm-opt round trip: $(verdict "${worst[time]}" "$goal_time"); worst $(times "${worst[time]}" 3) on ${worst_at[time]} (without validation, c/a: worst $(times "${worst[time_nv]:-0}" 3) on ${worst_at[time_nv]:-nothing}); $coverage$(incomplete "${unmeasured_time[@]+"${unmeasured_time[@]}"}")"
+  [[ -n ${worst[time_huge]:-} ]] &&
+    echo "Against a round trip with the same transparent huge pages (d; no goal, reported): worst b/d $(times "${worst[time_huge]}" 3) on ${worst_at[time_huge]}"
   echo "Peak memory (no goal, reported): worst max RSS ratio b/a $(times "${worst[mem]}") on ${worst_at[mem]}"
 else
   echo "Goal rewrite time <= ${goal_time}x wasm-opt round trip: not measured$(incomplete "${unmeasured_time[@]+"${unmeasured_time[@]}"}")"
@@ -347,9 +358,10 @@ done
 i=${order[-1]}
 [[ -n ${phases[$i]:-} ]] && echo "Phases of wasm-instrument on the largest module, ${names[$i]} (--stats, one run): ${phases[$i]}"
 labels=([a]="(a) wasm-opt" [b]="(b) wasm-instrument" [c]="(c) wasm-instrument --no-validate"
+  [d]="(d) wasm-opt with huge pages"
   [rt]="the untimed wasm-opt round trip" [off]="wasm-instrument --exceptions off" [on]="wasm-instrument --exceptions on")
 for i in "${order[@]}"; do
-  for kind in a b c rt off on; do
+  for kind in a b c d rt off on; do
     [[ -n ${failed[$i,$kind]:-} ]] && notes+=("${labels[$kind]} failed on ${names[$i]} (at least once): ${failed[$i,$kind]}")
   done
 done
