@@ -4,15 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { TUNABLES_MAX = 4096 };
 
 static const char tunable[] = "glibc.malloc.hugetlb";
 
-void wi_prefer_huge_pages(char **argv) {
+void wi_prefer_huge_pages(char **argv, const char *input) {
 #ifdef __GLIBC__
   if (getenv("WASM_INSTRUMENT_SMALL_PAGES")) return;
+  struct stat st;
+  if (!input || strcmp(input, "-") == 0 || stat(input, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size < WI_HUGE_PAGES_MIN_INPUT)
+    return;
   const char *old = getenv("GLIBC_TUNABLES");
   if (old && strstr(old, tunable)) return; /* set already: also stops a second re-exec */
   char value[TUNABLES_MAX];
@@ -28,6 +33,7 @@ void wi_prefer_huge_pages(char **argv) {
   free(saved);
 #else
   (void)argv;
+  (void)input;
 #endif
 }
 

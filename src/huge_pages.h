@@ -12,13 +12,17 @@
 #include <stdbool.h>
 
 /* Re-executes the program (/proc/self/exe, the same `argv` and environment)
- * with glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, unless GLIBC_TUNABLES
- * already names that tunable (set by the user or by the first start), or the
- * environment has WASM_INSTRUMENT_SMALL_PAGES set (to anything). Call it
- * first in main, before anything is read. Returns only when it did not
- * re-execute (not glibc, opted out, or exec failed: then the environment is as
- * it was and the run goes on with small pages). */
-void wi_prefer_huge_pages(char **argv);
+ * with glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, when `input` is a file
+ * of at least WI_HUGE_PAGES_MIN_INPUT bytes (below, the second start of the
+ * process, about 7 ms, costs more than the faults it saves; stdin is not
+ * measured and keeps small pages), unless GLIBC_TUNABLES already names that
+ * tunable (set by the user or by the first start), or the environment has
+ * WASM_INSTRUMENT_SMALL_PAGES set (to anything). Call it before anything is
+ * read or written. Returns only when it did not re-execute (not glibc, a
+ * small input, opted out, or exec failed: then the environment is as it was
+ * and the run goes on with small pages). */
+enum { WI_HUGE_PAGES_MIN_INPUT = 256 * 1024 };
+void wi_prefer_huge_pages(char **argv, const char *input);
 
 /* Whether this process runs with glibc.malloc.hugetlb=1 (for --stats). */
 bool wi_huge_pages_asked(void);

@@ -122,10 +122,10 @@ static int run(const wi_options *options) {
 }
 
 int main(int argc, char **argv) {
-  wi_prefer_huge_pages(argv);
   signal(SIGPIPE, SIG_IGN); /* a closed stdout is reported as a write error */
   wi_options options;
   wi_options_result parsed = wi_parse_options(argc, argv, &options);
+  if (parsed == WI_OPTIONS_RUN) wi_prefer_huge_pages(argv, options.input); /* may not return */
   int code = parsed == WI_OPTIONS_RUN ? run(&options)
              : parsed == WI_OPTIONS_DONE ? WI_EXIT_OK
                                          : WI_EXIT_USAGE;
