@@ -14,6 +14,7 @@ wasm_files=(
   node_modules/@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm
   node_modules/wasm-vips/lib/vips.wasm
   node_modules/@micropython/micropython-webassembly-pyscript/micropython.wasm
+  node_modules/occt-import-js/dist/occt-import-js.wasm
 )
 
 # --force: the *-wasm32-wasi packages declare cpu: wasm32.

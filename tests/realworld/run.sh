@@ -86,14 +86,16 @@ modules=(
   "oxc|@oxc-parser/binding-wasm32-wasi/parser.wasm32-wasi.wasm|oxc.mjs|workers|0|"
   "vips|wasm-vips/lib/vips.wasm|vips.mjs|workers|50000|__cxa_throw=3"
   "micropython|@micropython/micropython-webassembly-pyscript/micropython.wasm|micropython.mjs|longjmp|0|"
+  "occt|occt-import-js/dist/occt-import-js.wasm|occt.mjs|none|50000|"
 )
 
 # Step 7 (--from-profile): single-threaded modules whose run ends with every
 # span closed, so that one profile file of the main thread is the whole run.
 from_profile_modules=(sqljs)
 # Step 8 (--production, muted functions patched out by the Node host): a
-# library and an interpreter whose setjmp goes through emscripten's trampolines.
-production_modules=(sqljs micropython)
+# library, an interpreter whose setjmp goes through emscripten's trampolines,
+# and C++ with wasm exception handling (patchable frames with exception exits).
+production_modules=(sqljs micropython occt)
 
 passed=0
 failed=0
