@@ -16,9 +16,9 @@
 #   (a) wasm-opt IN -o OUT --all-features         (read, validate, write)
 #   (b) wasm-instrument IN -o OUT                  (defaults: validates input and output)
 #   (c) wasm-instrument IN -o OUT --no-validate
-#   (d) (a) with GLIBC_TUNABLES=glibc.malloc.hugetlb=1: the transparent huge
-#       pages that wasm-instrument asks glibc's malloc for (src/huge_pages.h),
-#       so that b/d is the rewrite's cost over a round trip on equal terms
+#   (d) (a) with glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES where the tool
+#       adds it (inputs of 256 KiB or more, src/huge_pages.h: transparent huge
+#       pages), so that b/d is the rewrite's cost over a round trip on equal terms
 # and once, untimed: code section sizes (wasm-objdump -h) of the input, of (a)'s
 # output, and of wasm-instrument's output with --exceptions off and on; the
 # whole-file sizes of the input, of (a)'s output and of (b)'s; whether
@@ -190,7 +190,10 @@ set_cmd() { # KIND INDEX: sets cmd to the command line of (a), (b) or (c) for a 
     a) cmd=(wasm-opt "$in" -o "$out.opt.wasm" --all-features) ;;
     b) cmd=("$tool" "$in" -o "$out.instr.wasm") ;;
     c) cmd=("$tool" "$in" -o "$out.instr-nv.wasm" --no-validate) ;;
-    d) cmd=(env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 wasm-opt "$in" -o "$out.opt-huge.wasm" --all-features) ;;
+    d) # the tool's rule (src/huge_pages.h): huge pages from 256 KiB of input on
+      local tunables=${GLIBC_TUNABLES:-}
+      if (($(stat -c %s "$in") >= 262144)); then tunables+=${tunables:+:}glibc.malloc.hugetlb=1; fi
+      cmd=(env GLIBC_TUNABLES="$tunables" wasm-opt "$in" -o "$out.opt-huge.wasm" --all-features) ;;
   esac
 }
 

@@ -103,5 +103,5 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                 "wasm-instrument: stats: %s: time: read %.1f ms, instrument %.1f ms, validate "
                 "%.1f ms, write %.1f ms%s",
                 file, m->read_ms, m->instrument_ms, m->validate_ms, m->write_ms,
-                wi_huge_pages_asked() ? " (transparent huge pages)" : "");
+                wi_huge_pages_asked() ? " (huge pages asked of malloc)" : "");
 }
