@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime-shim/guest/guest_abi.h"
 #include "diagnostics.h"
 #include "version.h"
 
@@ -66,6 +67,10 @@ void wi_print_usage(void) {
       "                         hooks (the component imports wasm-instrument:hooks/trace)\n"
       "      --all-modules      also instrument the modules that component tooling adds\n"
       "                         (the WASI preview1 adapter, wit-component's shim and fixups)\n"
+      "      --guest-mute-after N|never  components, --link wasi-otel: the guest shim\n"
+      "                         mutes a site whose spans, from the Nth on (default 1000),\n"
+      "                         average under --guest-mute-below-ns T (default 1000);\n"
+      "                         never keeps every span\n"
       "\n"
       "Names are matched in demangled and in raw form. Exit codes: 0 success,\n"
       "1 bad input, 2 usage error, 3 internal error.\n",
@@ -120,9 +125,11 @@ static wi_options_result usage_error(const char *fmt, const char *arg) {
 wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   memset(o, 0, sizeof *o);
   o->hook_functions = o->hook_imports = o->hook_exports = o->validate = true;
+  o->guest_mute_after = WI_GUEST_MUTE_AFTER;
+  o->guest_mute_below_ns = WI_GUEST_MUTE_BELOW_NS;
   bool only_positional = false, production = false, min_instructions_given = false;
   int patchable = -1; /* --patchable 1, --no-patchable 0, neither -1 */
-  const char *profile_knob = NULL;
+  const char *profile_knob = NULL, *guest_knob = NULL;
   o->profile_min_calls = WI_PROFILE_MIN_CALLS;
   o->profile_below_ns = WI_PROFILE_BELOW_NS;
   for (int i = 1; i < argc; i++) {
@@ -205,6 +212,19 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
       if (missing || !parse_count(value, UINT64_MAX, &o->profile_below_ns))
         return usage_error("%s needs a time in nanoseconds (1 or more)", arg);
       profile_knob = arg;
+    } else if (takes_value(argc, argv, &i, "--guest-mute-after", &value, &missing)) {
+      uint64_t n = 0;
+      if (!missing && strcmp(value, "never") == 0) n = 0;
+      else if (missing || !parse_count(value, UINT32_MAX, &n))
+        return usage_error("%s needs a number of spans (1 or more) or never", arg);
+      o->guest_mute_after = (uint32_t)n;
+      guest_knob = arg;
+    } else if (takes_value(argc, argv, &i, "--guest-mute-below-ns", &value, &missing)) {
+      uint64_t n = 0;
+      if (missing || !parse_count(value, UINT32_MAX, &n))
+        return usage_error("%s needs a time in nanoseconds (1 or more)", arg);
+      o->guest_mute_below_ns = (uint32_t)n;
+      guest_knob = arg;
     } else if (takes_value(argc, argv, &i, "--exceptions", &value, &missing)) {
       if (missing) return usage_error("%s needs auto, on or off", arg);
       if (strcmp(value, "auto") == 0) o->exceptions = WI_EH_AUTO;
@@ -231,6 +251,9 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
     return usage_error("%s", "--profile-times goes with --from-profile FILE (the call counts)");
   if (!o->from_profile && profile_knob)
     return usage_error("%s applies to --from-profile, which is not given", profile_knob);
+  /* Only wasi-otel's guest shim times spans, so only it mutes. */
+  if (guest_knob && o->link_given && o->link != WI_LINK_WASI_OTEL)
+    return usage_error("%s applies to --link wasi-otel (the guest shim that times spans)", guest_knob);
   if (o->list && (o->output || o->emit_text))
     return usage_error("%s", "--list writes no module: drop -o and -S");
   if (!o->list && !o->output && !o->emit_text)

@@ -543,7 +543,8 @@ static int link_guest_shim(cjob *j, cnode *node, wi_fragment *fragment, wi_link_
   if (!sites) return out_of_memory(j);
   wi_guest_link guest = o->link == WI_LINK_WASI_OBSERVE ? WI_GUEST_LINK_OBSERVE : WI_GUEST_LINK_OTEL;
   size_t size;
-  uint8_t *memory_module = wi_guest_memory_module(guest, sites, j->site_count, &size);
+  wi_guest_muting muting = {o->guest_mute_after, o->guest_mute_below_ns};
+  uint8_t *memory_module = wi_guest_memory_module(guest, sites, j->site_count, muting, &size);
   guest_sites_free(sites, j->site_count);
   if (!memory_module) return out_of_memory(j);
   wi_link_context context = {.facts = &node->facts, .counts_at_insert = node->counts_at_insert,

@@ -232,8 +232,11 @@ static void put_le32(uint8_t *p, uint32_t v) {
 
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
+/* Where the site statistics go: after the blob, 8-aligned. */
+static size_t stats_at(size_t blob_size) { return align8(WI_GUEST_BLOB_BASE + blob_size); }
+
 uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size_t count,
-                            size_t *size) {
+                            wi_guest_muting muting, size_t *size) {
   if ((link != WI_GUEST_LINK_OTEL && link != WI_GUEST_LINK_OBSERVE) || (count > 0 && !sites) ||
       count > MAX_BLOB_SIZE / WI_GUEST_SITE_RECORD_SIZE)
     return NULL;
@@ -282,7 +285,10 @@ uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size
   put_le32(blob + 28, STR_PTR(scope_version));
   put_le32(blob + 32, STR_LEN(scope_version));
   put_le32(blob + 36, (uint32_t)(base + end));
-  /* The counters (40 .. WI_GUEST_BLOB_HEADER_SIZE) stay 0. */
+  /* The counters (40 .. 59, 72 .. 79) stay 0, and the reserved word (80). */
+  put_le32(blob + 60, (uint32_t)stats_at(end));
+  put_le32(blob + 64, otel ? muting.after : 0); /* only wasi-otel's B times spans */
+  put_le32(blob + 68, muting.below_ns);
   size_t kv_at = attrs_at;
   for (size_t i = 0; i < count; i++) {
     uint8_t *rec = blob + sites_at + i * WI_GUEST_SITE_RECORD_SIZE;
@@ -435,13 +441,13 @@ static void put_function_body(wi_writer *code, wi_writer *body) {
 }
 
 uint8_t *wi_guest_memory_module(wi_guest_link link, const wi_guest_site *sites, size_t count,
-                                size_t *size) {
+                                wi_guest_muting muting, size_t *size) {
   size_t blob_size;
-  uint8_t *blob = wi_guest_site_blob(link, sites, count, &blob_size);
+  uint8_t *blob = wi_guest_site_blob(link, sites, count, muting, &blob_size);
   if (!blob) return NULL;
-  uint32_t blob_pages = (uint32_t)((blob_size + WI_GUEST_PAGE_SIZE - 1) / WI_GUEST_PAGE_SIZE);
-  uint32_t min_pages = WI_GUEST_MEMORY_PAGES + blob_pages + 1;
-  uint32_t scratch_base = (uint32_t)align8(WI_GUEST_BLOB_BASE + blob_size);
+  /* the blob, the statistics, then the scratch area, with a page to spare */
+  uint32_t scratch_base = (uint32_t)align8(stats_at(blob_size) + count * WI_GUEST_SITE_STAT_SIZE);
+  uint32_t min_pages = (scratch_base + WI_GUEST_PAGE_SIZE - 1) / WI_GUEST_PAGE_SIZE + 1;
 
   wi_writer m = {0}, s = {0}, body = {0};
   static const uint8_t header[] = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};

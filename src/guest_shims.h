@@ -79,28 +79,42 @@ typedef struct {
  * for a value that is not a wi_guest_link. */
 const uint8_t *wi_guest_shim_bytes(wi_guest_link link, size_t *size);
 
+/* The muting rule written into a wasi-otel blob (guest_abi.h): a site is
+ * judged from its `after`-th span on (0: never muted) and muted when its
+ * spans' mean is under `below_ns`. */
+typedef struct {
+  uint32_t after;
+  uint32_t below_ns;
+} wi_guest_muting;
+
+#define WI_GUEST_MUTING_DEFAULT ((wi_guest_muting){WI_GUEST_MUTE_AFTER, WI_GUEST_MUTE_BELOW_NS})
+
 /* The site blob for `sites` (count of them), as it lies at
  * WI_GUEST_BLOB_BASE, in the layout of `link`; each record's flags word holds
  * `component`, `entry` (written for an export only) and `no_return` (for an
- * import only). Returns a malloc'd buffer (free() it) and its size in *size;
+ * import only). A wasi-otel blob carries `muting`'s rule for B (the other
+ * link's B does not time spans: its blob says 0, never); the statistics it
+ * points at lie after the blob (8-aligned), outside it. Returns a malloc'd
+ * buffer (free() it) and its size in *size;
  * NULL on allocation failure or an invalid argument (unknown link or site
  * kind, a component past WI_GUEST_MAX_COMPONENT, sites NULL with count > 0, a
  * blob larger than 1 GiB). */
 uint8_t *wi_guest_site_blob(wi_guest_link link, const wi_guest_site *sites, size_t count,
-                            size_t *size);
+                            wi_guest_muting muting, size_t *size);
 
-/* Module A's bytes: exports "memory" (min WI_GUEST_MEMORY_PAGES + the blob's
- * pages + 1, no max) holding the site blob at WI_GUEST_BLOB_BASE (one active
- * data segment); "cabi_realloc" (old_ptr, old_size, align, new_size) -> ptr, a
- * bump allocator over the scratch area that starts at the 8-aligned end of the
- * blob, growing the memory when needed; it copies min(old_size, new_size) bytes
- * when old_ptr != 0 (the canonical ABI does so when it transcodes a string),
+/* Module A's bytes: exports "memory" (min: the pages up to the scratch area,
+ * + 1, no max) holding the site blob at WI_GUEST_BLOB_BASE (one active data
+ * segment), then room for the site statistics; "cabi_realloc" (old_ptr,
+ * old_size, align, new_size) -> ptr, a bump allocator over the scratch area
+ * that starts at the 8-aligned end of the statistics, growing the memory when
+ * needed; it copies min(old_size, new_size) bytes when old_ptr != 0 (the
+ * canonical ABI does so when it transcodes a string),
  * and traps (unreachable) when the scratch in use would pass
  * WI_GUEST_SCRATCH_CAP bytes, on an alignment that is 0, not a power of two or
  * above WI_GUEST_MAX_ALIGN, or when memory.grow fails; "scratch-reset" () ->
  * () empties the scratch area. Returns a malloc'd buffer (free() it) and its
  * size in *size; NULL as for wi_guest_site_blob. */
 uint8_t *wi_guest_memory_module(wi_guest_link link, const wi_guest_site *sites, size_t count,
-                                size_t *size);
+                                wi_guest_muting muting, size_t *size);
 
 #endif

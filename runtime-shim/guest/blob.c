@@ -27,6 +27,12 @@ int guest_blob_check(uint32_t link) {
   if (!inside(h->scope_name_ptr, h->scope_name_len, 1, lo, hi) ||
       !inside(h->scope_version_ptr, h->scope_version_len, 1, lo, hi))
     return 0;
+  /* the statistics: after the blob, inside the memory (B writes them) */
+  if (h->reserved != 0 || h->stats_ptr % 8 != 0 || h->stats_ptr < hi ||
+      h->stats_ptr > memory_bytes ||
+      !inside(h->stats_ptr, h->site_count, WI_GUEST_SITE_STAT_SIZE, h->stats_ptr,
+              (uint32_t)(memory_bytes > UINT32_MAX ? UINT32_MAX : memory_bytes)))
+    return 0;
   uint32_t kv_size = link == WI_GUEST_BLOB_LINK_OTEL ? WI_GUEST_OTEL_KV_SIZE : WI_GUEST_OBSERVE_KV_SIZE;
   uint32_t kv_align = link == WI_GUEST_BLOB_LINK_OTEL ? WI_GUEST_OTEL_KV_ALIGN : WI_GUEST_OBSERVE_KV_ALIGN;
   const wi_guest_site_record *sites = (const wi_guest_site_record *)(uintptr_t)h->sites_ptr;

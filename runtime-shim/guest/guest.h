@@ -53,9 +53,16 @@ void guest_link_init(void);
  * ancestors; depth 0 is a root). */
 void guest_link_open(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site);
 /* Ends the span of `frames[depth]`, with status unset, or error("unwound")
- * when `unwound`. */
-void guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
-                      int unwound);
+ * when `unwound`. Returns its duration in ns (0 if the link does not time
+ * spans). The span's parent is frames[guest_span_parent(depth)], none if -1. */
+uint64_t guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
+                          int unwound);
+/* Whether the link times its spans (and so whether B may mute sites). */
+extern const uint32_t guest_link_times_spans;
+
+/* span_stack.c: the nearest frame below `depth` that opened a span (muted
+ * frames open none), or -1. */
+int32_t guest_span_parent(uint32_t depth);
 
 /* The status message of a span that a trap, a host exception or an
  * out-of-order exit cut through. */

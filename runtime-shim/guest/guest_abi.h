@@ -17,7 +17,10 @@
  *                                    zeros
  *   WI_GUEST_BLOB_BASE .. blob end   the site blob (A's data segment), read-only but for
  *                                    the counters in its header, which B writes
- *   align8(blob end) ..              A's scratch area: cabi_realloc bumps through it
+ *   stats_ptr ..                     the site statistics (after the blob, 8-aligned:
+ *                                    site_count wi_guest_site_stat, zero at start, in
+ *                                    no data segment), which B writes
+ *   align8(stats end) ..             A's scratch area: cabi_realloc bumps through it
  *                                    (at most WI_GUEST_SCRATCH_CAP bytes, growing the
  *                                    memory when needed); B calls scratch-reset when it
  *                                    has copied what the host returned
@@ -61,7 +64,7 @@
 #define WI_GUEST_BLOB_BASE (WI_GUEST_MEMORY_PAGES * WI_GUEST_PAGE_SIZE)
 
 #define WI_GUEST_BLOB_MAGIC 0x42474957u /* "WIGB" in memory order */
-#define WI_GUEST_BLOB_VERSION 2u
+#define WI_GUEST_BLOB_VERSION 3u
 
 /* wi_guest_blob_header.link: which interface B talks to, and so the layout of
  * the attribute arrays. B refuses (stays inert) a blob made for the other. */
@@ -159,15 +162,43 @@ typedef struct {
   uint32_t unwound_spans;   /* spans ended with status error("unwound") */
   uint32_t dropped_trace_states; /* wasi-otel: outer trace-states not passed on (past
                                     the bound, or not inside the memory) */
+  /* Muting (version 3; see wi_guest_site_stat), written by the generator. */
+  uint32_t stats_ptr;       /* site_count wi_guest_site_stat, 8-aligned, at or after end */
+  uint32_t mute_after;      /* a site is judged from this many spans on; 0: never muted */
+  uint32_t mute_below_ns;   /* ... and muted when its mean span is shorter */
+  /* Counters, written by B. */
+  uint32_t muted_sites;     /* sites muted */
+  uint32_t muted_calls;     /* enters of muted sites: no span, no host call */
+  uint32_t reserved;        /* 0 */
 } wi_guest_blob_header;
 
-#define WI_GUEST_BLOB_HEADER_SIZE 60u
+#define WI_GUEST_BLOB_HEADER_SIZE 84u
 /* Offsets of the counters, for readers that do not use the struct. */
 #define WI_GUEST_BLOB_UNKNOWN_IDS 40u
 #define WI_GUEST_BLOB_UNMATCHED_EXITS 44u
 #define WI_GUEST_BLOB_DEEP_ENTERS 48u
 #define WI_GUEST_BLOB_UNWOUND_SPANS 52u
 #define WI_GUEST_BLOB_DROPPED_TRACE_STATES 56u
+#define WI_GUEST_BLOB_MUTED_SITES 72u
+#define WI_GUEST_BLOB_MUTED_CALLS 76u
+
+/* Muting, as the host recorders do it (WO_DEFAULT_MUTE_AFTER and _BELOW_NS in
+ * wasm_observe.h): a site whose spans, from the mute_after-th on (checked every
+ * 256th), average under mute_below_ns is muted for good: its enters and exits
+ * still keep B's stack right, but open no span and call no host function (no
+ * clock read either). Entries, no-return imports and the outermost frame are
+ * never muted; a muted frame's children get the nearest open span as their
+ * parent. Only links that time their spans mute (wasi-otel); the generator
+ * writes mute_after 0 for the others. B keeps one record a site: */
+typedef struct {
+  uint32_t spans;    /* spans ended (wrapping: judged once mute_after is reached) */
+  uint32_t muted;    /* 1 once muted */
+  uint64_t total_ns; /* their summed durations */
+} wi_guest_site_stat;
+
+#define WI_GUEST_SITE_STAT_SIZE 16u
+#define WI_GUEST_MUTE_AFTER 1000u
+#define WI_GUEST_MUTE_BELOW_NS 1000u
 
 typedef struct {
   uint32_t kind;        /* WI_GUEST_KIND_* */
@@ -182,5 +213,6 @@ typedef struct {
 
 _Static_assert(sizeof(wi_guest_blob_header) == WI_GUEST_BLOB_HEADER_SIZE, "blob header layout");
 _Static_assert(sizeof(wi_guest_site_record) == WI_GUEST_SITE_RECORD_SIZE, "site record layout");
+_Static_assert(sizeof(wi_guest_site_stat) == WI_GUEST_SITE_STAT_SIZE, "site stat layout");
 
 #endif

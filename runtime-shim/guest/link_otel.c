@@ -116,6 +116,7 @@ WI_IMPORT("env", "scratch-reset") void scratch_reset(void);
 #define NS_PER_S 1000000000ull
 
 const uint32_t guest_link_kind = WI_GUEST_BLOB_LINK_OTEL;
+const uint32_t guest_link_times_spans = 1;
 
 static uint64_t wall_base_ns, monotonic_base;
 /* The current trace: the one the open stack belongs to. */
@@ -225,8 +226,8 @@ void guest_link_open(guest_frame *frames, uint32_t depth, const wi_guest_site_re
   guest_frame *f = &frames[depth];
   if (depth == 0) begin_trace();
   trace_ids_new_span(f->span_id);
-  f->start_ns = now_ns();
   otel_on_start(trace_id, 32, f->span_id, 16, trace_flags, 0, trace_state, trace_state_count);
+  f->start_ns = now_ns(); /* after on-start: the host's own cost stays outside the span */
 }
 
 static uint8_t span_kind_of(uint32_t site_kind) {
@@ -237,16 +238,17 @@ static uint8_t span_kind_of(uint32_t site_kind) {
   }
 }
 
-void guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
-                      int unwound) {
+uint64_t guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
+                          int unwound) {
   guest_frame *f = &frames[depth];
   uint64_t end_ns = now_ns();
   if (end_ns < f->start_ns) end_ns = f->start_ns;
   data.span_context.span_id.ptr = ptr_of(f->span_id);
   data.span_context.trace_flags = trace_flags;
   data.span_context.trace_state = (cabi_slice){ptr_of(trace_state), trace_state_count};
-  data.parent_span_id = depth > 0 ? (cabi_slice){ptr_of(frames[depth - 1].span_id), 16}
-                                  : (cabi_slice){ptr_of(root_parent), root_parent_len};
+  int32_t parent = guest_span_parent(depth);
+  data.parent_span_id = parent >= 0 ? (cabi_slice){ptr_of(frames[parent].span_id), 16}
+                                    : (cabi_slice){ptr_of(root_parent), root_parent_len};
   data.span_kind = span_kind_of(site->kind);
   data.name = (cabi_slice){site->name_ptr, site->name_len};
   data.start_time = datetime_of(f->start_ns);
@@ -255,4 +257,5 @@ void guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_r
   data.status = unwound ? (otel_status){2, {ptr_of(unwound_message), sizeof unwound_message - 1}}
                         : (otel_status){0, {0, 0}};
   otel_on_end(&data);
+  return end_ns - f->start_ns;
 }

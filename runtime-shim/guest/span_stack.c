@@ -21,6 +21,9 @@
  *   (unmatched_exits) and ignored.
  * - Past WI_GUEST_MAX_DEPTH open frames, enters open no span: they are counted
  *   (deep_enters), and as many exits as are pending are matched by a counter.
+ * - Muting (guest_abi.h, wi_guest_site_stat): the enter of a muted site pushes
+ *   a frame that opens no span (its span id zeroed, so that no host reading the
+ *   frames takes it for one); its exit, or an unwinding, pops it with no call.
  */
 #include "guest.h"
 
@@ -30,6 +33,8 @@ static uint32_t state = STATE_NEW;
 static uint32_t depth; /* open frames */
 static uint32_t deep;  /* pending enters past WI_GUEST_MAX_DEPTH */
 static guest_frame *const frames = (guest_frame *)(uintptr_t)GUEST_FRAMES_BASE;
+static uint64_t muted_frames[WI_GUEST_MAX_DEPTH / 64]; /* bit i: frames[i] opened no span */
+static wi_guest_site_stat *stats;                       /* NULL: no muting */
 extern char __heap_base; /* wasm-ld: the end of B's stack and static data */
 
 static int ready(void) {
@@ -40,6 +45,8 @@ static int ready(void) {
     return 0;
   }
   state = STATE_READY;
+  if (guest_link_times_spans && guest_blob->mute_after)
+    stats = (wi_guest_site_stat *)(uintptr_t)guest_blob->stats_ptr;
   guest_link_init();
   return 1;
 }
@@ -48,14 +55,53 @@ static uint32_t component_of(const wi_guest_site_record *site) {
   return site->flags >> WI_GUEST_FLAG_COMPONENT_SHIFT;
 }
 
+static int frame_muted(uint32_t i) { return (int)(muted_frames[i / 64] >> (i % 64) & 1); }
+
+static void set_frame_muted(uint32_t i, int muted) {
+  uint64_t bit = (uint64_t)1 << (i % 64);
+  if (muted) muted_frames[i / 64] |= bit;
+  else muted_frames[i / 64] &= ~bit;
+}
+
+/* The nearest frame below `depth` that opened a span, or -1 (guest.h). */
+int32_t guest_span_parent(uint32_t depth) {
+  while (depth > 0 && frame_muted(depth - 1)) depth--;
+  return (int32_t)depth - 1;
+}
+
+/* Whether the enter of `site` at the current depth opens no span (never
+ * the outermost frame: it starts the trace). */
+static int mutes(uint32_t id) { return stats && depth > 0 && stats[id].muted; }
+
+/* A span of site `id` ended after `ns`: its site is judged from the
+ * mute_after-th span on, every 256th (the rule needs no precision). Entries
+ * and no-return imports are never muted, so not judged. */
+static void count_span(uint32_t id, uint64_t ns) {
+  if (guest_sites[id].flags & (WI_GUEST_FLAG_ENTRY | WI_GUEST_FLAG_NO_RETURN)) return;
+  wi_guest_site_stat *s = &stats[id];
+  s->spans++;
+  s->total_ns += ns;
+  if (s->spans < guest_blob->mute_after || (s->spans & 255) != 0 || s->muted) return;
+  if (s->total_ns / s->spans >= guest_blob->mute_below_ns) return;
+  s->muted = 1;
+  guest_blob->muted_sites++;
+}
+
+/* Pops frames[depth - 1]: ends its span (as unwound, or with status unset),
+ * or, muted, only pops it. */
+static void pop(int unwound) {
+  depth--;
+  if (frame_muted(depth)) return;
+  uint32_t id = frames[depth].site;
+  if (unwound) guest_blob->unwound_spans++;
+  uint64_t ns = guest_link_close(frames, depth, &guest_sites[id], unwound);
+  if (stats && !unwound) count_span(id, ns);
+}
+
 /* Ends and pops the frames above `keep` (frames[keep ..]), innermost first:
  * as unwound, or with status unset. */
 static void end_to(uint32_t keep, int unwound) {
-  while (depth > keep) {
-    depth--;
-    if (unwound) guest_blob->unwound_spans++;
-    guest_link_close(frames, depth, &guest_sites[frames[depth].site], unwound);
-  }
+  while (depth > keep) pop(unwound);
 }
 
 /* An entry into `component`: its own frames, and all above the lowest of
@@ -81,8 +127,15 @@ WI_EXPORT("enter") void wi_enter(uint32_t id) {
   if (depth == WI_GUEST_MAX_DEPTH) {
     guest_blob->deep_enters++;
     deep++;
+  } else if (mutes(id)) {
+    frames[depth].site = id;
+    memset(frames[depth].span_id, 0, sizeof frames[depth].span_id);
+    set_frame_muted(depth, 1);
+    guest_blob->muted_calls++;
+    depth++;
   } else {
     frames[depth].site = id;
+    set_frame_muted(depth, 0);
     guest_link_open(frames, depth, site);
     depth++;
   }
@@ -109,6 +162,5 @@ WI_EXPORT("exit") void wi_exit(uint32_t id) {
     return;
   }
   end_to(i, 1);
-  depth--;
-  guest_link_close(frames, depth, &guest_sites[id], 0);
+  pop(0);
 }

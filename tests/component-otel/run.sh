@@ -21,6 +21,9 @@
 #   the poisoned instance refuses (trap); expected/*.folded, expected/README.md.
 #   And tests/component/fixtures/nested.wat: spans of a nested component under
 #   the import span of the core module that calls it.
+# - fixtures/hot.wat, muting in the guest shim: a hot pair of functions muted
+#   at their 256th span by a rule they cannot miss, every span kept with
+#   --guest-mute-after never and with wasi-observe (expected/hot-*.folded).
 # - A JavaScript component (componentize-js, StarlingMonkey, ~220,000 spans):
 #   its tree against the one the same component records with --link hooks.
 # - The outer context: the host span continuing a remote trace with a
@@ -258,6 +261,45 @@ else
       fi
     done
   fi
+fi
+
+# ---- muting in the guest shim ---------------------------------------------------------
+
+# fixtures/hot.wat: run(1000) calls pair, which calls leaf, 1000 times. With
+# --guest-mute-after 100 and a threshold every mean is under, both sites are
+# judged at their 256th span and muted: 256 spans each, the stack right (the
+# tree, the parents), the same result. --guest-mute-after never keeps all 1000,
+# and so does wasi-observe, whose shim does not time spans.
+d=$WORK/hot
+mkdir -p "$d/orig"
+if ! "$JCO" parse "$HERE/fixtures/hot.wat" -o "$d/orig/c.wasm" >"$d/build.log" 2>&1; then
+  fail "build hot" "$(tail -2 "$d/build.log" | tr '\n' ' ')"
+else
+  "$NODE" "$HOST" --report "$d/orig/report.json" --js-dir "$d/orig/js" --call "run 1000" "$d/orig/c.wasm" \
+    >"$d/orig/out" 2>"$d/orig/err" </dev/null
+  echo $? >"$d/orig/rc"
+  while IFS='|' read -r variant link golden options; do
+    [[ -n $variant ]] || continue
+    mkdir -p "$d/$variant"
+    # shellcheck disable=SC2086
+    if ! "$TOOL" "$d/orig/c.wasm" -o "$d/$variant/c.wasm" --link "$link" $options 2>"$d/$variant/tool.err"; then
+      fail "instrument hot $variant [$link]" "$(head -2 "$d/$variant/tool.err" | tr '\n' ' ')"
+      continue
+    fi
+    "$NODE" "$CHECK" --name "hot $variant" --link "$link" --component "$d/$variant/c.wasm" \
+      --golden "$HERE/expected/$golden.folded" --version "$VERSION" --work "$d/$variant/run" \
+      --calls "run 1000" >"$d/$variant/check.log" 2>&1
+    count_lines "$d/$variant/check.log" "checks hot $variant [$link]" $?
+    if [[ -f $d/$variant/run/rc ]]; then
+      same_run "same-output hot $variant [$link]" "$d/orig" "$d/$variant/run"
+    else
+      fail "same-output hot $variant [$link]" "no run"
+    fi
+  done <<<"
+muted|wasi-otel|hot-muted|--guest-mute-after 100 --guest-mute-below-ns 4294967295
+all|wasi-otel|hot-all|--guest-mute-after never
+observe|wasi-observe|hot-all|
+"
 fi
 
 # ---- the outer context, the span processor --------------------------------------------

@@ -43,7 +43,8 @@ const COMP = [
     importField: 'proc_exit', module: 'outer', noReturn: true },                                           // 7
   { kind: 'import', name: 'host.log', index: 2, importModule: 'host', importField: 'log', module: 'outer' }, // 8
 ];
-const COUNTERS0 = { unknownIds: 0, unmatchedExits: 0, deepEnters: 0, unwoundSpans: 0, droppedTraceStates: 0 };
+const COUNTERS0 = { unknownIds: 0, unmatchedExits: 0, deepEnters: 0, unwoundSpans: 0, droppedTraceStates: 0,
+  mutedSites: 0, mutedCalls: 0 };
 const NS = 1_000_000_000n;
 const isHex = (s, n) => typeof s === 'string' && s.length === n && /^[0-9a-f]+$/.test(s) && /[^0]/.test(s);
 const ends = (log) => log.filter((e) => e.op === 'on-end').map((e) => e.span);
@@ -228,7 +229,9 @@ await test('A: cabi_realloc bumps, aligns, copies on realloc, resets, grows, tra
   const a = new WebAssembly.Instance(new WebAssembly.Module(memoryModule('otel', SITES).a), {});
   const { cabi_realloc: realloc, memory } = a.exports;
   const reset = a.exports['scratch-reset'];
-  const scratch = Math.ceil((abi.WI_GUEST_BLOB_BASE + blob.length) / 8) * 8;
+  // the scratch area starts after the site statistics, which follow the blob
+  const stats = Math.ceil((abi.WI_GUEST_BLOB_BASE + blob.length) / 8) * 8;
+  const scratch = Math.ceil((stats + SITES.length * abi.WI_GUEST_SITE_STAT_SIZE) / 8) * 8;
   const p1 = realloc(0, 0, 1, 5);
   assert.equal(p1, scratch);
   const p2 = realloc(0, 0, 8, 16);
@@ -281,9 +284,13 @@ await test('blob: header, site records, scope and counters', () => {
   assert.equal(str(u(20), u(24)), 'wasm-instrument');
   assert.match(str(u(28), u(32)), /^\d+\.\d+\.\d+/);
   assert.equal(u(36), base + blob.length);
-  assert.equal(abi.WI_GUEST_BLOB_HEADER_SIZE, 60);
-  for (const off of [40, 44, 48, 52, 56]) assert.equal(u(off), 0);
-  assert.equal(u(16), base + 64);
+  assert.equal(abi.WI_GUEST_BLOB_HEADER_SIZE, 84);
+  for (const off of [40, 44, 48, 52, 56, 72, 76, 80]) assert.equal(u(off), 0);
+  // muting: the statistics after the blob, 8-aligned; the rule
+  assert.equal(u(60), Math.ceil((base + blob.length) / 8) * 8);
+  assert.equal(u(64), abi.WI_GUEST_MUTE_AFTER);
+  assert.equal(u(68), abi.WI_GUEST_MUTE_BELOW_NS);
+  assert.equal(u(16), base + 88);
   SITES.forEach((s, i) => {
     const r = u(16) - base + 24 * i;
     assert.equal(u(r), { function: 0, import: 1, export: 2 }[s.kind]);
@@ -380,6 +387,77 @@ await test('otel: times are wall base + monotonic deltas, non-decreasing, end >=
   assert.equal(nsOf(work['end-time']), wall + MONO_STEP * 4n);
   assert.equal(nsOf(exp['end-time']), wall + MONO_STEP * 6n);
   assert.deepEqual(exp['start-time'], { seconds: WALL.seconds + 1n, nanoseconds: 500 }, 'seconds carry');
+});
+
+// A monotonic clock of `step` ns a read (the default is 1500: no span is short).
+const clockOf = (step) => { let m = MONO_BASE; return () => (m += step) - step; };
+const spanSite = (span) => attrs(span)['wasm.site.id'];
+
+await test('otel: muting: a site whose spans are many and short opens none from then on; the stack stays right', () => {
+  const loop = (n) => Array(n).fill('e2 x2').join(' ');
+  const t = start('otel', SITES, { mono: clockOf(10n), light: false });
+  t.drive(`e0 e1 ${loop(2000)} x1 x0`);
+  // judged every 256th span from the 1000th on: muted at its 1024th, of 10 ns each
+  assert.equal(ends(t.log).filter((s) => spanSite(s) === 2).length, 1024);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, mutedSites: 1, mutedCalls: 976 });
+  checkStartBeforeEnd(t.log);
+  // a muted frame opens no span: its span id is zeroed in the open-span stack,
+  // and the span of its child has the nearest open span as its parent
+  t.log.length = 0;
+  t.drive('e0 e1 e2 e3');
+  const framesBase = abi.WI_GUEST_BLOB_BASE - abi.WI_GUEST_MAX_DEPTH * abi.WI_GUEST_FRAME_SIZE - abi.WI_GUEST_TRACE_STATE_SIZE;
+  const frame = (i) => new Uint8Array(t.memory.buffer, framesBase + abi.WI_GUEST_FRAME_SIZE * i, abi.WI_GUEST_FRAME_SIZE);
+  assert.deepEqual([...frame(2).subarray(abi.WI_GUEST_FRAME_SPAN_ID)], Array(16).fill(0));
+  assert.equal(new DataView(frame(2).slice().buffer).getUint32(abi.WI_GUEST_FRAME_SITE, true), 2);
+  assert.notDeepEqual([...frame(3).subarray(abi.WI_GUEST_FRAME_SPAN_ID)], Array(16).fill(0));
+  // exit of the caller: the child (recorded) unwinds, the muted frame goes silently
+  t.drive('x1 x0');
+  const [imp, fn, root] = ends(t.log);
+  assert.equal(spanSite(imp), 3);
+  assert.equal(imp['parent-span-id'], fn['span-context']['span-id'], 'the import span skips the muted frame');
+  assert.equal(imp.status.tag, 'error');
+  assert.equal(spanSite(fn), 1);
+  assert.equal(spanSite(root), 0);
+  assert.deepEqual(t.counters(), { ...COUNTERS0, mutedSites: 1, mutedCalls: 977, unwoundSpans: 1 });
+  // the outermost frame and the entries are never muted: roots, and the
+  // entry of a nested component
+  const r = start('otel', SITES, { mono: clockOf(10n), light: true });
+  r.drive(Array(3000).fill('e1 x1').join(' '));
+  assert.equal(r.log.filter((e) => e.op === 'on-end').length, 3000);
+  const c = start('otel', COMP, { mono: clockOf(10n), light: true });
+  c.drive(`e0 e1 e2 ${Array(3000).fill('e3 x3').join(' ')} x2 x1 x0`);
+  assert.equal(c.log.filter((e) => e.op === 'on-end').length, 3003);
+  assert.equal(r.counters().mutedCalls + c.counters().mutedCalls, 0);
+  assert.deepEqual(c.counters(), COUNTERS0);
+  // long spans are not muted
+  const l = start('otel', SITES, { light: true });
+  l.drive(`e0 e1 ${loop(2000)} x1 x0`);
+  assert.equal(l.log.filter((e) => e.op === 'on-end').length, 2002);
+  assert.deepEqual(l.counters(), COUNTERS0);
+});
+
+await test('otel: --guest-mute-after never keeps every span; another rule is followed; wasi-observe (the host times spans) mutes nothing', () => {
+  const loop = Array(2000).fill('e2 x2').join(' ');
+  const t = start('otel', SITES, { mono: clockOf(10n), light: true }, { aBytes: memoryModule('otel', SITES, { muteAfter: 0 }).a });
+  t.drive(`e0 e1 ${loop} x1 x0`);
+  assert.equal(t.log.filter((e) => e.op === 'on-end').length, 2002);
+  assert.deepEqual(t.counters(), COUNTERS0);
+  // judged from the 300th span, every 256th: muted at the 512th (10 ns < 11 ns)
+  const early = start('otel', SITES, { mono: clockOf(10n), light: true },
+    { aBytes: memoryModule('otel', SITES, { muteAfter: 300, muteBelowNs: 11 }).a });
+  early.drive(`e0 e1 ${loop} x1 x0`);
+  assert.equal(early.log.filter((e) => e.op === 'on-end').length, 512 + 2);
+  assert.deepEqual(early.counters(), { ...COUNTERS0, mutedSites: 1, mutedCalls: 2000 - 512 });
+  // a mean of 10 ns is not under 10
+  const strict = start('otel', SITES, { mono: clockOf(10n), light: true },
+    { aBytes: memoryModule('otel', SITES, { muteAfter: 300, muteBelowNs: 10 }).a });
+  strict.drive(`e0 e1 ${loop} x1 x0`);
+  assert.equal(strict.log.filter((e) => e.op === 'on-end').length, 2002);
+  assert.deepEqual(strict.counters(), COUNTERS0);
+  const o = start('observe', SITES);
+  o.drive(`e0 e1 ${loop} x1 x0`);
+  assert.equal(o.log.filter((e) => e.op === 'end').length, 2002);
+  assert.deepEqual(o.counters(), COUNTERS0);
 });
 
 await test('otel: ids are lowercase hex (32/16), non-zero and unique', () => {
@@ -757,6 +835,10 @@ for (const [what, patch] of [
     const at = d.getUint32(16, true) - abi.WI_GUEST_BLOB_BASE + 24 * site + 20;
     d.setUint32(at, d.getUint32(at, true) | bit, true);
   }]),
+  ['statistics inside the blob', (d) => d.setUint32(60, (d.getUint32(36, true) - 16) & ~7, true)],
+  ['statistics past the memory', (d) => d.setUint32(60, abi.WI_GUEST_BLOB_BASE + d.byteLength - 8, true)],
+  ['unaligned statistics', (d) => d.setUint32(60, d.getUint32(60, true) + 4, true)],
+  ['a reserved header word', (d) => d.setUint32(80, 1, true)],
   ['a site table past the memory', (d) => {
     // a record at the memory's last 8 bytes whose name_len would lie past it
     const last = d.byteLength - 8;

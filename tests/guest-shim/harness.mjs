@@ -39,12 +39,18 @@ export function sitesTsv(sites) {
 }
 
 const aCache = new Map();
-export function memoryModule(link, sites) {
-  const key = link + '\0' + sitesTsv(sites);
+// `muteAfter`, `muteBelowNs`: the rule of --guest-mute-after (0: never) and
+// --guest-mute-below-ns; undefined, the defaults.
+export function memoryModule(link, sites, { muteAfter, muteBelowNs } = {}) {
+  const key = [link, muteAfter, muteBelowNs, sitesTsv(sites)].join('\0');
+  const env = { ...process.env };
+  if (muteAfter !== undefined) env.GUEST_MUTE_AFTER = String(muteAfter);
+  if (muteBelowNs !== undefined) env.GUEST_MUTE_BELOW_NS = String(muteBelowNs);
   if (!aCache.has(key)) {
     const dir = execFileSync('mktemp', ['-d']).toString().trim();
     try {
-      execFileSync(paths.makeA, [link, `${dir}/a.wasm`, `${dir}/blob.bin`], { input: sitesTsv(sites), stdio: 'pipe' });
+      execFileSync(paths.makeA, [link, `${dir}/a.wasm`, `${dir}/blob.bin`],
+        { input: sitesTsv(sites), stdio: 'pipe', env });
     } finally {
       if (!existsSync(`${dir}/blob.bin`)) execFileSync('rm', ['-rf', dir]);
     }
@@ -148,6 +154,7 @@ export function start(link, sites, host = {}, { beforeFirstCall, aBytes } = {}) 
       unknownIds: at(abi.WI_GUEST_BLOB_UNKNOWN_IDS), unmatchedExits: at(abi.WI_GUEST_BLOB_UNMATCHED_EXITS),
       deepEnters: at(abi.WI_GUEST_BLOB_DEEP_ENTERS), unwoundSpans: at(abi.WI_GUEST_BLOB_UNWOUND_SPANS),
       droppedTraceStates: at(abi.WI_GUEST_BLOB_DROPPED_TRACE_STATES),
+      mutedSites: at(abi.WI_GUEST_BLOB_MUTED_SITES), mutedCalls: at(abi.WI_GUEST_BLOB_MUTED_CALLS),
     };
   };
   // A tiny driver language: [['enter', id], ['exit', id], ...] or 'e0 e1 x1 x0'.

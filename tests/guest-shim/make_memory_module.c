@@ -9,7 +9,9 @@
  * lifts), no-return (1: an import that ends the program); missing trailing
  * fields are "" (0 for the last three). In a field, \\ \t \n and
  * \xHH stand for a backslash, a tab, a newline and the byte HH (so names can
- * hold any byte, invalid UTF-8 included). */
+ * hold any byte, invalid UTF-8 included). GUEST_MUTE_AFTER and GUEST_MUTE_BELOW_NS
+ * in the environment: a blob with another muting rule (as --guest-mute-after and
+ * --guest-mute-below-ns write it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +109,13 @@ int main(int argc, char **argv) {
     return 1;
   }
   size_t size;
-  uint8_t *a = wi_guest_memory_module(link, sites, count, &size);
+  /* GUEST_MUTE_AFTER, GUEST_MUTE_BELOW_NS: the rule (as --guest-mute-after and
+   * --guest-mute-below-ns write it; "0" for never); unset, the defaults */
+  wi_guest_muting muting = WI_GUEST_MUTING_DEFAULT;
+  const char *after = getenv("GUEST_MUTE_AFTER"), *below = getenv("GUEST_MUTE_BELOW_NS");
+  if (after) muting.after = (uint32_t)strtoul(after, NULL, 10);
+  if (below) muting.below_ns = (uint32_t)strtoul(below, NULL, 10);
+  uint8_t *a = wi_guest_memory_module(link, sites, count, muting, &size);
   if (!a) {
     fprintf(stderr, "wi_guest_memory_module failed\n");
     return 1;
@@ -115,7 +123,7 @@ int main(int argc, char **argv) {
   int status = write_file(argv[2], a, size);
   free(a);
   if (argc == 4) {
-    uint8_t *blob = wi_guest_site_blob(link, sites, count, &size);
+    uint8_t *blob = wi_guest_site_blob(link, sites, count, muting, &size);
     if (!blob) {
       fprintf(stderr, "wi_guest_site_blob failed\n");
       return 1;

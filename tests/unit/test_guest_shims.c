@@ -53,7 +53,7 @@ static const uint32_t want_flags[] = {WI_GUEST_FLAG_ENTRY, 2u << 8,
 static void otel_blob_header_and_records(void **state) {
   (void)state;
   size_t size;
-  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, &size);
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   assert_int_equal(le32(blob), WI_GUEST_BLOB_MAGIC);
   assert_memory_equal(blob, "WIGB", 4);
@@ -66,7 +66,12 @@ static void otel_blob_header_and_records(void **state) {
   assert_int_equal(le32(blob + 32), strlen(WI_VERSION));
   assert_memory_equal(at(blob, le32(blob + 28)), WI_VERSION, strlen(WI_VERSION));
   assert_int_equal(le32(blob + 36), WI_GUEST_BLOB_BASE + size);
-  for (int off = 40; off < (int)WI_GUEST_BLOB_HEADER_SIZE; off += 4) assert_int_equal(le32(blob + off), 0);
+  for (int off = 40; off < 60; off += 4) assert_int_equal(le32(blob + off), 0); /* counters */
+  /* muting: the statistics right after the blob, 8-aligned; the rule's values */
+  assert_int_equal(le32(blob + 60), (WI_GUEST_BLOB_BASE + size + 7) & ~7u);
+  assert_int_equal(le32(blob + 64), WI_GUEST_MUTE_AFTER);
+  assert_int_equal(le32(blob + 68), WI_GUEST_MUTE_BELOW_NS);
+  for (int off = 72; off < (int)WI_GUEST_BLOB_HEADER_SIZE; off += 4) assert_int_equal(le32(blob + off), 0);
   assert_int_equal(le32(blob + 16), WI_GUEST_BLOB_BASE + ((WI_GUEST_BLOB_HEADER_SIZE + 7) & ~7u)); /* 8-aligned */
   const uint32_t want_attrs[] = {6, 4, 6, 5}; /* export+module, function, import, function+module */
   for (size_t i = 0; i < SITE_COUNT; i++) {
@@ -83,7 +88,7 @@ static void otel_blob_header_and_records(void **state) {
 static void otel_attributes_are_json(void **state) {
   (void)state;
   size_t size;
-  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, &size);
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   char key[64], value[128];
   const uint8_t *rec0 = at(blob, le32(blob + 16));
@@ -135,9 +140,10 @@ static void otel_attributes_are_json(void **state) {
 static void observe_attributes_are_variants(void **state) {
   (void)state;
   size_t size;
-  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OBSERVE, sites, SITE_COUNT, &size);
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OBSERVE, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   assert_int_equal(le32(blob + 8), WI_GUEST_BLOB_LINK_OBSERVE);
+  assert_int_equal(le32(blob + 64), 0); /* wasi-observe's host times spans: B mutes nothing */
   const uint8_t *rec3 = at(blob, le32(blob + 16) + 72);
   assert_int_equal(le32(rec3 + 12) % 8, 0);
   assert_int_equal(le32(rec3 + 16), 5);
@@ -162,27 +168,47 @@ static void observe_attributes_are_variants(void **state) {
   free(blob);
 }
 
+static void guest_muting_rule(void **state) {
+  (void)state;
+  size_t size;
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, (wi_guest_muting){0, 1000}, &size);
+  assert_non_null(blob);
+  assert_int_equal(le32(blob + 64), 0);                                  /* mute_after: never */
+  assert_int_equal(le32(blob + 60), (WI_GUEST_BLOB_BASE + size + 7) & ~7u); /* still in bounds */
+  free(blob);
+  blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, (wi_guest_muting){300, 25}, &size);
+  assert_non_null(blob);
+  assert_int_equal(le32(blob + 64), 300);
+  assert_int_equal(le32(blob + 68), 25);
+  free(blob);
+  /* wasi-observe's B does not time spans: never, whatever the rule */
+  blob = wi_guest_site_blob(WI_GUEST_LINK_OBSERVE, sites, SITE_COUNT, (wi_guest_muting){300, 25}, &size);
+  assert_non_null(blob);
+  assert_int_equal(le32(blob + 64), 0);
+  free(blob);
+}
+
 static void empty_and_invalid_input(void **state) {
   (void)state;
   size_t size = 0;
-  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, NULL, 0, &size);
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, NULL, 0, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   assert_int_equal(le32(blob + 12), 0);
   assert_int_equal(le32(blob + 36), WI_GUEST_BLOB_BASE + size);
   free(blob);
-  assert_null(wi_guest_site_blob((wi_guest_link)7, sites, SITE_COUNT, &size));
-  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, NULL, 1, &size));
+  assert_null(wi_guest_site_blob((wi_guest_link)7, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &size));
+  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, NULL, 1, WI_GUEST_MUTING_DEFAULT, &size));
   wi_guest_site bad = sites[0];
   bad.kind = (wi_guest_site_kind)3;
-  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, &size));
-  assert_null(wi_guest_memory_module(WI_GUEST_LINK_OBSERVE, &bad, 1, &size));
+  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, WI_GUEST_MUTING_DEFAULT, &size));
+  assert_null(wi_guest_memory_module(WI_GUEST_LINK_OBSERVE, &bad, 1, WI_GUEST_MUTING_DEFAULT, &size));
   /* a component that does not fit the flags word */
   bad = sites[0];
   bad.component = WI_GUEST_MAX_COMPONENT + 1;
-  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, &size));
+  assert_null(wi_guest_site_blob(WI_GUEST_LINK_OTEL, &bad, 1, WI_GUEST_MUTING_DEFAULT, &size));
   /* NULL strings are "" */
   wi_guest_site nulls = {.kind = WI_GUEST_SITE_IMPORT, .function_index = 1};
-  blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, &nulls, 1, &size);
+  blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, &nulls, 1, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   const uint8_t *rec = at(blob, le32(blob + 16));
   assert_int_equal(le32(rec + 8), 0);
@@ -193,8 +219,8 @@ static void empty_and_invalid_input(void **state) {
 static void memory_module_holds_the_blob(void **state) {
   (void)state;
   size_t blob_size, size;
-  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, &blob_size);
-  uint8_t *a = wi_guest_memory_module(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, &size);
+  uint8_t *blob = wi_guest_site_blob(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &blob_size);
+  uint8_t *a = wi_guest_memory_module(WI_GUEST_LINK_OTEL, sites, SITE_COUNT, WI_GUEST_MUTING_DEFAULT, &size);
   assert_non_null(blob);
   assert_non_null(a);
   assert_memory_equal(a, "\0asm\1\0\0\0", 8);
@@ -227,6 +253,7 @@ int main(void) {
       cmocka_unit_test(otel_blob_header_and_records),
       cmocka_unit_test(otel_attributes_are_json),
       cmocka_unit_test(observe_attributes_are_variants),
+      cmocka_unit_test(guest_muting_rule),
       cmocka_unit_test(empty_and_invalid_input),
       cmocka_unit_test(memory_module_holds_the_blob),
       cmocka_unit_test(shim_bytes),
