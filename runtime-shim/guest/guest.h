@@ -1,6 +1,6 @@
 /* Internal declarations shared by the guest shim's sources (core module B,
- * wasm32, no libc). Each B variant links blob.c, span_stack.c, guest_libc.c
- * and one link_*.c (plus trace_ids.c for wasi-otel). */
+ * wasm32, no libc). Each B variant links blob.c, span_stack.c, counters.c,
+ * guest_libc.c and one link_*.c (plus trace_ids.c for wasi-otel). */
 #ifndef WI_GUEST_H
 #define WI_GUEST_H
 
@@ -63,6 +63,22 @@ extern const uint32_t guest_link_times_spans;
 /* span_stack.c: the nearest frame below `depth` that opened a span (muted
  * frames open none), or -1. */
 int32_t guest_span_parent(uint32_t depth);
+
+/* counters.c: the blob's counters that are not 0, for the attributes of a
+ * root span: their keys ("wasm.shim.muted_calls", ...; static strings) and
+ * values, in the header's order. Returns how many (at most GUEST_COUNTERS). */
+#define GUEST_COUNTERS 7
+typedef struct {
+  const char *key;
+  uint32_t key_len;
+  uint32_t value;
+} guest_counter;
+uint32_t guest_counters_nonzero(guest_counter out[GUEST_COUNTERS]);
+/* `value` in decimal digits into out (no NUL); returns how many (1 to 10). */
+uint32_t guest_decimal(char out[10], uint32_t value);
+/* A root gets the counters next to its site's attributes when the site has at
+ * most this many (the generator writes 7 at most); else only its own. */
+#define GUEST_MAX_SITE_ATTRS 16
 
 /* The status message of a span that a trap, a host exception or an
  * out-of-order exit cut through. */

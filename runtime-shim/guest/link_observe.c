@@ -32,6 +32,38 @@ const uint32_t guest_link_times_spans = 0;
 
 static const char unwound_message[] = GUEST_UNWOUND_MESSAGE;
 
+/* key-value: key (string), value (variant: tag, then an s64 at 8) */
+typedef struct {
+  uint32_t key_ptr, key_len;
+  uint8_t tag;
+  int64_t s64;
+} observe_key_value;
+_Static_assert(sizeof(observe_key_value) == WI_GUEST_OBSERVE_KV_SIZE &&
+                   _Alignof(observe_key_value) == WI_GUEST_OBSERVE_KV_ALIGN,
+               "key-value");
+/* A root's attributes: its site's, then the counters (counters.c). */
+static observe_key_value root_attributes[GUEST_MAX_SITE_ATTRS + GUEST_COUNTERS];
+
+/* The attributes of the span of `site` at `depth`: the site's, and for a
+ * root the counters that are not 0 so far. Sets *ptr and *len. */
+static void attributes_of(uint32_t depth, const wi_guest_site_record *site, uint32_t *ptr,
+                          uint32_t *len) {
+  *ptr = site->attrs_ptr;
+  *len = site->attrs_count;
+  if (depth != 0 || site->attrs_count > GUEST_MAX_SITE_ATTRS) return;
+  guest_counter counters[GUEST_COUNTERS];
+  uint32_t n = guest_counters_nonzero(counters);
+  if (n == 0) return;
+  memcpy(root_attributes, (const void *)(uintptr_t)site->attrs_ptr,
+         site->attrs_count * sizeof *root_attributes);
+  for (uint32_t i = 0; i < n; i++)
+    root_attributes[site->attrs_count + i] =
+        (observe_key_value){(uint32_t)(uintptr_t)counters[i].key, counters[i].key_len,
+                            WI_GUEST_OBSERVE_VALUE_S64, counters[i].value};
+  *ptr = (uint32_t)(uintptr_t)root_attributes;
+  *len = site->attrs_count + n;
+}
+
 void guest_link_init(void) {}
 
 static uint32_t span_kind_of(uint32_t site_kind) {
@@ -43,9 +75,11 @@ static uint32_t span_kind_of(uint32_t site_kind) {
 }
 
 void guest_link_open(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site) {
+  uint32_t attrs_ptr, attrs_len;
+  attributes_of(depth, site, &attrs_ptr, &attrs_len);
   frames[depth].handle = tracer_start(site->name_ptr, site->name_len, 1, 0, 1,
-                                      span_kind_of(site->kind), 1, site->attrs_ptr,
-                                      site->attrs_count, 0, 0, 0, 0, 0, 0);
+                                      span_kind_of(site->kind), 1, attrs_ptr, attrs_len, 0, 0,
+                                      0, 0, 0, 0);
 }
 
 uint64_t guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,

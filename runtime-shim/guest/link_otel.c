@@ -20,6 +20,11 @@ typedef struct {
   uint32_t ptr, len;
 } cabi_slice;
 
+/* key-value: key, value (a string: the value's JSON) */
+typedef struct {
+  cabi_slice key, value;
+} otel_key_value;
+
 /* tuple<string, string>: a trace-state entry (key, value) */
 typedef struct {
   cabi_slice key, value;
@@ -72,6 +77,9 @@ typedef struct {
   uint32_t dropped_links;
 } otel_span_data;
 
+_Static_assert(sizeof(otel_key_value) == WI_GUEST_OTEL_KV_SIZE &&
+                   _Alignof(otel_key_value) == WI_GUEST_OTEL_KV_ALIGN,
+               "key-value");
 _Static_assert(sizeof(otel_trace_state_entry) == 16 && _Alignof(otel_trace_state_entry) == 4,
                "tuple<string, string>");
 _Static_assert(WI_GUEST_TRACE_STATE_MAX_ENTRIES * sizeof(otel_trace_state_entry) +
@@ -136,6 +144,9 @@ static uint32_t trace_state_count;
 static otel_span_context outer;
 static otel_span_data data;
 static const char unwound_message[] = GUEST_UNWOUND_MESSAGE;
+/* A root's attributes: its site's, then the counters (counters.c). */
+static otel_key_value root_attributes[GUEST_MAX_SITE_ATTRS + GUEST_COUNTERS];
+static char root_digits[GUEST_COUNTERS][10];
 
 static uint64_t now_ns(void) { return wall_base_ns + (monotonic_clock_now() - monotonic_base); }
 
@@ -238,6 +249,25 @@ static uint8_t span_kind_of(uint32_t site_kind) {
   }
 }
 
+/* The attributes of the span of `site` at `depth`: the site's, and for a
+ * root the counters that are not 0 (as JSON numbers: their digits). */
+static cabi_slice attributes_of(uint32_t depth, const wi_guest_site_record *site) {
+  cabi_slice own = {site->attrs_ptr, site->attrs_count};
+  if (depth != 0 || site->attrs_count > GUEST_MAX_SITE_ATTRS) return own;
+  guest_counter counters[GUEST_COUNTERS];
+  uint32_t n = guest_counters_nonzero(counters);
+  if (n == 0) return own;
+  memcpy(root_attributes, (const void *)(uintptr_t)site->attrs_ptr,
+         site->attrs_count * sizeof *root_attributes);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t digits = guest_decimal(root_digits[i], counters[i].value);
+    root_attributes[site->attrs_count + i] =
+        (otel_key_value){{ptr_of(counters[i].key), counters[i].key_len},
+                         {ptr_of(root_digits[i]), digits}};
+  }
+  return (cabi_slice){ptr_of(root_attributes), site->attrs_count + n};
+}
+
 uint64_t guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_site_record *site,
                           int unwound) {
   guest_frame *f = &frames[depth];
@@ -253,7 +283,7 @@ uint64_t guest_link_close(guest_frame *frames, uint32_t depth, const wi_guest_si
   data.name = (cabi_slice){site->name_ptr, site->name_len};
   data.start_time = datetime_of(f->start_ns);
   data.end_time = datetime_of(end_ns);
-  data.attributes = (cabi_slice){site->attrs_ptr, site->attrs_count};
+  data.attributes = attributes_of(depth, site);
   data.status = unwound ? (otel_status){2, {ptr_of(unwound_message), sizeof unwound_message - 1}}
                         : (otel_status){0, {0, 0}};
   otel_on_end(&data);

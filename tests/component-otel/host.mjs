@@ -131,6 +131,7 @@ const FAULTS = {
   'observe-no-drop': 'wasi-observe: the resource drops are not recorded',
   'close-open': 'the spans still open when the run is over are exported (ended by the host)',
   'trace-state': 'the 3rd span is exported with a trace-state of its own',
+  'shim-counter': 'the 3rd span is exported with wasm.shim.unwound_spans 1',
 };
 
 function die(msg) {
@@ -363,6 +364,7 @@ const otelHost = {
     const attributes = otelAttributes(data.attributes);
     if (opts.fault === 'attr-index' && 'wasm.function.index' in attributes) attributes['wasm.function.index'] = String(attributes['wasm.function.index']);
     if (opts.fault === 'attr-site-kind' && third) attributes['wasm.site.kind'] = 'import';
+    if (opts.fault === 'shim-counter' && third) attributes['wasm.shim.unwound_spans'] = 1;
     let startTime = hrOf(data.startTime);
     let endTime = hrOf(data.endTime);
     if (opts.fault === 'time' && third) [startTime, endTime] = [endTime, startTime];

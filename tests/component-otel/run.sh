@@ -199,9 +199,12 @@ while IFS='|' read -r scenario wat golden calls roots unwound; do
       fail "instrument $scenario [$link]" "$(head -2 "$d/$link/tool.err" | tr '\n' ' ')"
       continue
     fi
+    # the spans cut are counted, and the next root (the last) says so
+    counters=""
+    ((unwound > 0)) && counters=unwound_spans=$unwound
     "$NODE" "$CHECK" --name "$scenario" --link "$link" --component "$d/$link/c.wasm" \
       --golden "$golden" --version "$VERSION" --work "$d/$link/run" \
-      --calls "$calls" --roots "$roots" --unwound "$unwound" >"$d/$link/check.log" 2>&1
+      --calls "$calls" --roots "$roots" --unwound "$unwound" --shim-counters "$counters" >"$d/$link/check.log" 2>&1
     count_lines "$d/$link/check.log" "checks $scenario [$link]" $?
     if [[ -f $d/$link/run/rc ]]; then
       same_run "same-output $scenario [$link]" "$d/orig" "$d/$link/run"
@@ -268,7 +271,8 @@ fi
 # fixtures/hot.wat: run(1000) calls pair, which calls leaf, 1000 times. With
 # --guest-mute-after 100 and a threshold every mean is under, both sites are
 # judged at their 256th span and muted: 256 spans each, the stack right (the
-# tree, the parents), the same result. --guest-mute-after never keeps all 1000,
+# tree, the parents), the same result, and the root says so (wasm.shim.muted_sites
+# 2, muted_calls 2 x 744). --guest-mute-after never keeps all 1000,
 # and so does wasi-observe, whose shim does not time spans.
 d=$WORK/hot
 mkdir -p "$d/orig"
@@ -278,7 +282,7 @@ else
   "$NODE" "$HOST" --report "$d/orig/report.json" --js-dir "$d/orig/js" --call "run 1000" "$d/orig/c.wasm" \
     >"$d/orig/out" 2>"$d/orig/err" </dev/null
   echo $? >"$d/orig/rc"
-  while IFS='|' read -r variant link golden options; do
+  while IFS='|' read -r variant link golden counters options; do
     [[ -n $variant ]] || continue
     mkdir -p "$d/$variant"
     # shellcheck disable=SC2086
@@ -288,7 +292,7 @@ else
     fi
     "$NODE" "$CHECK" --name "hot $variant" --link "$link" --component "$d/$variant/c.wasm" \
       --golden "$HERE/expected/$golden.folded" --version "$VERSION" --work "$d/$variant/run" \
-      --calls "run 1000" >"$d/$variant/check.log" 2>&1
+      --calls "run 1000" --shim-counters "$counters" >"$d/$variant/check.log" 2>&1
     count_lines "$d/$variant/check.log" "checks hot $variant [$link]" $?
     if [[ -f $d/$variant/run/rc ]]; then
       same_run "same-output hot $variant [$link]" "$d/orig" "$d/$variant/run"
@@ -296,9 +300,9 @@ else
       fail "same-output hot $variant [$link]" "no run"
     fi
   done <<<"
-muted|wasi-otel|hot-muted|--guest-mute-after 100 --guest-mute-below-ns 4294967295
-all|wasi-otel|hot-all|--guest-mute-after never
-observe|wasi-observe|hot-all|
+muted|wasi-otel|hot-muted|muted_sites=2,muted_calls=1488|--guest-mute-after 100 --guest-mute-below-ns 4294967295
+all|wasi-otel|hot-all||--guest-mute-after never
+observe|wasi-observe|hot-all||
 "
 fi
 
@@ -346,6 +350,7 @@ calltree wasi-otel status status
 calltree wasi-otel drop tree
 calltree wasi-otel drop complete trace
 calltree wasi-otel trace-state trace state
+calltree wasi-otel shim-counter shim counters
 calltree wasi-otel extra received all
 calltree wasi-otel raw-id ids
 calltree wasi-otel no-start start before end

@@ -158,10 +158,10 @@ await test("B's data and stack lie below the blob, and B never grows memory", ()
       const len = m[2].replace(/\\[0-9a-f]{2}/g, 'x').replace(/\\./g, 'x').length;
       assert.ok(Number(m[1]) + len <= abi.WI_GUEST_BLOB_BASE, `${link}: data at ${m[1]}`);
     }
-    // the stack pointer, when B has one (wasm-ld drops it when no function uses it)
-    for (const sp of text.matchAll(/\(global \(;\d+;\) \(mut i32\) \(i32\.const (\d+)\)\)/g))
-      assert.ok(Number(sp[1]) <= abi.WI_GUEST_BLOB_BASE, `${link}: stack pointer`);
-    assert.equal(link === 'otel', /\(global/.test(text), `${link}: has a stack pointer`);
+    // the stack pointer (both use the stack: the counters of a root span)
+    const sps = [...text.matchAll(/\(global \(;\d+;\) \(mut i32\) \(i32\.const (\d+)\)\)/g)];
+    assert.equal(sps.length, 1, `${link}: one stack pointer`);
+    assert.ok(Number(sps[0][1]) <= abi.WI_GUEST_BLOB_BASE, `${link}: stack pointer`);
   }
 });
 
@@ -319,6 +319,14 @@ await test('blob: site flags: entry (exports), no-return (imports), the componen
 // ---- B for wasi-otel ----
 
 // The attributes of site `id` (its index in the site list).
+// The same as wasi-observe gives them: ints as s64.
+function observeWant(id) {
+  const want = expectedOtelAttrs(SITES[id], id);
+  want['wasm.site.id'] = BigInt(id);
+  want['wasm.function.index'] = BigInt(SITES[id].index);
+  return want;
+}
+
 function expectedOtelAttrs(s, id) {
   const a = { 'code.function.name': s.name, 'wasm.site.kind': s.kind, 'wasm.site.id': id, 'wasm.function.index': s.index };
   if (s.kind === 'import') Object.assign(a, { 'wasm.import.module': s.importModule, 'wasm.import.name': s.importField });
@@ -400,6 +408,10 @@ await test('otel: muting: a site whose spans are many and short opens none from 
   // judged every 256th span from the 1000th on: muted at its 1024th, of 10 ns each
   assert.equal(ends(t.log).filter((s) => spanSite(s) === 2).length, 1024);
   assert.deepEqual(t.counters(), { ...COUNTERS0, mutedSites: 1, mutedCalls: 976 });
+  const mutingRoot = ends(t.log).at(-1);
+  assert.equal(spanSite(mutingRoot), 0);
+  assert.equal(attrs(mutingRoot)['wasm.shim.muted_sites'], 1, 'the root says so');
+  assert.equal(attrs(mutingRoot)['wasm.shim.muted_calls'], 976);
   checkStartBeforeEnd(t.log);
   // a muted frame opens no span: its span id is zeroed in the open-span stack,
   // and the span of its child has the nearest open span as its parent
@@ -783,6 +795,36 @@ await test('otel: unknown ids and unmatched exits are counted and ignored', () =
   assert.deepEqual(u.counters(), { ...COUNTERS0, unknownIds: 2, unmatchedExits: 1 });
 });
 
+const shimKeys = (list) => list.map((a) => a.key).filter((k) => k.startsWith('wasm.shim.'));
+
+await test('otel: a root span carries the counters that are not 0 (wasm.shim.*, JSON numbers) after its own attributes; other spans none', () => {
+  const t = start('otel', SITES);
+  t.drive('e0 e1 x1 x0');
+  assert.deepEqual(attrs(ends(t.log)[1]), expectedOtelAttrs(SITES[0], 0), 'nothing counted yet');
+  t.log.length = 0;
+  // an unmatched exit, an unknown id; then x1 over e2: e2 ends unwound
+  t.drive('x1 e99 e0 e1 e2 x1 x0');
+  const spans = ends(t.log);
+  const root = spans.at(-1);
+  assert.equal(spans.length, 3);
+  assert.deepEqual(root.attributes.map((a) => a.key).slice(0, Object.keys(expectedOtelAttrs(SITES[0], 0)).length),
+    Object.keys(expectedOtelAttrs(SITES[0], 0)), "the site's own attributes come first");
+  assert.deepEqual(attrs(root), { ...expectedOtelAttrs(SITES[0], 0), 'wasm.shim.unknown_ids': 1,
+    'wasm.shim.unmatched_exits': 1, 'wasm.shim.unwound_spans': 1 });
+  for (const s of spans.slice(0, -1)) assert.deepEqual(shimKeys(s.attributes), [], s.name);
+  // the digits of the largest values, in the header's order
+  const d = new DataView(t.memory.buffer);
+  d.setUint32(abi.WI_GUEST_BLOB_BASE + abi.WI_GUEST_BLOB_UNKNOWN_IDS, 4294967295, true);
+  d.setUint32(abi.WI_GUEST_BLOB_BASE + abi.WI_GUEST_BLOB_MUTED_CALLS, 10, true);
+  t.log.length = 0;
+  t.drive('e0 x0');
+  const last = ends(t.log)[0];
+  assert.deepEqual(shimKeys(last.attributes), ['wasm.shim.unknown_ids', 'wasm.shim.unmatched_exits',
+    'wasm.shim.unwound_spans', 'wasm.shim.muted_calls']);
+  assert.equal(last.attributes.find((a) => a.key === 'wasm.shim.unknown_ids').value, '4294967295');
+  assert.equal(last.attributes.find((a) => a.key === 'wasm.shim.muted_calls').value, '10');
+});
+
 await test(`otel: at most WI_GUEST_MAX_DEPTH (${abi.WI_GUEST_MAX_DEPTH}) open spans; deeper exits matched by count`, () => {
   const max = abi.WI_GUEST_MAX_DEPTH, extra = 40;
   const t = start('otel', SITES);
@@ -964,10 +1006,7 @@ await test('observe: start/end/drop order, kinds, names and attributes', () => {
     { key: 'wasm.module', value: { tag: 'string', val: 'app' } },
   ]);
   SITES.slice(0, 4).forEach((s, i) => {
-    const want = expectedOtelAttrs(s, i);
-    want['wasm.site.id'] = BigInt(i);
-    want['wasm.function.index'] = BigInt(s.index);
-    assert.deepEqual(observeAttrs(starts[i].options.some.attributes.some), want);
+    assert.deepEqual(observeAttrs(starts[i].options.some.attributes.some), observeWant(i));
   });
   for (const e of t.log.filter((e) => e.op === 'end')) assert.equal(e.timestamp, null);
   assert.equal(t.live.size, 0);
@@ -1004,6 +1043,21 @@ await test('observe: a no-return import ends every open span, innermost first, w
   t.drive('x7 e0 x0');
   assert.equal(t.live.size, 0);
   assert.deepEqual(t.counters(), { ...COUNTERS0, unmatchedExits: 1 });
+});
+
+await test('observe: a root span starts with the counters that are not 0 so far (wasm.shim.*, s64); other spans none', () => {
+  const t = start('observe', SITES);
+  t.drive('e0 e1 x1 x0');
+  const first = t.log.filter((e) => e.op === 'start');
+  assert.deepEqual(observeAttrs(first[0].options.some.attributes.some), observeWant(0), 'nothing counted yet');
+  t.log.length = 0;
+  t.drive('x1 e99 e0 e1 e2 x1 x0 e0 x0');
+  const [root, child, grandchild, next] = t.log.filter((e) => e.op === 'start');
+  assert.deepEqual(observeAttrs(root.options.some.attributes.some),
+    { ...observeWant(0), 'wasm.shim.unknown_ids': 1n, 'wasm.shim.unmatched_exits': 1n });
+  for (const s of [child, grandchild]) assert.deepEqual(shimKeys(s.options.some.attributes.some), []);
+  assert.deepEqual(observeAttrs(next.options.some.attributes.some),
+    { ...observeWant(0), 'wasm.shim.unknown_ids': 1n, 'wasm.shim.unmatched_exits': 1n, 'wasm.shim.unwound_spans': 1n });
 });
 
 await test('observe: unknown ids, unmatched exits, depth bound', () => {

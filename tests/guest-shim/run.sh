@@ -99,7 +99,7 @@ fi
 pages=$(sed -nE 's/^#define WI_GUEST_MEMORY_PAGES ([0-9]+)u.*/\1/p' "$GUEST_ABI_H")
 build_shim() { # SRC_DIR LINK OUT
   local src=$1 files
-  files="$src/blob.c $src/span_stack.c $src/guest_libc.c $src/link_$2.c"
+  files="$src/blob.c $src/span_stack.c $src/counters.c $src/guest_libc.c $src/link_$2.c"
   [[ $2 == otel ]] && files+=" $src/trace_ids.c"
   # shellcheck disable=SC2086
   "$CLANG" --target=wasm32 -nostdlib -ffreestanding -O2 -std=c17 \
