@@ -96,9 +96,12 @@ static int instrument_function(wi_instrument *ctx, uint32_t index) {
                           ctx->facts.opaque_id);
   }
   /* XRay's rule: a small function with no loop costs more to trace than it
-   * runs; one asked for by name is kept. */
-  if (ctx->facts.instructions < ctx->min_instructions && !ctx->facts.has_loop &&
-      !info->named_by_include) {
+   * runs; one asked for by name is kept, and one a profile shows to hold a
+   * share of the run (its callees' time, most likely). */
+  bool small = ctx->facts.instructions < ctx->min_instructions && !ctx->facts.has_loop;
+  if (small && ctx->from_profile && info->profile_kept && !info->named_by_include)
+    ctx->stats.functions_kept_small++;
+  else if (small && !info->named_by_include) {
     ctx->stats.functions_small++;
     if (wi_record_skip(ctx, index, WI_SKIP_SMALL, "small", 0) != 0)
       return fail(ctx, "out of memory");

@@ -38,6 +38,7 @@ typedef struct {
   uint32_t declared_locals;  /* locals the input declares (params excluded) */
   bool profiled;             /* --from-profile: the profile names it (and no other function) */
   bool left_out_by_profile;  /* --from-profile: called often and briefly; no hooks */
+  bool profile_kept;         /* --from-profile: a large share of the run: hooks whatever its size */
   uint64_t profile_calls;    /* its calls in the profile */
   uint64_t profile_ns;       /* its inclusive time in the profile */
 } wi_function_info;
@@ -69,6 +70,7 @@ typedef struct {
   uint32_t functions_uninspectable;
   uint32_t functions_small;   /* under --min-instructions, with no loop */
   uint32_t functions_profiled_out; /* --from-profile: called often and briefly */
+  uint32_t functions_kept_small;   /* --from-profile: under --min-instructions, kept for their share */
   uint32_t imports_wrapped;
   uint32_t exports_wrapped;
   uint32_t exports_shared;     /* export wrappers that call a shared entry (export_boundary.c) */
@@ -115,6 +117,8 @@ typedef struct {
                                     table (hook_calls.h); default ABI, core modules */
   uint64_t profile_min_calls;    /* its rule, for --list and --stats */
   uint64_t profile_below_ns;
+  double profile_keep_percent;   /* --profile-keep-percent */
+  uint64_t profile_total_ns;     /* the profile's total, for the shares --list shows */
 
   /* Outputs and working state, owned here; see wi_instrument_free. */
   wi_unique_names names;         /* for everything the passes add */

@@ -39,6 +39,9 @@ void wi_print_usage(void) {
       "      --profile-min-calls N  --from-profile leaves out a function called at least\n"
       "                         N times (default 10000) ...\n"
       "      --profile-below-ns T  ... for a mean inclusive time under T ns (default 1000)\n"
+      "      --profile-keep-percent P  but keeps a function with at least P%% of the\n"
+      "                         run inclusive (default 0.5; 0: no floor), even under\n"
+      "                         --min-instructions\n"
       "      --patchable        let the host patch out the functions it mutes: each\n"
       "                         instrumented function checks its slot in a table the\n"
       "                         module exports (wasm-instrument:muted-sites) before its\n"
@@ -47,7 +50,8 @@ void wi_print_usage(void) {
       "      --no-patchable     not even with --production\n"
       "      --production       the preset for a build left on in production:\n"
       "                         --min-instructions 200 (an explicit one wins) and\n"
-      "                         --patchable; with --from-profile, both rules apply\n"
+      "                         --patchable; with --from-profile, both rules apply (and\n"
+      "                         the profile keeps the functions that hold its share)\n"
       "      --no-imports       do not make calls into imports spans of their own\n"
       "      --no-exports       do not mark entries through exports\n"
       "      --abi ABI          hook interface: default (wasm-instrument:hooks/trace@0.1.0)\n"
@@ -115,6 +119,18 @@ static bool parse_count(const char *value, uint64_t max, uint64_t *out) {
   return true;
 }
 
+/* A decimal number in [0, 100], as written by a person ("1", "0.5"); false
+ * for anything else (no sign, exponent, hex, inf or nan). */
+static bool parse_percent(const char *value, double *out) {
+  if (!value || !value[0] || strspn(value, "0123456789.") != strlen(value)) return false;
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(value, &end);
+  if (*end || errno || v < 0 || v > 100) return false;
+  *out = v;
+  return true;
+}
+
 static wi_options_result usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "wasm-instrument: error: ");
   fprintf(stderr, fmt, arg);
@@ -132,6 +148,7 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   const char *profile_knob = NULL, *guest_knob = NULL;
   o->profile_min_calls = WI_PROFILE_MIN_CALLS;
   o->profile_below_ns = WI_PROFILE_BELOW_NS;
+  o->profile_keep_percent = WI_PROFILE_KEEP_PERCENT;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = NULL;
     bool missing = false;
@@ -211,6 +228,10 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
     } else if (takes_value(argc, argv, &i, "--profile-below-ns", &value, &missing)) {
       if (missing || !parse_count(value, UINT64_MAX, &o->profile_below_ns))
         return usage_error("%s needs a time in nanoseconds (1 or more)", arg);
+      profile_knob = arg;
+    } else if (takes_value(argc, argv, &i, "--profile-keep-percent", &value, &missing)) {
+      if (missing || !parse_percent(value, &o->profile_keep_percent))
+        return usage_error("%s needs a share of the run from 0 to 100 (percent)", arg);
       profile_knob = arg;
     } else if (takes_value(argc, argv, &i, "--guest-mute-after", &value, &missing)) {
       uint64_t n = 0;

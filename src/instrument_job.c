@@ -199,7 +199,7 @@ static bool use_exceptions(const job_state *s) {
  * the build it asked for would silently keep every span. */
 static int select_from_profile(job_state *s) {
   const wi_options *o = s->task->options;
-  wi_profile_rule rule = {o->profile_min_calls, o->profile_below_ns};
+  wi_profile_rule rule = {o->profile_min_calls, o->profile_below_ns, o->profile_keep_percent};
   wi_profile_match *m = &s->profile_match;
   if (wi_profile_select(s->task->profile, &rule, &s->names, s->scan.imported_funcs, m) != 0)
     return fail(s, WI_EXIT_INTERNAL, false, "out of memory");
@@ -251,6 +251,8 @@ static int instrument(job_state *s) {
   ctx->from_profile = s->task->profile != NULL;
   ctx->profile_min_calls = o->profile_min_calls;
   ctx->profile_below_ns = o->profile_below_ns;
+  ctx->profile_keep_percent = o->profile_keep_percent;
+  ctx->profile_total_ns = s->task->profile ? wi_profile_total_ns(s->task->profile) : 0;
   /* A second table (the shared export entries') needs reference types: where
    * the input declares its features, only if they include them; where it does
    * not, only if it uses exception handling, which every engine that has it
@@ -444,6 +446,12 @@ int wi_instrument_module(const wi_module_task *task, const uint8_t *data, size_t
                       s.file, task->options->from_profile, s.profile_match.matched,
                       s.profile_match.ambiguous, s.profile_match.unmatched,
                       s.profile_match.profile_functions);
+      if (task->profile && task->options->profile_keep_percent > 0)
+        wi_report_say(report,
+                      "wasm-instrument: stats: %s: profile %s: %u functions hold at least %g%% "
+                      "of the run inclusive and are kept (--profile-keep-percent)",
+                      s.file, task->options->from_profile, s.profile_match.kept,
+                      task->options->profile_keep_percent);
     }
   }
   if (rc != 0) wi_module_result_free(out);

@@ -26,6 +26,7 @@ struct wi_profile {
   size_t count, capacity;
   wi_name_map index; /* name -> item; the keys are the items' names */
   size_t functions;  /* items with `function` set */
+  uint64_t total_ns; /* the self times of all stacks */
 };
 
 typedef struct {
@@ -300,6 +301,11 @@ static int read_times(wi_profile *p, const char *path, const char *calls_path, c
         }
       }
     }
+    if (rc == 0 && !add(&p->total_ns, ns)) {
+      say(why, size, "%s: line %llu: the self times add up to more than 2^64-1 ns", path,
+          (unsigned long long)r.line);
+      rc = -1;
+    }
   }
   close_reader(&r);
   /* With no time at all every called function would look instant: refuse. */
@@ -361,6 +367,8 @@ static entry *lookup(const wi_profile *p, const wi_function_info *f, bool *oom) 
   return NULL;
 }
 
+uint64_t wi_profile_total_ns(const wi_profile *p) { return p->total_ns; }
+
 int wi_profile_select(wi_profile *p, const wi_profile_rule *rule, wi_module_names *names,
                       uint32_t first_defined, wi_profile_match *out) {
   memset(out, 0, sizeof *out);
@@ -388,8 +396,13 @@ int wi_profile_select(wi_profile *p, const wi_profile_rule *rule, wi_module_name
     f->profiled = true;
     f->profile_calls = e->calls;
     f->profile_ns = e->total_ns;
+    /* a share of the run worth a span whatever its calls and size */
+    f->profile_kept = rule->keep_percent > 0 && p->total_ns > 0 &&
+                      (double)e->total_ns * 100.0 >= (double)p->total_ns * rule->keep_percent;
+    if (f->profile_kept) out->kept++;
     f->left_out_by_profile = e->calls >= rule->min_calls && e->calls > 0 &&
-                             e->total_ns / e->calls < rule->below_ns && !f->named_by_include;
+                             e->total_ns / e->calls < rule->below_ns && !f->named_by_include &&
+                             !f->profile_kept;
     if (f->left_out_by_profile && f->selected) out->left_out++;
   }
   for (size_t i = 0; i < p->count; i++)

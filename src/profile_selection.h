@@ -34,19 +34,27 @@ void wi_profile_free(wi_profile *profile);
 typedef struct {
   uint64_t min_calls; /* left out when called at least this often ... */
   uint64_t below_ns;  /* ... for a mean inclusive time under this */
+  double keep_percent; /* kept, whatever the rules say, when its inclusive time is at
+                          least this share of the profile's total (0: no such floor) */
 } wi_profile_rule;
 
 typedef struct {
   uint32_t matched;            /* defined functions the profile names */
   uint32_t left_out;           /* of those, the ones the rule leaves out */
   uint32_t ambiguous;          /* functions kept: their frame names several functions */
+  uint32_t kept;               /* functions at or over keep_percent (profile_kept set) */
   size_t profile_functions;    /* function frames in the profile */
   size_t unmatched;            /* of those, the ones no function of the module has */
 } wi_profile_match;
 
+/* The sum of the profile's self times: the run's recorded time. */
+uint64_t wi_profile_total_ns(const wi_profile *profile);
+
 /* Matches the defined functions of `names` (from index `first_defined`) to
  * the profile by display name, else by raw symbol, and sets their
- * profile_* fields; a function an --include names is never left out.
+ * profile_* fields; a function an --include names is never left out, nor
+ * one whose inclusive time reaches rule->keep_percent of the total (it
+ * matters to the run; profile_kept also tells the size rule to keep it).
  * Returns 0, or -1 when out of memory. */
 int wi_profile_select(wi_profile *profile, const wi_profile_rule *rule, wi_module_names *names,
                       uint32_t first_defined, wi_profile_match *out);

@@ -15,6 +15,16 @@ void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) 
             s->kind == WI_SITE_FUNCTION ? s->body_size : 0, s->display,
             s->symbol[0] && strcmp(s->symbol, s->display) != 0 ? s->symbol : "");
   }
+  /* --from-profile's floor: the functions kept for their share of the run */
+  for (uint32_t i = 0; ctx->from_profile && i < ctx->func_count; i++) {
+    const wi_function_info *f = &ctx->funcs[i];
+    if (!f->profile_kept || !f->selected) continue;
+    fprintf(out,
+            "# kept %s: %.1f%% of the run inclusive, %" PRIu64
+            " calls (--profile-keep-percent %g)\n",
+            f->display, 100.0 * (double)f->profile_ns / (double)ctx->profile_total_ns,
+            f->profile_calls, ctx->profile_keep_percent);
+  }
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
     const wi_function_info *f = &ctx->funcs[k->input_index];
@@ -55,6 +65,11 @@ void wi_report_stats(FILE *report, const char *file, const wi_instrument *ctx,
                   "wasm-instrument: stats: %s: skipped %u functions called at least %" PRIu64
                   " times for a mean under %" PRIu64 " ns (--from-profile)",
                   file, s->functions_profiled_out, ctx->profile_min_calls, ctx->profile_below_ns);
+  if (s->functions_kept_small)
+    wi_report_say(report,
+                  "wasm-instrument: stats: %s: kept %u functions under --min-instructions for "
+                  "their share of the profiled run (--profile-keep-percent %g)",
+                  file, s->functions_kept_small, ctx->profile_keep_percent);
   for (size_t i = 0; i < ctx->skip_count; i++) {
     const wi_skip *k = &ctx->skips[i];
     if (k->kind != WI_SKIP_OPAQUE) continue; /* counted above */

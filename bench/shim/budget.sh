@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The overhead a user can leave on (README, "In production"): each real
 # workload run through runtime-shim/node/register.mjs with the recorders'
-# defaults (muting, the span budget), instrumented three ways: every function,
-# the production preset (`wasm-instrument --production`) and only the
-# boundaries (`--no-functions`), each with a profile (WASM_OBSERVE_FOLDED)
-# and with full tracing to an OTLP/JSON file (WASM_OBSERVE_OTLP_FILE).
+# defaults (muting, the span budget), instrumented five ways: every function,
+# the production preset (`wasm-instrument --production`), the preset with a
+# profile of the workload (`--production --from-profile`), the profile alone
+# (`--from-profile --patchable`) and only the boundaries (`--no-functions`),
+# each with a profile (WASM_OBSERVE_FOLDED) and with full tracing to an
+# OTLP/JSON file (WASM_OBSERVE_OTLP_FILE).
 # Workloads: sql.js (SQLite, emscripten), brotli-wasm (Rust) and MicroPython
 # (a Python interpreter, emscripten), the drivers of bench/shim/realworld.sh.
 #
@@ -88,10 +90,14 @@ for w in "${workloads[@]}"; do
     notes+=("SKIP $w: instrumenting failed: $(head -n 1 "$d/err")")
     continue
   fi
-  # The profile-guided build: a profiling run of every function (muting off,
-  # README "From a profile"), then --from-profile --patchable (no size threshold).
-  if WASM_OBSERVE_MUTE_AFTER=never WASM_OBSERVE_FOLDED_CALLS="$d/calls.folded" WASM_OBSERVE_FOLDED="$d/self.folded" \
+  # The profile-guided builds: a profiling run of every function (muting off,
+  # sampled time, README "From a profile"), then the preset with it, and
+  # --from-profile --patchable (no size threshold).
+  if WASM_OBSERVE_MUTE_AFTER=never WASM_OBSERVE_PROFILE_TIMING=sampled \
+    WASM_OBSERVE_FOLDED_CALLS="$d/calls.folded" WASM_OBSERVE_FOLDED="$d/self.folded" \
     WASM_PATH="$d/all.wasm" "$node" --import "$register" "${w_driver[$w]}" "${w_scale[$w]}" 1 >/dev/null 2>>"$d/err" &&
+    "$tool" "$d/base.wasm" -o "$d/prodprof.wasm" --production --from-profile "$d/calls.folded" \
+      --profile-times "$d/self.folded" 2>>"$d/err" &&
     "$tool" "$d/base.wasm" -o "$d/guided.wasm" --patchable --from-profile "$d/calls.folded" \
       --profile-times "$d/self.folded" 2>>"$d/err"; then
     guided[$w]=1
@@ -105,6 +111,7 @@ label() {
   case $1 in
     all) echo "every function" ;;
     prod) echo "\`--production\`" ;;
+    prodprof) echo "\`--production --from-profile\`" ;;
     guided) echo "\`--from-profile --patchable\`" ;;
     bound) echo "\`--no-functions\` (boundaries)" ;;
   esac
@@ -138,7 +145,7 @@ one() {
 cases=()
 for w in "${ready[@]+"${ready[@]}"}"; do
   cases+=("base $w base")
-  for m in all prod $([[ -n ${guided[$w]:-} ]] && echo guided) bound; do
+  for m in all prod $([[ -n ${guided[$w]:-} ]] && echo prodprof guided) bound; do
     cases+=("$m.profile $w $m WASM_OBSERVE_FOLDED=/dev/null"
       "$m.trace $w $m WASM_OBSERVE_OTLP_FILE=$work/$w/trace.jsonl")
   done
@@ -158,7 +165,7 @@ for w in "${ready[@]+"${ready[@]}"}"; do
   d=$work/$w
   say "$w: coverage"
   one ref.sampled "$w" all WASM_OBSERVE_FOLDED="$d/ref.folded" WASM_OBSERVE_PROFILE_TIMING=sampled
-  for m in prod $([[ -n ${guided[$w]:-} ]] && echo guided); do
+  for m in prod $([[ -n ${guided[$w]:-} ]] && echo prodprof guided); do
     one "$m.folded" "$w" "$m" WASM_OBSERVE_FOLDED="$d/$m.folded"
     [[ -s $d/ref.folded && -s $d/$m.folded ]] || continue
     coverage[$w.$m]=$("$node" "$here/coverage.mjs" "$d/ref.folded" "$d/$m.folded" "$coverage_percent" 2>"$d/missing")
@@ -174,13 +181,13 @@ goal_lines=()
 for w in "${ready[@]+"${ready[@]}"}"; do
   b=${best[$w.base]:-}
   [[ -n $b ]] || continue
-  for m in all prod guided bound; do
+  for m in all prod prodprof guided bound; do
     p=${best[$w.$m.profile]:-} t=${best[$w.$m.trace]:-}
     xp=${p:+$(x "$p" "$b")} xt=${t:+$(x "$t" "$b")}
     gp="" gt=""
     [[ -z $p && -z $t ]] && continue
     case $m in
-      prod | guided) gp="≤ ${goal_profile}x: $(verdict "${xp%x}" "$goal_profile")" gt="≤ ${goal_trace}x: $(verdict "${xt%x}" "$goal_trace")" ;;
+      prod | prodprof | guided) gp="≤ ${goal_profile}x: $(verdict "${xp%x}" "$goal_profile")" gt="≤ ${goal_trace}x: $(verdict "${xt%x}" "$goal_trace")" ;;
       bound) gp="≤ ${goal_bound}x: $(verdict "${xp%x}" "$goal_bound")" gt="≤ ${goal_bound}x: $(verdict "${xt%x}" "$goal_bound")" ;;
     esac
     [[ -n $gp ]] && goal_lines+=("Goal $w $(label "$m"): profile $xp ($gp), OTLP file $xt ($gt)")
@@ -195,7 +202,7 @@ echo
 for g in "${goal_lines[@]+"${goal_lines[@]}"}"; do echo "$g"; done
 echo "Coverage: of the functions with at least ${coverage_percent}% of the run's inclusive time (every function instrumented, sampled time), how many are in the build's profile."
 for w in "${ready[@]+"${ready[@]}"}"; do
-  for m in prod guided; do
+  for m in prod prodprof guided; do
     [[ -n ${coverage[$w.$m]:-} ]] && echo "Coverage $w, $(label "$m"): ${coverage[$w.$m]}"
   done
 done

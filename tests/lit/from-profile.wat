@@ -8,13 +8,24 @@
 ;; export site, and the import stays a span. Frames match the display name
 ;; (demangled, with spaces) or the raw symbol (_Z3bazv). rec recurses: its
 ;; stack rec;rec counts once, so its mean is 10 ms / 20000 = 500 ns.
-;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded 2>&1 | FileCheck %s
-;; RUN: wasm-instrument %s -o %t --stats --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded 2>&1 | FileCheck %s --check-prefix=STATS
+;; The rule's checks below turn the floor off (--profile-keep-percent 0); the
+;; FLOOR checks keep its default: a function with at least 0.5% of the run's
+;; 218,473,670 ns inclusive stays, whatever its calls (hot_export 1.4%, rec 4.6%,
+;; hash 1.1%, hot_short 0.7%; hot_inc's 0.18% does not) and its size (hot_long,
+;; main); FLOOR1 sets 1%: hot_short goes.
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded 2>/dev/null | FileCheck %s --check-prefix=FLOOR
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --min-instructions 4 2>/dev/null | FileCheck %s --check-prefix=FLOORSMALL
+;; RUN: wasm-instrument %s -o %t.floor --stats --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --min-instructions 4 2>&1 | FileCheck %s --check-prefix=FLOORSTATS
+;; RUN: wasm-validate %t.floor
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 4.5 2>/dev/null | FileCheck %s --check-prefix=FLOOR45
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 1 2>/dev/null | FileCheck %s --check-prefix=FLOOR1
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 0 2>&1 | FileCheck %s
+;; RUN: wasm-instrument %s -o %t --stats --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 0 2>&1 | FileCheck %s --check-prefix=STATS
 ;; RUN: wasm-validate %t
 ;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --include '^hot_inc$|^hot_short$' 2>/dev/null | FileCheck %s --check-prefix=INC
-;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-min-calls 100000 --profile-below-ns 20000 2>/dev/null | FileCheck %s --check-prefix=KNOBS
-;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-below-ns 400 2>/dev/null | FileCheck %s --check-prefix=BELOW
-;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --min-instructions 4 2>/dev/null | FileCheck %s --check-prefix=BOTH
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 0 --profile-min-calls 100000 --profile-below-ns 20000 2>/dev/null | FileCheck %s --check-prefix=KNOBS
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 0 --profile-below-ns 400 2>/dev/null | FileCheck %s --check-prefix=BELOW
+;; RUN: wasm-instrument %s --list --from-profile %S/from-profile.calls --profile-times %S/from-profile.folded --profile-keep-percent 0 --min-instructions 4 2>/dev/null | FileCheck %s --check-prefix=BOTH
 ;; CHECK: warning: {{.*}}from-profile.calls: 1 of its 11 functions are not in {{.*}}from-profile.wat (a profile of another build?); they are ignored
 ;; CHECK: # id	kind	size	name	symbol
 ;; CHECK-NEXT: 0	import	0	env.log	log
@@ -36,6 +47,27 @@
 ;; STATS: 12 defined functions: 6 instrumented, 0 not selected, 6 skipped
 ;; STATS-NEXT: skipped 6 functions called at least 10000 times for a mean under 1000 ns (--from-profile)
 ;; STATS: profile {{.*}}from-profile.calls: 9 functions found in it (2 kept as their name is shared), 1 of its 11 functions not in the module
+;; FLOOR: 8	function	{{[0-9]+}}	hash(char const*, unsigned int)	_Z4hashPKcj
+;; FLOOR: # kept main: 100.0% of the run inclusive, 1 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # kept hot_short: 0.7% of the run inclusive, 100000 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # kept hot_long: 91.5% of the run inclusive, 20000 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # kept hot_export: 1.4% of the run inclusive, 30005 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # kept rec: 4.6% of the run inclusive, 20000 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # kept hash(char const*, unsigned int): 1.1% of the run inclusive, 50000 calls (--profile-keep-percent 0.5)
+;; FLOOR-NEXT: # skipped hot_inc: 40000 calls
+;; FLOOR-NEXT: # skipped baz(): 10000 calls
+;; FLOOR-NOT: skipped
+;; FLOORSMALL: function {{[0-9]+}} hot_long
+;; FLOORSMALL: # skipped cold: 1 instructions, no loop (--min-instructions 4)
+;; FLOORSMALL-NOT: skipped hot_long
+;; FLOORSTATS: 12 defined functions: 6 instrumented, 0 not selected, 6 skipped
+;; FLOORSTATS: kept 3 functions under --min-instructions for their share of the profiled run (--profile-keep-percent 0.5)
+;; FLOORSTATS: profile {{.*}}: 6 functions hold at least 0.5% of the run inclusive and are kept (--profile-keep-percent)
+;; FLOOR1: # kept hash
+;; FLOOR1: # skipped hot_short: 100000 calls
+;; FLOOR45: # kept rec: 4.6%
+;; FLOOR45-NOT: # kept hot_export
+;; FLOOR45: # skipped hot_export: 30005 calls
 ;; --include wins over the profile
 ;; INC: 0	function	{{[0-9]+}}	hot_short
 ;; INC-NEXT: 1	function	{{[0-9]+}}	hot_inc

@@ -52,7 +52,8 @@
 #      --profile-times SELF validates, its driver prints the same and exits the
 #      same, and check-profile-selection.mjs finds its function sites exactly
 #      OUT's minus those the rule picks (computed from the two files on its
-#      own), each listed by --list with its calls and mean. (An --include in
+#      own, the floor of --profile-keep-percent included), each listed by --list
+#      with its calls and mean, or its share when the floor keeps it. (An --include in
 #      INSTRUMENT_ARGS keeps every function it names: this step then fails.)
 #   8. the production preset (the modules of production_modules): IN built
 #      with --production (--patchable too) validates, and traced by the Node

@@ -47,7 +47,7 @@ static void module(wi_module_names *names, wi_function_info *funcs, uint32_t cou
   names->func_count = count;
 }
 
-static const wi_profile_rule rule = {10000, 1000};
+static const wi_profile_rule rule = {10000, 1000, 0}; /* no floor */
 
 static void crlf_comments_and_a_last_line_without_newline(void **state) {
   (void)state;
@@ -128,6 +128,42 @@ static void matching(void **state) {
   remove_files(&f);
 }
 
+/* The floor: a function with at least keep_percent of the total (the sum of
+ * all self times) stays, whatever its calls; exactly the share counts; 0
+ * turns the floor off; an all-zero profile keeps nothing by share. */
+static void a_share_of_the_run_is_kept(void **state) {
+  (void)state;
+  files f;
+  char why[256] = "";
+  wi_profile *p = read_profile(&f, "export:run;hot 20000\nexport:run;edge 20000\nexport:run;below 20000\n",
+                               "run 96000001\nrun;hot 2000000\nrun;edge 1000000\nrun;below 999999\n",
+                               why, sizeof why);
+  assert_non_null(p);
+  assert_int_equal(wi_profile_total_ns(p), 100000000);
+  wi_function_info funcs[3] = {{.display = "hot"}, {.display = "edge"}, {.display = "below"}};
+  wi_module_names names;
+  module(&names, funcs, 3);
+  wi_profile_match m;
+  const wi_profile_rule floor1 = {10000, 1000, 1.0};
+  assert_int_equal(wi_profile_select(p, &floor1, &names, 0, &m), 0);
+  assert_true(funcs[0].profile_kept && !funcs[0].left_out_by_profile);  /* 2% */
+  assert_true(funcs[1].profile_kept && !funcs[1].left_out_by_profile);  /* 1% exactly */
+  assert_true(!funcs[2].profile_kept && funcs[2].left_out_by_profile);  /* 0.999999% */
+  assert_int_equal(m.kept, 2);
+  assert_int_equal(wi_profile_select(p, &rule, &names, 0, &m), 0);
+  for (int i = 0; i < 3; i++) assert_true(!funcs[i].profile_kept && funcs[i].left_out_by_profile);
+  assert_int_equal(m.kept, 0);
+  wi_profile_free(p);
+  remove_files(&f);
+  p = read_profile(&f, "export:run;hot 20000\n", "run 0\nrun;hot 0\n", why, sizeof why);
+  assert_non_null(p);
+  module(&names, funcs, 1);
+  assert_int_equal(wi_profile_select(p, &floor1, &names, 0, &m), 0);
+  assert_true(!funcs[0].profile_kept && funcs[0].left_out_by_profile);
+  wi_profile_free(p);
+  remove_files(&f);
+}
+
 /* A frame that is an export (no prefix in the times file) is known; one that
  * the calls file lacks is an error naming both files. */
 static void times_must_come_from_the_same_run(void **state) {
@@ -179,6 +215,7 @@ int main(void) {
       cmocka_unit_test(crlf_comments_and_a_last_line_without_newline),
       cmocka_unit_test(recursion_counts_a_stack_once),
       cmocka_unit_test(matching),
+      cmocka_unit_test(a_share_of_the_run_is_kept),
       cmocka_unit_test(times_must_come_from_the_same_run),
       cmocka_unit_test(line_length_limit),
   };
