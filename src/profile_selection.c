@@ -399,7 +399,7 @@ int wi_profile_select(wi_profile *p, const wi_profile_rule *rule, wi_module_name
     /* a share of the run worth a span whatever its calls and size */
     f->profile_kept = rule->keep_percent > 0 && p->total_ns > 0 &&
                       (double)e->total_ns * 100.0 >= (double)p->total_ns * rule->keep_percent;
-    if (f->profile_kept) out->kept++;
+    if (f->profile_kept && f->selected) out->kept++;
     f->left_out_by_profile = e->calls >= rule->min_calls && e->calls > 0 &&
                              e->total_ns / e->calls < rule->below_ns && !f->named_by_include &&
                              !f->profile_kept;

@@ -42,7 +42,7 @@ typedef struct {
   uint32_t matched;            /* defined functions the profile names */
   uint32_t left_out;           /* of those, the ones the rule leaves out */
   uint32_t ambiguous;          /* functions kept: their frame names several functions */
-  uint32_t kept;               /* functions at or over keep_percent (profile_kept set) */
+  uint32_t kept;               /* of the selected, those at or over keep_percent */
   size_t profile_functions;    /* function frames in the profile */
   size_t unmatched;            /* of those, the ones no function of the module has */
 } wi_profile_match;

@@ -1,6 +1,6 @@
 /* The shim's counters (guest_abi.h, wi_guest_blob_header) as attributes of
- * root spans: the one way they reach a host's telemetry, since no host reads
- * B's memory. Each root carries those that are not 0, as counted so far by
+ * root spans: the one way they reach a host's telemetry (no host reads them
+ * in B's memory). Each root carries those that are not 0, as counted so far by
  * this instance (wasi-otel: when the root ends; wasi-observe, whose
  * attributes go with start: when it starts). */
 #include "guest.h"

@@ -116,8 +116,10 @@
  * frame i (0 the outermost) of the open spans, WI_GUEST_FRAME_SIZE bytes each,
  * holds the span's site id (u32) at WI_GUEST_FRAME_SITE and, with wasi-otel,
  * its span id (16 lowercase hex digits, as on-start gave it) at
- * WI_GUEST_FRAME_SPAN_ID. Frames at and past the current depth hold what
- * earlier spans left there: match the span id. Above the frames: B's copy of
+ * WI_GUEST_FRAME_SPAN_ID. A muted site's frame (no span) takes a slot too,
+ * its span id zeroed, so the i-th span a host saw start may lie higher up;
+ * frames at and past the current depth hold what earlier spans left there:
+ * match the span id. Above the frames: B's copy of
  * the trace-state (WI_GUEST_TRACE_STATE_SIZE bytes), then the blob. */
 #define WI_GUEST_FRAME_SIZE 32u
 #define WI_GUEST_FRAME_SITE 0u
@@ -127,7 +129,8 @@
 
 /* A's scratch area: cabi_realloc hands out at most this many bytes between two
  * scratch-resets (it traps past it: a host that returns megabytes of span
- * context is broken). Allocations are bump-allocated from align8(blob end). */
+ * context is broken). Allocations are bump-allocated from align8(end of the
+ * site statistics). */
 #define WI_GUEST_SCRATCH_CAP (1u << 20)
 /* Largest alignment cabi_realloc accepts (it traps on a larger one, on 0 and
  * on one that is not a power of two). */

@@ -35,6 +35,9 @@ static uint32_t deep;  /* pending enters past WI_GUEST_MAX_DEPTH */
 static guest_frame *const frames = (guest_frame *)(uintptr_t)GUEST_FRAMES_BASE;
 static uint64_t muted_frames[WI_GUEST_MAX_DEPTH / 64]; /* bit i: frames[i] opened no span */
 static wi_guest_site_stat *stats;                       /* NULL: no muting */
+/* The rule, read once with the blob: the header lies in memory a host can
+ * write, and mute_after must stay at least 1 (the mean divides by spans). */
+static uint32_t mute_after, mute_below_ns;
 extern char __heap_base; /* wasm-ld: the end of B's stack and static data */
 
 static int ready(void) {
@@ -45,8 +48,11 @@ static int ready(void) {
     return 0;
   }
   state = STATE_READY;
-  if (guest_link_times_spans && guest_blob->mute_after)
+  if (guest_link_times_spans && guest_blob->mute_after) {
     stats = (wi_guest_site_stat *)(uintptr_t)guest_blob->stats_ptr;
+    mute_after = guest_blob->mute_after;
+    mute_below_ns = guest_blob->mute_below_ns;
+  }
   guest_link_init();
   return 1;
 }
@@ -81,8 +87,8 @@ static void count_span(uint32_t id, uint64_t ns) {
   wi_guest_site_stat *s = &stats[id];
   s->spans++;
   s->total_ns += ns;
-  if (s->spans < guest_blob->mute_after || (s->spans & 255) != 0 || s->muted) return;
-  if (s->total_ns / s->spans >= guest_blob->mute_below_ns) return;
+  if (s->spans < mute_after || (s->spans & 255) != 0 || s->muted) return;
+  if (s->total_ns / s->spans >= mute_below_ns) return;
   s->muted = 1;
   guest_blob->muted_sites++;
 }

@@ -264,16 +264,19 @@ export function otelTracer(rec, sites, unnamed) {
   const open = []; // span ids started and not ended, outermost first
   let memory = null; // the guest shim's (found by instantiating)
   const end = (site, error) => rec.exitAs(site >= 0 && site < sites ? site : unnamed, error);
-  // The site of the i-th open span from the guest shim's stack, when the
-  // frame there is that span's (its span id), else -1.
+  // The site of the i-th open span from the guest shim's stack: the frame
+  // that holds its span id, i or higher (a muted site's frame opens no span
+  // but takes a slot), else -1.
   function guestSite(i, spanId) {
     const f = GUEST_FRAMES;
-    if (!memory || i >= f.maxDepth) return -1;
+    if (!memory) return -1;
     const view = Buffer.from(memory.buffer);
-    const at = f.base + i * f.size;
-    if (view.length < at + f.size) return -1;
-    if (view.toString('latin1', at + f.spanId, at + f.spanId + 16) !== spanId) return -1;
-    return view.readUInt32LE(at + f.site);
+    for (let j = i; j < f.maxDepth; j++) {
+      const at = f.base + j * f.size;
+      if (view.length < at + f.size) return -1;
+      if (view.toString('latin1', at + f.spanId, at + f.spanId + 16) === spanId) return view.readUInt32LE(at + f.site);
+    }
+    return -1;
   }
   // Ends, innermost first and with error status, the spans started and not
   // ended above the first `keep`, named from the guest's stack.

@@ -98,6 +98,20 @@ const spanData = (c, id, error = false) => ({
   tracer.endStarted(); // nothing more
   rec.finish();
   ok('otel: never ended: named from the guest shim\'s stack', names() === '(span never ended)! imp! a! run!' && rec.counters().spansUnwound === 4, names());
+  // a muted frame (no span, its id zeroed) below a span: the span lies one slot up
+  const m = make();
+  const mt = otelTracer(m.rec, UNNAMED, UNNAMED);
+  const mmem = new WebAssembly.Memory({ initial: 2 });
+  mt.instantiating({ env: { memory: mmem }, 'wasi:otel/tracing@0.2.0-rc.2': {} });
+  const mview = Buffer.from(mmem.buffer);
+  [[ctx(), 0], [null, 1], [ctx(), 2], [ctx(), 3]].forEach(([c, id], i) => {
+    mview.writeUInt32LE(id, GUEST_FRAMES.base + 32 * i);
+    mview.write(c ? c.spanId : '0'.repeat(16), GUEST_FRAMES.base + 32 * i + 16, 'latin1');
+    if (c) mt.imports.onStart(c);
+  });
+  mt.endStarted();
+  m.rec.finish();
+  ok('otel: never ended, above a muted frame: named from the slot that holds the span id', m.names() === 'imp! b! run!' && m.rec.counters().spansUnwound === 3, m.names());
   const { rec: rec2, names: names2 } = make();
   const t2 = otelTracer(rec2, UNNAMED, UNNAMED);
   t2.imports.onStart(ctx()); t2.imports.onStart(ctx());
