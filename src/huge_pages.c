@@ -20,6 +20,24 @@ static const char tunable[] = "glibc.malloc.hugetlb";
 static const char restarted[] = "WASM_INSTRUMENT_RESTARTED";
 
 #ifdef __GLIBC__
+/* The value GLIBC_TUNABLES `tunables` gives glibc.malloc.hugetlb: its last
+ * setting among the ':'-separated NAME=VALUE items, as a pointer into
+ * `tunables` and its length in *len; NULL when no item sets it. */
+static const char *hugetlb_setting(const char *tunables, size_t *len) {
+  const char *value = NULL;
+  size_t name_len = sizeof tunable - 1;
+  for (const char *item = tunables; *item;) {
+    size_t item_len = strcspn(item, ":");
+    if (item_len > name_len && strncmp(item, tunable, name_len) == 0 && item[name_len] == '=') {
+      value = item + name_len + 1;
+      *len = item_len - name_len - 1;
+    }
+    item += item_len;
+    if (*item == ':') item++;
+  }
+  return value;
+}
+
 /* glibc.malloc.hugetlb came with glibc 2.35. */
 static bool glibc_has_hugetlb(void) {
   unsigned major = 0, minor = 0;
@@ -69,7 +87,8 @@ void wi_prefer_huge_pages(char **argv, const char *input) {
       st.st_size < WI_HUGE_PAGES_MIN_INPUT)
     return;
   const char *old = getenv("GLIBC_TUNABLES");
-  if (old && strstr(old, tunable)) return; /* the user's own setting wins */
+  size_t old_len;
+  if (old && hugetlb_setting(old, &old_len)) return; /* the user's own setting wins */
   if (!exe_is_this_program()) return;
   char value[TUNABLES_MAX];
   int n = old && *old ? snprintf(value, sizeof value, "%s:%s=1", old, tunable)
@@ -94,17 +113,9 @@ bool wi_huge_pages_asked(void) {
 #ifdef __GLIBC__
   const char *tunables = getenv("GLIBC_TUNABLES");
   if (!tunables || !glibc_has_hugetlb()) return false;
-  /* NAME=VALUE items separated by ':'; the last setting of a name wins */
-  bool asked = false;
-  size_t name_len = sizeof tunable - 1;
-  for (const char *item = tunables; *item;) {
-    size_t len = strcspn(item, ":");
-    if (len > name_len && strncmp(item, tunable, name_len) == 0 && item[name_len] == '=')
-      asked = len == name_len + 2 && item[name_len + 1] == '1';
-    item += len;
-    if (*item == ':') item++;
-  }
-  return asked;
+  size_t len;
+  const char *value = hugetlb_setting(tunables, &len);
+  return value && len == 1 && value[0] == '1';
 #else
   return false;
 #endif

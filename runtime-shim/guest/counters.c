@@ -21,7 +21,8 @@ static const struct {
     COUNTER("muted_calls", muted_calls),
 };
 
-uint32_t guest_counters_nonzero(guest_counter out[GUEST_COUNTERS]) {
+/* The counters that are not 0, in the header's order; returns how many. */
+static uint32_t counters_nonzero(guest_counter out[GUEST_COUNTERS]) {
   const char *header = (const char *)guest_blob;
   uint32_t n = 0;
   for (uint32_t i = 0; i < GUEST_COUNTERS; i++) {
@@ -30,6 +31,14 @@ uint32_t guest_counters_nonzero(guest_counter out[GUEST_COUNTERS]) {
     if (value == 0) continue;
     out[n++] = (guest_counter){counters[i].key, counters[i].key_len, value};
   }
+  return n;
+}
+
+uint32_t guest_root_counters(uint32_t depth, const wi_guest_site_record *site, void *copy,
+                             uint32_t kv_size, guest_counter out[GUEST_COUNTERS]) {
+  if (depth != 0 || site->attrs_count > GUEST_MAX_SITE_ATTRS) return 0;
+  uint32_t n = counters_nonzero(out);
+  if (n != 0) memcpy(copy, (const void *)(uintptr_t)site->attrs_ptr, site->attrs_count * kv_size);
   return n;
 }
 

@@ -64,21 +64,25 @@ extern const uint32_t guest_link_times_spans;
  * frames open none), or -1. */
 int32_t guest_span_parent(uint32_t depth);
 
-/* counters.c: the blob's counters that are not 0, for the attributes of a
- * root span: their keys ("wasm.shim.muted_calls", ...; static strings) and
- * values, in the header's order. Returns how many (at most GUEST_COUNTERS). */
+/* counters.c: the blob's counters as attributes of a root span. A root gets
+ * those that are not 0 after its site's attributes, when the site has at most
+ * GUEST_MAX_SITE_ATTRS (the generator writes 7 at most); else only its own. */
 #define GUEST_COUNTERS 7
+#define GUEST_MAX_SITE_ATTRS 16
 typedef struct {
-  const char *key;
+  const char *key; /* "wasm.shim.muted_calls", ...: a static string */
   uint32_t key_len;
   uint32_t value;
 } guest_counter;
-uint32_t guest_counters_nonzero(guest_counter out[GUEST_COUNTERS]);
+/* For the span of `site` at `depth`: when it is a root that gets counters,
+ * copies the site's attributes (attrs_count records of kv_size bytes) to
+ * `copy`, fills `out` with the counters that are not 0, in the header's order,
+ * and returns how many; else returns 0 (the span keeps its site's attributes
+ * as they are). The link appends the counters in its own layout. */
+uint32_t guest_root_counters(uint32_t depth, const wi_guest_site_record *site, void *copy,
+                             uint32_t kv_size, guest_counter out[GUEST_COUNTERS]);
 /* `value` in decimal digits into out (no NUL); returns how many (1 to 10). */
 uint32_t guest_decimal(char out[10], uint32_t value);
-/* A root gets the counters next to its site's attributes when the site has at
- * most this many (the generator writes 7 at most); else only its own. */
-#define GUEST_MAX_SITE_ATTRS 16
 
 /* The status message of a span that a trap, a host exception or an
  * out-of-order exit cut through. */

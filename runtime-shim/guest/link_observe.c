@@ -48,14 +48,11 @@ static observe_key_value root_attributes[GUEST_MAX_SITE_ATTRS + GUEST_COUNTERS];
  * root the counters that are not 0 so far. Sets *ptr and *len. */
 static void attributes_of(uint32_t depth, const wi_guest_site_record *site, uint32_t *ptr,
                           uint32_t *len) {
+  guest_counter counters[GUEST_COUNTERS];
+  uint32_t n = guest_root_counters(depth, site, root_attributes, sizeof *root_attributes, counters);
   *ptr = site->attrs_ptr;
   *len = site->attrs_count;
-  if (depth != 0 || site->attrs_count > GUEST_MAX_SITE_ATTRS) return;
-  guest_counter counters[GUEST_COUNTERS];
-  uint32_t n = guest_counters_nonzero(counters);
   if (n == 0) return;
-  memcpy(root_attributes, (const void *)(uintptr_t)site->attrs_ptr,
-         site->attrs_count * sizeof *root_attributes);
   for (uint32_t i = 0; i < n; i++)
     root_attributes[site->attrs_count + i] =
         (observe_key_value){(uint32_t)(uintptr_t)counters[i].key, counters[i].key_len,

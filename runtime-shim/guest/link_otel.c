@@ -252,13 +252,9 @@ static uint8_t span_kind_of(uint32_t site_kind) {
 /* The attributes of the span of `site` at `depth`: the site's, and for a
  * root the counters that are not 0 (as JSON numbers: their digits). */
 static cabi_slice attributes_of(uint32_t depth, const wi_guest_site_record *site) {
-  cabi_slice own = {site->attrs_ptr, site->attrs_count};
-  if (depth != 0 || site->attrs_count > GUEST_MAX_SITE_ATTRS) return own;
   guest_counter counters[GUEST_COUNTERS];
-  uint32_t n = guest_counters_nonzero(counters);
-  if (n == 0) return own;
-  memcpy(root_attributes, (const void *)(uintptr_t)site->attrs_ptr,
-         site->attrs_count * sizeof *root_attributes);
+  uint32_t n = guest_root_counters(depth, site, root_attributes, sizeof *root_attributes, counters);
+  if (n == 0) return (cabi_slice){site->attrs_ptr, site->attrs_count};
   for (uint32_t i = 0; i < n; i++) {
     uint32_t digits = guest_decimal(root_digits[i], counters[i].value);
     root_attributes[site->attrs_count + i] =

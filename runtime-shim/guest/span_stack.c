@@ -133,16 +133,16 @@ WI_EXPORT("enter") void wi_enter(uint32_t id) {
   if (depth == WI_GUEST_MAX_DEPTH) {
     guest_blob->deep_enters++;
     deep++;
-  } else if (mutes(id)) {
-    frames[depth].site = id;
-    memset(frames[depth].span_id, 0, sizeof frames[depth].span_id);
-    set_frame_muted(depth, 1);
-    guest_blob->muted_calls++;
-    depth++;
   } else {
+    int muted = mutes(id);
     frames[depth].site = id;
-    set_frame_muted(depth, 0);
-    guest_link_open(frames, depth, site);
+    set_frame_muted(depth, muted);
+    if (muted) {
+      memset(frames[depth].span_id, 0, sizeof frames[depth].span_id);
+      guest_blob->muted_calls++;
+    } else {
+      guest_link_open(frames, depth, site);
+    }
     depth++;
   }
   if (site->flags & WI_GUEST_FLAG_NO_RETURN) {
