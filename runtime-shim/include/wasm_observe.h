@@ -219,7 +219,8 @@ typedef struct {
    * its enter and exit. WO_TIMING_SAMPLED: the hooks read no clock; a
    * sampling thread estimates the times (below). Needs record =
    * WO_RECORD_PROFILE alone (spans need the clock): else
-   * WO_ERR_INVALID_ARGUMENT. Muting does not apply (no call reads the clock). */
+   * WO_ERR_INVALID_ARGUMENT. With muting on, a site's first calls still read
+   * the clock, for muting's decision alone (see Muting). */
   unsigned profile_timing;
 } wo_options;
 
@@ -233,7 +234,15 @@ typedef struct {
  * but they read no clock and make no span; a span it would have been the
  * parent of gets its nearest recorded ancestor as parent, and the time it
  * takes from then on is its caller's self time. Counted in sites_muted and
- * spans_muted. */
+ * spans_muted.
+ * Under WO_TIMING_SAMPLED, where a call's time is not otherwise read, a site's
+ * calls are timed by the clock only until its fifth check (1024 calls after
+ * the first, at mute_after rounded up to a multiple of 256), and each check
+ * judges the mean of the 256 calls since the last one, so that a slow start
+ * (code compiled on first use) does not decide; a site none of those windows
+ * shows short is sampled only from then on. A muted site's samples are its
+ * caller's once it is patched out (site_muted); until then its frames stay
+ * on the stack, as with muting off. */
 enum { WO_DEFAULT_MUTE_AFTER = 1000, WO_DEFAULT_MUTE_BELOW_NS = 1000 };
 
 /* The span budget. A tracer left on in production must not fill a disk, a

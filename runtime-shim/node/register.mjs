@@ -14,6 +14,7 @@
 //   WASM_OBSERVE_CHROME        Chrome trace event JSON
 //   WASM_OBSERVE_FOLDED        folded stacks, self time in ns
 //   WASM_OBSERVE_FOLDED_CALLS  folded stacks, call counts
+//                              (these four: a path, or - for standard output)
 //   WASM_OBSERVE_FLAMEGRAPH    an SVG flame graph (flamegraph.pl, where installed)
 //   WASM_OBSERVE_SUMMARY=1     top functions by self time on stderr at exit
 //   WASM_OBSERVE_COUNTERS=1    the recorder's counters on stderr at exit (and the
@@ -143,6 +144,13 @@ function readConfig(env) {
 }
 
 // `trace.json` with tag `2` is `trace.2.json`; no tag keeps the name.
+// A profile output: `-` is standard output (as for the OTLP and Chrome files),
+// written at once (this runs at exit, when an asynchronous write may be lost).
+function writeOutput(file, bytes) {
+  if (file !== '-') return fs.writeFileSync(file, bytes);
+  for (let done = 0; done < bytes.length;) done += fs.writeSync(1, bytes, done);
+}
+
 function taggedPath(file, tag) {
   if (!tag || file === '-') return file;
   const ext = path.extname(file);
@@ -341,8 +349,8 @@ function finishAll() {
     try {
       recorder.close();
       const folded = config.folded || config.flameGraph ? recorder.folded() : null; // the profile is read once
-      if (config.folded) fs.writeFileSync(taggedPath(config.folded, tag), Buffer.from(folded, 'latin1'));
-      if (config.foldedCalls) fs.writeFileSync(taggedPath(config.foldedCalls, tag), Buffer.from(recorder.foldedCalls(), 'latin1'));
+      if (config.folded) writeOutput(taggedPath(config.folded, tag), Buffer.from(folded, 'latin1'));
+      if (config.foldedCalls) writeOutput(taggedPath(config.foldedCalls, tag), Buffer.from(recorder.foldedCalls(), 'latin1'));
       const label = tag ? ` [${tag}]` : '';
       if (config.flameGraph) {
         const why = writeFlameGraph(folded, taggedPath(config.flameGraph, tag), `wasm-observe${label}`);

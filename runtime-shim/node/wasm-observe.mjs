@@ -69,8 +69,8 @@ function recordFlags(record) {
 // profileTiming ('clock', the default: the clock is read at every enter and
 // exit, as the C library does; 'sampled': the profile's call tree and call
 // counts are exact and the same as with the clock, but its times are
-// estimated by sampling, and the hooks never read the clock (see "Sampled
-// profile timing" below). Only with record RECORD_PROFILE alone (spans need
+// estimated by sampling, and the hooks read no clock but for a site's first
+// calls while muting is on (see "Sampled profile timing" below). Only with record RECORD_PROFILE alone (spans need
 // the clock)),
 // profileIntervalUs (with 'sampled': the sampling period in microseconds,
 // default 100; the thread wakes a little later than asked, ~150-200 us on

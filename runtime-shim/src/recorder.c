@@ -101,6 +101,18 @@ static void discard_recorder(wo_recorder *r, wo_exporter *exporters, size_t coun
  * batched); a new thread, even one that reuses the id, gets a state of its own. */
 static void thread_exited(void *state) { ((wo_thread *)state)->exited = true; }
 
+/* Sampled timing times a site's calls up to its first few muting checks
+ * (they fall on multiples of 256 calls, from mute_after on): a decision on one
+ * window alone would take a cold start (the first calls of a module or of the
+ * recorder compile code) for a long site's. */
+enum { SAMPLED_TIMED_WINDOWS = 5 };
+static uint64_t sampled_timed_calls(uint64_t mute_after) {
+  uint64_t extra = (SAMPLED_TIMED_WINDOWS - 1) * 256;
+  if (mute_after > UINT64_MAX - 255 - extra) return UINT64_MAX;
+  uint64_t first_check = mute_after <= 256 ? 256 : (mute_after + 255) & ~(uint64_t)255;
+  return first_check + extra;
+}
+
 wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporter *exporters,
                           size_t exporter_count, wo_recorder **out) {
   *out = NULL;
@@ -153,8 +165,8 @@ wo_status wo_recorder_new(const wo_options *o, const wo_sites *sites, wo_exporte
   r->site_count = wo_sites_count(sites);
   r->site_items = wo_sites_get(sites, 0);
   r->sampled_timing = sampled_timing;
-  /* sampled timing: every frame is muted from the start (no clock) */
-  r->mute_after = sampled_timing ? WO_UNLIMITED : o->mute_after ? o->mute_after : WO_DEFAULT_MUTE_AFTER;
+  r->mute_after = o->mute_after ? o->mute_after : WO_DEFAULT_MUTE_AFTER;
+  r->timed_calls = sampled_timed_calls(r->mute_after);
   r->mute_below_ns = o->mute_below_ns ? o->mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS;
   if (r->mute_after != WO_UNLIMITED && r->site_count) {
     r->site_stats = calloc(r->site_count, sizeof *r->site_stats);
@@ -377,9 +389,9 @@ static inline void open_frame(wo_recorder *r, wo_thread *t, uint32_t id, bool pe
     t->site_last = calloc(r->site_count, sizeof *t->site_last); /* NULL: no fast path */
   f->span_parent = !parent ? WO_NO_FRAME : parent->recorded ? t->depth - 1 : parent->span_parent;
   /* A muted frame keeps the stack and the call count, nothing more. */
-  bool muted = !pending && (r->sampled_timing ||
-                            (r->site_stats &&
-                             atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed)));
+  bool muted = !pending && (r->sampled_timing ? !wo_site_timed(r, id)
+                                             : r->site_stats && atomic_load_explicit(&r->site_stats[id].muted,
+                                                                                     memory_order_relaxed));
   f->muted = muted;
   f->id = id;
   f->children_ns = 0;
@@ -468,7 +480,16 @@ static void count_for_muting(wo_recorder *r, uint32_t id, uint64_t duration) {
   atomic_store_explicit(&s->calls, calls, memory_order_relaxed);
   atomic_store_explicit(&s->total_ns, total, memory_order_relaxed);
   /* checked now and then: the rule needs no precision */
-  if (calls < r->mute_after || (calls & 255) != 0 || total / calls >= r->mute_below_ns) return;
+  if ((calls & 255) != 0) return;
+  uint64_t window_start = atomic_load_explicit(&s->window_start_ns, memory_order_relaxed);
+  atomic_store_explicit(&s->window_start_ns, total, memory_order_relaxed);
+  if (calls < r->mute_after) return;
+  /* the clock: the mean of every call so far; sampled timing, which stops
+   * timing the site soon: the mean of the last 256 (threads racing on the
+   * counts can make a window look negative: not short, then) */
+  bool short_calls = r->sampled_timing ? total >= window_start && (total - window_start) / 256 < r->mute_below_ns
+                                       : total / calls < r->mute_below_ns;
+  if (!short_calls) return;
   if (atomic_exchange_explicit(&s->muted, true, memory_order_relaxed)) return;
   atomic_fetch_add_explicit(&r->sites_muted, 1, memory_order_relaxed); /* shared by threads */
   /* once a site; only a function's hooks can be patched out */

@@ -30,6 +30,7 @@ typedef struct {
  * only delays the decision). */
 typedef struct {
   wo_counter calls, total_ns;
+  wo_counter window_start_ns; /* total_ns at the last multiple of 256 calls */
   atomic_bool muted;
 } wo_site_stat;
 
@@ -145,6 +146,10 @@ struct wo_recorder {
   /* Muting: NULL when off; else [site_count]. */
   wo_site_stat *site_stats;
   uint64_t mute_after, mute_below_ns;
+  /* Under sampled timing: a site's calls are timed by the clock until it has
+   * closed this many (the windows of muting's first SAMPLED_TIMED_WINDOWS
+   * checks), for muting's decision; then only sampled. */
+  uint64_t timed_calls;
   wo_counter sites_muted;
   uint64_t (*monotonic_ns)(void *);
   void *clock_state;
@@ -186,6 +191,14 @@ wo_thread *wo_current_thread(wo_recorder *r);
 wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
                                   const wo_site *site);
 
+/* Under sampled timing, whether the site's next call is timed by the clock
+ * (for muting's decision: wo_recorder's timed_calls). */
+static inline bool wo_site_timed(const wo_recorder *r, uint32_t id) {
+  return r->site_stats &&
+         atomic_load_explicit(&r->site_stats[id].calls, memory_order_relaxed) < r->timed_calls &&
+         !atomic_load_explicit(&r->site_stats[id].muted, memory_order_relaxed);
+}
+
 /* Sampled timing's enter, the whole hot path: a muted frame (no span, no
  * clock) whose call is counted now (so that the exit only pops), its node
  * found from the site's last call when that was under the same caller. The
@@ -194,6 +207,7 @@ wo_profile_node *wo_profile_child(wo_node_arena *arena, wo_profile_node *parent,
 static inline bool wo_enter_sampled(wo_recorder *r, wo_thread *t, uint32_t id) {
   uint32_t depth = t->depth;
   if (id >= r->site_count || t->overflow || depth >= t->capacity || !t->site_last) return false;
+  if (wo_site_timed(r, id)) return false;
   const wo_site *site = &r->site_items[id];
   if (r->unwind_on_reentry && depth && site->kind == WO_SITE_EXPORT) return false;
   wo_frame *f = &t->stack[depth];

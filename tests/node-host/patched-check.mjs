@@ -33,4 +33,30 @@ for (const [i, c] of counters.entries()) {
     c.enters === c.exits, JSON.stringify(c));
 }
 ok('said on stderr', /1 of them patched out of the module/.test(traced.stderr), traced.stderr.slice(0, 400));
+
+// Sampled profile timing times a site's first calls only, to decide the same
+// way: $tiny is muted and patched out; the profile still has $hot's calls.
+// With muting off (WASM_OBSERVE_MUTE_AFTER=never) every call is kept.
+for (const muteAfter of ['', 'never']) {
+  const what = muteAfter ? 'sampled timing, muting off' : 'sampled timing';
+  const run = spawnSync(process.execPath, ['--import', preload, app, wasm], {
+    env: { ...process.env, WASM_OBSERVE_BACKEND: backend, WASM_OBSERVE_COUNTERS: '1',
+      WASM_OBSERVE_PROFILE_TIMING: 'sampled', WASM_OBSERVE_FOLDED_CALLS: '-',
+      ...(muteAfter ? { WASM_OBSERVE_MUTE_AFTER: muteAfter } : {}) },
+    encoding: 'utf8', timeout: 60000,
+  });
+  const lines = run.stderr.split('\n').filter((l) => /^wasm-observe( \[\d+\])?: \{"enters"/.test(l))
+    .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+  ok(`${what}: program output`, run.status === 0 && run.stdout.startsWith(plain.stdout),
+    `exit ${run.status}, stdout ${JSON.stringify(run.stdout.slice(0, 300))}, stderr ${run.stderr.slice(0, 300)}`);
+  const hotCalls = [...run.stdout.matchAll(/^(?:\S+;)*hot (\d+)$/gm)].map((m) => Number(m[1]));
+  ok(`${what}: the profile counts the export's calls`, hotCalls.length >= 1 && hotCalls.every((n) => n === 1),
+    JSON.stringify(run.stdout.slice(0, 400)));
+  for (const [i, c] of lines.entries()) {
+    const patched = c.sitesMuted === 1 && c.sitesPatched === 1 && c.enters < calls[i] / 5;
+    const every = c.sitesMuted === 0 && c.sitesPatched === 0 && c.enters > calls[i];
+    ok(`${what}: instance ${i + 1} ${muteAfter ? 'kept every call' : 'patched $tiny out'}`,
+      lines.length === 2 && c.enters === c.exits && (muteAfter ? every : patched), JSON.stringify(lines));
+  }
+}
 console.log(out.join('\n'));

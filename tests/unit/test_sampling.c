@@ -203,6 +203,72 @@ static void sampled_timing_needs_the_profile_alone(void **state) {
   wo_sampler_stop(NULL, NULL);
 }
 
+static uint64_t clock_step = 10;
+static uint64_t stepping_clock(void *unused) {
+  (void)unused;
+  return fake_now += clock_step;
+}
+
+static uint32_t patched[8], patched_count;
+static void note_patched(void *state, uint32_t site) {
+  (void)state;
+  if (patched_count < 8) patched[patched_count++] = site;
+}
+
+/* One call of `site` under the entry's frame; a timed one lasts `step` ns. */
+static void timed_call(wo_recorder *r, uint32_t site, uint64_t step) {
+  clock_step = step;
+  wo_enter(r, site);
+  wo_exit(r, site);
+}
+
+/* Sampled timing with muting on: a site's calls are timed up to its fifth
+ * muting check (1024 calls past the first at mute_after), then no more; a
+ * site whose last 256 timed calls averaged under mute_below_ns is muted (and
+ * the host hears of a function site), even after a slow start; a long one
+ * is not. The profile's call counts stay exact either way. */
+static void sampled_timing_times_the_first_calls_to_mute(void **state) {
+  fixture *f = *state;
+  wo_exporter e = {NULL, drop_spans, NULL, NULL};
+  wo_options o = {.record = WO_RECORD_PROFILE, .monotonic_ns = stepping_clock, .seed = 7,
+                  .mute_after = 300, .mute_below_ns = 1000, .profile_timing = WO_TIMING_SAMPLED,
+                  .site_muted = note_patched};
+  patched_count = 0;
+  assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->sampled), WO_OK);
+  wo_recorder *r = f->sampled;
+  clock_step = 10;
+  wo_enter(r, 0); /* the entry's first call is timed too */
+  /* site 1: a slow start (its first 512 calls take 2000 ns each), then short */
+  for (int i = 0; i < 512; i++) timed_call(r, 1, 2000);
+  assert_int_equal(patched_count, 0);
+  for (int i = 0; i < 255; i++) timed_call(r, 1, 10);
+  assert_int_equal(patched_count, 0); /* the window of calls 513-768 is not over */
+  timed_call(r, 1, 10);
+  assert_int_equal(patched_count, 1);
+  assert_int_equal(patched[0], 1);
+  uint64_t before = fake_now;
+  for (int i = 0; i < 100; i++) timed_call(r, 1, 10);
+  assert_int_equal(fake_now, before); /* muted: no clock */
+  /* site 2: long; timed up to its fifth check (512 + 4 x 256 calls), then not */
+  for (int i = 0; i < 1536; i++) timed_call(r, 2, 3000);
+  before = fake_now;
+  for (int i = 0; i < 100; i++) timed_call(r, 2, 3000);
+  assert_int_equal(fake_now, before);
+  assert_int_equal(patched_count, 1);
+  wo_exit(r, 0);
+  wo_counters k = wo_recorder_counters(r);
+  assert_int_equal(k.sites_muted, 1);
+  assert_int_equal(k.enters, k.exits);
+  const wo_profile_node *entry = child(wo_recorder_profile(r), wo_sites_get(f->sites, 0));
+  assert_int_equal(child(entry, wo_sites_get(f->sites, 1))->calls, 868);
+  assert_int_equal(child(entry, wo_sites_get(f->sites, 2))->calls, 1636);
+  /* muting off: no call is timed */
+  f->clock = make(f->sites, WO_TIMING_SAMPLED, 0, false);
+  before = fake_now;
+  for (int i = 0; i < 2000; i++) timed_call(f->clock, 1, 10);
+  assert_int_equal(fake_now, before);
+}
+
 static void busy_ms(int ms) {
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -282,6 +348,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(samples_give_the_times, setup, teardown),
       cmocka_unit_test_setup_teardown(sampled_timing_needs_the_profile_alone, setup, teardown),
       cmocka_unit_test_setup_teardown(the_sampler_thread_charges_where_the_time_goes, setup, teardown),
+      cmocka_unit_test_setup_teardown(sampled_timing_times_the_first_calls_to_mute, setup, teardown),
       cmocka_unit_test(the_child_index_finds_what_was_added_and_not_what_was_removed),
   };
   return cmocka_run_group_tests_name("sampling", tests, NULL, NULL);
