@@ -273,6 +273,7 @@ wi_options_result wi_parse_options(int argc, char **argv, wi_options *o) {
   if (!o->from_profile && profile_knob)
     return usage_error("%s applies to --from-profile, which is not given", profile_knob);
   /* Only wasi-otel's guest shim times spans, so only it mutes. */
+  o->guest_mute_given = guest_knob != NULL;
   if (guest_knob && o->link_given && o->link != WI_LINK_WASI_OTEL)
     return usage_error("%s applies to --link wasi-otel (the guest shim that times spans)", guest_knob);
   if (o->list && (o->output || o->emit_text))

@@ -48,6 +48,7 @@ typedef struct {
   bool link_given;          /* --link was on the command line */
   bool all_modules;         /* components: also the modules component tooling adds */
   uint32_t guest_mute_after;    /* components, --link wasi-otel: the guest shim's muting; 0 = never */
+  bool guest_mute_given;        /* --guest-mute-after or --guest-mute-below-ns was given */
   uint32_t guest_mute_below_ns; /* ... a site's spans from the guest_mute_after-th on average under this */
   bool patchable;            /* --patchable (or --production): muted-sites table */
   uint32_t min_instructions; /* --min-instructions: smaller loop-free functions are left out; 0 = none */

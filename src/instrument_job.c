@@ -472,9 +472,9 @@ int wi_run_job(void *arg, FILE *report) {
     }
     return wi_run_component_job(job, report);
   }
-  if (job->options->link_given || job->options->all_modules)
-    wi_report_say(report, "wasm-instrument: warning: %s: --link and --all-modules apply to "
-                  "components; ignored for a core module", job->input_label);
+  if (job->options->link_given || job->options->all_modules || job->options->guest_mute_given)
+    wi_report_say(report, "wasm-instrument: warning: %s: --link, --all-modules and "
+                  "--guest-mute-* apply to components; ignored for a core module", job->input_label);
   /* (this runs in the sandbox's child, which exits once the output is written) */
   wi_module_task task = {.options = job->options, .filter = job->filter,
                          .profile = job->profile, .label = job->input_label,

@@ -85,14 +85,20 @@ export function describeBudgetDrops(counters, { spanRate, spanBurst, maxFileByte
 }
 
 // One line for stderr at exit when sites were muted, else null.
-export function describeMuting(counters, { muteAfter, muteBelowNs } = {}) {
+export function describeMuting(counters, { muteAfter, muteBelowNs, profileTiming } = {}) {
   if (!counters.sitesMuted) return null;
   const after = budgetLimit(muteAfter, DEFAULT_MUTE_AFTER, 'muteAfter');
   const below = budgetLimit(muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
   const patched = counters.sitesPatched
-    ? `; ${counters.sitesPatched} of them patched out of the module (--patchable: their later calls uncounted)` : '';
+    ? `${counters.sitesPatched} of them patched out of the module (--patchable: their later calls uncounted)` : '';
+  // sampled timing times a site's first calls only, in windows of 256 (wasm_observe.h)
+  if (profileTiming === 'sampled') {
+    const last = Math.max(256, Math.ceil(after / 256) * 256) + 4 * 256;
+    return `muted ${counters.sitesMuted} sites (256 calls in a row averaging under ${below} ns, judged from the ` +
+      `${after}th call to the ${last}th)` + (patched ? `: ${patched}` : '');
+  }
   return `muted ${counters.sitesMuted} sites (${after} calls averaging under ${below} ns): ` +
-    `${counters.spansMuted} calls counted with no span${patched}`;
+    `${counters.spansMuted} calls counted with no span${patched ? `; ${patched}` : ''}`;
 }
 
 // The import object entries of a recorder's hooks for a module of `abi`:

@@ -127,9 +127,11 @@ hostArgs.push(opt.component, ...progArgs);
 const rc = await new Promise((resolve) => {
   const out = fs.openSync(w('out'), 'w');
   const err = fs.openSync(w('err'), 'w');
-  const child = spawn(process.execPath, hostArgs, { stdio: ['ignore', out, err] });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
-  child.on('exit', (code, signal) => { clearTimeout(timer); resolve(code ?? `signal ${signal}`); });
+  // the host's deadline is coreutils' timeout, not a timer of this process: it
+  // still kills the host when this process is killed first (an orphaned host
+  // running wasm kept a core busy for 22 minutes once); 137 when it did
+  const child = spawn('timeout', ['-s', 'KILL', '120', process.execPath, ...hostArgs], { stdio: ['ignore', out, err] });
+  child.on('exit', (code, signal) => resolve(code ?? `signal ${signal}`));
 });
 fs.writeFileSync(w('rc'), `${rc}\n`);
 let report = null;
