@@ -1,5 +1,6 @@
 #include "hook_calls.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,15 +230,36 @@ static BinaryenExpressionRef if_live(wi_hooks *h, BinaryenExpressionRef hook_cal
 BinaryenExpressionRef wi_hook_enter(wi_hooks *h, uint32_t site) {
   BinaryenExpressionRef call = call_hook(h, enter_hook(h), site);
   if (!patchable_frame(h)) return call;
-  /* (if (local.tee $live (ref.is_null (table.get $muted (i32.const id)))) (then (call enter id))) */
+  /* (if (local.tee $live (global.get $wi$live$id))
+   *   (then (call enter id)
+   *         (global.set $wi$live$id (ref.is_null (table.get $muted (i32.const id))))))
+   * The slot is read into the site's global only on a call that makes its
+   * hooks: a patched-out call reads a global, which costs far less than a
+   * table (bench/shim/patch-check.mjs). A host that sets the slot is heard
+   * at the site's next call, which still makes its hooks; the later ones
+   * make none. */
   BinaryenModuleRef m = h->module;
   if (site >= h->muted_slots) h->muted_slots = site + 1;
+  char base[32];
+  snprintf(base, sizeof base, WI_LIVE_GLOBAL_PREFIX "%" PRIu32, site);
+  char *global = wi_unique_name(h->names, WI_NAME_GLOBAL, base);
+  if (!global) {
+    h->out_of_memory = true;
+    return call;
+  }
+  BinaryenAddGlobal(m, global, BinaryenTypeInt32(), true, BinaryenConst(m, BinaryenLiteralInt32(1)));
   BinaryenExpressionRef slot =
       BinaryenTableGet(m, h->muted_table, site_id(h, site), BinaryenTypeExternref());
+  BinaryenExpressionRef then[2] = {
+      call,
+      BinaryenGlobalSet(m, global, BinaryenRefIs(m, BinaryenRefIsNull(), slot)),
+  };
   BinaryenExpressionRef live =
-      BinaryenLocalTee(m, h->frame_live, BinaryenRefIs(m, BinaryenRefIsNull(), slot),
+      BinaryenLocalTee(m, h->frame_live, BinaryenGlobalGet(m, global, BinaryenTypeInt32()),
                        BinaryenTypeInt32());
-  return BinaryenIf(m, live, call, NULL);
+  BinaryenExpressionRef made = BinaryenIf(m, live, BinaryenBlock(m, NULL, then, 2, BinaryenTypeNone()), NULL);
+  free(global); /* Binaryen interned the name */
+  return made;
 }
 
 BinaryenExpressionRef wi_hook_exit(wi_hooks *h, uint32_t site) {

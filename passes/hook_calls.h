@@ -100,15 +100,20 @@ void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
 /* Patchable sites (--patchable, default ABI): the module exports a table of
  * externref, WI_MUTED_SITES_EXPORT, with a slot per site id up to the last
  * function site's, all null at first. A patchable frame (wi_hooks_set_frame) enters with
- * (if (local.tee $live (ref.is_null (table.get $muted (i32.const id))))
- *   (then (call enter id)))
- * and each of its exits calls exit only `(if (local.get $live))`; a value on
- * its way out waits in a local meanwhile (through a helper when its type
- * cannot). So a host that sets a muted site's slot patches the site out: no
- * hook call, no count, from the next call on, and a leaf function's call
- * calls nothing; a frame open when the slot is set still exits. Returns false
- * when out of memory. */
+ * (if (local.tee $live (global.get $wi$live$id))
+ *   (then (call enter id)
+ *         (global.set $wi$live$id (ref.is_null (table.get $muted (i32.const id))))))
+ * (a mutable i32 global per site, 1 at first) and each of its exits calls
+ * exit only `(if (local.get $live))`; a value on its way out waits in a local
+ * meanwhile (through a helper when its type cannot). So a host that sets a
+ * muted site's slot patches the site out: its next call still makes its
+ * hooks and reads the slot, and from the one after, no hook call, no count,
+ * and a leaf function's call calls nothing; a frame open when the slot is
+ * set still exits. Returns false when out of memory. */
 #define WI_MUTED_SITES_EXPORT "wasm-instrument:muted-sites"
+/* The name of each patchable site's global begins so; the name section
+ * leaves them out (a name a site, of no use to a person). */
+#define WI_LIVE_GLOBAL_PREFIX "wi$live$"
 bool wi_hooks_make_patchable(wi_hooks *hooks);
 
 /* The frame whose hooks are made from now on: its $live local (i32), and

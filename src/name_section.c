@@ -6,9 +6,42 @@
 
 #include "byte_reader.h"
 #include "byte_writer.h"
+#include "hook_calls.h"
 #include "module_copy.h"
 
-enum { FUNCTION_NAMES = 1 };
+enum { FUNCTION_NAMES = 1, GLOBAL_NAMES = 7 };
+
+bool wi_is_site_global_name(const uint8_t *name, size_t len) {
+  size_t prefix = strlen(WI_LIVE_GLOBAL_PREFIX);
+  return len > prefix && memcmp(name, WI_LIVE_GLOBAL_PREFIX, prefix) == 0;
+}
+
+/* The global-names subsection `sub` without the patchable sites' globals;
+ * as it was when it cannot be read. */
+static void put_global_names(wi_writer *w, wi_section *sub, const uint8_t *raw, size_t raw_size) {
+  wi_reader r = sub->payload;
+  uint32_t count, index, len;
+  const uint8_t *name;
+  wi_writer kept = {0};
+  uint32_t kept_count = 0;
+  bool ok = wi_read_u32(&r, &count);
+  for (uint32_t i = 0; ok && i < count; i++) {
+    ok = wi_read_u32(&r, &index) && wi_read_name(&r, &name, &len);
+    if (!ok || wi_is_site_global_name(name, len)) continue;
+    wi_put_u32(&kept, index);
+    wi_put_name(&kept, name, len);
+    kept_count++;
+  }
+  if (!ok || wi_reader_left(&r) != 0 || kept.failed) {
+    wi_put_bytes(w, raw, raw_size);
+  } else if (kept_count > 0) {
+    wi_writer payload = {0};
+    wi_put_u32(&payload, kept_count);
+    wi_put_bytes(&payload, kept.data, kept.size);
+    wi_put_section(w, GLOBAL_NAMES, &payload);
+  }
+  free(kept.data);
+}
 
 static void put_function_names(wi_writer *w, const wi_function_name *names, size_t count) {
   wi_writer sub = {0};
@@ -32,7 +65,10 @@ static bool build_payload(wi_reader *old, wi_writer *w, const wi_function_name *
       put_function_names(w, names, count);
       written = true;
     }
-    if (sub.id != FUNCTION_NAMES) wi_put_bytes(w, old->data + sub.start, old->pos - sub.start);
+    if (sub.id == GLOBAL_NAMES)
+      put_global_names(w, &sub, old->data + sub.start, old->pos - sub.start);
+    else if (sub.id != FUNCTION_NAMES)
+      wi_put_bytes(w, old->data + sub.start, old->pos - sub.start);
   }
   if (!written) put_function_names(w, names, count);
   return true;

@@ -33,6 +33,10 @@ typedef struct {
   size_t count;
 } wi_name_subsection;
 
+/* Whether a global's name is one of the patchable sites' (hook_calls.h's
+ * WI_LIVE_GLOBAL_PREFIX): those are left out of the name section. */
+bool wi_is_site_global_name(const uint8_t *name, size_t len);
+
 /* For a module Binaryen wrote without a name section: returns a malloc'd
  * copy of `binary` with one inserted where Binaryen puts its own (after the
  * last standard section, before the custom sections it writes late), holding

@@ -42,6 +42,8 @@ bool wi_collect_added_names(BinaryenModuleRef m, const wi_module_scan *scan,
     out->subsections[k] = (wi_name_subsection){ids[k], out->items + n, 0};
     for (BinaryenIndex i = first[k]; i < now[k]; i++) {
       const char *name = name_of(m, ids[k], i);
+      if (ids[k] == GLOBAL_NAMES && wi_is_site_global_name((const uint8_t *)name, strlen(name)))
+        continue;
       if (strchr(name, '\\')) {
         wi_added_names_free(out);
         return false;

@@ -188,7 +188,8 @@ typedef struct {
    * hooks), on the thread that closed the frame that muted it (an exit, an
    * unwind, or wo_recorder_finish, which closes every thread's frames under
    * the recorder's lock), so that the host sets that site's slot to a non-null
-   * value. From the next call on, the module makes no hook call for the site:
+   * value. From the call after the next on (the next one reads the slot,
+   * docs/hook-contract.md), the module makes no hook call for the site:
    * its calls are no longer counted, and the frames below it get the nearest
    * frame still recorded as parent in the profile too. The callback must not
    * call the recorder. */

@@ -1,7 +1,8 @@
 // Patching muted sites out of the modules built with `wasm-instrument
 // --patchable` (docs/hook-contract.md, "Patchable sites"). Such a module
 // exports an externref table, one slot per function site id, and makes no hook call
-// for a site whose slot is not null. The recorder says when it mutes a site
+// for a site whose slot is not null (from the call after the one that reads
+// it: a site reads its slot after its enter hook). The recorder says when it mutes a site
 // (once a site); this sets that slot in every instance attached to it, and
 // in an instance attached later, the slots of the sites muted before.
 export const MUTED_SITES_EXPORT = 'wasm-instrument:muted-sites';

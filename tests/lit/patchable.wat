@@ -1,14 +1,17 @@
-;; --patchable: each function's enter calls the hook only while the site's slot
-;; in the exported table wasm-instrument:muted-sites is null, and keeps in a
-;; local ($live) whether it did; every exit of the frame calls the exit hook only
-;; if the enter did, its value waiting in a local meanwhile (no call on the way
-;; out of a patched-out call). A host that mutes a site sets its slot: from the next call
-;; on the site makes no hook call, and the frames open then still exit.
+;; --patchable: each function's enter calls the hook only while the site's
+;; global $wi$live$ID is 1, and keeps in a local ($live) whether it did; a call
+;; that makes its hooks reads the site's slot in the exported table
+;; wasm-instrument:muted-sites into that global after its enter (a table read
+;; costs more than a global's on every patched-out call). Every exit of the
+;; frame calls the exit hook only if the enter did, its value waiting in a
+;; local meanwhile (no call on the way out of a patched-out call). A host that
+;; mutes a site sets its slot: the site's next call still makes its hooks and
+;; reads it, the calls after make none, and the frames open then still exit.
 ;; RUN: wasm-instrument %s --patchable -S | FileCheck %s
 ;; RUN: wasm-instrument %s --patchable -o %t && wasm-validate %t && wasm-opt --enable-reference-types %t -o /dev/null
 ;; $rec's first exit (the innermost frame's) mutes it: the two $rec frames
-;; already open exit; the second call of $rec and its recursion make no hook
-;; call, but $leaf under it still does.
+;; already open exit; the second call of $rec still makes its hooks and reads
+;; the slot, its recursion makes no hook call, but $leaf under it still does.
 ;; RUN: RUN_HOOKS_MUTE=1 node %S/run-hooks.mjs %t run 2 | FileCheck %s --check-prefix=MUTE
 ;; MUTE:      enter 4
 ;; MUTE-NEXT: enter 2
@@ -21,8 +24,10 @@
 ;; MUTE-NEXT: muted 1
 ;; MUTE-NEXT: exit 1
 ;; MUTE-NEXT: exit 1
+;; MUTE-NEXT: enter 1
 ;; MUTE-NEXT: enter 0
 ;; MUTE-NEXT: exit 0
+;; MUTE-NEXT: exit 1
 ;; MUTE-NEXT: exit 2
 ;; MUTE-NEXT: exit 4
 ;; MUTE-NEXT: result 6
@@ -41,9 +46,17 @@
 ;; PRESET: (export "wasm-instrument:muted-sites" (table $wi$muted))
 ;; PLAIN-NOT: muted
 ;; ABI: wasm-instrument: error: --patchable needs the default ABI
+;; The sites' globals are left out of the name section (a name a site, of use
+;; to nobody), whether the input had names (the text) or not (wat2wasm's binary).
+;; RUN: wasm-instrument %s --patchable -o %t.named && wasm-objdump -x -j name %t.named | FileCheck %s --check-prefix=NAMES
+;; RUN: wat2wasm --enable-all %s -o %t.bare && wasm-instrument %t.bare --patchable -o %t.unnamed && wasm-objdump -x -j name %t.unnamed | FileCheck %s --check-prefix=NAMES
+;; NAMES:     table[1] <wi$muted>
+;; NAMES-NOT: wi$live
 ;; With exception exits, the catch_all's exit looks at $live too.
 ;; RUN: wasm-instrument %s --patchable --exceptions on -S | FileCheck %s --check-prefix=EH
 
+;; CHECK:      (global $wi$live$0 (mut i32) (i32.const 1))
+;; CHECK:      (global $wi$live$1 (mut i32) (i32.const 1))
 ;; CHECK:      (table $wi$muted 4 4 anyref)
 ;; CHECK:      (export "wasm-instrument:muted-sites" (table $wi$muted))
 ;; CHECK:      (func $leaf (param $x i32) (result i32)
@@ -51,14 +64,19 @@
 ;; CHECK-NEXT:  (local $2 i32)
 ;; CHECK-NEXT:  (if
 ;; CHECK-NEXT:   (local.tee $1
-;; CHECK-NEXT:    (ref.is_null
-;; CHECK-NEXT:     (table.get $wi$muted
-;; CHECK-NEXT:      (i32.const 0)
+;; CHECK-NEXT:    (global.get $wi$live$0)
+;; CHECK-NEXT:   )
+;; CHECK-NEXT:   (block
+;; CHECK-NEXT:    (call $wi$hook$enter
+;; CHECK-NEXT:     (i32.const 0)
+;; CHECK-NEXT:    )
+;; CHECK-NEXT:    (global.set $wi$live$0
+;; CHECK-NEXT:     (ref.is_null
+;; CHECK-NEXT:      (table.get $wi$muted
+;; CHECK-NEXT:       (i32.const 0)
+;; CHECK-NEXT:      )
 ;; CHECK-NEXT:     )
 ;; CHECK-NEXT:    )
-;; CHECK-NEXT:   )
-;; CHECK-NEXT:   (call $wi$hook$enter
-;; CHECK-NEXT:    (i32.const 0)
 ;; CHECK-NEXT:   )
 ;; CHECK-NEXT:  )
 ;; CHECK-NEXT:  (block (result i32)
