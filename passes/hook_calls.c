@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "expr_children.h"
+#include "name_section.h" /* WI_LIVE_GLOBAL_PREFIX */
 
 /* A unique name `wi$<kind>$<field>` for a function the hooks add; owned. */
 static char *hook_function_name(wi_hooks *h, const char *kind, const char *field) {

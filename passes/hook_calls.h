@@ -111,9 +111,6 @@ void wi_hooks_count_frame(wi_hooks *hooks, bool counted);
  * and a leaf function's call calls nothing; a frame open when the slot is
  * set still exits. Returns false when out of memory. */
 #define WI_MUTED_SITES_EXPORT "wasm-instrument:muted-sites"
-/* The name of each patchable site's global begins so; the name section
- * leaves them out (a name a site, of no use to a person). */
-#define WI_LIVE_GLOBAL_PREFIX "wi$live$"
 bool wi_hooks_make_patchable(wi_hooks *hooks);
 
 /* The frame whose hooks are made from now on: its $live local (i32), and

@@ -6,7 +6,6 @@
 
 #include "byte_reader.h"
 #include "byte_writer.h"
-#include "hook_calls.h"
 #include "module_copy.h"
 
 enum { FUNCTION_NAMES = 1, GLOBAL_NAMES = 7 };

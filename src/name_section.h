@@ -33,8 +33,11 @@ typedef struct {
   size_t count;
 } wi_name_subsection;
 
-/* Whether a global's name is one of the patchable sites' (hook_calls.h's
- * WI_LIVE_GLOBAL_PREFIX): those are left out of the name section. */
+/* The name of each patchable site's global (hook_calls.c) begins so; the
+ * name section leaves them out (a name a site, of no use to a person). */
+#define WI_LIVE_GLOBAL_PREFIX "wi$live$"
+
+/* Whether a global's name is one of the patchable sites'. */
 bool wi_is_site_global_name(const uint8_t *name, size_t len);
 
 /* For a module Binaryen wrote without a name section: returns a malloc'd

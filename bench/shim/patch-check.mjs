@@ -29,8 +29,8 @@ for (let round = 0; round < 5; round++) {
 }
 const what = {
   bare: 'the bare call',
-  table_check: 'patched out: table.get of muted-sites (the contract)',
-  global_check: 'patched out: a mutable i32 global (not the contract)',
+  table_check: 'patched out: the muted-sites slot read on every call (before)',
+  global_check: 'patched out: the site\'s global (what the tool emits)',
   live: 'not patched: no-op JS hooks on every call',
 };
 console.log(`node ${process.version}, ns a call (best of 5 rounds of ${calls} calls)`);

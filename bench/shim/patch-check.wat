@@ -1,10 +1,11 @@
 ;; What a --patchable function's check costs once its site is patched out
 ;; (patch-check.mjs): a tiny function called in a loop, bare, with the check
-;; the tool emits (the slot of the externref table wasm-instrument:muted-sites,
-;; docs/hook-contract.md) and with the same check on a mutable i32 global, a
-;; cheaper design the contract does not have. Every slot is set (patched out)
-;; before the loops run, so no hook is called; `live` then calls the hooks on
-;; every call (not patched), for scale.
+;; the tool emits (the site's mutable i32 global, into which a call that makes
+;; its hooks reads the slot of the table wasm-instrument:muted-sites,
+;; docs/hook-contract.md) and with the check the tool emitted before (that
+;; slot read on every call). Every site is patched out before the loops run,
+;; so no hook is called; `live` then calls the hooks on every call (not
+;; patched), for scale.
 (module
   (import "h" "enter" (func $enter (param i32)))
   (import "h" "exit" (func $exit (param i32)))
