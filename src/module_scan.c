@@ -150,7 +150,7 @@ static int scan_name_section(wi_reader *r, wi_module_scan *out) {
   while (r->ok && wi_reader_left(r) > 0) {
     wi_section subsection;
     if (!wi_next_section(r, &subsection)) return 0;
-    if (subsection.id != 1) continue;
+    if (subsection.id != WI_FUNCTION_NAMES) continue;
     wi_reader sub = subsection.payload;
     uint32_t count;
     if (!wi_read_u32(&sub, &count)) return 0;

@@ -8,8 +8,6 @@
 #include "byte_writer.h"
 #include "module_copy.h"
 
-enum { FUNCTION_NAMES = 1, GLOBAL_NAMES = 7 };
-
 bool wi_is_site_global_name(const uint8_t *name, size_t len) {
   size_t prefix = strlen(WI_LIVE_GLOBAL_PREFIX);
   return len > prefix && memcmp(name, WI_LIVE_GLOBAL_PREFIX, prefix) == 0;
@@ -37,7 +35,7 @@ static void put_global_names(wi_writer *w, wi_section *sub, const uint8_t *raw, 
     wi_writer payload = {0};
     wi_put_u32(&payload, kept_count);
     wi_put_bytes(&payload, kept.data, kept.size);
-    wi_put_section(w, GLOBAL_NAMES, &payload);
+    wi_put_section(w, WI_GLOBAL_NAMES, &payload);
   }
   free(kept.data);
 }
@@ -49,7 +47,7 @@ static void put_function_names(wi_writer *w, const wi_function_name *names, size
     wi_put_u32(&sub, names[i].index);
     wi_put_cstr(&sub, names[i].name);
   }
-  wi_put_section(w, FUNCTION_NAMES, &sub);
+  wi_put_section(w, WI_FUNCTION_NAMES, &sub);
 }
 
 /* The payload of a new name section: the old subsections with function names
@@ -60,13 +58,13 @@ static bool build_payload(wi_reader *old, wi_writer *w, const wi_function_name *
   while (old && wi_reader_left(old) > 0) {
     wi_section sub;
     if (!wi_next_section(old, &sub)) return false;
-    if (sub.id >= FUNCTION_NAMES && !written) {
+    if (sub.id >= WI_FUNCTION_NAMES && !written) {
       put_function_names(w, names, count);
       written = true;
     }
-    if (sub.id == GLOBAL_NAMES)
+    if (sub.id == WI_GLOBAL_NAMES)
       put_global_names(w, &sub, old->data + sub.start, old->pos - sub.start);
-    else if (sub.id != FUNCTION_NAMES)
+    else if (sub.id != WI_FUNCTION_NAMES)
       wi_put_bytes(w, old->data + sub.start, old->pos - sub.start);
   }
   if (!written) put_function_names(w, names, count);

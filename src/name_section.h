@@ -8,10 +8,19 @@
 #ifndef WI_NAME_SECTION_H
 #define WI_NAME_SECTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "byte_writer.h"
+
+/* The name section's subsection ids this project writes or filters. */
+enum {
+  WI_FUNCTION_NAMES = 1,
+  WI_TABLE_NAMES = 5,
+  WI_GLOBAL_NAMES = 7,
+  WI_ELEMENT_SEGMENT_NAMES = 8
+};
 
 typedef struct {
   uint32_t index;   /* output function index */

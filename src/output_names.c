@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TABLE_NAMES = 5, GLOBAL_NAMES = 7, ELEMENT_SEGMENT_NAMES = 8 };
-
 wi_input_counts wi_count_input_elements(BinaryenModuleRef m) {
   return (wi_input_counts){BinaryenGetNumTables(m), BinaryenGetNumGlobals(m),
                            BinaryenGetNumElementSegments(m)};
@@ -18,8 +16,8 @@ static bool has_name_section(const wi_module_scan *scan) {
 
 /* The name of element `i` of the subsection's kind. */
 static const char *name_of(BinaryenModuleRef m, uint8_t id, BinaryenIndex i) {
-  if (id == TABLE_NAMES) return BinaryenTableGetName(BinaryenGetTableByIndex(m, i));
-  if (id == GLOBAL_NAMES) return BinaryenGlobalGetName(BinaryenGetGlobalByIndex(m, i));
+  if (id == WI_TABLE_NAMES) return BinaryenTableGetName(BinaryenGetTableByIndex(m, i));
+  if (id == WI_GLOBAL_NAMES) return BinaryenGlobalGetName(BinaryenGetGlobalByIndex(m, i));
   return BinaryenElementSegmentGetName(BinaryenGetElementSegmentByIndex(m, i));
 }
 
@@ -29,7 +27,7 @@ bool wi_collect_added_names(BinaryenModuleRef m, const wi_module_scan *scan,
   if (has_name_section(scan)) return false;
   /* Binaryen numbers imported tables and globals first; the added ones are
    * defined, and last, so their index is their position in the module. */
-  const uint8_t ids[3] = {TABLE_NAMES, GLOBAL_NAMES, ELEMENT_SEGMENT_NAMES};
+  const uint8_t ids[3] = {WI_TABLE_NAMES, WI_GLOBAL_NAMES, WI_ELEMENT_SEGMENT_NAMES};
   const BinaryenIndex first[3] = {input->tables, input->globals, input->segments};
   const BinaryenIndex now[3] = {BinaryenGetNumTables(m), BinaryenGetNumGlobals(m),
                                 BinaryenGetNumElementSegments(m)};
@@ -42,7 +40,7 @@ bool wi_collect_added_names(BinaryenModuleRef m, const wi_module_scan *scan,
     out->subsections[k] = (wi_name_subsection){ids[k], out->items + n, 0};
     for (BinaryenIndex i = first[k]; i < now[k]; i++) {
       const char *name = name_of(m, ids[k], i);
-      if (ids[k] == GLOBAL_NAMES && wi_is_site_global_name((const uint8_t *)name, strlen(name)))
+      if (ids[k] == WI_GLOBAL_NAMES && wi_is_site_global_name((const uint8_t *)name, strlen(name)))
         continue;
       if (strchr(name, '\\')) {
         wi_added_names_free(out);
