@@ -346,6 +346,12 @@ wo_status wo_recorder_finish(wo_recorder *recorder);
  * (Other threads hand theirs over as their batches fill, and at finish.) */
 wo_status wo_recorder_flush(wo_recorder *recorder);
 wo_counters wo_recorder_counters(const wo_recorder *recorder);
+/* With sampled profile timing, the calls of a site that are timed by the
+ * clock to decide whether to mute it (up to its fifth muting check: 2048 with
+ * the default mute_after); later calls read no clock and are never judged.
+ * 0 with the clock (which judges a site every 256 calls for as long as it
+ * runs) and with muting off. For a host's report of what muting judged. */
+uint64_t wo_recorder_muting_timed_calls(const wo_recorder *recorder);
 void wo_recorder_free(wo_recorder *recorder);
 
 /* ---- The aggregate profile (WO_RECORD_PROFILE) --------------------------- */

@@ -91,11 +91,12 @@ export function describeMuting(counters, { muteAfter, muteBelowNs, profileTiming
   const below = budgetLimit(muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
   const patched = counters.sitesPatched
     ? `${counters.sitesPatched} of them patched out of the module (--patchable: their later calls uncounted)` : '';
-  // sampled timing times a site's first calls only, in windows of 256 (wasm_observe.h)
+  // sampled timing times a site's first calls only, in windows of 256, up to
+  // the recorder's mutingTimedCalls (wo_recorder_muting_timed_calls)
   if (profileTiming === 'sampled') {
-    const last = Math.max(256, Math.ceil(after / 256) * 256) + 4 * 256;
+    const last = counters.mutingTimedCalls ? ` to the ${counters.mutingTimedCalls}th` : '';
     return `muted ${counters.sitesMuted} sites (256 calls in a row averaging under ${below} ns, judged from the ` +
-      `${after}th call to the ${last}th)` + (patched ? `: ${patched}` : '');
+      `${after}th call${last})` + (patched ? `: ${patched}` : '');
   }
   return `muted ${counters.sitesMuted} sites (${after} calls averaging under ${below} ns): ` +
     `${counters.spansMuted} calls counted with no span${patched ? `; ${patched}` : ''}`;

@@ -791,6 +791,10 @@ wo_counters wo_recorder_counters(const wo_recorder *r) {
   return sum;
 }
 
+uint64_t wo_recorder_muting_timed_calls(const wo_recorder *r) {
+  return r->sampled_timing && r->site_stats ? r->timed_calls : 0;
+}
+
 void wo_recorder_free(wo_recorder *r) {
   if (!r) return;
   pthread_mutex_lock(&r->lock);

@@ -19,6 +19,8 @@
 #             with no span, said on stderr; the profile still exact
 #   patched   the same, built with --patchable: tiny() patched out once muted
 #             (the hooks and the profile see its first thousand calls or so)
+#   sampled   the patched build with sampled profile timing: tiny() judged on
+#             its first calls only, muted, patched out, and the stderr line
 #
 # Environment: WASM_INSTRUMENT (default build/wasm-instrument), WASM_OBSERVE_LIB
 # (default build/libwasm-observe.a), BUDGET_WORK (work dir, default a new
@@ -131,6 +133,34 @@ run_case wasm32-muting $((256 * MiB)) 1000000 wasm32 --muting
 use_workload patched tiny 1
 run_case c-patched $((256 * MiB)) 1000000 traced-run --patched
 run_case wasm32-patched $((256 * MiB)) 1000000 wasm32 --patched
+# sampled profile timing: tiny() is timed on its first calls only, muted and
+# patched out, and each runner says what was judged (the recorder's numbers)
+sampled_muting() {
+  local name=$1 runner=$2 d=$WORK/$1 rc
+  mkdir -p "$d"
+  if [[ $runner == traced-run ]]; then
+    "$WORK/w2c-$workload/traced-run" --profile-timing sampled --folded-calls "$d/calls.txt" \
+      "$WORK/$workload.instr.wasm" 1000000 >"$d/out" 2>"$d/err" </dev/null
+  else
+    CC=$WASM_CC "$NODE" "$RUN" run "$WORK/$workload.instr.wasm" --backend wasm32 --profile-timing sampled \
+      --folded-calls "$d/calls.txt" -- 1000000 >"$d/out" 2>"$d/err" </dev/null
+  fi
+  rc=$?
+  local said='muted 1 sites \(256 calls in a row averaging under 1000 ns, judged from the 1000th call to the 2048th\): 1 of them patched out'
+  local tiny
+  tiny=$(awk '$1 ~ /;tiny$/ { n += $2 } END { print n + 0 }' "$d/calls.txt" 2>/dev/null)
+  if ((rc != 0)); then
+    fail "$name" "exit $rc: $(head -n2 "$d/err" | tr '\n' ' ' | cut -c1-300)"
+  elif ! grep -qE "$said" "$d/err"; then
+    fail "$name" "stderr does not say what sampled timing judged: $(grep muted "$d/err" | head -n1)"
+  elif ((tiny < 1024 || tiny > 2048)); then
+    fail "$name" "tiny() counted $tiny times: patched out after its 1024th to 2048th call expected"
+  else
+    report "$name" "PASS tiny() judged on its first calls, muted after $tiny, patched out; said so"
+  fi
+}
+sampled_muting c-sampled-patched traced-run
+sampled_muting wasm32-sampled-patched wasm32
 # the size limit on a nested workload: what is written keeps its parents
 use_workload nest leaf 6
 run_case c-size-nested $((600 * 1024)) 20000 traced-run --span-rate unlimited --max-file-size 600K

@@ -826,6 +826,7 @@ static void hot_short_sites_are_muted(void **state) {
   assert_int_equal(k.sites_muted, 1);
   assert_int_equal(k.spans_muted, 100);
   assert_int_equal(k.spans_recorded, 256 + 512);
+  assert_int_equal(wo_recorder_muting_timed_calls(f->recorder), 0); /* the clock: judged for ever */
   assert_int_equal(k.enters, k.exits);
   /* the profile still counts every call */
   assert_int_equal(calls_under(wo_recorder_profile(f->recorder), wo_sites_get(f->sites, 1)), 356);

@@ -236,6 +236,7 @@ static void sampled_timing_times_the_first_calls_to_mute(void **state) {
   patched_count = 0;
   assert_int_equal(wo_recorder_new(&o, f->sites, &e, 1, &f->sampled), WO_OK);
   wo_recorder *r = f->sampled;
+  assert_int_equal(wo_recorder_muting_timed_calls(r), 512 + 4 * 256); /* what hosts report */
   clock_step = 10;
   wo_enter(r, 0); /* the entry's first call is timed too */
   /* site 1: a slow start (its first 512 calls take 2000 ns each), then short */
@@ -264,6 +265,7 @@ static void sampled_timing_times_the_first_calls_to_mute(void **state) {
   assert_int_equal(child(entry, wo_sites_get(f->sites, 2))->calls, 1636);
   /* muting off: no call is timed */
   f->clock = make(f->sites, WO_TIMING_SAMPLED, 0, false);
+  assert_int_equal(wo_recorder_muting_timed_calls(f->clock), 0);
   before = fake_now;
   for (int i = 0; i < 2000; i++) timed_call(f->clock, 1, 10);
   assert_int_equal(fake_now, before);

@@ -383,6 +383,11 @@ __attribute__((export_name("counters"))) const wo_counters *glue_counters(void) 
   return &counters_out;
 }
 
+/* wo_recorder_muting_timed_calls (a double, as the other numbers JS reads). */
+__attribute__((export_name("muting_timed_calls"))) double glue_muting_timed_calls(void) {
+  return recorder ? (double)wo_recorder_muting_timed_calls(recorder) : 0;
+}
+
 /* The merged profile tree in preorder: a u32 node count, then per node
  * { i32 site (-1 for the root), u32 children, f64 calls, f64 total_ns,
  * f64 self_ns } (32 bytes, at offset 8 + 32 * i); a node's children follow it,

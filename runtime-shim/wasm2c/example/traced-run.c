@@ -394,9 +394,28 @@ static void patch_site_out(void *state, uint32_t site) {
 static const char *patched_note(void) {
   if (!sites_patched) return "";
   snprintf(patched_text, sizeof patched_text,
-           "; %" PRIu64 " of them patched out of the module (--patchable: their later calls uncounted)",
+           "%" PRIu64 " of them patched out of the module (--patchable: their later calls uncounted)",
            sites_patched);
   return patched_text;
+}
+
+/* One line on what muting did. Sampled timing judges a site on its first
+ * calls only (those it times by the clock), and what it mutes is neither
+ * timed nor spanned: there are no spans to count. */
+static void report_muting(const wo_counters *c, const wo_options *r, uint64_t timed_calls) {
+  uint64_t after = r->mute_after ? r->mute_after : WO_DEFAULT_MUTE_AFTER;
+  uint64_t below = r->mute_below_ns ? r->mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS;
+  if (timed_calls)
+    fprintf(stderr,
+            "traced-run: muted %" PRIu64 " sites (256 calls in a row averaging under %" PRIu64
+            " ns, judged from the %" PRIu64 "th call to the %" PRIu64 "th)%s%s; --mute-after never"
+            " keeps every call\n",
+            c->sites_muted, below, after, timed_calls, sites_patched ? ": " : "", patched_note());
+  else
+    fprintf(stderr,
+            "traced-run: muted %" PRIu64 " sites (%" PRIu64 " calls averaging under %" PRIu64
+            " ns): %" PRIu64 " calls counted with no span%s%s; --mute-after never keeps every span\n",
+            c->sites_muted, after, below, c->spans_muted, sites_patched ? "; " : "", patched_note());
 }
 
 int main(int argc, char **argv) {
@@ -512,6 +531,7 @@ int main(int argc, char **argv) {
   rc = wo_recorder_finish(recorder); /* closes what proc_exit left open, flushes */
   if (rc != WO_OK) fprintf(stderr, "traced-run: writing the trace: %s\n", wo_status_message(rc));
   wo_counters c = wo_recorder_counters(recorder);
+  uint64_t muting_timed_calls = wo_recorder_muting_timed_calls(recorder);
 
   const wo_profile_node *profile = want_profile ? wo_recorder_profile(recorder) : NULL;
   if (want_profile && !profile) fputs("traced-run: no profile (out of memory)\n", stderr);
@@ -542,12 +562,7 @@ int main(int argc, char **argv) {
   if (c.spans_over_rate || c.spans_over_size)
     report_budget(&c, &o.recorder, paths[0] ? file_stats[0].max_bytes : file_stats[1].max_bytes);
   if (c.sites_muted)
-    fprintf(stderr,
-            "traced-run: muted %" PRIu64 " sites (%" PRIu64 " calls averaging under %" PRIu64
-            " ns): %" PRIu64 " calls counted with no span%s; --mute-after never keeps every span\n",
-            c.sites_muted, o.recorder.mute_after ? o.recorder.mute_after : WO_DEFAULT_MUTE_AFTER,
-            o.recorder.mute_below_ns ? o.recorder.mute_below_ns : WO_DEFAULT_MUTE_BELOW_NS,
-            c.spans_muted, patched_note());
+    report_muting(&c, &o.recorder, muting_timed_calls);
   if (otlp.endpoint && http_stats.batches_dropped)
     fprintf(stderr, "traced-run: OTLP/HTTP to %s: %" PRIu64 " of %" PRIu64 " batches (%" PRIu64
             " spans) not delivered (last HTTP status %ld)\n",
