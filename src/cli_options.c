@@ -40,7 +40,7 @@ void wi_print_usage(void) {
       "                         N times (default 10000) ...\n"
       "      --profile-below-ns T  ... for a mean inclusive time under T ns (default 1000)\n"
       "      --profile-keep-percent P  but keeps a function with at least P%% of the\n"
-      "                         run inclusive (default 0.5; 0: no floor), even under\n"
+      "                         run inclusive (default 0.25; 0: no floor), even under\n"
       "                         --min-instructions\n"
       "      --patchable        let the host patch out the functions it mutes: each\n"
       "                         instrumented function checks its slot in a table the\n"

@@ -9,7 +9,7 @@
 ;; (demangled, with spaces) or the raw symbol (_Z3bazv). rec recurses: its
 ;; stack rec;rec counts once, so its mean is 10 ms / 20000 = 500 ns.
 ;; The rule's checks below turn the floor off (--profile-keep-percent 0); the
-;; FLOOR checks keep its default: a function with at least 0.5% of the run's
+;; FLOOR checks keep its default: a function with at least 0.25% of the run's
 ;; 218,473,670 ns inclusive stays, whatever its calls (hot_export 1.4%, rec 4.6%,
 ;; hash 1.1%, hot_short 0.7%; hot_inc's 0.18% does not) and its size (hot_long,
 ;; main); FLOOR1 sets 1%: hot_short goes.
@@ -48,12 +48,12 @@
 ;; STATS-NEXT: skipped 6 functions called at least 10000 times for a mean under 1000 ns (--from-profile)
 ;; STATS: profile {{.*}}from-profile.calls: 9 functions found in it (2 kept as their name is shared), 1 of its 11 functions not in the module
 ;; FLOOR: 8	function	{{[0-9]+}}	hash(char const*, unsigned int)	_Z4hashPKcj
-;; FLOOR: # kept main: 100.0% of the run inclusive, 1 calls (--profile-keep-percent 0.5)
-;; FLOOR-NEXT: # kept hot_short: 0.7% of the run inclusive, 100000 calls (--profile-keep-percent 0.5)
-;; FLOOR-NEXT: # kept hot_long: 91.5% of the run inclusive, 20000 calls (--profile-keep-percent 0.5)
-;; FLOOR-NEXT: # kept hot_export: 1.4% of the run inclusive, 30005 calls (--profile-keep-percent 0.5)
-;; FLOOR-NEXT: # kept rec: 4.6% of the run inclusive, 20000 calls (--profile-keep-percent 0.5)
-;; FLOOR-NEXT: # kept hash(char const*, unsigned int): 1.1% of the run inclusive, 50000 calls (--profile-keep-percent 0.5)
+;; FLOOR: # kept main: 100.0% of the run inclusive, 1 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_short: 0.7% of the run inclusive, 100000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_long: 91.5% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_export: 1.4% of the run inclusive, 30005 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept rec: 4.6% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hash(char const*, unsigned int): 1.1% of the run inclusive, 50000 calls (--profile-keep-percent 0.25)
 ;; FLOOR-NEXT: # skipped hot_inc: 40000 calls
 ;; FLOOR-NEXT: # skipped baz(): 10000 calls
 ;; FLOOR-NOT: skipped
@@ -61,8 +61,8 @@
 ;; FLOORSMALL: # skipped cold: 1 instructions, no loop (--min-instructions 4)
 ;; FLOORSMALL-NOT: skipped hot_long
 ;; FLOORSTATS: 12 defined functions: 6 instrumented, 0 not selected, 6 skipped
-;; FLOORSTATS: kept 3 functions under --min-instructions for their share of the profiled run (--profile-keep-percent 0.5)
-;; FLOORSTATS: profile {{.*}}: 6 functions hold at least 0.5% of the run inclusive and are kept (--profile-keep-percent)
+;; FLOORSTATS: kept 3 functions under --min-instructions for their share of the profiled run (--profile-keep-percent 0.25)
+;; FLOORSTATS: profile {{.*}}: 6 functions hold at least 0.25% of the run inclusive and are kept (--profile-keep-percent)
 ;; FLOOR1: # kept hash
 ;; FLOOR1: # skipped hot_short: 100000 calls
 ;; FLOOR45: # kept rec: 4.6%

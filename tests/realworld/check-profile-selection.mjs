@@ -7,7 +7,7 @@
 // (the counts of the paths ending in it) are at least MIN_CALLS (10000) and
 // its inclusive time (the self times of the stacks holding it, each stack once)
 // is under BELOW_NS (1000) times its calls; unless its name is shared by
-// several functions, or its inclusive time is at least KEEP_PERCENT (0.5) of
+// several functions, or its inclusive time is at least KEEP_PERCENT (0.25) of
 // the sum of all self times (the floor). Checks that FROM.wasm's function
 // sites are exactly ALL's minus those, that LIST names each with its calls and
 // mean, and each function kept by the floor with its share. Prints one summary
@@ -18,7 +18,7 @@ import { decodeSiteTable, moduleRefs, SITES_SECTION } from '../../runtime-shim/n
 const [callsPath, selfPath, allPath, fromPath, listPath, minArg, belowArg, keepArg] = process.argv.slice(2);
 const minCalls = BigInt(minArg ?? 10000);
 const belowNs = BigInt(belowArg ?? 1000);
-const keepPercent = Number(keepArg ?? 0.5);
+const keepPercent = Number(keepArg ?? 0.25); // wasm-instrument's default (cli_options.h)
 const problems = [];
 const problem = (m) => problems.push(m);
 
