@@ -361,7 +361,7 @@ function finishAll() {
       const drops = describeBudgetDrops(counters, config);
       if (drops) process.stderr.write(`wasm-observe${label}: ${drops}; WASM_OBSERVE_SPAN_RATE, _SPAN_BURST and _MAX_FILE_SIZE change them\n`);
       const muted = describeMuting(counters, config);
-      if (muted) process.stderr.write(`wasm-observe${label}: ${muted}; WASM_OBSERVE_MUTE_AFTER=never keeps every span\n`);
+      if (muted) process.stderr.write(`wasm-observe${label}: ${muted}; WASM_OBSERVE_MUTE_AFTER=never keeps every ${config.profileTiming === 'sampled' ? 'call' : 'span'}\n`);
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(counters)}\n`);
       const otelStats = config.counters && recorder.openTelemetryStats ? recorder.openTelemetryStats() : null;
       if (otelStats) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ openTelemetry: otelStats })}\n`);
