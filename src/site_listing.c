@@ -20,7 +20,7 @@ void wi_write_site_list(FILE *out, const wi_instrument *ctx, uint32_t first_id) 
     const wi_function_info *f = &ctx->funcs[i];
     if (!f->profile_kept || !f->selected) continue;
     fprintf(out,
-            "# kept %s: %.1f%% of the run inclusive, %" PRIu64
+            "# kept %s: %.2f%% of the run inclusive, %" PRIu64
             " calls (--profile-keep-percent %g)\n",
             f->display, 100.0 * (double)f->profile_ns / (double)ctx->profile_total_ns,
             f->profile_calls, ctx->profile_keep_percent);

@@ -37,7 +37,7 @@ root=$(cd "$here/../.." && pwd)
 tool=${WASM_INSTRUMENT:-$root/build/wasm-instrument}
 node=${NODE:-node}
 # Five processes of three passes: on this 2-core VM a process runs the same
-# module fast or 1.6x slower throughout (MicroPython's third pass: 104 to 179 ms
+# module fast or up to 1.7x slower throughout (MicroPython's third pass: 104 to 179 ms
 # over 8 processes), and the second pass is often still tiering up; with three
 # processes of two, boundaries rows read anywhere from 0.85x to 1.20x.
 runs=${BENCH_BUDGET_RUNS:-5}
@@ -92,14 +92,17 @@ for w in "${workloads[@]}"; do
   d=$work/$w
   mkdir -p "$d"
   cp "${w_wasm[$w]}" "$d/base.wasm"
-  # rt.wasm: the module through Binaryen alone (wasm-opt, no pass), the
-  # baseline of what rewriting costs or saves before any hook
-  if ! wasm-opt -all "$d/base.wasm" -o "$d/rt.wasm" 2>"$d/err" ||
-    ! "$tool" "$d/base.wasm" -o "$d/all.wasm" 2>"$d/err" ||
+  if ! "$tool" "$d/base.wasm" -o "$d/all.wasm" 2>"$d/err" ||
     ! "$tool" "$d/base.wasm" -o "$d/prod.wasm" --production 2>>"$d/err" ||
     ! "$tool" "$d/base.wasm" -o "$d/bound.wasm" --no-functions 2>>"$d/err"; then
     notes+=("SKIP $w: instrumenting failed: $(head -n 1 "$d/err")")
     continue
+  fi
+  # rt.wasm: the module through Binaryen alone (wasm-opt -g, no pass), the
+  # baseline of what rewriting costs or saves before any hook; optional
+  if ! wasm-opt -all -g "$d/base.wasm" -o "$d/rt.wasm" 2>>"$d/err"; then
+    notes+=("$w: no round trip (wasm-opt -all -g failed: $(tail -n 1 "$d/err"))")
+    rm -f "$d/rt.wasm"
   fi
   # The profile-guided builds: a profiling run of every function (muting off,
   # sampled time, README "From a profile"), then the preset with it, and
@@ -139,7 +142,7 @@ one() {
   rm -f "$d/trace.jsonl"
   local pre=()
   [[ $m != base && $m != rt ]] && pre=(--import "$register")
-  if ! env "$@" WASM_PATH="$d/$m.wasm" "$node" "${pre[@]}" "${w_driver[$w]}" "${w_scale[$w]}" "$passes" \
+  if ! env "$@" WASM_PATH="$d/$m.wasm" "$node" ${pre[@]+"${pre[@]}"} "${w_driver[$w]}" "${w_scale[$w]}" "$passes" \
     >"$d/out" 2>"$d/err"; then
     notes+=("$w $key failed: $(grep -v '^workload:' "$d/err" | head -n 1)")
     return
@@ -160,7 +163,8 @@ one() {
 
 cases=()
 for w in "${ready[@]+"${ready[@]}"}"; do
-  cases+=("base $w base" "rt $w rt")
+  cases+=("base $w base")
+  [[ -f $work/$w/rt.wasm ]] && cases+=("rt $w rt")
   for m in all prod $([[ -n ${guided[$w]:-} ]] && echo prodprof guided) bound; do
     cases+=("$m.profile $w $m WASM_OBSERVE_FOLDED=/dev/null"
       "$m.sampled $w $m WASM_OBSERVE_FOLDED=/dev/null WASM_OBSERVE_PROFILE_TIMING=sampled"

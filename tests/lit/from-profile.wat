@@ -48,12 +48,12 @@
 ;; STATS-NEXT: skipped 6 functions called at least 10000 times for a mean under 1000 ns (--from-profile)
 ;; STATS: profile {{.*}}from-profile.calls: 9 functions found in it (2 kept as their name is shared), 1 of its 11 functions not in the module
 ;; FLOOR: 8	function	{{[0-9]+}}	hash(char const*, unsigned int)	_Z4hashPKcj
-;; FLOOR: # kept main: 100.0% of the run inclusive, 1 calls (--profile-keep-percent 0.25)
-;; FLOOR-NEXT: # kept hot_short: 0.7% of the run inclusive, 100000 calls (--profile-keep-percent 0.25)
-;; FLOOR-NEXT: # kept hot_long: 91.5% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
-;; FLOOR-NEXT: # kept hot_export: 1.4% of the run inclusive, 30005 calls (--profile-keep-percent 0.25)
-;; FLOOR-NEXT: # kept rec: 4.6% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
-;; FLOOR-NEXT: # kept hash(char const*, unsigned int): 1.1% of the run inclusive, 50000 calls (--profile-keep-percent 0.25)
+;; FLOOR: # kept main: 100.00% of the run inclusive, 1 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_short: 0.69% of the run inclusive, 100000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_long: 91.54% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hot_export: 1.37% of the run inclusive, 30005 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept rec: 4.58% of the run inclusive, 20000 calls (--profile-keep-percent 0.25)
+;; FLOOR-NEXT: # kept hash(char const*, unsigned int): 1.14% of the run inclusive, 50000 calls (--profile-keep-percent 0.25)
 ;; FLOOR-NEXT: # skipped hot_inc: 40000 calls
 ;; FLOOR-NEXT: # skipped baz(): 10000 calls
 ;; FLOOR-NOT: skipped
@@ -65,7 +65,7 @@
 ;; FLOORSTATS: profile {{.*}}: 6 functions hold at least 0.25% of the run inclusive and are kept (--profile-keep-percent)
 ;; FLOOR1: # kept hash
 ;; FLOOR1: # skipped hot_short: 100000 calls
-;; FLOOR45: # kept rec: 4.6%
+;; FLOOR45: # kept rec: 4.58%
 ;; FLOOR45-NOT: # kept hot_export
 ;; FLOOR45: # skipped hot_export: 30005 calls
 ;; --include wins over the profile
