@@ -65,7 +65,7 @@ const floored = new Map(); // frame -> its share (percent), kept by the floor
 for (const [f, c] of calls) {
   if (shared.get(f) !== 1) continue; // not a function of the module, or a shared name
   const t = inclusive.get(f) ?? 0n;
-  if (floorKeeps(t)) floored.set(f, Number(t * 100000n / total) / 1000);
+  if (floorKeeps(t)) floored.set(f, (100 * Number(t)) / Number(total)); // as --list computes it
   else if (c >= minCalls && t < belowNs * c) expected.set(f, { calls: c, mean: Number(t) / Number(c) });
 }
 
@@ -90,7 +90,7 @@ for (const line of fs.readFileSync(listPath, 'latin1').split('\n')) {
 for (const [f, share] of floored) {
   const l = listedKept.get(f);
   if (!l) problem(`${f}: holds ${share}% of the run, not listed as kept`);
-  else if (Math.abs(l.share - share) > 0.051 || l.calls !== calls.get(f)) problem(`${f}: listed as kept with ${l.share}%, ${l.calls} calls; expected ${share.toFixed(1)}%, ${calls.get(f)}`);
+  else if (Math.abs(l.share - share) > 0.0051 || l.calls !== calls.get(f)) problem(`${f}: listed as kept with ${l.share}%, ${l.calls} calls; expected ${share.toFixed(2)}%, ${calls.get(f)}`);
 }
 for (const f of listedKept.keys()) if (!floored.has(f)) problem(`${f}: listed as kept, under the floor`);
 for (const [f, e] of expected) {
