@@ -84,9 +84,12 @@ export function describeBudgetDrops(counters, { spanRate, spanBurst, maxFileByte
     `, ${overSize} over the size limit` + (size === Infinity ? '' : ` (${size} bytes a file)`);
 }
 
-// One line for stderr at exit when sites were muted, else null.
-export function describeMuting(counters, { muteAfter, muteBelowNs, profileTiming } = {}) {
+// One line for stderr at exit when sites were muted, else null; `offSwitch`,
+// the host's way to turn muting off, ends it with what that keeps (every
+// call with sampled timing, which makes no spans; every span with the clock).
+export function describeMuting(counters, { muteAfter, muteBelowNs, profileTiming } = {}, offSwitch = '') {
   if (!counters.sitesMuted) return null;
+  const off = offSwitch ? `; ${offSwitch} keeps every ${profileTiming === 'sampled' ? 'call' : 'span'}` : '';
   const after = budgetLimit(muteAfter, DEFAULT_MUTE_AFTER, 'muteAfter');
   const below = budgetLimit(muteBelowNs, DEFAULT_MUTE_BELOW_NS, 'muteBelowNs');
   const patched = counters.sitesPatched
@@ -96,10 +99,10 @@ export function describeMuting(counters, { muteAfter, muteBelowNs, profileTiming
   if (profileTiming === 'sampled') {
     const last = counters.mutingTimedCalls ? ` to the ${counters.mutingTimedCalls}th` : '';
     return `muted ${counters.sitesMuted} sites (256 calls in a row averaging under ${below} ns, judged from the ` +
-      `${after}th call${last})` + (patched ? `: ${patched}` : '');
+      `${after}th call${last})` + (patched ? `: ${patched}` : '') + off;
   }
   return `muted ${counters.sitesMuted} sites (${after} calls averaging under ${below} ns): ` +
-    `${counters.spansMuted} calls counted with no span${patched ? `; ${patched}` : ''}`;
+    `${counters.spansMuted} calls counted with no span${patched ? `; ${patched}` : ''}` + off;
 }
 
 // The import object entries of a recorder's hooks for a module of `abi`:

@@ -360,8 +360,8 @@ function finishAll() {
       const counters = recorder.counters();
       const drops = describeBudgetDrops(counters, config);
       if (drops) process.stderr.write(`wasm-observe${label}: ${drops}; WASM_OBSERVE_SPAN_RATE, _SPAN_BURST and _MAX_FILE_SIZE change them\n`);
-      const muted = describeMuting(counters, config);
-      if (muted) process.stderr.write(`wasm-observe${label}: ${muted}; WASM_OBSERVE_MUTE_AFTER=never keeps every ${config.profileTiming === 'sampled' ? 'call' : 'span'}\n`);
+      const muted = describeMuting(counters, config, 'WASM_OBSERVE_MUTE_AFTER=never');
+      if (muted) process.stderr.write(`wasm-observe${label}: ${muted}\n`);
       if (config.counters) process.stderr.write(`wasm-observe${label}: ${JSON.stringify(counters)}\n`);
       const otelStats = config.counters && recorder.openTelemetryStats ? recorder.openTelemetryStats() : null;
       if (otelStats) process.stderr.write(`wasm-observe${label}: ${JSON.stringify({ openTelemetry: otelStats })}\n`);

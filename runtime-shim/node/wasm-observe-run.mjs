@@ -261,8 +261,8 @@ function startRecording(sitesSource) {
     const counters = rec.counters();
     const drops = describeBudgetDrops(counters, opts);
     if (drops) process.stderr.write(`wasm-observe: ${drops}; --span-rate, --span-burst and --max-file-size change them\n`);
-    const muted = describeMuting(counters, opts);
-    if (muted) process.stderr.write(`wasm-observe: ${muted}; --mute-after never keeps every ${opts.profileTiming === 'sampled' ? 'call' : 'span'}\n`);
+    const muted = describeMuting(counters, opts, '--mute-after never');
+    if (muted) process.stderr.write(`wasm-observe: ${muted}\n`);
     if (opts.counters) process.stderr.write(JSON.stringify(counters) + '\n');
     const sampler = opts.counters && rec.samplerStats ? rec.samplerStats() : null;
     if (sampler) process.stderr.write(JSON.stringify({ sampler }) + '\n');
